@@ -1,0 +1,28 @@
+package store
+
+import "time"
+
+// Event kinds.
+const (
+	EventLogin       = "login"
+	EventLoginFailed = "login_failed"
+	EventReceived    = "received" // a file completely uploaded under its final name
+	EventSent        = "sent"     // a file completely downloaded
+	EventDeleted     = "deleted"
+	EventRenamed     = "renamed"
+	EventMkdir       = "mkdir"
+	EventRmdir       = "rmdir"
+	EventAborted     = "aborted" // a transfer that did not complete
+)
+
+// Event is a durable record of something that happened.
+type Event struct {
+	ID         int64     `json:"id"`
+	Time       time.Time `json:"time"`
+	Kind       string    `json:"kind"`
+	Account    string    `json:"account,omitempty"`
+	Path       string    `json:"path,omitempty"`
+	Bytes      int64     `json:"bytes,omitempty"`
+	RemoteAddr string    `json:"remote_addr,omitempty"`
+	Detail     string    `json:"detail,omitempty"`
+}

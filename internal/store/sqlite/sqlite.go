@@ -1,0 +1,242 @@
+// Package sqlite implements store.Store on an embedded SQLite database
+// (modernc.org/sqlite, pure Go).
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+// Store is a store.Store backed by one SQLite file. It is safe for
+// concurrent use.
+type Store struct {
+	db *sql.DB
+}
+
+var _ store.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the database file at path and brings its
+// schema up to date.
+func Open(ctx context.Context, path string) (*Store, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if err := migrate(ctx, db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+var migrations = []string{
+	`CREATE TABLE accounts (
+		id INTEGER PRIMARY KEY,
+		name TEXT NOT NULL UNIQUE,
+		kind TEXT NOT NULL,
+		password_hash TEXT NOT NULL,
+		disabled INTEGER NOT NULL DEFAULT 0,
+		policy TEXT NOT NULL DEFAULT '{}',
+		created_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL
+	);
+	CREATE TABLE events (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		time INTEGER NOT NULL,
+		kind TEXT NOT NULL,
+		account TEXT NOT NULL DEFAULT '',
+		path TEXT NOT NULL DEFAULT '',
+		bytes INTEGER NOT NULL DEFAULT 0,
+		remote_addr TEXT NOT NULL DEFAULT '',
+		detail TEXT NOT NULL DEFAULT ''
+	);`,
+}
+
+func migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	var v int
+	err = tx.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_version VALUES (0)`); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this wharf (%d): upgrade wharf", v, len(migrations))
+	}
+	for i := v; i < len(migrations); i++ {
+		if _, err := tx.ExecContext(ctx, migrations[i]); err != nil {
+			return fmt.Errorf("migration %d: %w", i+1, err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE schema_version SET version = ?`, len(migrations)); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func isUnique(err error) bool {
+	// modernc reports constraint failures only through the message text
+	// and an extended code; the code is stable: SQLITE_CONSTRAINT_UNIQUE.
+	var ce interface{ Code() int }
+	if errors.As(err, &ce) {
+		return ce.Code() == 2067 || ce.Code() == 1555
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+const accountCols = `id, name, kind, password_hash, disabled, policy, created_at, updated_at`
+
+func scanAccount(sc interface{ Scan(...any) error }) (store.Account, error) {
+	var a store.Account
+	var policy string
+	var created, updated int64
+	if err := sc.Scan(&a.ID, &a.Name, &a.Kind, &a.PasswordHash, &a.Disabled, &policy, &created, &updated); err != nil {
+		return a, err
+	}
+	if err := json.Unmarshal([]byte(policy), &a.Policy); err != nil {
+		return a, fmt.Errorf("account %q policy: %w", a.Name, err)
+	}
+	a.CreatedAt = time.Unix(0, created)
+	a.UpdatedAt = time.Unix(0, updated)
+	return a, nil
+}
+
+// CreateAccount inserts a and sets its ID and timestamps.
+func (s *Store) CreateAccount(ctx context.Context, a *store.Account) error {
+	policy, err := json.Marshal(a.Policy)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO accounts (name, kind, password_hash, disabled, policy, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		a.Name, a.Kind, a.PasswordHash, a.Disabled, string(policy), now.UnixNano(), now.UnixNano())
+	if err != nil {
+		if isUnique(err) {
+			return fmt.Errorf("account %q: %w", a.Name, store.ErrExists)
+		}
+		return fmt.Errorf("create account %q: %w", a.Name, err)
+	}
+	a.ID, _ = res.LastInsertId()
+	a.CreatedAt, a.UpdatedAt = now, now
+	return nil
+}
+
+// Account returns the account called name.
+func (s *Store) Account(ctx context.Context, name string) (store.Account, error) {
+	a, err := scanAccount(s.db.QueryRowContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("account %q: %w", name, store.ErrNotFound)
+	}
+	return a, err
+}
+
+// Accounts lists accounts of kind (all kinds when empty), by name.
+func (s *Store) Accounts(ctx context.Context, kind store.Kind) ([]store.Account, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+accountCols+` FROM accounts WHERE ? = '' OR kind = ? ORDER BY name`, kind, kind)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// UpdateAccount stores a's fields under a.Name.
+func (s *Store) UpdateAccount(ctx context.Context, a *store.Account) error {
+	policy, err := json.Marshal(a.Policy)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	res, err := s.db.ExecContext(ctx, `UPDATE accounts SET kind = ?, password_hash = ?, disabled = ?, policy = ?, updated_at = ? WHERE name = ?`,
+		a.Kind, a.PasswordHash, a.Disabled, string(policy), now.UnixNano(), a.Name)
+	if err != nil {
+		return fmt.Errorf("update account %q: %w", a.Name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("account %q: %w", a.Name, store.ErrNotFound)
+	}
+	a.UpdatedAt = now
+	return nil
+}
+
+// DeleteAccount removes the account called name. Its files stay on disk.
+func (s *Store) DeleteAccount(ctx context.Context, name string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM accounts WHERE name = ?`, name)
+	if err != nil {
+		return fmt.Errorf("delete account %q: %w", name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("account %q: %w", name, store.ErrNotFound)
+	}
+	return nil
+}
+
+// AddEvent appends e; a zero Time is set to now.
+func (s *Store) AddEvent(ctx context.Context, e store.Event) (int64, error) {
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	res, err := s.db.ExecContext(ctx, `INSERT INTO events (time, kind, account, path, bytes, remote_addr, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		e.Time.UnixNano(), e.Kind, e.Account, e.Path, e.Bytes, e.RemoteAddr, e.Detail)
+	if err != nil {
+		return 0, fmt.Errorf("add %s event: %w", e.Kind, err)
+	}
+	return res.LastInsertId()
+}
+
+// Events returns up to limit events after afterID, oldest first.
+func (s *Store) Events(ctx context.Context, afterID int64, limit int) ([]store.Event, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, time, kind, account, path, bytes, remote_addr, detail FROM events WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Event
+	for rows.Next() {
+		var e store.Event
+		var t int64
+		if err := rows.Scan(&e.ID, &t, &e.Kind, &e.Account, &e.Path, &e.Bytes, &e.RemoteAddr, &e.Detail); err != nil {
+			return nil, err
+		}
+		e.Time = time.Unix(0, t)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,86 @@
+// Package storetest is the contract test every store.Store implementation
+// runs.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+// Run exercises s. It expects an empty store.
+func Run(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	t.Run("accounts", func(t *testing.T) {
+		yes := true
+		a := &store.Account{Name: "acme", Kind: store.Partner, PasswordHash: "h1", Policy: store.Policy{Overwrite: &yes}}
+		if err := s.CreateAccount(ctx, a); err != nil {
+			t.Fatalf("CreateAccount: %v", err)
+		}
+		if a.ID == 0 {
+			t.Errorf("CreateAccount left ID 0")
+		}
+		if err := s.CreateAccount(ctx, &store.Account{Name: "acme", Kind: store.Partner}); !errors.Is(err, store.ErrExists) {
+			t.Errorf("CreateAccount duplicate = %v, want ErrExists", err)
+		}
+		if err := s.CreateAccount(ctx, &store.Account{Name: "ops", Kind: store.Staff, PasswordHash: "h2"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Account(ctx, "acme")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Kind != store.Partner || got.PasswordHash != "h1" || got.Policy.Overwrite == nil || !*got.Policy.Overwrite {
+			t.Errorf("Account(acme) = %+v", got)
+		}
+		if _, err := s.Account(ctx, "nobody"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Account(nobody) = %v, want ErrNotFound", err)
+		}
+		partners, err := s.Accounts(ctx, store.Partner)
+		if err != nil || len(partners) != 1 {
+			t.Errorf("Accounts(partner) = %d accounts, %v; want 1", len(partners), err)
+		}
+		all, err := s.Accounts(ctx, "")
+		if err != nil || len(all) != 2 {
+			t.Errorf("Accounts(all) = %d accounts, %v; want 2", len(all), err)
+		}
+		got.Disabled = true
+		got.Policy.Overwrite = nil
+		if err := s.UpdateAccount(ctx, &got); err != nil {
+			t.Fatal(err)
+		}
+		got, _ = s.Account(ctx, "acme")
+		if !got.Disabled || got.Policy.Overwrite != nil {
+			t.Errorf("after update: %+v", got)
+		}
+		if err := s.UpdateAccount(ctx, &store.Account{Name: "nobody"}); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("UpdateAccount(nobody) = %v, want ErrNotFound", err)
+		}
+		if err := s.DeleteAccount(ctx, "acme"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteAccount(ctx, "acme"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("second DeleteAccount = %v, want ErrNotFound", err)
+		}
+	})
+	t.Run("events", func(t *testing.T) {
+		for _, k := range []string{store.EventLogin, store.EventReceived, store.EventSent} {
+			if _, err := s.AddEvent(ctx, store.Event{Kind: k, Account: "acme", Path: "/receive/a.edi", Bytes: 4}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		evs, err := s.Events(ctx, 0, 2)
+		if err != nil || len(evs) != 2 {
+			t.Fatalf("Events(0, 2) = %d, %v; want 2", len(evs), err)
+		}
+		if evs[0].Kind != store.EventLogin || evs[0].Time.IsZero() {
+			t.Errorf("first event = %+v", evs[0])
+		}
+		rest, err := s.Events(ctx, evs[1].ID, 10)
+		if err != nil || len(rest) != 1 || rest[0].Kind != store.EventSent {
+			t.Errorf("Events(after 2nd) = %+v, %v", rest, err)
+		}
+	})
+}
