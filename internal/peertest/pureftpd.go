@@ -1,0 +1,54 @@
+package peertest
+
+import (
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// PureFTPd starts pure-ftpd 1.0.50 with TLS required on control and data
+// (-Y 3), unpacked into PeerDir by install-peers.sh. The login is a virtual
+// user from a PureDB file, chrooted to Root and mapped to nobody. pure-ftpd
+// has no implicit TLS, so ImplicitTLS skips the test.
+func PureFTPd(t testing.TB, o Options) *Server {
+	t.Helper()
+	Interop(t)
+	if o.TLS == ImplicitTLS {
+		t.Skip("pure-ftpd has no implicit TLS")
+	}
+	base := filepath.Join(PeerDir(), "root")
+	bin := need(t, filepath.Join(base, "usr/sbin/pure-ftpd"))
+	pw := need(t, filepath.Join(base, "usr/bin/pure-pw"))
+	uid, gid := lookupIDs("nobody")
+	s := newServer(t, "pure-ftpd", o, uid, gid)
+	s.User, s.Password = "wharf", "pure-"+randomToken()
+	dir := filepath.Dir(s.Root)
+	passwd, pdb := filepath.Join(dir, "pureftpd.passwd"), filepath.Join(dir, "pureftpd.pdb")
+	cmd := exec.Command(pw, "useradd", s.User, "-u", fmt.Sprint(uid), "-g", fmt.Sprint(gid),
+		"-d", s.Root, "-f", passwd, "-F", pdb, "-m")
+	cmd.Stdin = strings.NewReader(s.Password + "\n" + s.Password + "\n")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("pure-pw useradd: %v\n%s", err, out)
+	}
+	idle := o.Idle
+	if idle == 0 {
+		idle = 5 * time.Minute
+	}
+	s.argv = []string{bin,
+		"--bind", fmt.Sprintf("127.0.0.1,%d", s.Port),
+		"--passiveportrange", fmt.Sprintf("%d:%d", s.PasvMin, s.PasvMax),
+		"--login", "puredb:" + pdb, "--noanonymous", "--chrooteveryone",
+		"--maxclientsnumber", "200", "--maxclientsperip", "200",
+		"--maxidletime", fmt.Sprint(max(1, int(idle.Minutes()))),
+		"--minuid", "1", "--dontresolve",
+		"--altlog", "clf:" + s.logFile + ".xfer",
+		"--pidfile", filepath.Join(dir, "pure-ftpd.pid"),
+	}
+	if o.TLS != NoTLS {
+		s.argv = append(s.argv, "--tls", "3", "--certfile", s.Cert.CertFile+","+s.Cert.KeyFile)
+	}
+	return s.run(t)
+}
