@@ -1,0 +1,134 @@
+package secret
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gocloud.dev/secrets"
+	"gocloud.dev/secrets/localsecrets" // base64key:// keepers
+)
+
+// KeyFile is the name of the local key inside the data directory.
+const KeyFile = "secret.key"
+
+// ErrBinding reports a ciphertext that was sealed for another record.
+var ErrBinding = errors.New("secret sealed for another record")
+
+// Keeper encrypts and decrypts secrets. It is safe for concurrent use; the
+// caller closes it.
+type Keeper struct {
+	k *secrets.Keeper
+}
+
+// Open returns a keeper for url, or, when url is empty, the local key in
+// dataDir/secret.key, generating it (mode 0600) on first use. A key file that
+// its group or others can read is refused.
+func Open(ctx context.Context, dataDir, url string) (*Keeper, error) {
+	if url != "" {
+		k, err := secrets.OpenKeeper(ctx, url)
+		if err != nil {
+			return nil, fmt.Errorf("open secrets keeper %s: %w", redactURL(url), err)
+		}
+		return &Keeper{k: k}, nil
+	}
+	key, err := localKey(filepath.Join(dataDir, KeyFile))
+	if err != nil {
+		return nil, err
+	}
+	return &Keeper{k: localsecrets.NewKeeper(key)}, nil
+}
+
+// redactURL keeps only the scheme: a base64key:// URL carries the key itself.
+func redactURL(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		return u[:i+3] + "..."
+	}
+	return "..."
+}
+
+// localKey reads the key file, or creates it when it does not exist yet.
+func localKey(name string) ([32]byte, error) {
+	var key [32]byte
+	fi, err := os.Stat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return createKey(name)
+	}
+	if err != nil {
+		return key, fmt.Errorf("secret key: %w", err)
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		return key, fmt.Errorf("secret key %s has mode %04o: make it readable by its owner only (chmod 600 %s)",
+			name, fi.Mode().Perm(), name)
+	}
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return key, fmt.Errorf("secret key: %w", err)
+	}
+	key, err = localsecrets.Base64Key(strings.TrimSpace(string(data)))
+	if err != nil {
+		return key, fmt.Errorf("secret key %s: %w", name, err)
+	}
+	return key, nil
+}
+
+func createKey(name string) ([32]byte, error) {
+	key, err := localsecrets.NewRandomKey()
+	if err != nil {
+		return key, fmt.Errorf("generate secret key: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
+		return key, fmt.Errorf("secret key: %w", err)
+	}
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return localKey(name) // another process created it first
+	}
+	if err != nil {
+		return key, fmt.Errorf("secret key: %w", err)
+	}
+	_, err = f.WriteString(base64.URLEncoding.EncodeToString(key[:]) + "\n")
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+		return key, fmt.Errorf("write secret key: %w", err)
+	}
+	return key, nil
+}
+
+// Encrypt seals s for the record named by bind (for example "remote/42"), so
+// that its ciphertext cannot be moved to another record.
+func (k *Keeper) Encrypt(ctx context.Context, s Secret, bind string) ([]byte, error) {
+	plain := append([]byte(fmt.Sprintf("%d:%s", len(bind), bind)), s...)
+	ct, err := k.k.Encrypt(ctx, plain)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt secret for %s: %w", bind, err)
+	}
+	return ct, nil
+}
+
+// Decrypt opens a ciphertext from Encrypt with the same bind.
+func (k *Keeper) Decrypt(ctx context.Context, ct []byte, bind string) (Secret, error) {
+	plain, err := k.k.Decrypt(ctx, ct)
+	if err != nil {
+		return "", fmt.Errorf("decrypt secret for %s: %w", bind, err)
+	}
+	prefix := fmt.Sprintf("%d:%s", len(bind), bind)
+	if !strings.HasPrefix(string(plain), prefix) {
+		return "", fmt.Errorf("decrypt secret for %s: %w", bind, ErrBinding)
+	}
+	return Secret(plain[len(prefix):]), nil
+}
+
+// Close releases the keeper.
+func (k *Keeper) Close() error { return k.k.Close() }
