@@ -1,0 +1,118 @@
+// Package config composes Wharf's static configuration into one typed tree:
+// defaults, then a YAML file, then environment variables, then command-line
+// flags, each overriding the one before.
+//
+// Every setting has one key, its YAML path ("server.idle_timeout"), from
+// which its environment variable is derived: WHARF_ plus the upper-case
+// path, except that the server section is flat (WHARF_IDLE_TIMEOUT, not
+// WHARF_SERVER_IDLE_TIMEOUT). Keys lists them all.
+//
+// State that administrators change at run time (accounts, events) is not
+// configuration; it lives in internal/store.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/wharf-mft/wharf/internal/ftpserver"
+)
+
+// Config is the whole static configuration.
+type Config struct {
+	// Data is the data directory: wharf.db, files/ (one folder per
+	// partner) and tls/ (a generated certificate). Default "./wharf-data",
+	// relative to the working directory.
+	Data string `yaml:"data"`
+	// Log chooses the log handler.
+	Log Log `yaml:"log"`
+	// Server is the FTP/FTPS server. Its environment variables carry no
+	// section prefix.
+	Server ftpserver.Config `yaml:"server" env:"flat"`
+}
+
+// Log chooses how and how much Wharf logs (always to stderr).
+type Log struct {
+	// Level is debug, info (default), warn or error.
+	Level string `yaml:"level"`
+	// Format is text (default) or json.
+	Format string `yaml:"format"`
+}
+
+// Default returns the configuration used when nothing else is set. Its
+// Server part is complete: ftpserver.Config.Defaults has been applied and
+// both listeners are on (":2121" plain/explicit, ":2990" implicit).
+func Default() Config {
+	return Config{
+		Data: "./wharf-data",
+		Log:  Log{Level: "info", Format: "text"},
+		Server: ftpserver.Config{
+			Listen:         ":2121",
+			ListenImplicit: ":2990",
+		}.Defaults(),
+	}
+}
+
+// Validate reports every problem in c at once, each saying what to do.
+func (c Config) Validate() error {
+	var errs Problems
+	if strings.TrimSpace(c.Data) == "" {
+		errs = append(errs, errors.New("data is empty: set --data, WHARF_DATA or data: in the config file"))
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log.level %q: want debug, info, warn or error", c.Log.Level))
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log.format %q: want text or json", c.Log.Format))
+	}
+	errs = append(errs, flatten(c.Server.Validate())...)
+	return errs.Err()
+}
+
+// Problems is a list of configuration problems reported together.
+type Problems []error
+
+// Err returns p, or nil when p is empty.
+func (p Problems) Err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return p
+}
+
+// Error lists one problem per line.
+func (p Problems) Error() string {
+	if len(p) == 1 {
+		return p[0].Error()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d problems:", len(p))
+	for _, e := range p {
+		b.WriteString("\n  - ")
+		b.WriteString(strings.ReplaceAll(e.Error(), "\n", "\n    "))
+	}
+	return b.String()
+}
+
+// Unwrap returns the problems, for errors.Is and errors.As.
+func (p Problems) Unwrap() []error { return p }
+
+// flatten splits an errors.Join result into its parts.
+func flatten(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}

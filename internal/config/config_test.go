@@ -1,0 +1,291 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func writeFile(t *testing.T, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "wharf.yaml")
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestKeys(t *testing.T) {
+	got := map[string]Key{}
+	for _, k := range Keys() {
+		if _, dup := got[k.Env]; dup {
+			t.Errorf("two settings use %s", k.Env)
+		}
+		got[k.Env] = k
+	}
+	for env, path := range map[string]string{
+		"WHARF_DATA":              "data",
+		"WHARF_LOG_LEVEL":         "log.level",
+		"WHARF_LOG_FORMAT":        "log.format",
+		"WHARF_LISTEN":            "server.listen",
+		"WHARF_LISTEN_IMPLICIT":   "server.listen_implicit",
+		"WHARF_PASSIVE_PORTS":     "server.passive_ports",
+		"WHARF_PASSIVE_ADDRESS":   "server.passive_address",
+		"WHARF_IDLE_TIMEOUT":      "server.idle_timeout",
+		"WHARF_MAX_CONNS_PER_IP":  "server.max_conns_per_ip",
+		"WHARF_REMOVE_AFTER_SEND": "server.remove_after_send",
+	} {
+		if got[env].Path != path {
+			t.Errorf("Keys()[%s].Path = %q, want %q", env, got[env].Path, path)
+		}
+	}
+	if _, ok := got[EnvConfig]; ok {
+		t.Errorf("%s is a setting; it must only name the file", EnvConfig)
+	}
+}
+
+func TestDefault(t *testing.T) {
+	c, err := Load(Sources{})
+	if err != nil {
+		t.Fatalf("Load(empty) error: %v", err)
+	}
+	if diff := cmp.Diff(Default(), c); diff != "" {
+		t.Errorf("Load(empty) differs from Default() (-want +got):\n%s", diff)
+	}
+	if c.Data != "./wharf-data" || c.Server.Listen != ":2121" || c.Server.ListenImplicit != ":2990" {
+		t.Errorf("defaults: data %q listen %q implicit %q", c.Data, c.Server.Listen, c.Server.ListenImplicit)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Default().Validate() = %v", err)
+	}
+}
+
+// TestPrecedence sets each value in the file, then overrides some in the
+// environment, then some of those with flags.
+func TestPrecedence(t *testing.T) {
+	file := writeFile(t, `
+data: /from/file
+log:
+  level: debug
+  format: json
+server:
+  listen: 127.0.0.1:1000
+  listen_implicit: 127.0.0.1:1001
+  passive_ports: 30000-30010
+  idle_timeout: 1m
+  allow_plain: true
+  max_conns: 10
+  banner: file banner
+`)
+	tests := []struct {
+		name  string
+		env   map[string]string
+		flags []Flag
+		check func(c Config) string
+	}{
+		{"file only", nil, nil, func(c Config) string {
+			return join(c.Data, c.Log.Level, c.Log.Format, c.Server.Listen, c.Server.ListenImplicit,
+				c.Server.PassivePorts, c.Server.IdleTimeout, c.Server.AllowPlain, c.Server.MaxConns, c.Server.Banner)
+		}},
+		{"env over file", map[string]string{
+			"WHARF_DATA": "/from/env", "WHARF_LISTEN": "127.0.0.1:2000", "WHARF_IDLE_TIMEOUT": "2m",
+			"WHARF_ALLOW_PLAIN": "false", "WHARF_MAX_CONNS": "20", "WHARF_LOG_FORMAT": "text",
+		}, nil, func(c Config) string {
+			return join(c.Data, c.Log.Level, c.Log.Format, c.Server.Listen, c.Server.ListenImplicit,
+				c.Server.PassivePorts, c.Server.IdleTimeout, c.Server.AllowPlain, c.Server.MaxConns, c.Server.Banner)
+		}},
+		{"flag over env", map[string]string{
+			"WHARF_DATA": "/from/env", "WHARF_LISTEN": "127.0.0.1:2000", "WHARF_IDLE_TIMEOUT": "2m",
+		}, []Flag{
+			{"--data", "data", "/from/flag"},
+			{"--listen", "server.listen", "127.0.0.1:3000"},
+			{"--idle-timeout", "server.idle_timeout", "3m0s"},
+			{"--listen-implicit", "server.listen_implicit", "off"},
+		}, func(c Config) string {
+			return join(c.Data, c.Server.Listen, c.Server.ListenImplicit, c.Server.IdleTimeout, c.Server.Banner)
+		}},
+	}
+	want := []string{
+		"/from/file debug json 127.0.0.1:1000 127.0.0.1:1001 30000-30010 1m0s true 10 file banner",
+		"/from/env debug text 127.0.0.1:2000 127.0.0.1:1001 30000-30010 2m0s false 20 file banner",
+		"/from/flag 127.0.0.1:3000  3m0s file banner",
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := Load(Sources{File: file, LookupEnv: env(tt.env), Flags: tt.flags})
+			if err != nil {
+				t.Fatalf("Load error: %v", err)
+			}
+			if got := tt.check(c); got != want[i] {
+				t.Errorf("got  %q\nwant %q", got, want[i])
+			}
+		})
+	}
+}
+
+func join(v ...any) string { return strings.TrimSuffix(fmt.Sprintln(v...), "\n") }
+
+func TestConfigFileFromEnv(t *testing.T) {
+	file := writeFile(t, "data: /via/env/file\n")
+	c, err := Load(Sources{LookupEnv: env(map[string]string{EnvConfig: file})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Data != "/via/env/file" {
+		t.Errorf("Data = %q, want /via/env/file", c.Data)
+	}
+}
+
+func TestListenOff(t *testing.T) {
+	for _, tt := range []struct {
+		name, file string
+		env        map[string]string
+	}{
+		{"file empty", "server:\n  listen: \"\"\n", nil},
+		{"file null", "server:\n  listen:\n", nil},
+		{"file off", "server:\n  listen: off\n", nil},
+		{"env off", "", map[string]string{"WHARF_LISTEN": "OFF"}},
+		{"env empty", "", map[string]string{"WHARF_LISTEN": ""}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			src := Sources{LookupEnv: env(tt.env)}
+			if tt.file != "" {
+				src.File = writeFile(t, tt.file)
+			}
+			c, err := Load(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Server.Listen != "" || c.Server.ListenImplicit != ":2990" {
+				t.Errorf("listen %q implicit %q, want \"\" and \":2990\"", c.Server.Listen, c.Server.ListenImplicit)
+			}
+		})
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	tests := []struct {
+		name  string
+		file  string
+		env   map[string]string
+		flags []Flag
+		want  []string // substrings, all in one error
+	}{
+		{
+			name: "unknown key names key and line",
+			file: "data: x\nserver:\n  listen: :21\n  lisen: :22\n",
+			want: []string{`:4: unknown key "server.lisen": did you mean "server.listen"?`},
+		},
+		{
+			name: "unknown section",
+			file: "frobnicate:\n  a: 1\n",
+			want: []string{`:1: unknown key "frobnicate"`},
+		},
+		{
+			name: "bad duration in file",
+			file: "server:\n  idle_timeout: 5 minutes\n",
+			want: []string{`:2: server.idle_timeout "5 minutes": want a duration such as 30s, 5m or 1h30m`},
+		},
+		{
+			name: "bad duration in env",
+			env:  map[string]string{"WHARF_LOGIN_TIMEOUT": "30"},
+			want: []string{`WHARF_LOGIN_TIMEOUT="30": want a duration`},
+		},
+		{
+			name:  "bad duration in flag",
+			flags: []Flag{{"--idle-timeout", "server.idle_timeout", "soon"}},
+			want:  []string{`--idle-timeout "soon": want a duration`},
+		},
+		{
+			name: "several problems at once",
+			file: "server:\n  max_conns: many\n  bogus: 1\n  allow_plain: maybe\n  allow_plain: true\n",
+			env:  map[string]string{"WHARF_BAN_FOR": "forever", "WHARF_ACTIVE_MODE": "yes please"},
+			want: []string{
+				"6 problems:",
+				`:2: server.max_conns "many": want a whole number`,
+				`:3: unknown key "server.bogus"`,
+				`:4: server.allow_plain "maybe": want true or false`,
+				`:5: duplicate key "server.allow_plain" (first on line 4)`,
+				`WHARF_BAN_FOR="forever": want a duration`,
+			},
+		},
+		{
+			name: "list where a value belongs",
+			file: "server:\n  banner: [a, b]\n",
+			want: []string{`:2: server.banner: want a single value`},
+		},
+		{
+			name: "missing file",
+			file: "-",
+			want: []string{"does not exist: check --config or WHARF_CONFIG"},
+		},
+		{
+			name: "not yaml",
+			file: "server: [\n",
+			want: []string{"wharf.yaml"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := Sources{LookupEnv: env(tt.env), Flags: tt.flags}
+			switch tt.file {
+			case "":
+			case "-":
+				src.File = filepath.Join(t.TempDir(), "missing.yaml")
+			default:
+				src.File = writeFile(t, tt.file)
+			}
+			_, err := Load(src)
+			if err == nil {
+				t.Fatalf("Load succeeded, want error containing %q", tt.want)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("Load error:\n%v\nwant it to contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateReportsEverything(t *testing.T) {
+	c := Default()
+	c.Data = ""
+	c.Log.Level = "loud"
+	c.Log.Format = "xml"
+	c.Server.PassivePorts = "10-20"
+	c.Server.MinTLS = "1.0"
+	err := c.Validate()
+	var p Problems
+	if !errors.As(err, &p) {
+		t.Fatalf("Validate() = %v, want Problems", err)
+	}
+	for _, w := range []string{"data is empty", `log.level "loud"`, `log.format "xml"`, `passive port range "10-20"`, `min_tls "1.0"`} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("Validate() error:\n%v\nwant it to contain %q", err, w)
+		}
+	}
+	if len(p) != 5 {
+		t.Errorf("Validate() reported %d problems, want 5:\n%v", len(p), err)
+	}
+}
+
+func TestDistance(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want int
+	}{{"", "", 0}, {"listen", "lisen", 1}, {"abc", "", 3}, {"kitten", "sitting", 3}} {
+		if got := distance(tt.a, tt.b); got != tt.want {
+			t.Errorf("distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

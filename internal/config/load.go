@@ -1,0 +1,215 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Sources are where Load looks, in increasing precedence.
+type Sources struct {
+	// File is the YAML config file. Empty means the file named by
+	// WHARF_CONFIG, if any, and otherwise none.
+	File string
+	// LookupEnv reads the environment (os.LookupEnv in main). Nil means an
+	// empty environment. A variable that is set but empty sets an empty
+	// value, which for a listener means "off".
+	LookupEnv func(string) (string, bool)
+	// Flags are applied last, in order.
+	Flags []Flag
+}
+
+// Flag is one setting given on the command line.
+type Flag struct {
+	Name  string // as typed, e.g. "--idle-timeout"; used in messages
+	Key   string // Key.Path, e.g. "server.idle_timeout"
+	Value string
+}
+
+// Load composes defaults, the file, the environment and the flags. It reports
+// every unreadable value and unknown key at once; it does not Validate.
+// Listen and ListenImplicit given as "off" become empty (switched off), and
+// the server defaults are filled in.
+func Load(src Sources) (Config, error) {
+	c := Default()
+	keys := map[string]Key{}
+	for _, k := range Keys() {
+		keys[k.Path] = k
+	}
+	lookup := src.LookupEnv
+	if lookup == nil {
+		lookup = func(string) (string, bool) { return "", false }
+	}
+	var errs Problems
+
+	file := src.File
+	if file == "" {
+		file, _ = lookup(EnvConfig)
+	}
+	if file != "" {
+		errs = append(errs, loadFile(&c, keys, file)...)
+	}
+	for _, k := range Keys() {
+		if v, ok := lookup(k.Env); ok {
+			if err := k.set(&c, v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%w", k.Env, err))
+			}
+		}
+	}
+	for _, f := range src.Flags {
+		k, ok := keys[f.Key]
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: no setting %q (a bug: please report it)", f.Name, f.Key))
+			continue
+		}
+		if err := k.set(&c, f.Value); err != nil {
+			errs = append(errs, fmt.Errorf("%s %w", f.Name, err))
+		}
+	}
+
+	for _, l := range []*string{&c.Server.Listen, &c.Server.ListenImplicit} {
+		if strings.EqualFold(strings.TrimSpace(*l), "off") {
+			*l = ""
+		}
+	}
+	c.Server = c.Server.Defaults()
+	return c, errs.Err()
+}
+
+func loadFile(c *Config, keys map[string]Key, path string) []error {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return []error{fmt.Errorf("config file %s does not exist: check --config or %s", path, EnvConfig)}
+	}
+	if err != nil {
+		return []error{fmt.Errorf("read config file: %w", err)}
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return []error{fmt.Errorf("config file %s: %w", path, err)}
+	}
+	if len(doc.Content) == 0 { // empty file
+		return nil
+	}
+	l := fileLoader{c: c, keys: keys, path: path}
+	l.mapping(doc.Content[0], "")
+	return l.errs
+}
+
+// fileLoader walks a YAML document against the known keys, so that every
+// unknown key and bad value is reported with its line.
+type fileLoader struct {
+	c    *Config
+	keys map[string]Key
+	path string
+	errs []error
+}
+
+func (l *fileLoader) errorf(n *yaml.Node, format string, args ...any) {
+	l.errs = append(l.errs, fmt.Errorf("%s:%d: %s", l.path, n.Line, fmt.Sprintf(format, args...)))
+}
+
+func (l *fileLoader) mapping(n *yaml.Node, prefix string) {
+	n = deref(n)
+	if n.Kind != yaml.MappingNode {
+		what := "the file"
+		if prefix != "" {
+			what = strings.TrimSuffix(prefix, ".")
+		}
+		l.errorf(n, "%s: want a mapping of key: value", what)
+		return
+	}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		kn, vn := n.Content[i], deref(n.Content[i+1])
+		path := prefix + kn.Value
+		if line, dup := seen[kn.Value]; dup {
+			l.errorf(kn, "duplicate key %q (first on line %d): remove one", path, line)
+			continue
+		}
+		seen[kn.Value] = kn.Line
+		if k, ok := l.keys[path]; ok {
+			l.scalar(k, vn)
+			continue
+		}
+		if l.isSection(path) {
+			l.mapping(vn, path+".")
+			continue
+		}
+		if s := l.suggest(path); s != "" {
+			l.errorf(kn, "unknown key %q: did you mean %q?", path, s)
+		} else {
+			l.errorf(kn, "unknown key %q: see `wharf serve --help` for the settings", path)
+		}
+	}
+}
+
+func (l *fileLoader) scalar(k Key, n *yaml.Node) {
+	if n.Kind != yaml.ScalarNode {
+		l.errorf(n, "%s: want a single value, not a list or mapping", k.Path)
+		return
+	}
+	if n.Tag == "!!null" {
+		k.clear(l.c)
+		return
+	}
+	if err := k.set(l.c, n.Value); err != nil {
+		l.errorf(n, "%s %v", k.Path, err)
+	}
+}
+
+func (l *fileLoader) isSection(path string) bool {
+	for p := range l.keys {
+		if strings.HasPrefix(p, path+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// suggest returns the known key closest to path, if it is close enough to
+// be a typo.
+func (l *fileLoader) suggest(path string) string {
+	best, bestD := "", 3
+	for p := range l.keys {
+		if d := distance(p, path); d < bestD || (d == bestD && d < 3 && p < best) {
+			best, bestD = p, d
+		}
+	}
+	if bestD >= 3 {
+		return ""
+	}
+	return best
+}
+
+func deref(n *yaml.Node) *yaml.Node {
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	return n
+}
+
+// distance is the Levenshtein distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
