@@ -35,3 +35,10 @@ type FS interface {
 	Rename(oldname, newname string) error
 	Chtimes(name string, atime, mtime time.Time) error
 }
+
+// Linker is an FS that can give a file a second name. Link fails with
+// fs.ErrExist when newname exists, which makes "publish unless taken"
+// atomic.
+type Linker interface {
+	Link(oldname, newname string) error
+}

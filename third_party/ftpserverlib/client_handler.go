@@ -118,7 +118,9 @@ type clientHandler struct {
 	transferMode        TransferMode    // Transfer mode (stream, deflate)
 	isTransferOpen      bool            // indicate if the transfer connection is opened
 	isTransferAborted   bool            // indicate if the transfer was aborted
-	connClosed          bool            // indicates if the connection has been commanded to close
+	connClosed          bool            // indicates if the connection has been commanded to close; guarded by connMu
+	connMu              sync.Mutex      // guards conn replacement (AUTH) against Close from other goroutines (Wharf patch)
+	rawConn             net.Conn        // the accepted connection, never replaced (Wharf patch)
 	tlsRequirement      TLSRequirement  // TLS requirement to respect
 }
 
@@ -131,6 +133,7 @@ func (server *FtpServer) newClientHandler(
 	return &clientHandler{
 		server:              server,
 		conn:                connection,
+		rawConn:             connection,
 		id:                  clientID,
 		writer:              bufio.NewWriter(connection),
 		reader:              bufio.NewReaderSize(connection, maxCommandSize),
@@ -144,6 +147,9 @@ func (server *FtpServer) newClientHandler(
 
 // disconnects the connection without any other messaging
 func (c *clientHandler) disconnect() error {
+	c.connMu.Lock()
+	defer c.connMu.Unlock()
+
 	if c.connClosed {
 		return nil
 	}
@@ -217,12 +223,12 @@ func (c *clientHandler) ID() uint32 {
 
 // RemoteAddr returns the remote network address.
 func (c *clientHandler) RemoteAddr() net.Addr {
-	return c.conn.RemoteAddr()
+	return c.rawConn.RemoteAddr()
 }
 
 // LocalAddr returns the local network address.
 func (c *clientHandler) LocalAddr() net.Addr {
-	return c.conn.LocalAddr()
+	return c.rawConn.LocalAddr()
 }
 
 // GetClientVersion returns the identified client, can be empty.

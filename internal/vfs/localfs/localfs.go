@@ -17,7 +17,10 @@ type FS struct {
 	root *os.Root
 }
 
-var _ vfs.FS = (*FS)(nil)
+var (
+	_ vfs.FS     = (*FS)(nil)
+	_ vfs.Linker = (*FS)(nil)
+)
 
 // Open returns an FS for dir, which must exist. Close releases it.
 func Open(dir string) (*FS, error) {
@@ -99,3 +102,6 @@ func (f *FS) Rename(oldname, newname string) error { return f.root.Rename(oldnam
 func (f *FS) Chtimes(name string, atime, mtime time.Time) error {
 	return f.root.Chtimes(name, atime, mtime)
 }
+
+// Link creates newname as a hard link to oldname; it fails if newname exists.
+func (f *FS) Link(oldname, newname string) error { return f.root.Link(oldname, newname) }

@@ -1,0 +1,116 @@
+package ftpserver
+
+import (
+	"crypto/tls"
+	"net"
+
+	ftplib "github.com/fclairamb/ftpserverlib"
+)
+
+// driver is the ftpserverlib MainDriver of one listener.
+type driver struct {
+	srv      *Server
+	implicit bool
+}
+
+var (
+	_ ftplib.MainDriver                       = (*driver)(nil)
+	_ ftplib.MainDriverExtensionUserVerifier  = (*driver)(nil)
+	_ ftplib.MainDriverExtensionDataTLSConfig = (*driver)(nil)
+)
+
+// GetSettings maps Config onto ftpserverlib's settings.
+func (d *driver) GetSettings() (*ftplib.Settings, error) {
+	c := d.srv.cfg
+	st := &ftplib.Settings{
+		Listener:                d.srv.plainLn,
+		PublicHost:              c.PassiveAddress,
+		ActiveTransferPortNon20: true,
+		DisableActiveMode:       !c.ActiveMode,
+		// Both checks are IPMatchRequired already (the zero value); spelt
+		// out because they are what stops FTP bounce and data theft.
+		ActiveConnectionsCheck: ftplib.IPMatchRequired,
+		PasvConnectionsCheck:   ftplib.IPMatchRequired,
+		IdleTimeout:            int(c.IdleTimeout.Seconds()),
+		ConnectionTimeout:      30,
+		Banner:                 c.Banner,
+		EnableHASH:             true,
+		DefaultTransferType:    ftplib.TransferTypeBinary,
+		// TYPE A is served byte for byte: partners' EDI files must arrive
+		// exactly as sent, and SIZE/REST keep working.
+		DisableASCIIConversion: true,
+		DisableSite:            true,
+	}
+	if d.implicit {
+		st.Listener = d.srv.implLn
+		st.TLSRequired = ftplib.ImplicitEncryption
+	}
+	if c.PassivePorts != "" {
+		lo, hi, _ := ParsePortRange(c.PassivePorts)
+		st.PassiveTransferPortRange = ftplib.PortRange{Start: lo, End: hi}
+	}
+	return st, nil
+}
+
+// GetTLSConfig is the control connection's TLS config (the same pointer
+// every call, so session tickets stay valid).
+func (d *driver) GetTLSConfig() (*tls.Config, error) { return d.srv.tls.control(), nil }
+
+// GetDataTLSConfig is the TLS config of one session's data connections.
+func (d *driver) GetDataTLSConfig(cc ftplib.ClientContext) (*tls.Config, error) {
+	ss := d.srv.session(cc)
+	if ss == nil {
+		return nil, errNotLoggedIn
+	}
+	return ss.dataTLS(), nil
+}
+
+// ClientConnected greets a new connection, or refuses it when the client's
+// IP is banned or over its connection cap.
+func (d *driver) ClientConnected(cc ftplib.ClientContext) (string, error) {
+	ip := clientIP(cc.RemoteAddr())
+	if err := d.srv.limits.admit(cc.ID(), ip); err != nil {
+		d.srv.log.Warn("connection refused", "remote", cc.RemoteAddr().String(), "err", err)
+		return err.Error(), err
+	}
+	ss := d.srv.newSession(cc, d.implicit)
+	if !d.srv.cfg.AllowPlain {
+		_ = cc.SetTLSRequirement(ftplib.MandatoryEncryption)
+	}
+	ss.log.Info("session start")
+	return d.srv.cfg.Banner, nil
+}
+
+// ClientDisconnected releases the session.
+func (d *driver) ClientDisconnected(cc ftplib.ClientContext) {
+	d.srv.limits.release(cc.ID())
+	d.srv.endSession(cc)
+}
+
+// PreAuthUser runs at USER: banned IPs are refused, and the TLS
+// requirement is relaxed for an account that may use plain FTP.
+func (d *driver) PreAuthUser(cc ftplib.ClientContext, user string) error {
+	if err := d.srv.limits.banned(clientIP(cc.RemoteAddr())); err != nil {
+		return err
+	}
+	if d.srv.cfg.AllowPlain || cc.HasTLSForControl() {
+		return nil
+	}
+	if a, err := d.srv.lookup(user); err == nil && a.Policy.AllowPlain != nil && *a.Policy.AllowPlain {
+		_ = cc.SetTLSRequirement(ftplib.ClearOrEncrypted)
+	}
+	return nil
+}
+
+// AuthUser checks the password and returns the session's file driver.
+func (d *driver) AuthUser(cc ftplib.ClientContext, user, pass string) (ftplib.ClientDriver, error) {
+	return d.srv.login(cc, user, pass)
+}
+
+func clientIP(a net.Addr) string {
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
+}

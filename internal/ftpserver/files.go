@@ -1,0 +1,264 @@
+package ftpserver
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	ftplib "github.com/fclairamb/ftpserverlib"
+	"github.com/spf13/afero"
+
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+// files is a logged-in session's ftpserverlib ClientDriver. Every method
+// resolves the client path, checks the account's rights, and returns
+// public errors (see publicErr).
+type files struct {
+	ss *session
+}
+
+var (
+	_ ftplib.ClientDriver                     = (*files)(nil)
+	_ ftplib.ClientDriverExtentionFileTransfer = (*files)(nil)
+	_ ftplib.ClientDriverExtensionFileList    = (*files)(nil)
+	_ ftplib.ClientDriverExtensionRemoveDir   = (*files)(nil)
+)
+
+// Name names the driver.
+func (f *files) Name() string { return "wharf" }
+
+func (f *files) fail(op string, n node, err error) error {
+	if err == nil {
+		return nil
+	}
+	pub := publicErr(err)
+	if errors.Is(pub, errLocal) {
+		f.ss.log.Error(op, "path", n.path, "err", err)
+	} else {
+		f.ss.log.Debug(op+" refused", "path", n.path, "err", err)
+	}
+	return pub
+}
+
+// Stat describes a file or folder the account may list.
+func (f *files) Stat(name string) (os.FileInfo, error) {
+	n, err := f.ss.resolve(name)
+	if err != nil {
+		return nil, f.fail("stat", n, err)
+	}
+	if !n.canList() {
+		return nil, f.fail("stat", n, errDenied)
+	}
+	fi, err := f.ss.fs.Stat(n.name)
+	if err != nil {
+		return nil, f.fail("stat", n, err)
+	}
+	return fi, nil
+}
+
+// ReadDir lists a folder, hiding uploads in progress; a partner's root
+// shows only send/ and receive/.
+func (f *files) ReadDir(name string) ([]os.FileInfo, error) {
+	n, err := f.ss.resolve(name)
+	if err != nil {
+		return nil, f.fail("list", n, err)
+	}
+	if !n.canList() {
+		return nil, f.fail("list", n, fmt.Errorf("%w: %s cannot be listed by this account", errDenied, n.path))
+	}
+	ents, err := f.ss.fs.ReadDir(n.name)
+	if err != nil {
+		return nil, f.fail("list", n, err)
+	}
+	partnerRoot := n.path == "/" && f.ss.account().Kind == store.Partner
+	out := ents[:0]
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), tempPrefix) {
+			continue
+		}
+		if partnerRoot && !(e.IsDir() && (e.Name() == sendDir || e.Name() == receiveDir)) {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// Mkdir creates a folder where the account may write.
+func (f *files) Mkdir(name string, perm os.FileMode) error {
+	n, err := f.ss.resolve(name)
+	if err == nil {
+		err = n.needWrite()
+	}
+	if err == nil {
+		err = f.ss.fs.Mkdir(n.name, 0o750)
+	}
+	if err != nil {
+		return f.fail("mkdir", n, err)
+	}
+	f.ss.event(store.EventMkdir, n.path, 0, "")
+	return nil
+}
+
+// MkdirAll is Mkdir for each missing parent.
+func (f *files) MkdirAll(p string, perm os.FileMode) error {
+	n, err := f.ss.resolve(p)
+	if err == nil {
+		err = n.needWrite()
+	}
+	if err == nil {
+		err = f.ss.fs.MkdirAll(n.name, 0o750)
+	}
+	return f.fail("mkdir", n, err)
+}
+
+// Remove deletes a file (DELE).
+func (f *files) Remove(name string) error {
+	n, err := f.ss.resolve(name)
+	if err == nil {
+		err = n.needWrite()
+	}
+	if err == nil {
+		err = f.ss.fs.Remove(n.name)
+	}
+	if err != nil {
+		return f.fail("delete", n, err)
+	}
+	f.ss.event(store.EventDeleted, n.path, 0, "")
+	return nil
+}
+
+// RemoveDir deletes an empty folder (RMD).
+func (f *files) RemoveDir(name string) error {
+	n, err := f.ss.resolve(name)
+	if err == nil {
+		err = n.needWrite()
+	}
+	if err == nil {
+		err = f.ss.fs.RemoveDir(n.name)
+	}
+	if err != nil {
+		return f.fail("rmdir", n, err)
+	}
+	f.ss.event(store.EventRmdir, n.path, 0, "")
+	return nil
+}
+
+// RemoveAll is refused: clients remove trees one entry at a time.
+func (f *files) RemoveAll(string) error { return errDenied }
+
+// Rename moves a file or folder (RNFR/RNTO). The target must pass the
+// file filter, and replaces an existing file only where overwrite is
+// allowed. Renaming away from a temp extension completes a receipt.
+func (f *files) Rename(from, to string) error {
+	src, err := f.ss.resolve(from)
+	if err != nil {
+		return f.fail("rename", src, err)
+	}
+	dst, err := f.ss.resolve(to)
+	if err != nil {
+		return f.fail("rename", dst, err)
+	}
+	if err := src.needWrite(); err != nil {
+		return f.fail("rename", src, err)
+	}
+	if err := dst.needWrite(); err != nil {
+		return f.fail("rename", dst, err)
+	}
+	fi, err := f.ss.fs.Stat(src.name)
+	if err != nil {
+		return f.fail("rename", src, err)
+	}
+	if !fi.IsDir() {
+		if err := f.ss.checkName(path.Base(dst.path)); err != nil {
+			return f.fail("rename", dst, err)
+		}
+	}
+	if old, err := f.ss.fs.Stat(dst.name); err == nil && (old.IsDir() || !f.ss.pol.overwrite) {
+		return f.fail("rename", dst, errExists)
+	}
+	if err := f.ss.fs.Rename(src.name, dst.name); err != nil {
+		return f.fail("rename", src, err)
+	}
+	f.ss.event(store.EventRenamed, dst.path, 0, "from "+src.path)
+	_, wasTemp := tempBase(path.Base(src.path), f.ss.pol.tempExts)
+	_, isTemp := tempBase(path.Base(dst.path), f.ss.pol.tempExts)
+	if !fi.IsDir() && wasTemp && !isTemp {
+		f.ss.event(store.EventReceived, dst.path, fi.Size(), "renamed from "+path.Base(src.path))
+	}
+	return nil
+}
+
+// Chtimes sets a file's modification time (MFMT).
+func (f *files) Chtimes(name string, atime, mtime time.Time) error {
+	n, err := f.ss.resolve(name)
+	if err == nil {
+		err = n.needWrite()
+	}
+	if err == nil {
+		err = f.ss.fs.Chtimes(n.name, atime, mtime)
+	}
+	return f.fail("mfmt", n, err)
+}
+
+// Chmod and Chown are not offered: permissions are Wharf's, not the
+// file system's.
+func (f *files) Chmod(string, os.FileMode) error { return errNotSupported }
+
+// Chown is not offered.
+func (f *files) Chown(string, int, int) error { return errNotSupported }
+
+var errNotSupported = errors.New("not supported by this server")
+
+// Open opens a file for reading (used for HASH).
+func (f *files) Open(name string) (afero.File, error) {
+	n, err := f.ss.resolve(name)
+	if err == nil && !n.access.Read {
+		err = errDenied
+	}
+	if err != nil {
+		return nil, f.fail("open", n, err)
+	}
+	fl, err := f.ss.fs.OpenFile(n.name, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, f.fail("open", n, err)
+	}
+	af, ok := fl.(afero.File)
+	if !ok {
+		fl.Close()
+		return nil, errNotSupported
+	}
+	return af, nil
+}
+
+// OpenFile is reached only for reads; writes go through GetHandle.
+func (f *files) OpenFile(name string, flag int, _ os.FileMode) (afero.File, error) {
+	if flag&(os.O_WRONLY|os.O_RDWR) != 0 {
+		return nil, errDenied
+	}
+	return f.Open(name)
+}
+
+// Create is not used by ftpserverlib once GetHandle exists.
+func (f *files) Create(string) (afero.File, error) { return nil, errDenied }
+
+// checkName applies the file filter to a base name, ignoring a temp
+// extension ("order.edi.tmp" is judged as "order.edi").
+func (ss *session) checkName(base string) error {
+	b, _ := tempBase(base, ss.pol.tempExts)
+	return ss.pol.filter.Check(b)
+}
+
+func (ss *session) event(kind, p string, bytes int64, detail string) {
+	a := ss.account()
+	name := ""
+	if a != nil {
+		name = a.Name
+	}
+	ss.log.Info(kind, "path", p, "bytes", bytes)
+	ss.srv.record(store.Event{Kind: kind, Account: name, Path: p, Bytes: bytes, RemoteAddr: ss.cc.RemoteAddr().String(), Detail: detail})
+}

@@ -1,0 +1,223 @@
+package ftpserver
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+
+	ftplib "github.com/fclairamb/ftpserverlib"
+
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+// Options are the server's collaborators.
+type Options struct {
+	Store    store.Store
+	FileRoot string // directory holding one folder per partner
+	DataDir  string // where a generated self-signed certificate is kept
+	Logger   *slog.Logger
+}
+
+// Server is the FTP/FTPS server. It is safe for concurrent use.
+type Server struct {
+	cfg    Config
+	store  store.Store
+	root   string
+	log    *slog.Logger
+	tls    *tlsConfigs
+	filter Filter
+	limits *limits
+
+	plain, implicit *ftplib.FtpServer
+	plainLn, implLn net.Listener
+
+	mu       sync.Mutex
+	sessions map[uint32]*session // by client ID, logged in or not
+}
+
+// New validates cfg and prepares a server; it binds nothing.
+func New(cfg Config, opt Options) (*Server, error) {
+	cfg = cfg.Defaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.Store == nil || opt.FileRoot == "" {
+		return nil, errors.New("ftpserver: Options.Store and Options.FileRoot are required")
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(opt.FileRoot, 0o750); err != nil {
+		return nil, fmt.Errorf("file root: %w", err)
+	}
+	cert, err := loadCertificate(cfg, opt.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	minTLS, _ := ParseTLSVersion(cfg.MinTLS)
+	tc, err := newTLSConfigs(cert, minTLS)
+	if err != nil {
+		return nil, err
+	}
+	filter, _ := ParseFilter(cfg.Filter)
+	return &Server{
+		cfg:      cfg,
+		store:    opt.Store,
+		root:     opt.FileRoot,
+		log:      log,
+		tls:      tc,
+		filter:   filter,
+		limits:   newLimits(cfg),
+		sessions: make(map[uint32]*session),
+	}, nil
+}
+
+// Listen binds the configured listeners. Its errors say how to fix a port
+// that is taken or privileged.
+func (s *Server) Listen() error {
+	if s.cfg.Listen != "" {
+		ln, err := listen(s.cfg.Listen, "listen")
+		if err != nil {
+			return err
+		}
+		s.plainLn = ln
+	}
+	if s.cfg.ListenImplicit != "" {
+		ln, err := listen(s.cfg.ListenImplicit, "listen_implicit")
+		if err != nil {
+			if s.plainLn != nil {
+				s.plainLn.Close()
+			}
+			return err
+		}
+		s.implLn = tls.NewListener(ln, s.tls.control())
+	}
+	return nil
+}
+
+func listen(addr, setting string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case errors.Is(err, syscall.EACCES):
+		return nil, fmt.Errorf("permission denied binding %s: use a port above 1024 (%s), grant the binary CAP_NET_BIND_SERVICE (setcap cap_net_bind_service=+ep $(command -v wharf)), or redirect the port with nftables/iptables: %w", addr, setting, err)
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("address %s is already in use: stop the other server or choose another address (%s): %w", addr, setting, err)
+	case err != nil:
+		return nil, fmt.Errorf("listen on %s (%s): %w", addr, setting, err)
+	}
+	return ln, nil
+}
+
+// Addr is the plain/explicit listener's address, nil when off or not bound.
+func (s *Server) Addr() net.Addr {
+	if s.plainLn == nil {
+		return nil
+	}
+	return s.plainLn.Addr()
+}
+
+// ImplicitAddr is the implicit FTPS listener's address, nil when off.
+func (s *Server) ImplicitAddr() net.Addr {
+	if s.implLn == nil {
+		return nil
+	}
+	return s.implLn.Addr()
+}
+
+// Serve serves until ctx ends, then stops listening and closes every
+// session. It calls Listen first if that was not done.
+func (s *Server) Serve(ctx context.Context) error {
+	if s.plainLn == nil && s.implLn == nil {
+		if err := s.Listen(); err != nil {
+			return err
+		}
+	}
+	s.removeStaleUploads()
+	var wg sync.WaitGroup
+	errc := make(chan error, 2)
+	start := func(ln net.Listener, implicit bool) *ftplib.FtpServer {
+		fsrv := ftplib.NewFtpServer(&driver{srv: s, implicit: implicit})
+		fsrv.Logger = s.log.With("component", "ftplib")
+		if err := fsrv.Listen(); err != nil {
+			errc <- err
+			return nil
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fsrv.Serve(); err != nil {
+				errc <- err
+			}
+		}()
+		return fsrv
+	}
+	if s.plainLn != nil {
+		s.plain = start(s.plainLn, false)
+		s.log.Info("listening", "addr", s.plainLn.Addr().String(), "tls", "explicit")
+	}
+	if s.implLn != nil {
+		s.implicit = start(s.implLn, true)
+		s.log.Info("listening", "addr", s.implLn.Addr().String(), "tls", "implicit")
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+	}
+	for _, f := range []*ftplib.FtpServer{s.plain, s.implicit} {
+		if f != nil {
+			_ = f.Stop()
+		}
+	}
+	s.closeSessions()
+	wg.Wait()
+	return err
+}
+
+func (s *Server) closeSessions() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ss := range s.sessions {
+		_ = ss.cc.Close()
+	}
+}
+
+// removeStaleUploads deletes upload temp files a crash left behind. They
+// were never visible and never reported as received.
+func (s *Server) removeStaleUploads() {
+	_ = filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), tempPrefix) {
+			if os.Remove(p) == nil {
+				s.log.Info("removed stale upload", "path", p)
+			}
+		}
+		return nil
+	})
+}
+
+// EnsureHome creates an account's folders under fileRoot: a partner's
+// root with send/ and receive/. Staff use the file root itself.
+func EnsureHome(fileRoot string, a store.Account) error {
+	if a.Kind != store.Partner {
+		return os.MkdirAll(fileRoot, 0o750)
+	}
+	if err := store.ValidateName(a.Name); err != nil {
+		return err
+	}
+	for _, d := range []string{sendDir, receiveDir} {
+		if err := os.MkdirAll(filepath.Join(fileRoot, a.Name, d), 0o750); err != nil {
+			return fmt.Errorf("create %s folder for %s: %w", d, a.Name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,218 @@
+package ftpserver
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"time"
+
+	ftplib "github.com/fclairamb/ftpserverlib"
+
+	"github.com/wharf-mft/wharf/internal/password"
+	"github.com/wharf-mft/wharf/internal/store"
+	"github.com/wharf-mft/wharf/internal/vfs/localfs"
+)
+
+// session is one control connection, from connect to disconnect.
+type session struct {
+	srv      *Server
+	cc       ftplib.ClientContext
+	implicit bool
+	log      *slog.Logger
+	timer    *time.Timer // login timeout
+
+	mu      sync.Mutex
+	acct    *store.Account // nil until logged in
+	pol     policy
+	fs      *localfs.FS
+	dataCfg *tls.Config
+}
+
+// policy is an account's effective settings: its overrides over the
+// server's.
+type policy struct {
+	send, receive   store.Access
+	overwrite       bool
+	tlsReuse        bool
+	filter          Filter
+	tempExts        []string
+	removeAfterSend bool
+}
+
+func (s *Server) newSession(cc ftplib.ClientContext, implicit bool) *session {
+	ss := &session{
+		srv: s, cc: cc, implicit: implicit,
+		log: s.log.With("session", cc.ID(), "remote", cc.RemoteAddr().String()),
+	}
+	ss.timer = time.AfterFunc(s.cfg.LoginTimeout, func() {
+		if ss.account() == nil {
+			ss.log.Info("login timeout")
+			_ = cc.Close()
+		}
+	})
+	s.mu.Lock()
+	s.sessions[cc.ID()] = ss
+	s.mu.Unlock()
+	return ss
+}
+
+func (s *Server) session(cc ftplib.ClientContext) *session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.sessions[cc.ID()]
+}
+
+func (s *Server) endSession(cc ftplib.ClientContext) {
+	s.mu.Lock()
+	ss := s.sessions[cc.ID()]
+	delete(s.sessions, cc.ID())
+	s.mu.Unlock()
+	if ss == nil {
+		return
+	}
+	ss.timer.Stop()
+	ss.mu.Lock()
+	if ss.fs != nil {
+		ss.fs.Close()
+	}
+	ss.mu.Unlock()
+	ss.log.Info("session end")
+}
+
+func (ss *session) account() *store.Account {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.acct
+}
+
+// dataTLS returns this session's data-connection TLS config.
+func (ss *session) dataTLS() *tls.Config {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.dataCfg == nil {
+		ss.dataCfg = ss.srv.tls.data(ss.cc.RemoteAddr().String(), ss.requireReuse)
+	}
+	return ss.dataCfg
+}
+
+func (ss *session) requireReuse() bool {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	if ss.acct == nil {
+		return ss.srv.cfg.TLSReuse
+	}
+	return ss.pol.tlsReuse
+}
+
+var (
+	errNotLoggedIn = errors.New("not logged in")
+	errLogin       = errors.New("login incorrect")
+)
+
+func (s *Server) lookup(user string) (store.Account, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return s.store.Account(ctx, user)
+}
+
+// login authenticates user and opens the session's tree.
+func (s *Server) login(cc ftplib.ClientContext, user, pass string) (ftplib.ClientDriver, error) {
+	ss := s.session(cc)
+	if ss == nil {
+		return nil, errNotLoggedIn
+	}
+	ip := clientIP(cc.RemoteAddr())
+	a, err := s.lookup(user)
+	ok := false
+	if err == nil && !a.Disabled {
+		ok, _ = password.Verify(a.PasswordHash, pass)
+	} else if err == nil || errors.Is(err, store.ErrNotFound) {
+		// Spend the same time on unknown users, so timing does not tell
+		// which names exist.
+		_, _ = password.Verify(dummyHash, pass)
+	}
+	if !ok {
+		banned := s.limits.failed(ip)
+		ss.log.Warn("login failed", "user", user, "banned", banned)
+		s.record(store.Event{Kind: store.EventLoginFailed, Account: user, RemoteAddr: cc.RemoteAddr().String()})
+		time.Sleep(s.cfg.LoginFailDelay) // slows guessing; blocks only this session
+		return nil, errLogin
+	}
+	s.limits.succeeded(ip)
+	if err := EnsureHome(s.root, a); err != nil {
+		ss.log.Error("account folders", "account", a.Name, "err", err)
+		return nil, errLocal
+	}
+	dir := s.root
+	if a.Kind == store.Partner {
+		dir = filepath.Join(s.root, a.Name)
+	}
+	fsys, err := localfs.Open(dir)
+	if err != nil {
+		ss.log.Error("open account root", "account", a.Name, "err", err)
+		return nil, errLocal
+	}
+	ss.mu.Lock()
+	ss.acct = &a
+	ss.pol = s.policyFor(a)
+	ss.fs = fsys
+	ss.log = ss.log.With("account", a.Name)
+	ss.mu.Unlock()
+	ss.timer.Stop()
+	ss.log.Info("login", "tls", cc.HasTLSForControl())
+	s.record(store.Event{Kind: store.EventLogin, Account: a.Name, RemoteAddr: cc.RemoteAddr().String()})
+	return &files{ss: ss}, nil
+}
+
+// dummyHash is verified against for unknown users.
+var dummyHash, _ = password.Hash("wharf-no-such-user")
+
+func (s *Server) policyFor(a store.Account) policy {
+	c := s.cfg
+	p := policy{
+		send:            a.Policy.SendAccess(),
+		receive:         a.Policy.ReceiveAccess(),
+		tlsReuse:        c.TLSReuse,
+		filter:          s.filter,
+		tempExts:        parseExtensions(c.TempExtensions),
+		removeAfterSend: c.RemoveAfterSend,
+	}
+	if a.Kind == store.Staff {
+		p.send, p.receive = store.Access{Read: true, Write: true}, store.Access{Read: true, Write: true}
+		p.overwrite = true
+	}
+	pol := a.Policy
+	if pol.Overwrite != nil {
+		p.overwrite = *pol.Overwrite
+	}
+	if pol.TLSReuse != nil {
+		p.tlsReuse = *pol.TLSReuse
+	}
+	if pol.Filter != nil {
+		if f, err := ParseFilter(*pol.Filter); err == nil {
+			p.filter = f
+		} else {
+			s.log.Error("account filter is invalid; using the server filter", "account", a.Name, "err", err)
+		}
+	}
+	if pol.TempExtensions != nil {
+		p.tempExts = parseExtensions(*pol.TempExtensions)
+	}
+	if pol.RemoveAfterSend != nil {
+		p.removeAfterSend = *pol.RemoveAfterSend
+	}
+	return p
+}
+
+// record stores an event; a store failure is logged, never shown to the
+// client, and does not undo the operation.
+func (s *Server) record(e store.Event) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := s.store.AddEvent(ctx, e); err != nil {
+		s.log.Error("record event", "kind", e.Kind, "path", e.Path, "err", err)
+	}
+}

@@ -1,0 +1,301 @@
+package ftpserver
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"sync"
+
+	ftplib "github.com/fclairamb/ftpserverlib"
+
+	"github.com/wharf-mft/wharf/internal/store"
+	"github.com/wharf-mft/wharf/internal/vfs"
+)
+
+// GetHandle opens a transfer: a download for O_RDONLY, otherwise an upload
+// (O_TRUNC: STOR; offset > 0: REST+STOR; O_APPEND: APPE).
+func (f *files) GetHandle(name string, flags int, offset int64) (ftplib.FileTransfer, error) {
+	n, err := f.ss.resolve(name)
+	if err != nil {
+		return nil, f.fail("open", n, err)
+	}
+	if flags&(os.O_WRONLY|os.O_RDWR) == 0 {
+		return f.download(n, offset)
+	}
+	return f.upload(n, flags, offset)
+}
+
+func (f *files) download(n node, offset int64) (ftplib.FileTransfer, error) {
+	if !n.access.Read {
+		return nil, f.fail("retr", n, fmt.Errorf("%w: %s does not allow downloads for this account", errDenied, n.path))
+	}
+	fl, err := f.ss.fs.OpenFile(n.name, os.O_RDONLY, 0)
+	if err != nil {
+		return nil, f.fail("retr", n, err)
+	}
+	fi, err := fl.Stat()
+	if err == nil && fi.IsDir() {
+		err = fmt.Errorf("%w: is a directory", fs.ErrInvalid)
+	}
+	if err != nil {
+		fl.Close()
+		return nil, f.fail("retr", n, err)
+	}
+	return &download{f: f, n: n, file: fl, info: fi, offset: offset}, nil
+}
+
+// download is a RETR in progress. Close records a "sent" event when the
+// whole file went out, and then applies remove-after-send.
+type download struct {
+	f      *files
+	n      node
+	file   vfs.File
+	info   fs.FileInfo
+	offset int64
+
+	mu     sync.Mutex
+	sent   int64
+	failed error
+}
+
+func (d *download) Read(p []byte) (int, error) {
+	n, err := d.file.Read(p)
+	d.add(int64(n))
+	return n, err
+}
+
+// WriteTo lets io.Copy hand the data connection to the file, so plain FTP
+// downloads use sendfile.
+func (d *download) WriteTo(w io.Writer) (int64, error) {
+	n, err := io.Copy(w, d.file)
+	d.add(n)
+	return n, err
+}
+
+func (d *download) add(n int64) {
+	d.mu.Lock()
+	d.sent += n
+	d.mu.Unlock()
+}
+
+func (d *download) Write([]byte) (int, error) { return 0, errDenied }
+
+func (d *download) Seek(off int64, whence int) (int64, error) { return d.file.Seek(off, whence) }
+
+// TransferError marks the download as failed (ABOR, reset, I/O error).
+func (d *download) TransferError(err error) {
+	d.mu.Lock()
+	d.failed = err
+	d.mu.Unlock()
+}
+
+func (d *download) Close() error {
+	err := d.file.Close()
+	d.mu.Lock()
+	complete := d.failed == nil && d.offset+d.sent == d.info.Size()
+	sent := d.sent
+	d.mu.Unlock()
+	ss := d.f.ss
+	if !complete {
+		ss.event(store.EventAborted, d.n.path, sent, "download incomplete")
+		return err
+	}
+	ss.event(store.EventSent, d.n.path, sent, "")
+	if d.n.folder == sendDir && ss.pol.removeAfterSend {
+		d.removeAfterSend()
+	}
+	return err
+}
+
+// removeAfterSend deletes the sent file unless it changed meanwhile.
+func (d *download) removeAfterSend() {
+	ss := d.f.ss
+	now, err := ss.fs.Stat(d.n.name)
+	if err != nil || now.Size() != d.info.Size() || !now.ModTime().Equal(d.info.ModTime()) {
+		ss.log.Info("file changed after send; not removed", "path", d.n.path)
+		return
+	}
+	if err := ss.fs.Remove(d.n.name); err != nil {
+		ss.log.Error("remove after send", "path", d.n.path, "err", err)
+		return
+	}
+	ss.event(store.EventDeleted, d.n.path, 0, "removed after send")
+}
+
+func (f *files) upload(n node, flags int, offset int64) (ftplib.FileTransfer, error) {
+	ss := f.ss
+	if err := n.needWrite(); err != nil {
+		return nil, f.fail("stor", n, err)
+	}
+	if err := ss.checkName(path.Base(n.path)); err != nil {
+		return nil, f.fail("stor", n, err)
+	}
+	old, statErr := ss.fs.Stat(n.name)
+	exists := statErr == nil
+	switch {
+	case exists && old.IsDir():
+		return nil, f.fail("stor", n, fmt.Errorf("%w: is a directory", fs.ErrInvalid))
+	case exists && !ss.pol.overwrite:
+		return nil, f.fail("stor", n, errExists)
+	case !exists && !errors.Is(statErr, fs.ErrNotExist):
+		return nil, f.fail("stor", n, statErr)
+	case !exists && offset > 0:
+		return nil, f.fail("stor", n, fmt.Errorf("%w: nothing to resume at offset %d", fs.ErrNotExist, offset))
+	}
+	tmp := path.Join(path.Dir(n.name), tempName())
+	fl, err := ss.fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	if err != nil {
+		return nil, f.fail("stor", n, err)
+	}
+	u := &upload{f: f, n: n, tmp: tmp, file: fl}
+	// Resuming (REST+STOR, APPE) continues a copy of the existing file, so
+	// the published file is replaced whole or not at all.
+	if exists && (flags&os.O_APPEND != 0 || offset > 0) {
+		keep := old.Size()
+		if offset > 0 && offset < keep {
+			keep = offset
+		}
+		if err := u.copyPrefix(keep); err != nil {
+			u.abort()
+			return nil, f.fail("stor", n, err)
+		}
+	}
+	return u, nil
+}
+
+func tempName() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return tempPrefix + hex.EncodeToString(b[:]) + ".part"
+}
+
+// upload is a STOR/APPE in progress, written under a hidden temp name and
+// published by rename only after a clean end.
+type upload struct {
+	f    *files
+	n    node
+	tmp  string
+	file vfs.File
+
+	mu      sync.Mutex
+	written int64
+	failed  error
+}
+
+func (u *upload) copyPrefix(size int64) error {
+	src, err := u.f.ss.fs.OpenFile(u.n.name, os.O_RDONLY, 0)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	_, err = io.CopyN(u.file, src, size)
+	return err
+}
+
+func (u *upload) Write(p []byte) (int, error) {
+	n, err := u.file.Write(p)
+	u.add(int64(n))
+	return n, err
+}
+
+// ReadFrom lets io.Copy hand the data connection to the file, so plain FTP
+// uploads use splice.
+func (u *upload) ReadFrom(r io.Reader) (int64, error) {
+	var n int64
+	var err error
+	if rf, ok := u.file.(io.ReaderFrom); ok {
+		n, err = rf.ReadFrom(r)
+	} else {
+		n, err = io.Copy(onlyWriter{u.file}, r)
+	}
+	u.add(n)
+	return n, err
+}
+
+type onlyWriter struct{ io.Writer }
+
+func (u *upload) add(n int64) {
+	u.mu.Lock()
+	u.written += n
+	u.mu.Unlock()
+}
+
+func (u *upload) Read([]byte) (int, error) { return 0, errDenied }
+
+// Seek positions the temp file; ftpserverlib seeks to the REST offset,
+// where copyPrefix already left it.
+func (u *upload) Seek(off int64, whence int) (int64, error) { return u.file.Seek(off, whence) }
+
+// TransferError marks the upload as failed; Close then discards it.
+func (u *upload) TransferError(err error) {
+	u.mu.Lock()
+	u.failed = err
+	u.mu.Unlock()
+}
+
+func (u *upload) abort() {
+	u.file.Close()
+	_ = u.f.ss.fs.Remove(u.tmp)
+}
+
+// Close publishes the upload, or discards it after a transfer error.
+func (u *upload) Close() error {
+	ss := u.f.ss
+	u.mu.Lock()
+	failed, written := u.failed, u.written
+	u.mu.Unlock()
+	if failed != nil {
+		u.abort()
+		ss.event(store.EventAborted, u.n.path, written, "upload incomplete: "+failed.Error())
+		return nil
+	}
+	fi, err := u.file.Stat()
+	if err == nil {
+		err = u.file.Close()
+	} else {
+		u.file.Close()
+	}
+	if err != nil {
+		_ = ss.fs.Remove(u.tmp)
+		ss.log.Error("close upload", "path", u.n.path, "err", err)
+		return errLocal
+	}
+	if err := u.publish(); err != nil {
+		_ = ss.fs.Remove(u.tmp)
+		return u.f.fail("stor", u.n, err)
+	}
+	if _, temp := tempBase(path.Base(u.n.path), ss.pol.tempExts); temp {
+		ss.log.Info("upload under temp name", "path", u.n.path, "bytes", fi.Size())
+	} else {
+		ss.event(store.EventReceived, u.n.path, fi.Size(), "")
+	}
+	return nil
+}
+
+// publish moves the temp file to its final name. Without overwrite it
+// links, which fails if another upload took the name meanwhile.
+func (u *upload) publish() error {
+	ss := u.f.ss
+	if ss.pol.overwrite {
+		return ss.fs.Rename(u.tmp, u.n.name)
+	}
+	ln, ok := vfs.FS(ss.fs).(vfs.Linker)
+	if !ok {
+		if _, err := ss.fs.Stat(u.n.name); err == nil {
+			return errExists
+		}
+		return ss.fs.Rename(u.tmp, u.n.name)
+	}
+	if err := ln.Link(u.tmp, u.n.name); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return errExists
+		}
+		return err
+	}
+	return ss.fs.Remove(u.tmp)
+}

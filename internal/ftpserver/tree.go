@@ -1,0 +1,113 @@
+package ftpserver
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	"github.com/wharf-mft/wharf/internal/store"
+	"github.com/wharf-mft/wharf/internal/vfs"
+)
+
+const (
+	sendDir    = "send"
+	receiveDir = "receive"
+	// tempPrefix starts the hidden names of uploads in progress. Clients
+	// can neither see nor name them.
+	tempPrefix = ".wharf-"
+)
+
+// Public errors: ftpserverlib puts a driver error's text into the reply, so
+// these say what is wrong without showing server paths.
+var (
+	errNoSuchFile = errors.New("no such file or directory")
+	errDenied     = errors.New("permission denied")
+	errLocal      = errors.New("local error; the administrator can find details in the server log")
+	errExists     = errors.New("file exists and this account may not overwrite it; upload under another name")
+)
+
+// node is a resolved client path.
+type node struct {
+	path   string       // clean absolute client path, for replies and events
+	name   string       // name in the session's vfs.FS ("." for the root)
+	access store.Access // what the account may do here
+	folder string       // sendDir, receiveDir or "" (root, or staff)
+	top    bool         // the root or a partner's send/receive folder itself
+}
+
+// resolve cleans a client path and works out the account's rights there.
+func (ss *session) resolve(p string) (node, error) {
+	clean, err := vfs.Clean(p)
+	if err != nil {
+		return node{}, fmt.Errorf("%w: %v", fs.ErrInvalid, err)
+	}
+	for _, seg := range strings.Split(clean, "/") {
+		if strings.HasPrefix(seg, tempPrefix) {
+			return node{}, fs.ErrNotExist
+		}
+	}
+	n := node{path: clean, name: vfs.Rel(clean)}
+	a := ss.account()
+	if a == nil {
+		return n, errNotLoggedIn
+	}
+	if a.Kind == store.Staff {
+		n.access = store.Access{Read: true, Write: true}
+		n.top = clean == "/"
+		return n, nil
+	}
+	if clean == "/" {
+		n.access, n.top = store.Access{Read: true}, true
+		return n, nil
+	}
+	first, _, _ := strings.Cut(strings.TrimPrefix(clean, "/"), "/")
+	switch first {
+	case sendDir:
+		n.access = ss.pol.send
+	case receiveDir:
+		n.access = ss.pol.receive
+	default:
+		return n, fs.ErrNotExist // a partner's root holds only send/ and receive/
+	}
+	n.folder = first
+	n.top = clean == "/"+first
+	return n, nil
+}
+
+// canList: listing is allowed where the account may read or write (a
+// write-only folder still shows what was put there, so clients can resume
+// and mirror).
+func (n node) canList() bool { return n.access.Read || n.access.Write }
+
+// needWrite returns an error unless the account may change n.
+func (n node) needWrite() error {
+	if n.top || !n.access.Write {
+		return fmt.Errorf("%w: %s is read-only for this account", errDenied, n.path)
+	}
+	return nil
+}
+
+// publicErr maps an internal error to one safe to show the client.
+func publicErr(err error) error {
+	var pe *fs.PathError
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, errDenied), errors.Is(err, errFiltered), errors.Is(err, errExists), errors.Is(err, errNotLoggedIn):
+		return err
+	case errors.Is(err, fs.ErrInvalid):
+		return fmt.Errorf("invalid path: %w", errors.Unwrap(err))
+	case errors.Is(err, fs.ErrNotExist):
+		return errNoSuchFile
+	case errors.Is(err, fs.ErrExist):
+		return errors.New("already exists")
+	case errors.Is(err, fs.ErrPermission):
+		return errDenied
+	case errors.As(err, &pe) && pe.Op == "remove":
+		return fmt.Errorf("not a file: %w", pe.Err)
+	case errors.As(err, &pe) && pe.Op == "rmdir":
+		return fmt.Errorf("not removed: %w", pe.Err)
+	}
+	return errLocal
+}
