@@ -22,10 +22,10 @@ type files struct {
 }
 
 var (
-	_ ftplib.ClientDriver                     = (*files)(nil)
+	_ ftplib.ClientDriver                      = (*files)(nil)
 	_ ftplib.ClientDriverExtentionFileTransfer = (*files)(nil)
-	_ ftplib.ClientDriverExtensionFileList    = (*files)(nil)
-	_ ftplib.ClientDriverExtensionRemoveDir   = (*files)(nil)
+	_ ftplib.ClientDriverExtensionFileList     = (*files)(nil)
+	_ ftplib.ClientDriverExtensionRemoveDir    = (*files)(nil)
 )
 
 // Name names the driver.
