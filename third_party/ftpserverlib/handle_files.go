@@ -629,7 +629,7 @@ func (c *clientHandler) handleGenericHash(param string, algo HASHAlgo, isCustomM
 		return nil //nolint:nilerr
 	}
 
-	info, err := c.driver.Stat(args[0])
+	info, err := c.driver.Stat(c.absPath(args[0])) // Wharf patch: relative to CWD, as the hash itself is
 	if err != nil {
 		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("%v: %v", param, err))
 
