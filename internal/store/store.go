@@ -1,4 +1,4 @@
-// Package store holds Wharf's state: accounts and the event log, and the
+// Package store holds Wharf's state: accounts, remotes and the event log, and the
 // Store contract that the SQLite and PostgreSQL implementations satisfy.
 //
 // Static configuration (listeners, certificates, limits) lives in
@@ -24,6 +24,12 @@ type Store interface {
 	Accounts(ctx context.Context, kind Kind) ([]Account, error)
 	UpdateAccount(ctx context.Context, a *Account) error
 	DeleteAccount(ctx context.Context, name string) error
+
+	CreateRemote(ctx context.Context, r *Remote) error
+	Remote(ctx context.Context, name string) (Remote, error)
+	Remotes(ctx context.Context) ([]Remote, error)
+	UpdateRemote(ctx context.Context, r *Remote) error
+	DeleteRemote(ctx context.Context, name string) error
 
 	// AddEvent appends e to the event log and returns its ID.
 	AddEvent(ctx context.Context, e Event) (int64, error)

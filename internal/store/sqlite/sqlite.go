@@ -69,6 +69,14 @@ var migrations = []string{
 		remote_addr TEXT NOT NULL DEFAULT '',
 		detail TEXT NOT NULL DEFAULT ''
 	);`,
+	`CREATE TABLE remotes (
+		id INTEGER PRIMARY KEY,
+		name TEXT NOT NULL UNIQUE,
+		password_enc BLOB,
+		settings TEXT NOT NULL DEFAULT '{}',
+		created_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL
+	);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

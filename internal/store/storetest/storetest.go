@@ -65,6 +65,36 @@ func Run(t *testing.T, s store.Store) {
 			t.Errorf("second DeleteAccount = %v, want ErrNotFound", err)
 		}
 	})
+	t.Run("remotes", func(t *testing.T) {
+		r := &store.Remote{Name: "bank", PasswordEnc: []byte{1, 2, 3}, Settings: store.RemoteSettings{Host: "ftp.bank.example", Port: 990, User: "u", TLS: "implicit", MaxConns: 4}}
+		if err := s.CreateRemote(ctx, r); err != nil {
+			t.Fatalf("CreateRemote: %v", err)
+		}
+		if err := s.CreateRemote(ctx, &store.Remote{Name: "bank"}); !errors.Is(err, store.ErrExists) {
+			t.Errorf("CreateRemote duplicate = %v, want ErrExists", err)
+		}
+		got, err := s.Remote(ctx, "bank")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Settings != r.Settings || string(got.PasswordEnc) != "\x01\x02\x03" {
+			t.Errorf("Remote(bank) = %+v, want %+v", got, r)
+		}
+		got.Settings.ReadOnly = true
+		if err := s.UpdateRemote(ctx, &got); err != nil {
+			t.Fatal(err)
+		}
+		all, err := s.Remotes(ctx)
+		if err != nil || len(all) != 1 || !all[0].Settings.ReadOnly {
+			t.Errorf("Remotes() = %+v, %v", all, err)
+		}
+		if err := s.DeleteRemote(ctx, "bank"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Remote(ctx, "bank"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("Remote after delete = %v, want ErrNotFound", err)
+		}
+	})
 	t.Run("events", func(t *testing.T) {
 		for _, k := range []string{store.EventLogin, store.EventReceived, store.EventSent} {
 			if _, err := s.AddEvent(ctx, store.Event{Kind: k, Account: "acme", Path: "/receive/a.edi", Bytes: 4}); err != nil {
