@@ -1,0 +1,111 @@
+package ftpserver_test
+
+import (
+	"fmt"
+	"net"
+	"net/textproto"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-mft/wharf/internal/ftpserver"
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+// freeRange finds n consecutive free loopback ports.
+func freeRange(t *testing.T, n int) (lo, hi int) {
+	t.Helper()
+	for try := 0; try < 50; try++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lo = l.Addr().(*net.TCPAddr).Port
+		l.Close()
+		if lo+n > 65535 {
+			continue
+		}
+		ok := true
+		for p := lo; p < lo+n; p++ {
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+			if err != nil {
+				ok = false
+				break
+			}
+			l.Close()
+		}
+		if ok {
+			return lo, lo + n - 1
+		}
+	}
+	t.Fatal("no free port range")
+	return 0, 0
+}
+
+// rawLogin opens a plain control connection and logs in as acme.
+func rawLogin(t *testing.T, addr string) *textproto.Conn {
+	t.Helper()
+	c, err := textproto.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if _, _, err := c.ReadResponse(220); err != nil {
+		t.Fatal(err)
+	}
+	cmd(t, c, 331, "USER acme")
+	cmd(t, c, 230, "PASS %s", testPass)
+	return c
+}
+
+func cmd(t *testing.T, c *textproto.Conn, want int, format string, args ...any) string {
+	t.Helper()
+	if err := c.PrintfLine(format, args...); err != nil {
+		t.Fatal(err)
+	}
+	_, msg, err := c.ReadResponse(want)
+	if err != nil {
+		t.Fatalf("%s: %v", strings.Fields(format)[0], err)
+	}
+	return msg
+}
+
+func TestPassiveRangeAndAddress(t *testing.T) {
+	lo, hi := freeRange(t, 5)
+	yes := true
+	ts := startServer(t, ftpserver.Config{PassivePorts: fmt.Sprintf("%d-%d", lo, hi), PassiveAddress: "127.0.0.1"},
+		func(a *store.Account) { a.Policy.AllowPlain = &yes })
+	c := rawLogin(t, ts.addr)
+	for i := 0; i < 3; i++ {
+		msg := cmd(t, c, 229, "EPSV")
+		var p int
+		if _, err := fmt.Sscanf(msg[strings.Index(msg, "(|||"):], "(|||%d|)", &p); err != nil || p < lo || p > hi {
+			t.Errorf("EPSV reply %q: port %d outside %d-%d", msg, p, lo, hi)
+		}
+		msg = cmd(t, c, 227, "PASV")
+		var a, b, cc, d, p1, p2 int
+		if _, err := fmt.Sscanf(msg[strings.Index(msg, "("):], "(%d,%d,%d,%d,%d,%d)", &a, &b, &cc, &d, &p1, &p2); err != nil {
+			t.Fatalf("PASV reply %q: %v", msg, err)
+		}
+		if ip := fmt.Sprintf("%d.%d.%d.%d", a, b, cc, d); ip != "127.0.0.1" || p1*256+p2 < lo || p1*256+p2 > hi {
+			t.Errorf("PASV reply %q: want 127.0.0.1 and a port in %d-%d", msg, lo, hi)
+		}
+	}
+}
+
+func TestIdleTimeout(t *testing.T) {
+	yes := true
+	ts := startServer(t, ftpserver.Config{IdleTimeout: time.Second}, func(a *store.Account) { a.Policy.AllowPlain = &yes })
+	c := rawLogin(t, ts.addr)
+	// The server closes an idle session: the next read ends (with a 421
+	// notice or EOF) well before the test's own deadline.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if time.Now().After(deadline) {
+			t.Fatal("idle session not closed within 10s")
+		}
+		if _, err := c.ReadLine(); err != nil {
+			return
+		}
+	}
+}
