@@ -52,7 +52,7 @@ func ProFTPD(t testing.TB, o Options) *Server {
 		"DelayTable none", "WtmpLog off", "UseReverseDNS off",
 		"AuthOrder mod_auth_file.c", "AuthUserFile " + passwd,
 		"AuthGroupFile " + filepath.Join(dir, "group"),
-		"RequireValidShell off", "DefaultRoot ~", "AllowOverwrite on", "Umask 022",
+		"RequireValidShell off", "DefaultRoot ~", "AllowOverwrite on", "AllowStoreRestart on", "Umask 022",
 		"MaxInstances 100", "MaxClientsPerHost none",
 		fmt.Sprintf("TimeoutIdle %d", int(idle.Seconds())),
 		"SystemLog " + s.logFile, "TransferLog " + s.logFile + ".xfer",

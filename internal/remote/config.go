@@ -1,0 +1,201 @@
+package remote
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wharf-mft/wharf/internal/secret"
+)
+
+// TLSMode says how a remote is secured.
+type TLSMode int
+
+const (
+	TLSExplicit    TLSMode = iota // AUTH TLS on the control port (the default)
+	TLSImplicit                   // TLS from the first byte, port 990 by default
+	TLSIfAvailable                // AUTH TLS when the server offers it, else plain
+	TLSNever                      // plain FTP
+)
+
+var tlsModeNames = map[TLSMode]string{
+	TLSExplicit: "explicit", TLSImplicit: "implicit", TLSIfAvailable: "if-available", TLSNever: "never",
+}
+
+func (m TLSMode) String() string {
+	if s, ok := tlsModeNames[m]; ok {
+		return s
+	}
+	return "TLSMode(" + strconv.Itoa(int(m)) + ")"
+}
+
+// ParseTLSMode parses "never", "if-available", "explicit" or "implicit".
+func ParseTLSMode(s string) (TLSMode, error) {
+	for m, name := range tlsModeNames {
+		if strings.EqualFold(s, name) {
+			return m, nil
+		}
+	}
+	return 0, fmt.Errorf("tls mode %q: want never, if-available, explicit or implicit", s)
+}
+
+// Flags that allow what the client refuses by default. Errors name them so the
+// operator knows what to set; the CLI uses the same names.
+const (
+	FlagAllowSelfSigned   = "--allow-self-signed"
+	FlagAllowNameMismatch = "--allow-name-mismatch"
+	FlagAllowExpired      = "--allow-expired"
+	FlagAllowSelf         = "--allow-self"
+)
+
+// Defaults for zero Config fields.
+const (
+	DefaultMaxConns    = 25
+	DefaultDialTimeout = 15 * time.Second
+	DefaultIOTimeout   = 60 * time.Second
+	DefaultIdleTimeout = 60 * time.Second
+)
+
+// Config describes one remote server. The zero value of each field is its
+// documented default.
+type Config struct {
+	Host     string
+	Port     int // 0: 21, or 990 with TLSImplicit
+	User     string
+	Password secret.Secret
+	Root     string // remote directory every path is relative to; "": the login directory
+
+	TLS               TLSMode
+	AllowSelfSigned   bool           // accept a self-signed certificate or one from an unknown CA
+	AllowNameMismatch bool           // accept a certificate for another host name
+	AllowExpired      bool           // accept an expired or not yet valid certificate
+	RootCAs           *x509.CertPool // trusted CAs; nil: the system's
+	MaxTLSVersion     uint16         // 0: TLS 1.3; tls.VersionTLS12 caps it for servers that misbehave on 1.3
+
+	MaxConns      int    // pool size; 0: 25
+	Active        bool   // active mode (PORT/EPRT); passive otherwise
+	SourceAddress string // local IP to connect from; "": any
+	ReadOnly      bool   // refuse every operation that changes the remote
+
+	DialTimeout time.Duration // TCP connect and TLS handshake; 0: 15s
+	IOTimeout   time.Duration // each read or write on control and data connections; 0: 60s
+	IdleTimeout time.Duration // how long a pooled connection may sit idle; 0: 60s
+
+	// SelfNonce is this Wharf instance's nonce, which its own FTP server puts
+	// in its 220 greeting and FEAT reply. A remote whose greeting or features
+	// contain it is this instance, and is refused unless AllowSelf is set.
+	SelfNonce string
+	AllowSelf bool
+}
+
+// ParseURL parses ftp://USER@HOST[:PORT][/ROOT] or ftps://…, with an optional
+// ?tls=never|if-available|explicit|implicit. Both schemes mean explicit TLS
+// unless the query says otherwise: plain FTP must be asked for by name. A
+// password in the URL is accepted but better given separately.
+func ParseURL(s string) (Config, error) {
+	var cfg Config
+	u, err := url.Parse(s)
+	if err != nil {
+		return cfg, fmt.Errorf("remote url: %w", err)
+	}
+	switch u.Scheme {
+	case "ftp", "ftps", "ftpes":
+	default:
+		return cfg, fmt.Errorf("remote url %q: scheme must be ftp or ftps", u.Redacted())
+	}
+	if u.Hostname() == "" {
+		return cfg, fmt.Errorf("remote url %q: no host", u.Redacted())
+	}
+	cfg.Host = u.Hostname()
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return cfg, fmt.Errorf("remote url %q: bad port %q", u.Redacted(), p)
+		}
+		cfg.Port = n
+	}
+	if u.User != nil {
+		cfg.User = u.User.Username()
+		if pw, ok := u.User.Password(); ok {
+			cfg.Password = secret.Secret(pw)
+		}
+	}
+	if u.Path != "" && u.Path != "/" {
+		cfg.Root = path.Clean(u.Path)
+	}
+	if m := u.Query().Get("tls"); m != "" {
+		if cfg.TLS, err = ParseTLSMode(m); err != nil {
+			return cfg, fmt.Errorf("remote url: %w", err)
+		}
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate reports every problem with c.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Host == "" {
+		errs = append(errs, errors.New("host is empty"))
+	}
+	for name, v := range map[string]string{
+		"host": c.Host, "user": c.User, "password": c.Password.Reveal(), "root": c.Root,
+		"source address": c.SourceAddress, "self nonce": c.SelfNonce,
+	} {
+		if err := checkArg(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+		}
+	}
+	if c.Port < 0 || c.Port > 65535 {
+		errs = append(errs, fmt.Errorf("port %d out of range", c.Port))
+	}
+	if _, ok := tlsModeNames[c.TLS]; !ok {
+		errs = append(errs, fmt.Errorf("tls mode %d unknown", c.TLS))
+	}
+	if c.SourceAddress != "" && net.ParseIP(c.SourceAddress) == nil {
+		errs = append(errs, fmt.Errorf("source address %q is not an IP address", c.SourceAddress))
+	}
+	if c.MaxConns < 0 {
+		errs = append(errs, fmt.Errorf("max connections %d is negative", c.MaxConns))
+	}
+	if c.Root != "" && !strings.HasPrefix(c.Root, "/") {
+		errs = append(errs, fmt.Errorf("root %q is not absolute", c.Root))
+	}
+	return errors.Join(errs...)
+}
+
+// withDefaults fills in zero fields.
+func (c Config) withDefaults() Config {
+	if c.Port == 0 {
+		c.Port = 21
+		if c.TLS == TLSImplicit {
+			c.Port = 990
+		}
+	}
+	if c.MaxConns == 0 {
+		c.MaxConns = DefaultMaxConns
+	}
+	if c.DialTimeout == 0 {
+		c.DialTimeout = DefaultDialTimeout
+	}
+	if c.IOTimeout == 0 {
+		c.IOTimeout = DefaultIOTimeout
+	}
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.User == "" {
+		c.User = "anonymous"
+	}
+	return c
+}
+
+// Addr returns host:port with the default port filled in.
+func (c Config) Addr() string {
+	return net.JoinHostPort(c.Host, strconv.Itoa(c.withDefaults().Port))
+}

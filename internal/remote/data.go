@@ -1,0 +1,272 @@
+package remote
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// dataCmd opens a data connection and sends verb with arg over control,
+// after REST offset when offset > 0. It returns the data connection once the
+// server answered 1xx and, under TLS, the handshake is done. The caller reads
+// or writes it and then calls finish.
+func (c *Conn) dataCmd(ctx context.Context, verb, arg string, offset int64) (net.Conn, error) {
+	if err := checkArg(arg); err != nil {
+		return nil, fmt.Errorf("%s %q: %w", verb, arg, err)
+	}
+	var dc net.Conn
+	var ln net.Listener
+	var err error
+	if c.cfg.Active {
+		ln, err = c.listenActive()
+	} else {
+		dc, err = c.dialPassive(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	fail := func(err error) (net.Conn, error) {
+		if dc != nil {
+			dc.Close()
+		}
+		if ln != nil {
+			ln.Close()
+		}
+		return nil, err
+	}
+	if offset > 0 {
+		if _, err := c.expect(350, "REST", strconv.FormatInt(offset, 10)); err != nil {
+			return fail(err)
+		}
+	}
+	code, msg, err := c.cmd(verb, arg)
+	if err != nil {
+		return fail(err)
+	}
+	if code/100 != 1 {
+		if code/100 == 2 {
+			// A final reply without data (some servers for an empty LIST) leaves
+			// nothing to read; callers treat it as an empty stream.
+			return fail(&earlyReply{code, msg})
+		}
+		return fail(fmt.Errorf("%s: %w", verb, replyError(code, msg)))
+	}
+	if ln != nil {
+		dc, err = c.acceptActive(ln)
+		ln.Close()
+		if err != nil {
+			c.reply() // the server's 425 or 426
+			return fail(err)
+		}
+	}
+	dc = &deadlineConn{Conn: dc, timeout: c.cfg.IOTimeout}
+	if c.tcfg != nil {
+		tc := tls.Client(dc, c.tcfg)
+		c.setData(tc)
+		hctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			tc.Close()
+			c.setData(nil)
+			c.reply()
+			return nil, &dataError{fmt.Errorf("tls handshake on data connection: %w", err)}
+		}
+		return tc, nil
+	}
+	c.setData(dc)
+	return dc, nil
+}
+
+// earlyReply is a 2xx reply to a data command that came without a data
+// connection.
+type earlyReply struct {
+	code int
+	msg  string
+}
+
+func (e *earlyReply) Error() string { return fmt.Sprintf("%d %s", e.code, e.msg) }
+
+// dataError marks a data connection that could not be opened while the
+// control connection works: typically a firewall in front of the passive
+// ports (see Diagnose).
+type dataError struct{ err error }
+
+func (e *dataError) Error() string { return e.err.Error() }
+func (e *dataError) Unwrap() error { return e.err }
+
+func (c *Conn) setData(dc net.Conn) {
+	c.mu.Lock()
+	c.data = dc
+	c.mu.Unlock()
+}
+
+// finish closes the data connection and reads the transfer's final reply.
+// After an upload it closes gracefully: TLS close_notify, TCP half-close,
+// drain until the server closes, then close. Closing at once would let the
+// server's unread post-handshake TLS 1.3 tickets turn our FIN into a RST, and
+// vsftpd then loses the tail of the upload (426, jlaffaye/ftp#249).
+func (c *Conn) finish(dc net.Conn, upload bool, ioErr error) error {
+	if upload && ioErr == nil {
+		if tc, ok := dc.(*tls.Conn); ok {
+			if err := tc.CloseWrite(); err != nil {
+				ioErr = &netError{"close data", err}
+			}
+			if dl, ok := tc.NetConn().(*deadlineConn); ok {
+				dl.CloseWrite()
+			}
+		} else if dl, ok := dc.(*deadlineConn); ok {
+			dl.CloseWrite()
+		}
+		if ioErr == nil {
+			io.Copy(io.Discard, io.LimitReader(dc, 1<<20))
+		}
+	}
+	dc.Close()
+	c.setData(nil)
+	code, msg, err := c.reply()
+	if err != nil {
+		return err
+	}
+	if code/100 != 2 {
+		return replyError(code, msg)
+	}
+	return ioErr
+}
+
+// dialPassive asks for a passive port with EPSV, falling back to PASV when
+// the server does not know EPSV (C-02), and connects to the control peer's
+// IP whatever address a PASV reply names (C-01).
+func (c *Conn) dialPassive(ctx context.Context) (net.Conn, error) {
+	var port int
+	var err error
+	if !c.epsvFailed {
+		port, err = c.epsv()
+		if isReply(err, 500) || isReply(err, 502) {
+			c.epsvFailed = true
+		} else if err != nil {
+			return nil, err
+		}
+	}
+	if c.epsvFailed {
+		if port, err = c.pasv(); err != nil {
+			return nil, err
+		}
+	}
+	host, _, _ := net.SplitHostPort(c.raw.RemoteAddr().String())
+	d := net.Dialer{Timeout: c.cfg.DialTimeout}
+	if c.cfg.SourceAddress != "" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(c.cfg.SourceAddress)}
+	}
+	dc, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
+	if err != nil {
+		return nil, &dataError{fmt.Errorf("open passive data connection: %w", err)}
+	}
+	return dc, nil
+}
+
+// epsv parses "229 Entering Extended Passive Mode (|||port|)" (RFC 2428).
+func (c *Conn) epsv() (int, error) {
+	msg, err := c.expect(229, "EPSV", "")
+	if err != nil {
+		return 0, err
+	}
+	start, end := strings.IndexByte(msg, '('), strings.LastIndexByte(msg, ')')
+	if start < 0 || end < start+5 {
+		return 0, fmt.Errorf("epsv: malformed reply %q", truncate(msg))
+	}
+	f := msg[start+1 : end]
+	d := f[0]
+	parts := strings.Split(f, string(d))
+	if len(parts) != 5 {
+		return 0, fmt.Errorf("epsv: malformed reply %q", truncate(msg))
+	}
+	return parsePort(parts[3])
+}
+
+// pasv parses "227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)" and keeps only
+// the port.
+func (c *Conn) pasv() (int, error) {
+	msg, err := c.expect(227, "PASV", "")
+	if err != nil {
+		return 0, err
+	}
+	start := strings.IndexAny(msg, "0123456789")
+	if start < 0 {
+		return 0, fmt.Errorf("pasv: malformed reply %q", truncate(msg))
+	}
+	end := start
+	for end < len(msg) && (msg[end] == ',' || msg[end] >= '0' && msg[end] <= '9') {
+		end++
+	}
+	f := strings.Split(msg[start:end], ",")
+	if len(f) != 6 {
+		return 0, fmt.Errorf("pasv: malformed reply %q", truncate(msg))
+	}
+	hi, err1 := strconv.Atoi(f[4])
+	lo, err2 := strconv.Atoi(f[5])
+	if err1 != nil || err2 != nil || hi > 255 || lo > 255 {
+		return 0, fmt.Errorf("pasv: malformed reply %q", truncate(msg))
+	}
+	return parsePort(strconv.Itoa(hi<<8 | lo))
+}
+
+func parsePort(s string) (int, error) {
+	p, err := strconv.Atoi(s)
+	if err != nil || p < 1 || p > 65535 {
+		return 0, fmt.Errorf("bad data port %q", s)
+	}
+	return p, nil
+}
+
+// listenActive listens on the control connection's local address and tells
+// the server with PORT (IPv4) or EPRT (IPv6).
+func (c *Conn) listenActive() (net.Listener, error) {
+	local := c.raw.LocalAddr().(*net.TCPAddr)
+	ln, err := net.Listen("tcp", net.JoinHostPort(local.IP.String(), "0"))
+	if err != nil {
+		return nil, fmt.Errorf("listen for active data connection: %w", err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	if ip4 := local.IP.To4(); ip4 != nil {
+		_, err = c.expect(200, "PORT", fmt.Sprintf("%d,%d,%d,%d,%d,%d", ip4[0], ip4[1], ip4[2], ip4[3], port>>8, port&0xff))
+	} else {
+		_, err = c.expect(200, "EPRT", fmt.Sprintf("|2|%s|%d|", local.IP, port))
+	}
+	if err != nil {
+		ln.Close()
+		return nil, err
+	}
+	return ln, nil
+}
+
+// acceptActive waits for the server's data connection and accepts it only
+// from the control peer's address.
+func (c *Conn) acceptActive(ln net.Listener) (net.Conn, error) {
+	peer := c.raw.RemoteAddr().(*net.TCPAddr).IP
+	tl := ln.(*net.TCPListener)
+	tl.SetDeadline(time.Now().Add(c.cfg.DialTimeout))
+	for {
+		dc, err := tl.Accept()
+		if err != nil {
+			return nil, &dataError{fmt.Errorf("wait for active data connection: %w", err)}
+		}
+		if dc.RemoteAddr().(*net.TCPAddr).IP.Equal(peer) {
+			return dc, nil
+		}
+		c.log.Warn("active data connection from a foreign address dropped", "from", dc.RemoteAddr().String())
+		dc.Close()
+	}
+}
+
+// errorsAsData reports whether err came from opening a data connection.
+func errorsAsData(err error) bool {
+	var de *dataError
+	return errors.As(err, &de)
+}

@@ -1,0 +1,28 @@
+// Package remote is Wharf's outbound FTP/FTPS client: one control connection
+// per Conn, a bounded Pool of them per remote, and Diagnose for `wharf remote
+// test`.
+//
+// It speaks the protocol itself rather than through jlaffaye/ftp v0.2.4, which
+// has no active mode (PORT/EPRT), no raw commands (HASH, XSHA256, SITE UTIME,
+// FEAT access), no reply size limits and no per-operation cancellation
+// (research/go-ftp-libs.md §2, §5). What the research found necessary is built
+// in:
+//
+//   - TLS 1.2 minimum; one tls.Config with its own ClientSessionCache and an
+//     explicit ServerName per control connection, so data connections resume
+//     the control session (vsftpd require_ssl_reuse=YES, ProFTPD's default).
+//   - Uploads on TLS data connections close gracefully (close_notify, TCP
+//     half-close, drain, close), which avoids vsftpd's "426 Failure reading
+//     network stream" on TLS 1.3 (jlaffaye/ftp#249).
+//   - Every read and write on control and data connections has a deadline, and
+//     a done ctx closes the connection.
+//   - Passive first: EPSV, then PASV with the reply's IP ignored in favour of
+//     the control peer's. Active mode only when Config.Active is set, and the
+//     data connection must come from the control peer.
+//   - No CR, LF or NUL reaches a control line; hostile names in listings are
+//     dropped and logged; replies and listings are bounded.
+//
+// Replies with a 4xx or 5xx code come back as *textproto.Error: callers use
+// errors.As and switch on Code. A Conn is not safe for concurrent use; a Pool
+// is.
+package remote

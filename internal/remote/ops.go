@@ -1,0 +1,256 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxListingBytes bounds one directory listing (C-07). A longer one fails
+// rather than being cut silently, because sync must never act on half a view.
+const maxListingBytes = 64 << 20
+
+// abs turns a path relative to the remote's root into the argument sent to
+// the server. ".." cannot climb above the root.
+func (c *Conn) abs(p string) (string, error) {
+	if err := checkArg(p); err != nil {
+		return "", fmt.Errorf("path %q: %w", p, err)
+	}
+	return path.Join(c.root, path.Clean("/"+p)), nil
+}
+
+// List returns the entries of dir, using MLSD where the server offers it and
+// LIST otherwise. Entries with unsafe names are dropped and logged.
+func (c *Conn) List(ctx context.Context, dir string) ([]Entry, error) {
+	p, err := c.abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []Entry
+	err = c.run(ctx, func() error {
+		out, err = c.list(ctx, p)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %q: %w", dir, err)
+	}
+	return out, nil
+}
+
+func (c *Conn) list(ctx context.Context, p string) ([]Entry, error) {
+	_, mlsd := c.feat["MLST"]
+	verb := "LIST"
+	if mlsd {
+		verb = "MLSD"
+	}
+	dc, err := c.dataCmd(ctx, verb, p, 0)
+	var early *earlyReply
+	if errors.As(err, &early) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	data, rerr := io.ReadAll(io.LimitReader(dc, maxListingBytes+1))
+	if rerr == nil && len(data) > maxListingBytes {
+		rerr = fmt.Errorf("listing longer than %d bytes", maxListingBytes)
+		c.broken = true // the rest of the stream is still coming
+	} else if rerr != nil {
+		rerr = &netError{"read listing", rerr}
+	}
+	if err := c.finish(dc, false, rerr); err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	var out []Entry
+	for _, line := range strings.Split(string(data), "\n") {
+		line = strings.TrimSuffix(line, "\r")
+		if line == "" {
+			continue
+		}
+		var e Entry
+		var skip bool
+		if mlsd {
+			e, skip, err = parseMLSx(line)
+		} else {
+			e, skip, err = parseLIST(line, now)
+		}
+		if err == nil && !skip {
+			err = checkName(e.Name)
+		}
+		if err != nil {
+			c.log.Error("remote listing entry dropped", "dir", p, "err", err)
+			continue
+		}
+		if !skip {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// Stat returns the entry at p, with an error wrapping fs.ErrNotExist when
+// there is none.
+func (c *Conn) Stat(ctx context.Context, p string) (Entry, error) {
+	ap, err := c.abs(p)
+	if err != nil {
+		return Entry{}, err
+	}
+	var e Entry
+	err = c.run(ctx, func() error {
+		e, err = c.stat(ctx, ap)
+		return err
+	})
+	if err != nil {
+		return Entry{}, fmt.Errorf("stat %q: %w", p, err)
+	}
+	return e, nil
+}
+
+func (c *Conn) stat(ctx context.Context, ap string) (Entry, error) {
+	if ap == "/" {
+		return Entry{Name: "/", Type: Dir}, nil
+	}
+	if _, ok := c.feat["MLST"]; ok {
+		code, msg, err := c.cmd("MLST", ap)
+		if err != nil {
+			return Entry{}, err
+		}
+		if code == 550 {
+			return Entry{}, fmt.Errorf("%w: %w", fs.ErrNotExist, replyError(code, msg))
+		}
+		if code != 250 {
+			return Entry{}, replyError(code, msg)
+		}
+		for _, line := range strings.Split(msg, "\n") {
+			if !strings.HasPrefix(line, " ") {
+				continue
+			}
+			e, _, err := parseMLSx(strings.TrimPrefix(line, " "))
+			if err != nil {
+				return Entry{}, err
+			}
+			e.Name = path.Base(ap)
+			return e, nil
+		}
+		return Entry{}, fmt.Errorf("mlst: no facts in reply %q", truncate(msg))
+	}
+	entries, err := c.list(ctx, path.Dir(ap))
+	if err != nil {
+		return Entry{}, err
+	}
+	for _, e := range entries {
+		if e.Name != path.Base(ap) {
+			continue
+		}
+		if e.Type == File {
+			if _, ok := c.feat["MDTM"]; ok {
+				if t, err := c.mdtm(ap); err == nil {
+					e.ModTime, e.PreciseTime = t, true
+				}
+			}
+		}
+		return e, nil
+	}
+	return Entry{}, fs.ErrNotExist
+}
+
+func (c *Conn) mdtm(ap string) (time.Time, error) {
+	msg, err := c.expect(213, "MDTM", ap)
+	if err != nil {
+		return time.Time{}, err
+	}
+	return parseMDTM(strings.TrimSpace(msg))
+}
+
+// size returns SIZE of ap, or -1 when the server cannot tell.
+func (c *Conn) size(ap string) (int64, error) {
+	code, msg, err := c.cmd("SIZE", ap)
+	if err != nil {
+		return 0, err
+	}
+	if code != 213 {
+		if code == 550 {
+			return 0, fmt.Errorf("%w: %w", fs.ErrNotExist, replyError(code, msg))
+		}
+		return -1, nil
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(msg), 10, 64)
+	if err != nil {
+		return -1, nil
+	}
+	return n, nil
+}
+
+// netReader and netWriter mark errors of the data connection, so they can be
+// told apart from errors of the local reader or writer.
+type netReader struct{ net.Conn }
+
+func (r netReader) Read(p []byte) (int, error) {
+	n, err := r.Conn.Read(p)
+	if err != nil && err != io.EOF {
+		err = &netError{"read data", err}
+	}
+	return n, err
+}
+
+type netWriter struct{ net.Conn }
+
+func (w netWriter) Write(p []byte) (int, error) {
+	n, err := w.Conn.Write(p)
+	if err != nil {
+		err = &netError{"write data", err}
+	}
+	return n, err
+}
+
+// Retrieve copies p, starting at offset, to w and returns the bytes written.
+// When the server knows the file's size, fewer bytes than that is an error
+// even after 226 (C-18).
+func (c *Conn) Retrieve(ctx context.Context, p string, offset int64, w io.Writer) (int64, error) {
+	ap, err := c.abs(p)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = c.run(ctx, func() error {
+		size, err := c.size(ap)
+		if err != nil {
+			return err
+		}
+		dc, err := c.dataCmd(ctx, "RETR", ap, offset)
+		if err != nil {
+			return err
+		}
+		var cerr error
+		n, cerr = io.Copy(w, netReader{dc})
+		if err := c.finish(dc, false, cerr); err != nil {
+			return err
+		}
+		if size >= 0 && offset+n != size {
+			return &netError{"retr", fmt.Errorf("transfer ended at byte %d of %d", offset+n, size)}
+		}
+		return nil
+	})
+	if err != nil {
+		return n, fmt.Errorf("retrieve %q: %w", p, err)
+	}
+	return n, nil
+}
+
+// upload sends r with verb (STOR or APPE) to ap.
+func (c *Conn) upload(ctx context.Context, verb, ap string, r io.Reader) (int64, error) {
+	dc, err := c.dataCmd(ctx, verb, ap, 0)
+	if err != nil {
+		return 0, err
+	}
+	n, cerr := io.Copy(netWriter{dc}, r)
+	return n, c.finish(dc, true, cerr)
+}

@@ -1,0 +1,344 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// ErrPoolClosed reports use of a closed Pool.
+var ErrPoolClosed = errors.New("remote pool closed")
+
+// PoolOptions tunes a Pool. The zero value is the default.
+type PoolOptions struct {
+	Logger      *slog.Logger
+	MaxAttempts int           // tries per operation; 0: 4
+	Backoff     time.Duration // first wait between tries, doubled each time, with jitter; 0: 500ms
+	MaxBackoff  time.Duration // 0: 15s
+	// OnRetry, when set, is called before each retry (for metrics, and for
+	// tests that heal a fault exactly when the client noticed it).
+	OnRetry func(attempt int, err error)
+}
+
+// PoolStats counts what a Pool did.
+type PoolStats struct {
+	Open       int // connections open now, idle or in use
+	Idle       int
+	Dials      int // connections opened
+	Reconnects int // idle connections found stale and replaced
+	Retries    int
+}
+
+// Pool holds at most Config.MaxConns logged-in connections to one remote and
+// runs operations on them with retry. It is safe for concurrent use. Close it
+// when done.
+type Pool struct {
+	cfg  Config
+	opts PoolOptions
+	log  *slog.Logger
+	sem  chan struct{} // one token per connection in use or being dialled; idle ones hold none
+	now  func() time.Time
+
+	mu     sync.Mutex
+	idle   []idleConn // most recently used last
+	closed bool
+	stats  PoolStats
+}
+
+type idleConn struct {
+	c     *Conn
+	since time.Time
+}
+
+// NewPool returns a pool for cfg. It dials nothing until the first operation.
+func NewPool(cfg Config, o PoolOptions) (*Pool, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = 4
+	}
+	if o.Backoff == 0 {
+		o.Backoff = 500 * time.Millisecond
+	}
+	if o.MaxBackoff == 0 {
+		o.MaxBackoff = 15 * time.Second
+	}
+	return &Pool{
+		cfg: cfg, opts: o, log: o.Logger.With("remote", cfg.Addr()),
+		sem: make(chan struct{}, cfg.MaxConns), now: time.Now,
+	}, nil
+}
+
+// Acquire returns a healthy connection: an idle one that answered NOOP, or a
+// new one. It waits for a free slot until ctx ends. Return the connection with
+// Release.
+func (p *Pool) Acquire(ctx context.Context) (*Conn, error) {
+	select {
+	case p.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("wait for a connection to %s: %w", p.cfg.Addr(), ctx.Err())
+	}
+	for {
+		ic, ok, err := p.popIdle()
+		if err != nil {
+			<-p.sem
+			return nil, err
+		}
+		if !ok {
+			break
+		}
+		if p.now().Sub(ic.since) > p.cfg.IdleTimeout {
+			ic.c.Close()
+			continue
+		}
+		if err := ic.c.NoOp(ctx); err != nil {
+			if ctx.Err() != nil {
+				<-p.sem
+				return nil, err
+			}
+			p.log.Warn("stale pooled connection replaced", "err", err)
+			ic.c.Close()
+			p.count(func(s *PoolStats) { s.Reconnects++ })
+			continue
+		}
+		return ic.c, nil
+	}
+	c, err := Dial(ctx, p.cfg, p.opts.Logger)
+	if err != nil {
+		<-p.sem
+		return nil, err
+	}
+	p.count(func(s *PoolStats) { s.Dials++ })
+	return c, nil
+}
+
+// popIdle takes the most recently used idle connection, closing those that
+// sat idle too long.
+func (p *Pool) popIdle() (idleConn, bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return idleConn{}, false, ErrPoolClosed
+	}
+	p.expireLocked()
+	if len(p.idle) == 0 {
+		return idleConn{}, false, nil
+	}
+	ic := p.idle[len(p.idle)-1]
+	p.idle = p.idle[:len(p.idle)-1]
+	return ic, true, nil
+}
+
+// expireLocked closes idle connections past IdleTimeout.
+func (p *Pool) expireLocked() {
+	keep := p.idle[:0]
+	for _, ic := range p.idle {
+		if p.now().Sub(ic.since) > p.cfg.IdleTimeout {
+			ic.c.Close()
+			continue
+		}
+		keep = append(keep, ic)
+	}
+	clear(p.idle[len(keep):])
+	p.idle = keep
+}
+
+// Release returns c to the pool, or closes it when it broke.
+func (p *Pool) Release(c *Conn) {
+	defer func() { <-p.sem }()
+	p.mu.Lock()
+	if c.broken || p.closed {
+		p.mu.Unlock()
+		c.Close()
+		return
+	}
+	p.idle = append(p.idle, idleConn{c: c, since: p.now()})
+	p.expireLocked()
+	p.mu.Unlock()
+}
+
+// Close closes idle connections and makes further Acquires fail. Connections
+// in use are closed when released.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.closed = true
+	for _, ic := range p.idle {
+		ic.c.Close()
+	}
+	p.idle = nil
+	return nil
+}
+
+// Stats returns the pool's counters.
+func (p *Pool) Stats() PoolStats {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.stats
+	s.Idle = len(p.idle)
+	s.Open = len(p.sem) + len(p.idle)
+	return s
+}
+
+func (p *Pool) count(f func(*PoolStats)) {
+	p.mu.Lock()
+	f(&p.stats)
+	p.mu.Unlock()
+}
+
+// Do runs fn on a pooled connection, retrying on a fresh one with backoff
+// while the error is transient (a 4xx reply, a broken connection) and never
+// after a permanent one (a 5xx reply, a certificate or login refusal).
+func (p *Pool) Do(ctx context.Context, fn func(ctx context.Context, c *Conn) error) error {
+	var err error
+	for attempt := 1; ; attempt++ {
+		var c *Conn
+		c, err = p.Acquire(ctx)
+		if err == nil {
+			err = fn(ctx, c)
+			p.Release(c)
+		}
+		if err == nil || !Transient(err) || attempt >= p.opts.MaxAttempts || ctx.Err() != nil {
+			return err
+		}
+		p.count(func(s *PoolStats) { s.Retries++ })
+		p.log.Warn("remote operation failed, retrying", "attempt", attempt, "err", err)
+		if p.opts.OnRetry != nil {
+			p.opts.OnRetry(attempt, err)
+		}
+		if werr := p.wait(ctx, attempt); werr != nil {
+			return err
+		}
+	}
+}
+
+// wait sleeps the backoff for attempt, with ±50% jitter, or until ctx ends.
+func (p *Pool) wait(ctx context.Context, attempt int) error {
+	d := p.opts.Backoff << (attempt - 1)
+	if d > p.opts.MaxBackoff || d <= 0 {
+		d = p.opts.MaxBackoff
+	}
+	d = d/2 + jitter(d)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// List lists dir; see Conn.List.
+func (p *Pool) List(ctx context.Context, dir string) (out []Entry, err error) {
+	err = p.Do(ctx, func(ctx context.Context, c *Conn) error {
+		out, err = c.List(ctx, dir)
+		return err
+	})
+	return out, err
+}
+
+// Stat returns p's entry; see Conn.Stat.
+func (p *Pool) Stat(ctx context.Context, name string) (e Entry, err error) {
+	err = p.Do(ctx, func(ctx context.Context, c *Conn) error {
+		e, err = c.Stat(ctx, name)
+		return err
+	})
+	return e, err
+}
+
+// Retrieve copies name from offset to w. A retry resumes where the failed
+// try stopped (REST), so w sees every byte once.
+func (p *Pool) Retrieve(ctx context.Context, name string, offset int64, w io.Writer) (int64, error) {
+	var total int64
+	err := p.Do(ctx, func(ctx context.Context, c *Conn) error {
+		n, err := c.Retrieve(ctx, name, offset+total, w)
+		total += n
+		return err
+	})
+	return total, err
+}
+
+// Store uploads r to name; see Conn.Store. A retry starts over, so it happens
+// only when r is an io.Seeker or nothing was read from it yet.
+func (p *Pool) Store(ctx context.Context, name string, r io.Reader) (int64, error) {
+	var n int64
+	seeker, canSeek := r.(io.Seeker)
+	var start int64
+	if canSeek {
+		var err error
+		if start, err = seeker.Seek(0, io.SeekCurrent); err != nil {
+			canSeek = false
+		}
+	}
+	cr := &countReader{r: r}
+	err := p.Do(ctx, func(ctx context.Context, c *Conn) error {
+		if cr.n > 0 {
+			if !canSeek {
+				return fmt.Errorf("store %q: source cannot rewind for a retry", name)
+			}
+			if _, err := seeker.Seek(start, io.SeekStart); err != nil {
+				return err
+			}
+			cr.n = 0
+		}
+		var err error
+		n, err = c.Store(ctx, name, cr)
+		return err
+	})
+	return n, err
+}
+
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (r *countReader) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	r.n += int64(n)
+	return n, err
+}
+
+// Delete removes a file; see Conn.Delete.
+func (p *Pool) Delete(ctx context.Context, name string) error {
+	return p.Do(ctx, func(ctx context.Context, c *Conn) error { return c.Delete(ctx, name) })
+}
+
+// MakeDir creates a directory; see Conn.MakeDir.
+func (p *Pool) MakeDir(ctx context.Context, name string) error {
+	return p.Do(ctx, func(ctx context.Context, c *Conn) error { return c.MakeDir(ctx, name) })
+}
+
+// RemoveDir removes an empty directory; see Conn.RemoveDir.
+func (p *Pool) RemoveDir(ctx context.Context, name string) error {
+	return p.Do(ctx, func(ctx context.Context, c *Conn) error { return c.RemoveDir(ctx, name) })
+}
+
+// Rename moves from to to; see Conn.Rename.
+func (p *Pool) Rename(ctx context.Context, from, to string) error {
+	return p.Do(ctx, func(ctx context.Context, c *Conn) error { return c.Rename(ctx, from, to) })
+}
+
+// SetModTime sets a modification time; see Conn.SetModTime.
+func (p *Pool) SetModTime(ctx context.Context, name string, t time.Time) error {
+	return p.Do(ctx, func(ctx context.Context, c *Conn) error { return c.SetModTime(ctx, name, t) })
+}
+
+// Features returns the server's FEAT keywords.
+func (p *Pool) Features(ctx context.Context) (m map[string]string, err error) {
+	err = p.Do(ctx, func(ctx context.Context, c *Conn) error {
+		m = c.Features()
+		return nil
+	})
+	return m, err
+}

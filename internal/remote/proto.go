@@ -1,0 +1,133 @@
+package remote
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/textproto"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Bounds on what a server may send on the control connection (C-07).
+const (
+	maxLineLen    = 8 << 10  // one reply line
+	maxReplyLines = 1000     // lines of one multi-line reply
+	maxReplyBytes = 64 << 10 // one reply in total
+	maxArgLen     = 4096     // one command argument
+)
+
+// ErrInvalidArg reports a command argument that would break the control line.
+var ErrInvalidArg = errors.New("argument contains CR, LF or NUL")
+
+// checkArg refuses what could end a control line early or inject a command
+// (C-04). Every argument passes through it before it is written.
+func checkArg(s string) error {
+	if strings.ContainsAny(s, "\r\n\x00") {
+		return ErrInvalidArg
+	}
+	if len(s) > maxArgLen {
+		return fmt.Errorf("argument longer than %d bytes", maxArgLen)
+	}
+	return nil
+}
+
+// netError marks a failure of the connection itself (reset, timeout, EOF),
+// which leaves the Conn unusable and is worth a retry on a new one.
+type netError struct {
+	op  string
+	err error
+}
+
+func (e *netError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *netError) Unwrap() error { return e.err }
+
+// deadlineConn sets a fresh deadline before every Read and Write, because
+// neither net.Conn nor crypto/tls has an idle timeout. TLS layers on top of
+// it, so handshakes and records get the same deadlines.
+type deadlineConn struct {
+	net.Conn
+	timeout time.Duration
+}
+
+func (d *deadlineConn) Read(p []byte) (int, error) {
+	d.Conn.SetReadDeadline(time.Now().Add(d.timeout))
+	return d.Conn.Read(p)
+}
+
+func (d *deadlineConn) Write(p []byte) (int, error) {
+	d.Conn.SetWriteDeadline(time.Now().Add(d.timeout))
+	return d.Conn.Write(p)
+}
+
+// CloseWrite half-closes the TCP connection (FIN) where the conn can.
+func (d *deadlineConn) CloseWrite() error {
+	if cw, ok := d.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// readReply reads one reply, single- or multi-line (RFC 959 §4.2), within the
+// bounds above. msg holds the text without the code, lines joined by "\n".
+func readReply(r *bufio.Reader) (code int, msg string, err error) {
+	line, err := readLine(r)
+	if err != nil {
+		return 0, "", err
+	}
+	if len(line) < 3 {
+		return 0, "", fmt.Errorf("malformed reply %q", truncate(line))
+	}
+	code, err = strconv.Atoi(line[:3])
+	if err != nil || code < 100 || code > 599 {
+		return 0, "", fmt.Errorf("malformed reply %q", truncate(line))
+	}
+	if len(line) == 3 || line[3] != '-' {
+		return code, strings.TrimPrefix(line[3:], " "), nil
+	}
+	var b strings.Builder
+	b.WriteString(line[4:])
+	end := line[:3] + " "
+	for n := 1; ; n++ {
+		if n >= maxReplyLines || b.Len() > maxReplyBytes {
+			return 0, "", fmt.Errorf("reply %d longer than %d lines or %d bytes", code, maxReplyLines, maxReplyBytes)
+		}
+		line, err := readLine(r)
+		if err != nil {
+			return 0, "", err
+		}
+		b.WriteByte('\n')
+		if strings.HasPrefix(line, end) || line == end[:3] {
+			b.WriteString(strings.TrimPrefix(line[3:], " "))
+			return code, b.String(), nil
+		}
+		b.WriteString(line)
+	}
+}
+
+// readLine reads one line of at most maxLineLen bytes, without CRLF.
+func readLine(r *bufio.Reader) (string, error) {
+	line, err := r.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		return "", fmt.Errorf("reply line longer than %d bytes", r.Size())
+	}
+	if err != nil {
+		return "", &netError{"read reply", err}
+	}
+	return string(bytes.TrimRight(line, "\r\n")), nil
+}
+
+func truncate(s string) string {
+	if len(s) > 80 {
+		return s[:80] + "..."
+	}
+	return s
+}
+
+// replyError turns a reply into the error callers switch on.
+func replyError(code int, msg string) error {
+	return &textproto.Error{Code: code, Msg: msg}
+}

@@ -1,0 +1,274 @@
+package remote
+
+import (
+	"context"
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"path"
+	"strings"
+	"time"
+)
+
+// ErrVerify reports an upload whose size or hash on the server differs from
+// what was sent.
+var ErrVerify = errors.New("upload verification failed")
+
+// Store uploads r to p without ever showing a partial file under p: it writes
+// a hidden temporary name in the same directory, checks SIZE and, where the
+// server offers HASH, XSHA256 or XMD5, the hash, then renames it into place.
+// On failure it deletes the temporary file.
+func (c *Conn) Store(ctx context.Context, p string, r io.Reader) (int64, error) {
+	ap, err := c.abs(p)
+	if err != nil {
+		return 0, err
+	}
+	if c.cfg.ReadOnly {
+		return 0, fmt.Errorf("store %q: %w", p, ErrReadOnly)
+	}
+	var n int64
+	err = c.run(ctx, func() error {
+		n, err = c.store(ctx, ap, r)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("store %q: %w", p, err)
+	}
+	return n, nil
+}
+
+func (c *Conn) store(ctx context.Context, ap string, r io.Reader) (n int64, err error) {
+	tmp := tempName(ap)
+	alg, verb := c.hashMethod()
+	var h hash.Hash
+	if alg != "" {
+		h = newHash(alg)
+		r = io.TeeReader(r, h)
+	}
+	defer func() {
+		if err != nil && !c.broken {
+			if _, derr := c.expect(250, "DELE", tmp); derr != nil && !isReply(derr, 550) {
+				c.log.Warn("remote temporary file left behind", "path", tmp, "err", derr)
+			}
+		}
+	}()
+	if n, err = c.upload(ctx, "STOR", tmp, r); err != nil {
+		return n, err
+	}
+	size, err := c.size(tmp)
+	if err != nil {
+		return n, err
+	}
+	if size >= 0 && size != n {
+		return n, fmt.Errorf("%w: sent %d bytes, server has %d", ErrVerify, n, size)
+	}
+	if h != nil {
+		got, err := c.remoteHash(alg, verb, tmp)
+		if err != nil {
+			return n, err
+		}
+		if want := hex.EncodeToString(h.Sum(nil)); !strings.EqualFold(got, want) {
+			return n, fmt.Errorf("%w: %s sent %s, server has %s", ErrVerify, alg, want, got)
+		}
+	}
+	return n, c.renameOver(tmp, ap)
+}
+
+// tempName returns a hidden name next to ap: ".<name>.<random>.wharf-part",
+// cut to fit maxNameLen.
+func tempName(ap string) string {
+	var b [6]byte
+	rand.Read(b[:])
+	dir, base := path.Split(ap)
+	suffix := "." + hex.EncodeToString(b[:]) + ".wharf-part"
+	if max := maxNameLen - 1 - len(suffix); len(base) > max {
+		base = base[:max]
+	}
+	return dir + "." + base + suffix
+}
+
+// hashMethod picks the strongest hash the server offers: HASH (draft-bryan-
+// ftpext-hash) with SHA-256, SHA-1 or MD5, else XSHA256, XSHA1 or XMD5.
+func (c *Conn) hashMethod() (alg, verb string) {
+	if params, ok := c.feat["HASH"]; ok {
+		offered := strings.ToUpper(params)
+		for _, a := range []string{"SHA-256", "SHA-1", "MD5"} {
+			if strings.Contains(offered, a) {
+				return a, "HASH"
+			}
+		}
+	}
+	for _, v := range []struct{ verb, alg string }{{"XSHA256", "SHA-256"}, {"XSHA1", "SHA-1"}, {"XMD5", "MD5"}} {
+		if _, ok := c.feat[v.verb]; ok {
+			return v.alg, v.verb
+		}
+	}
+	return "", ""
+}
+
+func newHash(alg string) hash.Hash {
+	switch alg {
+	case "SHA-256":
+		return sha256.New()
+	case "SHA-1":
+		return sha1.New()
+	}
+	return md5.New()
+}
+
+// remoteHash asks the server for the hash of ap and returns it in hex.
+func (c *Conn) remoteHash(alg, verb, ap string) (string, error) {
+	if verb == "HASH" {
+		params := c.feat["HASH"]
+		if !strings.Contains(strings.ToUpper(params), alg+"*") {
+			if _, err := c.expect(200, "OPTS", "HASH "+alg); err != nil {
+				return "", err
+			}
+			c.feat["HASH"] = strings.ReplaceAll(strings.ReplaceAll(params, "*", ""), alg, alg+"*")
+		}
+	}
+	code, msg, err := c.cmd(verb, ap)
+	if err != nil {
+		return "", err
+	}
+	if code/100 != 2 {
+		return "", fmt.Errorf("%s: %w", verb, replyError(code, msg))
+	}
+	// "213 SHA-256 0-42 <hex> <path>" for HASH; "<hex>" or "<hex> <path>" for
+	// the X commands. The digest is the first field of the right length.
+	want := newHash(alg).Size() * 2
+	for _, f := range strings.Fields(msg) {
+		if len(f) == want {
+			if _, err := hex.DecodeString(f); err == nil {
+				return f, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("%s: no %s digest in reply %q", verb, alg, truncate(msg))
+}
+
+// Hash returns the server's digest of p, and the algorithm, or "" when the
+// server offers no hash command.
+func (c *Conn) Hash(ctx context.Context, p string) (alg, sum string, err error) {
+	ap, err := c.abs(p)
+	if err != nil {
+		return "", "", err
+	}
+	alg, verb := c.hashMethod()
+	if alg == "" {
+		return "", "", nil
+	}
+	err = c.run(ctx, func() error {
+		sum, err = c.remoteHash(alg, verb, ap)
+		return err
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("hash %q: %w", p, err)
+	}
+	return alg, strings.ToLower(sum), nil
+}
+
+// Append appends r to p (APPE). A failed append may leave part of r behind.
+func (c *Conn) Append(ctx context.Context, p string, r io.Reader) (int64, error) {
+	ap, err := c.abs(p)
+	if err != nil {
+		return 0, err
+	}
+	if c.cfg.ReadOnly {
+		return 0, fmt.Errorf("append %q: %w", p, ErrReadOnly)
+	}
+	var n int64
+	err = c.run(ctx, func() error {
+		n, err = c.upload(ctx, "APPE", ap, r)
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("append %q: %w", p, err)
+	}
+	return n, nil
+}
+
+// simple runs one command that changes the remote and expects code.
+func (c *Conn) simple(ctx context.Context, op string, want int, verb, p string) error {
+	ap, err := c.abs(p)
+	if err != nil {
+		return err
+	}
+	if c.cfg.ReadOnly {
+		return fmt.Errorf("%s %q: %w", op, p, ErrReadOnly)
+	}
+	err = c.run(ctx, func() error {
+		_, err := c.expect(want, verb, ap)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("%s %q: %w", op, p, err)
+	}
+	return nil
+}
+
+// Delete removes the file p.
+func (c *Conn) Delete(ctx context.Context, p string) error {
+	return c.simple(ctx, "delete", 2, "DELE", p)
+}
+
+// MakeDir creates the directory p.
+func (c *Conn) MakeDir(ctx context.Context, p string) error {
+	return c.simple(ctx, "mkdir", 257, "MKD", p)
+}
+
+// RemoveDir removes the empty directory p.
+func (c *Conn) RemoveDir(ctx context.Context, p string) error {
+	return c.simple(ctx, "rmdir", 2, "RMD", p)
+}
+
+// Rename moves from to to, replacing to where the server allows it.
+func (c *Conn) Rename(ctx context.Context, from, to string) error {
+	af, err := c.abs(from)
+	if err != nil {
+		return err
+	}
+	at, err := c.abs(to)
+	if err != nil {
+		return err
+	}
+	if c.cfg.ReadOnly {
+		return fmt.Errorf("rename %q: %w", from, ErrReadOnly)
+	}
+	err = c.run(ctx, func() error { return c.renameOver(af, at) })
+	if err != nil {
+		return fmt.Errorf("rename %q to %q: %w", from, to, err)
+	}
+	return nil
+}
+
+func (c *Conn) rename(from, to string) error {
+	if _, err := c.expect(350, "RNFR", from); err != nil {
+		return err
+	}
+	_, err := c.expect(250, "RNTO", to)
+	return err
+}
+
+// SetModTime sets p's modification time, with MFMT where the server offers
+// it, else SITE UTIME or vsftpd's MDTM with a time (see quirks.go).
+func (c *Conn) SetModTime(ctx context.Context, p string, t time.Time) error {
+	ap, err := c.abs(p)
+	if err != nil {
+		return err
+	}
+	if c.cfg.ReadOnly {
+		return fmt.Errorf("set mtime %q: %w", p, ErrReadOnly)
+	}
+	err = c.run(ctx, func() error { return c.setModTime(ap, t.UTC()) })
+	if err != nil {
+		return fmt.Errorf("set mtime %q: %w", p, err)
+	}
+	return nil
+}

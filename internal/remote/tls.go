@@ -1,0 +1,123 @@
+package remote
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// CertError reports a server certificate the remote's policy refuses, and
+// which flag would accept it (Flag is empty when nothing can).
+type CertError struct {
+	Host    string
+	Problem string // "expired", "not yet valid", "self-signed", "signed by an unknown authority", "for another name", …
+	Flag    string
+	Err     error
+}
+
+func (e *CertError) Error() string {
+	msg := fmt.Sprintf("tls certificate of %s is %s: %v", e.Host, e.Problem, e.Err)
+	if e.Flag != "" {
+		msg += "; set " + e.Flag + " on the remote to accept it"
+	}
+	return msg
+}
+
+func (e *CertError) Unwrap() error { return e.Err }
+
+// errDataCert reports a data connection that presented another certificate
+// than the control connection (RFC 4217 §15.1.1, C-12).
+var errDataCert = errors.New("data connection presented a different certificate than the control connection")
+
+// newTLSConfig returns the one tls.Config a control connection and all its
+// data connections share. The per-connection session cache plus an explicit
+// ServerName make data connections resume the control session: without
+// ServerName Go keys the cache by ip:port, and the data port differs.
+func (c *Conn) newTLSConfig() *tls.Config {
+	return &tls.Config{
+		ServerName:         c.cfg.Host,
+		MinVersion:         tls.VersionTLS12,
+		MaxVersion:         c.cfg.MaxTLSVersion,
+		ClientSessionCache: tls.NewLRUClientSessionCache(4),
+		// Verification happens in VerifyConnection, which can tell the
+		// problems apart and apply the remote's allow flags.
+		InsecureSkipVerify: true,
+		VerifyConnection:   c.verifyConnection,
+	}
+}
+
+// verifyConnection runs for the control handshake and for every data
+// handshake, resumed ones included.
+func (c *Conn) verifyConnection(cs tls.ConnectionState) error {
+	if len(cs.PeerCertificates) == 0 {
+		return &CertError{Host: c.cfg.Host, Problem: "missing", Err: errors.New("no certificate")}
+	}
+	leaf := cs.PeerCertificates[0]
+	c.mu.Lock()
+	ctlLeaf := c.leaf
+	c.mu.Unlock()
+	if ctlLeaf != nil {
+		if !bytes.Equal(ctlLeaf.Raw, leaf.Raw) {
+			return errDataCert
+		}
+		return nil
+	}
+	if err := c.checkCert(cs.PeerCertificates); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	c.leaf = leaf
+	c.mu.Unlock()
+	return nil
+}
+
+// checkCert verifies the chain and the host name, relaxing exactly what the
+// allow flags permit.
+func (c *Conn) checkCert(certs []*x509.Certificate) error {
+	leaf := certs[0]
+	opts := x509.VerifyOptions{Roots: c.cfg.RootCAs, Intermediates: x509.NewCertPool(), CurrentTime: time.Now()}
+	for _, ic := range certs[1:] {
+		opts.Intermediates.AddCert(ic)
+	}
+	fail := func(problem, flag string, err error) error {
+		return &CertError{Host: c.cfg.Host, Problem: problem, Flag: flag, Err: err}
+	}
+	for range 3 {
+		_, err := leaf.Verify(opts)
+		if err == nil {
+			break
+		}
+		var invalid x509.CertificateInvalidError
+		var unknown x509.UnknownAuthorityError
+		if errors.As(err, &invalid) && invalid.Reason == x509.Expired {
+			if !c.cfg.AllowExpired {
+				problem := "expired"
+				if time.Now().Before(leaf.NotBefore) {
+					problem = "not yet valid"
+				}
+				return fail(problem, FlagAllowExpired, err)
+			}
+			// Check the rest of the chain as of a moment the leaf was valid.
+			opts.CurrentTime = leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2)
+			continue
+		}
+		if errors.As(err, &unknown) {
+			if !c.cfg.AllowSelfSigned {
+				problem := "signed by an unknown authority"
+				if leaf.CheckSignatureFrom(leaf) == nil {
+					problem = "self-signed"
+				}
+				return fail(problem, FlagAllowSelfSigned, err)
+			}
+			break
+		}
+		return fail("not acceptable", "", err)
+	}
+	if err := leaf.VerifyHostname(c.cfg.Host); err != nil && !c.cfg.AllowNameMismatch {
+		return fail("for another name", FlagAllowNameMismatch, err)
+	}
+	return nil
+}
