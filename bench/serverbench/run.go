@@ -1,0 +1,306 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+func logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "serverbench: "+format+"\n", args...)
+}
+
+func run(ctx context.Context, o options) (err error) {
+	for _, tool := range []string{"curl", "lftp"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return fmt.Errorf("%s not found: apt-get install curl lftp vsftpd (scripts/test.sh does this as root)", tool)
+		}
+	}
+	if nofile, err := raiseNoFile(); err != nil || nofile < uint64(o.sessions)+256 {
+		return fmt.Errorf("open-files limit %d (err %v) is too low for %d sessions: raise ulimit -Hn", nofile, err, o.sessions)
+	}
+	dir, err := os.MkdirTemp("", "wharf-bench-")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if o.keep {
+			logf("kept %s", dir)
+			return
+		}
+		os.RemoveAll(dir)
+	}()
+	// vsftpd resolves its root after dropping privileges.
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return err
+	}
+	certFile, keyFile, err := writeCert(dir)
+	if err != nil {
+		return err
+	}
+	bin := o.wharfBin
+	if bin == "" {
+		logf("building ./cmd/wharf")
+		if bin, err = buildWharf(ctx, o.repo, dir); err != nil {
+			return err
+		}
+	}
+	var taken [][2]int
+	wharf, err := startWharf(ctx, bin, dir, certFile, keyFile, o.sessions, &taken)
+	if err != nil {
+		return err
+	}
+	defer wharf.proc.stop()
+	vsftpd, err := startVsftpd(ctx, o.vsftpdBin, dir, certFile, keyFile, &taken)
+	if err != nil {
+		return err
+	}
+	defer vsftpd.proc.stop()
+	servers := []*server{wharf, vsftpd}
+	defer func() {
+		if err != nil {
+			for _, s := range servers {
+				fmt.Fprintf(os.Stderr, "--- %s log (last lines) ---\n%s\n", s.name, s.proc.tail(30))
+			}
+		}
+	}()
+	for _, s := range servers {
+		logf("%s on %s", s.name, s.addr())
+		if _, err := openSessions(ctx, s, 1, 1); err != nil {
+			return fmt.Errorf("FTPS login check: %w", err)
+		}
+	}
+
+	var rows []row
+	if o.parts["rss"] {
+		r, err := benchSessions(ctx, o, servers)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+	}
+	if o.parts["xfer"] {
+		r, err := benchXfer(ctx, o, dir, servers)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+	}
+	if o.parts["tree"] {
+		r, err := benchTree(ctx, o, dir, servers)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+	}
+	slices.SortStableFunc(rows, func(a, b row) int { return strings.Compare(a.part, b.part) })
+	printTable(os.Stdout, o, rows)
+	return nil
+}
+
+// row is one line of the result table.
+type row struct {
+	part          string // "a", "b", "c": sorts the table
+	label, unit   string
+	wharf, vsftpd float64
+	target        string // ">=" (Wharf at least vsftpd), "<=", or "" for none
+	note          string
+}
+
+func benchXfer(ctx context.Context, o options, dir string, servers []*server) ([]row, error) {
+	big := filepath.Join(dir, "big.bin")
+	logf("writing %d MiB test file", o.bigSize>>20)
+	if err := writeBigFile(big, o.bigSize); err != nil {
+		return nil, err
+	}
+	defer os.Remove(big)
+	for _, s := range servers {
+		if err := seed(s, big); err != nil {
+			return nil, err
+		}
+	}
+	size := fmt.Sprintf("%d MiB", o.bigSize>>20)
+	if o.bigSize == 1<<30 {
+		size = "1 GiB"
+	}
+	var rows []row
+	for _, tls := range []bool{false, true} {
+		mode := "plain FTP"
+		if tls {
+			mode = "FTPS (explicit)"
+		}
+		for _, up := range []bool{true, false} {
+			verb := "download"
+			if up {
+				verb = "upload"
+			}
+			got := map[string][]float64{}
+			for i := range o.runs {
+				// Alternate which server goes first, against warm-up bias.
+				order := servers
+				if i%2 == 1 {
+					order = []*server{servers[1], servers[0]}
+				}
+				for _, s := range order {
+					mbps, err := curlXfer(ctx, s, tls, up, big, fmt.Sprintf("up-%d.bin", i), o.bigSize)
+					if err != nil {
+						return nil, err
+					}
+					if o.verbose {
+						logf("%s %s %s run %d: %.1f MB/s", s.name, verb, mode, i+1, mbps)
+					}
+					got[s.name] = append(got[s.name], mbps)
+				}
+			}
+			rows = append(rows, row{part: "a", label: fmt.Sprintf("(a) %s %s, %s, curl", verb, size, mode), unit: "MB/s",
+				wharf: median(got["wharf"]), vsftpd: median(got["vsftpd"]), target: ">="})
+			logf("%s %s: wharf %.0f MB/s, vsftpd %.0f MB/s", verb, mode, median(got["wharf"]), median(got["vsftpd"]))
+		}
+	}
+	return rows, nil
+}
+
+func benchTree(ctx context.Context, o options, dir string, servers []*server) ([]row, error) {
+	local := filepath.Join(dir, "tree")
+	if err := writeTree(local, o.treeFiles, o.treeDirs, o.treeFileSize); err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(local)
+	got := map[string][]float64{}
+	for i := range o.runs {
+		order := servers
+		if i%2 == 1 {
+			order = []*server{servers[1], servers[0]}
+		}
+		for _, s := range order {
+			took, err := mirrorTree(ctx, s, local, fmt.Sprintf("tree-%d", i), o.treeFiles, o.treeFileSize, o.treeParallel)
+			if err != nil {
+				return nil, err
+			}
+			if o.verbose {
+				logf("%s tree run %d: %v", s.name, i+1, took.Round(time.Millisecond))
+			}
+			got[s.name] = append(got[s.name], took.Seconds())
+		}
+	}
+	logf("tree: wharf %.2fs, vsftpd %.2fs", median(got["wharf"]), median(got["vsftpd"]))
+	return []row{{part: "b", label: fmt.Sprintf("(b) tree %d x %d B, FTPS, lftp mirror -R --parallel=%d", o.treeFiles, o.treeFileSize, o.treeParallel),
+		unit: "s", wharf: median(got["wharf"]), vsftpd: median(got["vsftpd"]), target: "<="}}, nil
+}
+
+func benchSessions(ctx context.Context, o options, servers []*server) ([]row, error) {
+	idle := map[string]memStat{}
+	loaded := map[string]memStat{}
+	for _, s := range servers {
+		settleProcs(ctx, s)
+		base, err := treeMem(s.proc.cmd.Process.Pid)
+		if err != nil {
+			return nil, err
+		}
+		logf("%s: opening %d idle FTPS sessions", s.name, o.sessions)
+		start := time.Now()
+		ss, err := openSessions(ctx, s, o.sessions, o.loginParallel)
+		if err != nil {
+			return nil, err
+		}
+		logf("%s: %d sessions logged in after %v; settling %v", s.name, len(ss), time.Since(start).Round(time.Millisecond), o.settle)
+		if alive := checkSessions(ss, o.loginParallel); alive != len(ss) {
+			closeSessions(ss)
+			return nil, fmt.Errorf("%s: only %d of %d sessions answer NOOP", s.name, alive, len(ss))
+		}
+		select {
+		case <-time.After(o.settle):
+		case <-ctx.Done():
+			closeSessions(ss)
+			return nil, ctx.Err()
+		}
+		m, err := treeMem(s.proc.cmd.Process.Pid)
+		alive := checkSessions(ss, o.loginParallel)
+		closeSessions(ss)
+		if err != nil {
+			return nil, err
+		}
+		if alive != len(ss) {
+			return nil, fmt.Errorf("%s: only %d of %d sessions still answer NOOP after measuring", s.name, alive, len(ss))
+		}
+		idle[s.name], loaded[s.name] = base, m
+		logf("%s: %d processes, RSS %.1f MiB, PSS %.1f MiB (idle: %d processes, RSS %.1f MiB)",
+			s.name, m.procs, m.rssMiB(), m.pssMiB(), base.procs, base.rssMiB())
+		settleProcs(ctx, s)
+	}
+	w, v := loaded["wharf"], loaded["vsftpd"]
+	n := float64(o.sessions)
+	return []row{
+		{part: "c", label: "(c) server memory, no sessions: RSS", unit: "MiB",
+			wharf: idle["wharf"].rssMiB(), vsftpd: idle["vsftpd"].rssMiB()},
+		{part: "c", label: fmt.Sprintf("(c) server memory, %d idle FTPS sessions: RSS", o.sessions), unit: "MiB",
+			wharf: w.rssMiB(), vsftpd: v.rssMiB(),
+			note: fmt.Sprintf("vsftpd forks per session: sum over its %d processes (shared pages counted in each); wharf: %d process", v.procs, w.procs)},
+		{part: "c", label: fmt.Sprintf("(c) server memory, %d idle FTPS sessions: PSS", o.sessions), unit: "MiB",
+			wharf: w.pssMiB(), vsftpd: v.pssMiB(), note: "PSS splits shared pages between processes: the fairer sum for a forking server"},
+		{part: "c", label: "(c) RSS per idle session (loaded - no sessions) / sessions", unit: "KiB",
+			wharf: float64(w.rssKB-idle["wharf"].rssKB) / n, vsftpd: float64(v.rssKB-idle["vsftpd"].rssKB) / n},
+	}, nil
+}
+
+// settleProcs waits up to 30s for a forking server to reap the session
+// processes of closed connections (the readiness probe's, the last
+// measurement's): until it is down to one process or its count has not
+// changed for a second.
+func settleProcs(ctx context.Context, s *server) {
+	deadline := time.Now().Add(30 * time.Second)
+	last, same := -1, 0
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		m, err := treeMem(s.proc.cmd.Process.Pid)
+		if err != nil || m.procs == 1 {
+			return
+		}
+		if m.procs == last {
+			if same++; same >= 5 {
+				return
+			}
+		} else {
+			last, same = m.procs, 0
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// cpuModel returns the first "model name" of /proc/cpuinfo.
+func cpuModel() string {
+	data, _ := os.ReadFile("/proc/cpuinfo")
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
+
+func vsftpdVersion() string {
+	out, err := exec.Command("dpkg-query", "-W", "-f=${Version}", "vsftpd").Output()
+	if err != nil {
+		return "vsftpd"
+	}
+	return "vsftpd " + string(out)
+}
+
+func goVersion() string { return runtime.Version() }
