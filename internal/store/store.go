@@ -1,4 +1,4 @@
-// Package store holds Wharf's state: accounts, remotes and the event log, and the
+// Package store holds Wharf's state: accounts, remotes, mounts and the event log, and the
 // Store contract that the SQLite and PostgreSQL implementations satisfy.
 //
 // Static configuration (listeners, certificates, limits) lives in
@@ -30,6 +30,13 @@ type Store interface {
 	Remotes(ctx context.Context) ([]Remote, error)
 	UpdateRemote(ctx context.Context, r *Remote) error
 	DeleteRemote(ctx context.Context, name string) error
+
+	// CreateMount fails with ErrExists when the account already has a
+	// mount at that path.
+	CreateMount(ctx context.Context, m *Mount) error
+	// Mounts lists mounts, of one account when account is not empty.
+	Mounts(ctx context.Context, account string) ([]Mount, error)
+	DeleteMount(ctx context.Context, account, path string) error
 
 	// AddEvent appends e to the event log and returns its ID.
 	AddEvent(ctx context.Context, e Event) (int64, error)

@@ -77,6 +77,16 @@ var migrations = []string{
 		created_at INTEGER NOT NULL,
 		updated_at INTEGER NOT NULL
 	);`,
+	`CREATE TABLE mounts (
+		id INTEGER PRIMARY KEY,
+		account TEXT NOT NULL,
+		path TEXT NOT NULL,
+		remote TEXT NOT NULL,
+		remote_path TEXT NOT NULL DEFAULT '',
+		read_only INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL,
+		UNIQUE (account, path)
+	);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -95,6 +95,31 @@ func Run(t *testing.T, s store.Store) {
 			t.Errorf("Remote after delete = %v, want ErrNotFound", err)
 		}
 	})
+	t.Run("mounts", func(t *testing.T) {
+		m := &store.Mount{Account: "ops", Path: "/bank", Remote: "bank", RemotePath: "/out", ReadOnly: true}
+		if err := s.CreateMount(ctx, m); err != nil {
+			t.Fatalf("CreateMount: %v", err)
+		}
+		if err := s.CreateMount(ctx, &store.Mount{Account: "ops", Path: "/bank", Remote: "x"}); !errors.Is(err, store.ErrExists) {
+			t.Errorf("CreateMount duplicate = %v, want ErrExists", err)
+		}
+		if err := s.CreateMount(ctx, &store.Mount{Account: "acme", Path: "/send/in", Remote: "bank"}); err != nil {
+			t.Fatal(err)
+		}
+		ms, err := s.Mounts(ctx, "ops")
+		if err != nil || len(ms) != 1 || ms[0].RemotePath != "/out" || !ms[0].ReadOnly {
+			t.Errorf("Mounts(ops) = %+v, %v", ms, err)
+		}
+		if all, _ := s.Mounts(ctx, ""); len(all) != 2 {
+			t.Errorf("Mounts(all) = %d, want 2", len(all))
+		}
+		if err := s.DeleteMount(ctx, "ops", "/bank"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteMount(ctx, "ops", "/bank"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("second DeleteMount = %v, want ErrNotFound", err)
+		}
+	})
 	t.Run("events", func(t *testing.T) {
 		for _, k := range []string{store.EventLogin, store.EventReceived, store.EventSent} {
 			if _, err := s.AddEvent(ctx, store.Event{Kind: k, Account: "acme", Path: "/receive/a.edi", Bytes: 4}); err != nil {
