@@ -15,6 +15,13 @@ var (
 )
 
 func getErrorCode(err error, defaultCode int) int {
+	// Wharf patch: an error may carry its own reply code (e.g. 4xx for a
+	// transient failure of a mounted remote).
+	var coded interface{ FTPCode() int }
+	if errors.As(err, &coded) {
+		return coded.FTPCode()
+	}
+
 	switch {
 	case errors.Is(err, ErrStorageExceeded):
 		return StatusActionAborted

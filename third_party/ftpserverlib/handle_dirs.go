@@ -69,7 +69,7 @@ func (c *clientHandler) handleCWD(param string) error {
 			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Can't change directory to %s: Not a Directory", pathAbsolute))
 		}
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("CD issue: %v", err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("CD issue: %v", err))
 	}
 
 	return nil
@@ -82,7 +82,7 @@ func (c *clientHandler) handleMKD(param string) error {
 		// https://tools.ietf.org/html/rfc959 , page 63
 		c.writeMessage(StatusPathCreated, fmt.Sprintf(`Created dir "%s"`, quoteDoubling(pathAbsolute)))
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf(`Could not create "%s" : %v`, quoteDoubling(pathAbsolute), err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf(`Could not create "%s" : %v`, quoteDoubling(pathAbsolute), err))
 	}
 
 	return nil
@@ -100,7 +100,7 @@ func (c *clientHandler) handleMKDIR(params string) {
 	if err := c.driver.MkdirAll(p, 0o755); err == nil {
 		c.writeMessage(StatusFileOK, "Created dir "+p)
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't create dir %s: %v", p, err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Couldn't create dir %s: %v", p, err))
 	}
 }
 
@@ -118,7 +118,7 @@ func (c *clientHandler) handleRMD(param string) error {
 	if err == nil {
 		c.writeMessage(StatusFileOK, "Deleted dir "+pathAbsolute)
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Could not delete dir %s: %v", pathAbsolute, err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Could not delete dir %s: %v", pathAbsolute, err))
 	}
 
 	return nil
@@ -136,7 +136,7 @@ func (c *clientHandler) handleRMDIR(params string) {
 	if err := c.driver.RemoveAll(p); err == nil {
 		c.writeMessage(StatusFileOK, "Removed dir "+p)
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't remove dir %s: %v", p, err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Couldn't remove dir %s: %v", p, err))
 	}
 }
 
@@ -150,7 +150,7 @@ func (c *clientHandler) handleCDUP(_ string) error {
 		c.SetPath(parent)
 		c.writeMessage(StatusFileOK, "CDUP worked on "+parent)
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("CDUP issue: %v", err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("CDUP issue: %v", err))
 	}
 
 	return nil
@@ -197,7 +197,7 @@ func (c *clientHandler) handleLIST(param string) error {
 		}
 	} else {
 		if !c.isCommandAborted() {
-			c.writeMessage(StatusFileActionNotTaken, fmt.Sprintf("Could not list: %v", err))
+			c.writeMessage(getErrorCode(err, StatusFileActionNotTaken), fmt.Sprintf("Could not list: %v", err))
 		}
 	}
 
@@ -216,7 +216,7 @@ func (c *clientHandler) handleNLST(param string) error {
 		}
 	} else {
 		if !c.isCommandAborted() {
-			c.writeMessage(StatusFileActionNotTaken, fmt.Sprintf("Could not list: %v", err))
+			c.writeMessage(getErrorCode(err, StatusFileActionNotTaken), fmt.Sprintf("Could not list: %v", err))
 		}
 	}
 
@@ -263,7 +263,7 @@ func (c *clientHandler) handleMLSD(param string) error {
 		}
 	} else {
 		if !c.isCommandAborted() {
-			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Could not list: %v", err))
+			c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Could not list: %v", err))
 		}
 	}
 

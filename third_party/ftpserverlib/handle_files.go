@@ -198,7 +198,7 @@ func (c *clientHandler) handleCOMB(param string) error {
 	// partial files will be deleted if COMB succeeded
 	_, err = c.driver.Stat(targetPath)
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Could not access file %#v: %v", targetPath, err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Could not access file %#v: %v", targetPath, err))
 
 		return nil
 	}
@@ -248,7 +248,7 @@ func (c *clientHandler) combineFiles(targetPath string, fileFlag int, sourcePath
 		err = c.driver.Remove(partial)
 		if err != nil {
 			c.closeUnchecked(file)
-			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Could not delete file %#v after combine: %v", partial, err))
+			c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Could not delete file %#v after combine: %v", partial, err))
 
 			return
 		}
@@ -256,7 +256,7 @@ func (c *clientHandler) combineFiles(targetPath string, fileFlag int, sourcePath
 
 	err = file.Close()
 	if err != nil {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Could not close combined file %#v: %v", targetPath, err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Could not close combined file %#v: %v", targetPath, err))
 
 		return
 	}
@@ -276,7 +276,7 @@ func (c *clientHandler) handleCHMOD(params string) {
 	}
 
 	if err != nil {
-		c.writeMessage(StatusActionNotTaken, err.Error())
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), err.Error())
 
 		return
 	}
@@ -320,7 +320,7 @@ func (c *clientHandler) handleCHOWN(params string) {
 	path := c.absPath(spl[1])
 
 	if err := c.driver.Chown(path, userID, groupID); err != nil {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't chown: %v", err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Couldn't chown: %v", err))
 	} else {
 		c.writeMessage(StatusOK, "Done !")
 	}
@@ -345,7 +345,7 @@ func (c *clientHandler) handleSYMLINK(params string) {
 		c.writeMessage(StatusCommandNotImplemented, "This extension hasn't been implemented !")
 	} else {
 		if err := symlinkInt.Symlink(oldname, newname); err != nil {
-			c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't symlink: %v", err))
+			c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Couldn't symlink: %v", err))
 		} else {
 			c.writeMessage(StatusOK, "Done !")
 		}
@@ -357,7 +357,7 @@ func (c *clientHandler) handleDELE(param string) error {
 	if err := c.driver.Remove(path); err == nil {
 		c.writeMessage(StatusFileOK, "Removed file "+path)
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't delete %s: %v", path, err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Couldn't delete %s: %v", path, err))
 	}
 
 	return nil
@@ -369,7 +369,7 @@ func (c *clientHandler) handleRNFR(param string) error {
 		c.writeMessage(StatusFileActionPending, "Sure, give me a target")
 		c.ctxRnfr = path
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't access %s: %v", path, err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Couldn't access %s: %v", path, err))
 	}
 
 	return nil
@@ -419,7 +419,7 @@ func (c *clientHandler) handleSIZE(param string) error {
 			c.writeMessage(StatusFileStatus, strconv.FormatInt(info.Size(), 10))
 		}
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't access %s: %v", path, err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Couldn't access %s: %v", path, err))
 	}
 
 	return nil
@@ -430,7 +430,7 @@ func (c *clientHandler) handleSTATFile(param string) error {
 
 	info, err := c.driver.Stat(path)
 	if err != nil {
-		c.writeMessage(StatusFileActionNotTaken, fmt.Sprintf("Could not STAT: %v", err))
+		c.writeMessage(getErrorCode(err, StatusFileActionNotTaken), fmt.Sprintf("Could not STAT: %v", err))
 
 		return nil
 	}
@@ -494,7 +494,7 @@ func (c *clientHandler) handleMLST(param string) error {
 			err = c.writeMLSxEntry(c.writer, info)
 		}
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Could not list: %v", err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Could not list: %v", err))
 		err = nil
 	}
 
@@ -540,7 +540,7 @@ func (c *clientHandler) handleREST(param string) error {
 		c.ctxRest = size
 		c.writeMessage(StatusFileActionPending, "OK")
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't parse size: %v", err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Couldn't parse size: %v", err))
 	}
 
 	return nil
@@ -551,7 +551,7 @@ func (c *clientHandler) handleMDTM(param string) error {
 	if info, err := c.driver.Stat(path); err == nil {
 		c.writeMessage(StatusFileStatus, info.ModTime().UTC().Format(dateFormatMLSD))
 	} else {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Couldn't access %s: %s", path, err.Error()))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Couldn't access %s: %s", path, err.Error()))
 	}
 
 	return nil
@@ -631,7 +631,7 @@ func (c *clientHandler) handleGenericHash(param string, algo HASHAlgo, isCustomM
 
 	info, err := c.driver.Stat(c.absPath(args[0])) // Wharf patch: relative to CWD, as the hash itself is
 	if err != nil {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("%v: %v", param, err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("%v: %v", param, err))
 
 		return nil
 	}
@@ -664,7 +664,7 @@ func (c *clientHandler) handleGenericHash(param string, algo HASHAlgo, isCustomM
 	}
 
 	if err != nil {
-		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("%v: %v", args[0], err))
+		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("%v: %v", args[0], err))
 
 		return nil
 	}
