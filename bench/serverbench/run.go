@@ -93,7 +93,7 @@ func run(ctx context.Context, o options) (err error) {
 		rows = append(rows, r...)
 	}
 	if o.parts["tree"] {
-		r, err := benchTree(ctx, o, dir, servers)
+		r, err := benchTree(ctx, o, dir, certFile, servers)
 		if err != nil {
 			return err
 		}
@@ -166,7 +166,7 @@ func benchXfer(ctx context.Context, o options, dir string, servers []*server) ([
 	return rows, nil
 }
 
-func benchTree(ctx context.Context, o options, dir string, servers []*server) ([]row, error) {
+func benchTree(ctx context.Context, o options, dir, caFile string, servers []*server) ([]row, error) {
 	local := filepath.Join(dir, "tree")
 	if err := writeTree(local, o.treeFiles, o.treeDirs, o.treeFileSize); err != nil {
 		return nil, err
@@ -179,7 +179,7 @@ func benchTree(ctx context.Context, o options, dir string, servers []*server) ([
 			order = []*server{servers[1], servers[0]}
 		}
 		for _, s := range order {
-			took, err := mirrorTree(ctx, s, local, fmt.Sprintf("tree-%d", i), o.treeFiles, o.treeFileSize, o.treeParallel)
+			took, err := mirrorTree(ctx, s, local, fmt.Sprintf("tree-%d", i), caFile, o.treeFiles, o.treeFileSize, o.treeParallel)
 			if err != nil {
 				return nil, err
 			}
