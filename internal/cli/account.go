@@ -1,0 +1,390 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wharf-mft/wharf/internal/ftpserver"
+	"github.com/wharf-mft/wharf/internal/password"
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+// accounts implements the add/list/show/set/remove commands shared by the
+// partner and staff nouns.
+type accounts struct {
+	a    *app
+	kind store.Kind
+}
+
+func (n accounts) noun() string { return string(n.kind) }
+
+// oneName is a cobra.PositionalArgs that wants exactly one account name.
+func (n accounts) oneName(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("want one %s name, e.g. `%s acme`", n.noun(), cmd.CommandPath())
+	}
+	return nil
+}
+
+// get returns the account called name, which must be of n's kind.
+func (n accounts) get(ctx context.Context, st store.Store, name string) (store.Account, error) {
+	acct, err := st.Account(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return acct, fmt.Errorf("%s %q %w: see `wharf %s list`", n.noun(), name, store.ErrNotFound, n.noun())
+	}
+	if err != nil {
+		return acct, err
+	}
+	if acct.Kind != n.kind {
+		return acct, fmt.Errorf("%q is a %s account, not a %s: see `wharf %s show %s`", name, acct.Kind, n.noun(), acct.Kind, name)
+	}
+	return acct, nil
+}
+
+// home is where the account's files live.
+func (n accounts) home(d dataDir, name string) string {
+	if n.kind == store.Partner {
+		return filepath.Join(d.files, name)
+	}
+	return d.files
+}
+
+func (n accounts) addCmd() *cobra.Command {
+	p := &policyFlags{kind: n.kind}
+	var pwStdin, disabled bool
+	cmd := &cobra.Command{
+		Use:   "add NAME",
+		Short: fmt.Sprintf("Create a %s account", n.noun()),
+		Args:  n.oneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if err := store.ValidateName(name); err != nil {
+				return err
+			}
+			acct := store.Account{Name: name, Kind: n.kind, Disabled: disabled}
+			if _, err := p.apply(cmd.Flags(), &acct.Policy); err != nil {
+				return err
+			}
+			pw, generated := password.Generate(), true
+			if pwStdin {
+				var err error
+				if pw, err = readPassword(cmd.InOrStdin()); err != nil {
+					return err
+				}
+				generated = false
+			}
+			ctx := cmd.Context()
+			_, d, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if old, err := st.Account(ctx, name); err == nil {
+				if old.Kind != n.kind {
+					return fmt.Errorf("name %q is taken by a %s account: choose another name: %w", name, old.Kind, store.ErrExists)
+				}
+				return fmt.Errorf("%s %q %w: see `wharf %s show %s`, or change it with `wharf %s set %s`", n.noun(), name, store.ErrExists, n.noun(), name, n.noun(), name)
+			}
+			if acct.PasswordHash, err = password.Hash(pw); err != nil {
+				return fmt.Errorf("hash password: %w", err)
+			}
+			// Folders first: EnsureHome keeps existing files, and an
+			// account whose folders are missing could log in to nothing.
+			if err := ftpserver.EnsureHome(d.files, acct); err != nil {
+				return fmt.Errorf("create folders for %s %q: %w", n.noun(), name, err)
+			}
+			if err := st.CreateAccount(ctx, &acct); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "created %s %q\n", n.noun(), name)
+			if n.kind == store.Partner {
+				fmt.Fprintf(out, "folders: %s (send/ and receive/)\n", n.home(d, name))
+			}
+			if generated {
+				fmt.Fprintf(out, "password: %s\n", pw)
+				fmt.Fprintf(out, "This password is not shown again: Wharf keeps only its hash. Replace it with `wharf %s set %s --generate-password`.\n", n.noun(), name)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&pwStdin, "password-stdin", false, "read the password from the first line of stdin instead of generating one")
+	f.BoolVar(&disabled, "disabled", false, "create the account disabled (it cannot log in until enabled)")
+	p.register(f, false)
+	return cmd
+}
+
+// readPassword reads the first line of r.
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", errors.New("--password-stdin: stdin held no password: pipe one in, e.g. `printf '%s\\n' \"$PW\" | wharf partner add acme --password-stdin`")
+	}
+	return pw, nil
+}
+
+// accountView is an account as shown by list and show: never its hash.
+type accountView struct {
+	Name      string       `json:"name"`
+	Kind      store.Kind   `json:"kind"`
+	Disabled  bool         `json:"disabled"`
+	Home      string       `json:"home"`
+	Policy    store.Policy `json:"policy"`
+	CreatedAt time.Time    `json:"created_at"`
+	UpdatedAt time.Time    `json:"updated_at"`
+}
+
+func (n accounts) view(d dataDir, a store.Account) accountView {
+	return accountView{Name: a.Name, Kind: a.Kind, Disabled: a.Disabled, Home: n.home(d, a.Name),
+		Policy: a.Policy, CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
+}
+
+func status(disabled bool) string {
+	if disabled {
+		return "disabled"
+	}
+	return "enabled"
+}
+
+func (n accounts) listCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   fmt.Sprintf("List %s accounts", n.noun()),
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			_, d, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			list, err := st.Accounts(ctx, n.kind)
+			if err != nil {
+				return fmt.Errorf("list %s accounts: %w", n.noun(), err)
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				views := make([]accountView, 0, len(list))
+				for _, a := range list {
+					views = append(views, n.view(d, a))
+				}
+				return writeJSON(out, views)
+			}
+			if len(list) == 0 {
+				fmt.Fprintf(out, "no %s accounts yet: add one with `wharf %s add NAME`\n", n.noun(), n.noun())
+				return nil
+			}
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+			if n.kind == store.Partner {
+				fmt.Fprintln(tw, "NAME\tSTATUS\tSEND\tRECEIVE\tOVERRIDES\tCREATED")
+			} else {
+				fmt.Fprintln(tw, "NAME\tSTATUS\tOVERRIDES\tCREATED")
+			}
+			for _, a := range list {
+				created := a.CreatedAt.Local().Format(time.DateTime)
+				if n.kind == store.Partner {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, status(a.Disabled),
+						formatAccess(a.Policy.SendAccess()), formatAccess(a.Policy.ReceiveAccess()), overrides(a.Policy), created)
+				} else {
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Name, status(a.Disabled), overrides(a.Policy), created)
+				}
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func (n accounts) showCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: fmt.Sprintf("Show a %s account's settings (never its password)", n.noun()),
+		Args:  n.oneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			_, d, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			acct, err := n.get(ctx, st, args[0])
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), n.view(d, acct))
+			}
+			return n.printAccount(cmd.OutOrStdout(), d, acct)
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (n accounts) printAccount(w io.Writer, d dataDir, a store.Account) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
+	b := func(v *bool, def string) string {
+		if v == nil {
+			return def
+		}
+		return yesNo(*v)
+	}
+	s := func(v *string) string {
+		switch {
+		case v == nil:
+			return "(server setting)"
+		case *v == "":
+			return `"" (none)`
+		}
+		return *v
+	}
+	row("name", a.Name)
+	row("kind", string(a.Kind))
+	row("status", status(a.Disabled))
+	row("home", n.home(d, a.Name))
+	if n.kind == store.Partner {
+		acc := func(v *store.Access, eff store.Access) string {
+			if v == nil {
+				return formatAccess(eff) + " (default)"
+			}
+			return formatAccess(*v)
+		}
+		row("send", acc(a.Policy.Send, a.Policy.SendAccess()))
+		row("receive", acc(a.Policy.Receive, a.Policy.ReceiveAccess()))
+	}
+	row("overwrite", b(a.Policy.Overwrite, "no (default)"))
+	row("allow plain", b(a.Policy.AllowPlain, "(server setting)"))
+	row("tls reuse", b(a.Policy.TLSReuse, "(server setting)"))
+	row("filter", s(a.Policy.Filter))
+	row("temp extensions", s(a.Policy.TempExtensions))
+	if n.kind == store.Partner {
+		row("remove after send", b(a.Policy.RemoveAfterSend, "(server setting)"))
+	}
+	row("created", a.CreatedAt.Local().Format(time.RFC3339))
+	row("updated", a.UpdatedAt.Local().Format(time.RFC3339))
+	return tw.Flush()
+}
+
+func (n accounts) setCmd() *cobra.Command {
+	p := &policyFlags{kind: n.kind}
+	var pwStdin, genPW, disabled bool
+	cmd := &cobra.Command{
+		Use:   "set NAME",
+		Short: fmt.Sprintf("Change a %s account: only the flags given change", n.noun()),
+		Args:  n.oneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f := cmd.Flags()
+			if pwStdin && genPW {
+				return errors.New("--password-stdin and --generate-password contradict each other: give one")
+			}
+			ctx := cmd.Context()
+			_, _, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			acct, err := n.get(ctx, st, args[0])
+			if err != nil {
+				return err
+			}
+			changed, err := p.apply(f, &acct.Policy)
+			if err != nil {
+				return err
+			}
+			if f.Changed("disabled") {
+				acct.Disabled = disabled
+				changed = append(changed, "disabled")
+			}
+			var newPW string
+			switch {
+			case pwStdin:
+				if newPW, err = readPassword(cmd.InOrStdin()); err != nil {
+					return err
+				}
+			case genPW:
+				newPW = password.Generate()
+			}
+			if newPW != "" {
+				if acct.PasswordHash, err = password.Hash(newPW); err != nil {
+					return fmt.Errorf("hash password: %w", err)
+				}
+				changed = append(changed, "password")
+			}
+			if len(changed) == 0 {
+				return fmt.Errorf("nothing to change: give at least one flag, see `wharf %s set --help`", n.noun())
+			}
+			if err := st.UpdateAccount(ctx, &acct); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "updated %s %q: %s\n", n.noun(), acct.Name, strings.Join(changed, ", "))
+			if genPW {
+				fmt.Fprintf(out, "password: %s\n", newPW)
+				fmt.Fprintln(out, "This password is not shown again: Wharf keeps only its hash.")
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&pwStdin, "password-stdin", false, "set the password to the first line of stdin")
+	f.BoolVar(&genPW, "generate-password", false, "set a new random password and print it once")
+	f.BoolVar(&disabled, "disabled", false, "disable the account (--disabled=false enables it again)")
+	p.register(f, true)
+	return cmd
+}
+
+func (n accounts) removeCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "remove NAME",
+		Aliases: []string{"rm"},
+		Short:   fmt.Sprintf("Delete a %s account; its files stay on disk", n.noun()),
+		Args:    n.oneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			_, d, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			acct, err := n.get(ctx, st, args[0])
+			if err != nil {
+				return err
+			}
+			if err := st.DeleteAccount(ctx, acct.Name); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "removed %s %q\n", n.noun(), acct.Name)
+			if n.kind == store.Partner {
+				fmt.Fprintf(out, "its files in %s were kept: delete them yourself when no longer needed\n", n.home(d, acct.Name))
+			}
+			return nil
+		},
+	}
+}

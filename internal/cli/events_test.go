@@ -1,0 +1,103 @@
+package cli
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+func addEvents(t *testing.T, st store.Store, evs ...store.Event) {
+	t.Helper()
+	for _, e := range evs {
+		if _, err := st.AddEvent(t.Context(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestEvents(t *testing.T) {
+	dir := t.TempDir()
+	runSteps(t, dir, []step{{name: "empty", args: []string{"events"}, want: []string{"no events yet"}}})
+	st := openStore(t, dir)
+	at := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	addEvents(t, st,
+		store.Event{Time: at, Kind: store.EventLogin, Account: "acme", RemoteAddr: "192.0.2.7:50000"},
+		store.Event{Time: at, Kind: store.EventReceived, Account: "acme", Path: "/receive/order1.edi", Bytes: 1234, RemoteAddr: "192.0.2.7:50000"},
+		store.Event{Time: at, Kind: store.EventSent, Account: "acme", Path: "/send/invoice.edi", Bytes: 99, RemoteAddr: "192.0.2.7:50000"},
+		store.Event{Time: at, Kind: store.EventLoginFailed, Account: "mallory", RemoteAddr: "198.51.100.1:4000", Detail: "bad password"},
+	)
+	runSteps(t, dir, []step{
+		{name: "all", args: []string{"events"},
+			want: []string{"ID", "KIND", "login", "received", "/receive/order1.edi", "1234", "192.0.2.7:50000", "login_failed", `"bad password"`}},
+		{name: "limit keeps newest", args: []string{"events", "--limit", "2"},
+			want: []string{"/send/invoice.edi", "mallory"}, notWant: []string{"order1.edi"}},
+		{name: "since id", args: []string{"events", "--since-id", "1", "--limit", "2"},
+			want: []string{"order1.edi", "invoice.edi"}, notWant: []string{"mallory", " login "}},
+		{name: "since last id", args: []string{"events", "--since-id", "4"}, want: []string{"no events yet"}},
+		{name: "json", args: []string{"events", "--json", "--limit", "1"},
+			want: []string{`"kind":"login_failed"`, `"account":"mallory"`, `"id":4`}, notWant: []string{"KIND"}},
+		{name: "bad limit", args: []string{"events", "--limit", "0"}, wantErr: "--limit 0: want 1 or more"},
+		{name: "bad since", args: []string{"events", "--since-id", "-3"}, wantErr: "--since-id -3"},
+	})
+
+	r := run(t, dir, "", "events", "--json")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != 4 {
+		t.Fatalf("events --json printed %d lines, want 4:\n%s", len(lines), r.stdout)
+	}
+	var e store.Event
+	if err := json.Unmarshal([]byte(lines[1]), &e); err != nil {
+		t.Fatal(err)
+	}
+	if e.ID != 2 || e.Kind != store.EventReceived || e.Bytes != 1234 || !e.Time.Equal(at) {
+		t.Errorf("events --json line 2 = %+v", e)
+	}
+}
+
+func TestLastEventsPages(t *testing.T) {
+	dir := t.TempDir()
+	run(t, dir, "", "events")
+	st := openStore(t, dir)
+	for i := range 2005 {
+		addEvents(t, st, store.Event{Kind: store.EventLogin, Account: "a", Bytes: int64(i)})
+	}
+	evs, err := lastEvents(t.Context(), st, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(evs) != 3 || evs[0].ID != 2003 || evs[2].ID != 2005 {
+		t.Errorf("lastEvents(3) = %+v, want IDs 2003-2005", evs)
+	}
+}
+
+func TestEventsFollow(t *testing.T) {
+	for _, asJSON := range []bool{false, true} {
+		name := "table"
+		args := []string{"events", "--follow"}
+		if asJSON {
+			name = "json"
+			args = append(args, "--json")
+		}
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			run(t, dir, "", "events") // creates the store
+			st := openStore(t, dir)
+			addEvents(t, st, store.Event{Kind: store.EventLogin, Account: "before"})
+
+			out, _, cancel, wait := start(t, dir, nil, args...)
+			out.waitFor(t, "before")
+			addEvents(t, st, store.Event{Kind: store.EventReceived, Account: "after", Path: "/receive/x.edi"})
+			out.waitFor(t, "/receive/x.edi")
+			cancel()
+			if err := wait(); err != nil {
+				t.Errorf("events --follow ended with %v, want nil on cancel", err)
+			}
+			if n := strings.Count(out.String(), "before"); n != 1 {
+				t.Errorf("first event printed %d times:\n%s", n, out.String())
+			}
+		})
+	}
+}

@@ -1,0 +1,146 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/wharf-mft/wharf/internal/config"
+	"github.com/wharf-mft/wharf/internal/ftpserver"
+)
+
+const serveLong = `Serve FTP and FTPS to the accounts in the data directory until interrupted
+(SIGINT or SIGTERM), then close every session and exit.
+
+Two listeners run by default: plain FTP with explicit TLS (AUTH TLS) on :2121,
+and implicit FTPS on :2990. Set a listener to "off" (or "") to switch it off.
+TLS is required for login and data unless --allow-plain is given (accounts can
+also opt in one by one). Without --cert/--key or --pkcs12, a self-signed
+certificate is generated into DATA/tls/.
+
+Settings come from, in increasing precedence: built-in defaults, the YAML
+config file (--config or WHARF_CONFIG), WHARF_* environment variables, and
+flags. A config file looks like this (every key is optional):
+
+  data: /var/lib/wharf
+  log:
+    level: info              # debug, info, warn, error
+    format: json             # text, json
+  server:
+    listen: ":2121"          # plain FTP + AUTH TLS; "off" to disable
+    listen_implicit: ":2990" # implicit FTPS; "off" to disable
+    passive_ports: 30000-30100
+    passive_address: 203.0.113.10
+    idle_timeout: 5m
+    filter: "*.edi,*.x12,-*.tmp"
+
+Every setting, with its environment variable:
+%s`
+
+func newServe(a *app) *cobra.Command {
+	def := config.Default().Server
+	var pkcs12PasswordFile string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the FTP/FTPS server",
+		Long:  fmt.Sprintf(serveLong, settingsTable()),
+		Example: `  wharf serve
+  wharf serve --config /etc/wharf.yaml
+  wharf serve --listen :21 --listen-implicit off --passive-ports 30000-30100 --passive-address 203.0.113.10
+  WHARF_DATA=/var/lib/wharf WHARF_LOG_FORMAT=json wharf serve`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var extra []config.Flag
+			if pkcs12PasswordFile != "" {
+				pw, err := os.ReadFile(pkcs12PasswordFile)
+				if err != nil {
+					return fmt.Errorf("--pkcs12-password-file: %w", err)
+				}
+				extra = append(extra, config.Flag{Name: "--pkcs12-password-file", Key: "server.pkcs12_password", Value: strings.TrimRight(string(pw), "\r\n")})
+			}
+			cfg, err := a.config(cmd, extra...)
+			if err != nil {
+				return err
+			}
+			if err := cfg.Validate(); err != nil {
+				return fmt.Errorf("configuration: %w", err)
+			}
+			return a.serve(cmd.Context(), cfg)
+		},
+	}
+	f := cmd.Flags()
+	configFlag(f, "listen", "server.listen", def.Listen, `plain FTP + explicit FTPS address, or "off"`)
+	configFlag(f, "listen-implicit", "server.listen_implicit", def.ListenImplicit, `implicit FTPS address, or "off"`)
+	configFlag(f, "passive-ports", "server.passive_ports", def.PassivePorts, "passive port range LO-HI, e.g. 30000-30100 (default: any)")
+	configFlag(f, "passive-address", "server.passive_address", def.PassiveAddress, "IPv4 address advertised in PASV replies, for NAT")
+	boolFlag(f, "allow-plain", "server.allow_plain", def.AllowPlain, "let every account log in and transfer without TLS")
+	boolFlag(f, "tls-reuse", "server.tls_reuse", def.TLSReuse, "require data connections to resume the control connection's TLS session")
+	boolFlag(f, "active-mode", "server.active_mode", def.ActiveMode, "allow active mode (PORT/EPRT), only to the client's own address")
+	configFlag(f, "banner", "server.banner", def.Banner, "greeting sent to clients")
+	f.Duration("idle-timeout", def.IdleTimeout, "close sessions idle this long")
+	annotate(f, "idle-timeout", "server.idle_timeout")
+	configFlag(f, "filter", "server.filter", def.Filter, `allowed file names, comma-separated globs, "-" excludes: "*.edi,-*.tmp"`)
+	configFlag(f, "temp-extensions", "server.temp_extensions", def.TempExtensions, `upload extensions that do not count as received: ".tmp,.part"`)
+	boolFlag(f, "remove-after-send", "server.remove_after_send", def.RemoveAfterSend, "delete a file from send/ once downloaded completely")
+	configFlag(f, "cert", "server.cert_file", def.CertFile, "PEM certificate chain file (with --key)")
+	configFlag(f, "key", "server.key_file", def.KeyFile, "PEM private key file (with --cert)")
+	configFlag(f, "pkcs12", "server.pkcs12_file", def.PKCS12File, "PKCS#12 certificate and key file (instead of --cert/--key)")
+	f.StringVar(&pkcs12PasswordFile, "pkcs12-password-file", "", "file holding the --pkcs12 password (env WHARF_PKCS12_PASSWORD)")
+	configFlag(f, "min-tls", "server.min_tls", def.MinTLS, "lowest TLS version accepted: 1.2 or 1.3")
+	f.Int("max-conns", def.MaxConns, "connections allowed in total (negative: no cap)")
+	annotate(f, "max-conns", "server.max_conns")
+	f.Int("max-conns-per-ip", def.MaxConnsPerIP, "connections allowed per client IP (negative: no cap)")
+	annotate(f, "max-conns-per-ip", "server.max_conns_per_ip")
+	return cmd
+}
+
+func boolFlag(fs *pflag.FlagSet, name, key string, def bool, usage string) {
+	fs.Bool(name, def, usage)
+	annotate(fs, name, key)
+}
+
+// serve runs the server until ctx ends.
+func (a *app) serve(ctx context.Context, cfg config.Config) error {
+	log := newLogger(a.opt.Stderr, cfg.Log)
+	d, st, err := open(ctx, cfg.Data)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	accounts, err := st.Accounts(ctx, "")
+	if err != nil {
+		return fmt.Errorf("list accounts: %w", err)
+	}
+	if len(accounts) == 0 {
+		log.Info("no accounts yet: add one with `wharf partner add NAME`")
+	}
+	srv, err := ftpserver.New(cfg.Server, ftpserver.Options{Store: st, FileRoot: d.files, DataDir: d.tls, Logger: log})
+	if err != nil {
+		return err
+	}
+	if err := srv.Listen(); err != nil {
+		return err
+	}
+	// Serve logs each listener's address ("listening") once it accepts.
+	log.Info("serving", "data", d.root, "accounts", len(accounts))
+	if err := srv.Serve(ctx); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// settingsTable lists every config key and its environment variable.
+func settingsTable() string {
+	var b strings.Builder
+	for _, k := range config.Keys() {
+		fmt.Fprintf(&b, "  %-26s %-26s %s\n", k.Path, k.Env, k.Type)
+	}
+	fmt.Fprintf(&b, "  %-26s %-26s %s\n", "(the config file itself)", config.EnvConfig, "path")
+	return b.String()
+}

@@ -1,0 +1,139 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestServeStartsAndStops(t *testing.T) {
+	tests := []struct {
+		name     string
+		accounts bool
+		env      map[string]string
+		args     []string
+		want     []string // substrings of stderr
+		notWant  []string
+	}{
+		{
+			name: "flags, no accounts",
+			args: []string{"--listen", "127.0.0.1:0", "--listen-implicit", "off"},
+			want: []string{"no accounts yet: add one with `wharf partner add NAME`", "msg=serving"},
+		},
+		{
+			name:     "env, json logs, with accounts",
+			accounts: true,
+			env:      map[string]string{"WHARF_LISTEN": "off", "WHARF_LISTEN_IMPLICIT": "127.0.0.1:0", "WHARF_LOG_FORMAT": "json"},
+			want:     []string{`"msg":"serving"`, `"accounts":1`},
+			notWant:  []string{"no accounts yet"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tt.accounts {
+				if r := run(t, dir, "", "partner", "add", "acme"); r.err != nil {
+					t.Fatal(r.err)
+				}
+			}
+			_, errOut, cancel, wait := start(t, dir, tt.env, append([]string{"serve"}, tt.args...)...)
+			errOut.waitFor(t, "serving")
+			cancel()
+			if err := wait(); err != nil {
+				t.Fatalf("serve ended with %v, want nil on cancel\n%s", err, errOut)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(errOut.String(), w) {
+					t.Errorf("serve log lacks %q:\n%s", w, errOut)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(errOut.String(), w) {
+					t.Errorf("serve log has %q:\n%s", w, errOut)
+				}
+			}
+		})
+	}
+}
+
+func TestServeConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "wharf.yaml")
+	if err := os.WriteFile(cfgFile, []byte("server:\n  listen: 127.0.0.1:0\n  idle_timeout: 5 minutes\n  colour: blue\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want []string
+	}{
+		{
+			name: "file errors together",
+			args: []string{"--config", cfgFile},
+			env:  map[string]string{"WHARF_MAX_CONNS": "lots"},
+			want: []string{"3 problems", `wharf.yaml:3: server.idle_timeout "5 minutes": want a duration`, `wharf.yaml:4: unknown key "server.colour"`, `WHARF_MAX_CONNS="lots"`},
+		},
+		{
+			name: "config file from env",
+			env:  map[string]string{"WHARF_CONFIG": cfgFile},
+			want: []string{`unknown key "server.colour"`},
+		},
+		{
+			name: "validation errors together",
+			args: []string{"--listen", "127.0.0.1:0", "--passive-ports", "10-20", "--min-tls", "1.0", "--log-format", "xml"},
+			want: []string{"3 problems", `passive port range "10-20"`, `min_tls "1.0"`, `log.format "xml"`},
+		},
+		{
+			name: "both listeners off",
+			args: []string{"--listen", "off", "--listen-implicit", ""},
+			want: []string{"both listeners are off"},
+		},
+		{
+			name: "bad flag value",
+			args: []string{"--idle-timeout", "soon"},
+			want: []string{"--idle-timeout", "see `wharf serve --help`"},
+		},
+		{
+			name: "missing pkcs12 password file",
+			args: []string{"--pkcs12-password-file", filepath.Join(dir, "nope")},
+			want: []string{"--pkcs12-password-file"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, _, wait := start(t, filepath.Join(dir, "data"), tt.env, append([]string{"serve"}, tt.args...)...)
+			err := wait()
+			if err == nil {
+				t.Fatal("serve succeeded, want a configuration error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("serve error:\n%v\nwant it to contain %q", err, w)
+				}
+			}
+		})
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data")); err == nil {
+		t.Error("serve created the data directory despite a bad configuration")
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{
+		{"--help"}, {"serve", "--help"}, {"partner", "--help"}, {"partner", "add", "--help"},
+		{"partner", "set", "--help"}, {"staff", "--help"}, {"events", "--help"},
+	} {
+		r := run(t, t.TempDir(), "", args...)
+		if r.err != nil || !strings.Contains(r.stdout, "Example") && !strings.Contains(r.stdout, "Examples") {
+			t.Errorf("wharf %s: err %v, output lacks examples:\n%s", strings.Join(args, " "), r.err, r.stdout)
+		}
+	}
+	r := run(t, t.TempDir(), "", "serve", "--help")
+	for _, w := range []string{"WHARF_LISTEN_IMPLICIT", "WHARF_PASSIVE_PORTS", "WHARF_IDLE_TIMEOUT", "WHARF_CONFIG", "listen_implicit:"} {
+		if !strings.Contains(r.stdout, w) {
+			t.Errorf("serve --help lacks %q", w)
+		}
+	}
+}
