@@ -53,7 +53,7 @@ func (f *files) Stat(name string) (os.FileInfo, error) {
 	if !n.canList() {
 		return nil, f.fail("stat", n, errDenied)
 	}
-	fi, err := f.ss.fs.Stat(n.name)
+	fi, err := n.fs.Stat(n.name)
 	if err != nil {
 		return nil, f.fail("stat", n, err)
 	}
@@ -70,7 +70,7 @@ func (f *files) ReadDir(name string) ([]os.FileInfo, error) {
 	if !n.canList() {
 		return nil, f.fail("list", n, fmt.Errorf("%w: %s cannot be listed by this account", errDenied, n.path))
 	}
-	ents, err := f.ss.fs.ReadDir(n.name)
+	ents, err := n.fs.ReadDir(n.name)
 	if err != nil {
 		return nil, f.fail("list", n, err)
 	}
@@ -95,7 +95,7 @@ func (f *files) Mkdir(name string, perm os.FileMode) error {
 		err = n.needWrite()
 	}
 	if err == nil {
-		err = f.ss.fs.Mkdir(n.name, 0o750)
+		err = n.fs.Mkdir(n.name, 0o750)
 	}
 	if err != nil {
 		return f.fail("mkdir", n, err)
@@ -111,7 +111,7 @@ func (f *files) MkdirAll(p string, perm os.FileMode) error {
 		err = n.needWrite()
 	}
 	if err == nil {
-		err = f.ss.fs.MkdirAll(n.name, 0o750)
+		err = n.fs.MkdirAll(n.name, 0o750)
 	}
 	return f.fail("mkdir", n, err)
 }
@@ -123,7 +123,7 @@ func (f *files) Remove(name string) error {
 		err = n.needWrite()
 	}
 	if err == nil {
-		err = f.ss.fs.Remove(n.name)
+		err = n.fs.Remove(n.name)
 	}
 	if err != nil {
 		return f.fail("delete", n, err)
@@ -139,7 +139,7 @@ func (f *files) RemoveDir(name string) error {
 		err = n.needWrite()
 	}
 	if err == nil {
-		err = f.ss.fs.RemoveDir(n.name)
+		err = n.fs.RemoveDir(n.name)
 	}
 	if err != nil {
 		return f.fail("rmdir", n, err)
@@ -166,10 +166,13 @@ func (f *files) Rename(from, to string) error {
 	if err := src.needWrite(); err != nil {
 		return f.fail("rename", src, err)
 	}
+	if src.fs != dst.fs {
+		return f.fail("rename", dst, fmt.Errorf("%w: cannot rename across a mount boundary; upload a copy instead", errDenied))
+	}
 	if err := dst.needWrite(); err != nil {
 		return f.fail("rename", dst, err)
 	}
-	fi, err := f.ss.fs.Stat(src.name)
+	fi, err := src.fs.Stat(src.name)
 	if err != nil {
 		return f.fail("rename", src, err)
 	}
@@ -178,10 +181,10 @@ func (f *files) Rename(from, to string) error {
 			return f.fail("rename", dst, err)
 		}
 	}
-	if old, err := f.ss.fs.Stat(dst.name); err == nil && (old.IsDir() || !f.ss.pol.overwrite) {
+	if old, err := dst.fs.Stat(dst.name); err == nil && (old.IsDir() || !f.ss.pol.overwrite) {
 		return f.fail("rename", dst, errExists)
 	}
-	if err := f.ss.fs.Rename(src.name, dst.name); err != nil {
+	if err := src.fs.Rename(src.name, dst.name); err != nil {
 		return f.fail("rename", src, err)
 	}
 	f.ss.event(store.EventRenamed, dst.path, 0, "from "+src.path)
@@ -200,7 +203,7 @@ func (f *files) Chtimes(name string, atime, mtime time.Time) error {
 		err = n.needWrite()
 	}
 	if err == nil {
-		err = f.ss.fs.Chtimes(n.name, atime, mtime)
+		err = n.fs.Chtimes(n.name, atime, mtime)
 	}
 	return f.fail("mfmt", n, err)
 }
@@ -223,7 +226,7 @@ func (f *files) Open(name string) (afero.File, error) {
 	if err != nil {
 		return nil, f.fail("open", n, err)
 	}
-	fl, err := f.ss.fs.OpenFile(n.name, os.O_RDONLY, 0)
+	fl, err := n.fs.OpenFile(n.name, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, f.fail("open", n, err)
 	}

@@ -36,6 +36,12 @@ const testPass = "correct horse"
 // mod may change the partner before it is created.
 func startServer(t *testing.T, cfg ftpserver.Config, mod ...func(*store.Account)) *testServer {
 	t.Helper()
+	return startServerWith(t, cfg, nil, mod...)
+}
+
+// startServerWith is startServer with a hook to change the server's Options.
+func startServerWith(t *testing.T, cfg ftpserver.Config, opt func(*ftpserver.Options), mod ...func(*store.Account)) *testServer {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	dir := t.TempDir()
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "wharf.db"))
@@ -65,7 +71,11 @@ func startServer(t *testing.T, cfg ftpserver.Config, mod ...func(*store.Account)
 		}
 	}
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	srv, err := ftpserver.New(cfg, ftpserver.Options{Store: st, FileRoot: ts.root, DataDir: dir, Logger: logger})
+	o := ftpserver.Options{Store: st, FileRoot: ts.root, DataDir: dir, Logger: logger}
+	if opt != nil {
+		opt(&o)
+	}
+	srv, err := ftpserver.New(cfg, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	ftplib "github.com/fclairamb/ftpserverlib"
 
 	"github.com/wharf-mft/wharf/internal/store"
+	"github.com/wharf-mft/wharf/internal/vfs"
 )
 
 // Options are the server's collaborators.
@@ -25,17 +26,21 @@ type Options struct {
 	FileRoot string // directory holding one folder per partner
 	DataDir  string // where a generated self-signed certificate is kept
 	Logger   *slog.Logger
+	// OpenMount returns the file system of a mount, for one session. It
+	// must not block on the network. Nil disables mounts.
+	OpenMount func(ctx context.Context, m store.Mount) (vfs.FS, error)
 }
 
 // Server is the FTP/FTPS server. It is safe for concurrent use.
 type Server struct {
-	cfg    Config
-	store  store.Store
-	root   string
-	log    *slog.Logger
-	tls    *tlsConfigs
-	filter Filter
-	limits *limits
+	cfg       Config
+	store     store.Store
+	root      string
+	log       *slog.Logger
+	tls       *tlsConfigs
+	filter    Filter
+	limits    *limits
+	openMount func(context.Context, store.Mount) (vfs.FS, error)
 
 	plain, implicit *ftplib.FtpServer
 	plainLn, implLn net.Listener
@@ -71,14 +76,15 @@ func New(cfg Config, opt Options) (*Server, error) {
 	}
 	filter, _ := ParseFilter(cfg.Filter)
 	return &Server{
-		cfg:      cfg,
-		store:    opt.Store,
-		root:     opt.FileRoot,
-		log:      log,
-		tls:      tc,
-		filter:   filter,
-		limits:   newLimits(cfg),
-		sessions: make(map[uint32]*session),
+		cfg:       cfg,
+		store:     opt.Store,
+		root:      opt.FileRoot,
+		log:       log,
+		tls:       tc,
+		filter:    filter,
+		limits:    newLimits(cfg),
+		openMount: opt.OpenMount,
+		sessions:  make(map[uint32]*session),
 	}, nil
 }
 

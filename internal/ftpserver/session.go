@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"path/filepath"
+	"sort"
 	"sync"
 	"time"
 
@@ -13,6 +16,7 @@ import (
 
 	"github.com/wharf-mft/wharf/internal/password"
 	"github.com/wharf-mft/wharf/internal/store"
+	"github.com/wharf-mft/wharf/internal/vfs"
 	"github.com/wharf-mft/wharf/internal/vfs/localfs"
 )
 
@@ -28,7 +32,16 @@ type session struct {
 	acct    *store.Account // nil until logged in
 	pol     policy
 	fs      *localfs.FS
+	mounts  []mountPoint // longest path first
 	dataCfg *tls.Config
+}
+
+// mountPoint is a folder of the session's tree backed by a remote.
+type mountPoint struct {
+	path     string // clean absolute path in the account's tree
+	remote   string
+	readOnly bool
+	fs       vfs.FS
 }
 
 // policy is an account's effective settings: its overrides over the
@@ -77,6 +90,11 @@ func (s *Server) endSession(cc ftplib.ClientContext) {
 	ss.mu.Lock()
 	if ss.fs != nil {
 		ss.fs.Close()
+	}
+	for _, m := range ss.mounts {
+		if c, ok := m.fs.(io.Closer); ok {
+			c.Close()
+		}
 	}
 	ss.mu.Unlock()
 	ss.log.Info("session end")
@@ -155,7 +173,14 @@ func (s *Server) login(cc ftplib.ClientContext, user, pass string) (ftplib.Clien
 		ss.log.Error("open account root", "account", a.Name, "err", err)
 		return nil, errLocal
 	}
+	mounts, err := s.openMounts(a, fsys)
+	if err != nil {
+		fsys.Close()
+		ss.log.Error("open mounts", "account", a.Name, "err", err)
+		return nil, errLocal
+	}
 	ss.mu.Lock()
+	ss.mounts = mounts
 	ss.acct = &a
 	ss.pol = s.policyFor(a)
 	ss.fs = fsys
@@ -215,4 +240,30 @@ func (s *Server) record(e store.Event) {
 	if _, err := s.store.AddEvent(ctx, e); err != nil {
 		s.log.Error("record event", "kind", e.Kind, "path", e.Path, "err", err)
 	}
+}
+
+// openMounts prepares the account's mounts. Opening does not dial: a
+// remote that is down fails the operations inside its mount, not the login.
+func (s *Server) openMounts(a store.Account, local *localfs.FS) ([]mountPoint, error) {
+	if s.openMount == nil {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ms, err := s.store.Mounts(ctx, a.Name)
+	if err != nil {
+		return nil, err
+	}
+	var out []mountPoint
+	for _, m := range ms {
+		fsys, err := s.openMount(ctx, m)
+		if err != nil {
+			return nil, fmt.Errorf("mount %s of remote %q: %w", m.Path, m.Remote, err)
+		}
+		// The mount point shows in its parent's listing as a folder.
+		_ = local.MkdirAll(vfs.Rel(m.Path), 0o750)
+		out = append(out, mountPoint{path: m.Path, remote: m.Remote, readOnly: m.ReadOnly, fs: fsys})
+	}
+	sort.Slice(out, func(i, j int) bool { return len(out[i].path) > len(out[j].path) })
+	return out, nil
 }

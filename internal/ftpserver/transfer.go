@@ -34,7 +34,7 @@ func (f *files) download(n node, offset int64) (ftplib.FileTransfer, error) {
 	if !n.access.Read {
 		return nil, f.fail("retr", n, fmt.Errorf("%w: %s does not allow downloads for this account", errDenied, n.path))
 	}
-	fl, err := f.ss.fs.OpenFile(n.name, os.O_RDONLY, 0)
+	fl, err := n.fs.OpenFile(n.name, os.O_RDONLY, 0)
 	if err != nil {
 		return nil, f.fail("retr", n, err)
 	}
@@ -115,12 +115,12 @@ func (d *download) Close() error {
 // removeAfterSend deletes the sent file unless it changed meanwhile.
 func (d *download) removeAfterSend() {
 	ss := d.f.ss
-	now, err := ss.fs.Stat(d.n.name)
+	now, err := d.n.fs.Stat(d.n.name)
 	if err != nil || now.Size() != d.info.Size() || !now.ModTime().Equal(d.info.ModTime()) {
 		ss.log.Info("file changed after send; not removed", "path", d.n.path)
 		return
 	}
-	if err := ss.fs.Remove(d.n.name); err != nil {
+	if err := d.n.fs.Remove(d.n.name); err != nil {
 		ss.log.Error("remove after send", "path", d.n.path, "err", err)
 		return
 	}
@@ -135,7 +135,7 @@ func (f *files) upload(n node, flags int, offset int64) (ftplib.FileTransfer, er
 	if err := ss.checkName(path.Base(n.path)); err != nil {
 		return nil, f.fail("stor", n, err)
 	}
-	old, statErr := ss.fs.Stat(n.name)
+	old, statErr := n.fs.Stat(n.name)
 	exists := statErr == nil
 	switch {
 	case exists && old.IsDir():
@@ -148,7 +148,7 @@ func (f *files) upload(n node, flags int, offset int64) (ftplib.FileTransfer, er
 		return nil, f.fail("stor", n, fmt.Errorf("%w: nothing to resume at offset %d", fs.ErrNotExist, offset))
 	}
 	tmp := path.Join(path.Dir(n.name), tempName())
-	fl, err := ss.fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
+	fl, err := n.fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
 		return nil, f.fail("stor", n, err)
 	}
@@ -188,7 +188,7 @@ type upload struct {
 }
 
 func (u *upload) copyPrefix(size int64) error {
-	src, err := u.f.ss.fs.OpenFile(u.n.name, os.O_RDONLY, 0)
+	src, err := u.n.fs.OpenFile(u.n.name, os.O_RDONLY, 0)
 	if err != nil {
 		return err
 	}
@@ -240,7 +240,7 @@ func (u *upload) TransferError(err error) {
 
 func (u *upload) abort() {
 	u.file.Close()
-	_ = u.f.ss.fs.Remove(u.tmp)
+	_ = u.n.fs.Remove(u.tmp)
 }
 
 // Close publishes the upload, or discards it after a transfer error.
@@ -261,12 +261,12 @@ func (u *upload) Close() error {
 		u.file.Close()
 	}
 	if err != nil {
-		_ = ss.fs.Remove(u.tmp)
+		_ = u.n.fs.Remove(u.tmp)
 		ss.log.Error("close upload", "path", u.n.path, "err", err)
 		return errLocal
 	}
 	if err := u.publish(); err != nil {
-		_ = ss.fs.Remove(u.tmp)
+		_ = u.n.fs.Remove(u.tmp)
 		return u.f.fail("stor", u.n, err)
 	}
 	if _, temp := tempBase(path.Base(u.n.path), ss.pol.tempExts); temp {
@@ -282,14 +282,14 @@ func (u *upload) Close() error {
 func (u *upload) publish() error {
 	ss := u.f.ss
 	if ss.pol.overwrite {
-		return ss.fs.Rename(u.tmp, u.n.name)
+		return u.n.fs.Rename(u.tmp, u.n.name)
 	}
-	ln, ok := vfs.FS(ss.fs).(vfs.Linker)
+	ln, ok := u.n.fs.(vfs.Linker)
 	if !ok {
-		if _, err := ss.fs.Stat(u.n.name); err == nil {
+		if _, err := u.n.fs.Stat(u.n.name); err == nil {
 			return errExists
 		}
-		return ss.fs.Rename(u.tmp, u.n.name)
+		return u.n.fs.Rename(u.tmp, u.n.name)
 	}
 	if err := ln.Link(u.tmp, u.n.name); err != nil {
 		if errors.Is(err, fs.ErrExist) {
@@ -297,5 +297,5 @@ func (u *upload) publish() error {
 		}
 		return err
 	}
-	return ss.fs.Remove(u.tmp)
+	return u.n.fs.Remove(u.tmp)
 }

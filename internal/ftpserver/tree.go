@@ -30,7 +30,9 @@ var (
 // node is a resolved client path.
 type node struct {
 	path   string       // clean absolute client path, for replies and events
-	name   string       // name in the session's vfs.FS ("." for the root)
+	fs     vfs.FS       // the tree it lives in: the local root or a mount
+	name   string       // name in fs ("." for its root)
+	mount  *mountPoint  // nil outside mounts
 	access store.Access // what the account may do here
 	folder string       // sendDir, receiveDir or "" (root, or staff)
 	top    bool         // the root or a partner's send/receive folder itself
@@ -47,32 +49,59 @@ func (ss *session) resolve(p string) (node, error) {
 			return node{}, fs.ErrNotExist
 		}
 	}
-	n := node{path: clean, name: vfs.Rel(clean)}
-	a := ss.account()
+	ss.mu.Lock()
+	a, local, mounts := ss.acct, ss.fs, ss.mounts
+	ss.mu.Unlock()
 	if a == nil {
-		return n, errNotLoggedIn
+		return node{}, errNotLoggedIn
 	}
-	if a.Kind == store.Staff {
+	n := node{path: clean, fs: local, name: vfs.Rel(clean)}
+	switch {
+	case a.Kind == store.Staff:
 		n.access = store.Access{Read: true, Write: true}
 		n.top = clean == "/"
-		return n, nil
-	}
-	if clean == "/" {
+	case clean == "/":
 		n.access, n.top = store.Access{Read: true}, true
-		return n, nil
-	}
-	first, _, _ := strings.Cut(strings.TrimPrefix(clean, "/"), "/")
-	switch first {
-	case sendDir:
-		n.access = ss.pol.send
-	case receiveDir:
-		n.access = ss.pol.receive
 	default:
-		return n, fs.ErrNotExist // a partner's root holds only send/ and receive/
+		first, _, _ := strings.Cut(strings.TrimPrefix(clean, "/"), "/")
+		switch first {
+		case sendDir:
+			n.access = ss.pol.send
+		case receiveDir:
+			n.access = ss.pol.receive
+		default:
+			return n, fs.ErrNotExist // a partner's root holds only send/ and receive/
+		}
+		n.folder = first
+		n.top = clean == "/"+first
 	}
-	n.folder = first
-	n.top = clean == "/"+first
+	for i := range mounts {
+		m := &mounts[i]
+		rest, ok := under(clean, m.path)
+		if !ok {
+			continue
+		}
+		n.fs, n.name, n.mount = m.fs, vfs.Rel(rest), m
+		if rest == "/" {
+			n.top = true // the mount point itself cannot be removed or renamed
+		}
+		break
+	}
 	return n, nil
+}
+
+// under reports whether p is dir or below it, and returns p relative to
+// dir as a clean absolute path.
+func under(p, dir string) (string, bool) {
+	switch {
+	case dir == "/":
+		return p, true
+	case p == dir:
+		return "/", true
+	case strings.HasPrefix(p, dir+"/"):
+		return p[len(dir):], true
+	}
+	return "", false
 }
 
 // canList: listing is allowed where the account may read or write (a
@@ -82,6 +111,9 @@ func (n node) canList() bool { return n.access.Read || n.access.Write }
 
 // needWrite returns an error unless the account may change n.
 func (n node) needWrite() error {
+	if n.mount != nil && n.mount.readOnly {
+		return fmt.Errorf("%w: %s is on the read-only mount of remote %q", errDenied, n.path, n.mount.remote)
+	}
 	if n.top || !n.access.Write {
 		return fmt.Errorf("%w: %s is read-only for this account", errDenied, n.path)
 	}
