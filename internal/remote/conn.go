@@ -112,8 +112,20 @@ func (c *Conn) abort() {
 	}
 }
 
-// connect dials TCP and, for implicit TLS, shakes hands.
+// connect dials TCP, shakes hands for implicit TLS and reads the greeting.
 func (c *Conn) connect(ctx context.Context) error {
+	if err := c.dialTCP(ctx); err != nil {
+		return err
+	}
+	if c.cfg.TLS == TLSImplicit {
+		if err := c.handshake(ctx); err != nil {
+			return err
+		}
+	}
+	return c.greet()
+}
+
+func (c *Conn) dialTCP(ctx context.Context) error {
 	d := net.Dialer{Timeout: c.cfg.DialTimeout}
 	if c.cfg.SourceAddress != "" {
 		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(c.cfg.SourceAddress)}
@@ -127,15 +139,18 @@ func (c *Conn) connect(ctx context.Context) error {
 	c.mu.Unlock()
 	c.dc = &deadlineConn{Conn: raw, timeout: c.cfg.IOTimeout}
 	c.ctl = c.dc
-	if c.cfg.TLS == TLSImplicit {
-		if err := c.handshake(ctx); err != nil {
-			return err
-		}
-	}
 	c.r = bufio.NewReaderSize(c.ctl, maxLineLen)
+	return nil
+}
+
+// greet reads the 220 greeting, waiting through 120 "ready in n minutes".
+func (c *Conn) greet() error {
 	code, msg, err := c.reply()
+	if err == nil && code == 120 {
+		code, msg, err = c.reply()
+	}
 	if err != nil {
-		return err
+		return fmt.Errorf("greeting: %w", err)
 	}
 	if code != 220 {
 		return fmt.Errorf("greeting: %w", replyError(code, msg))

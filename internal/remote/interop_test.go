@@ -117,7 +117,7 @@ func TestInteropOperations(t *testing.T) {
 				t.Fatalf("Retrieve = %d bytes, %v", buf.Len(), err)
 			}
 			buf.Reset()
-			if _, err := c.Retrieve(ctx, "a.bin", 599990, &buf); err != nil || buf.String() != "wharf wharf " [2:] {
+			if _, err := c.Retrieve(ctx, "a.bin", 599990, &buf); err != nil || buf.String() != "wharf wharf "[2:] {
 				t.Fatalf("Retrieve from offset = %q, %v", buf.String(), err)
 			}
 			if err := c.MakeDir(ctx, "sub"); err != nil {

@@ -1,0 +1,274 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Step is one line of a Diagnose report.
+type Step struct {
+	Name   string // "dns", "tcp", "tls", "greeting", "login", "list", "transfer", "cleanup"
+	OK     bool
+	Detail string // what was found, or what to do about it
+	Err    error
+	Took   time.Duration
+}
+
+// Report is what Diagnose found, step by step, up to the first failure
+// (plus any cleanup after it).
+type Report struct {
+	Steps []Step
+}
+
+// OK reports whether every step passed.
+func (r Report) OK() bool {
+	for _, s := range r.Steps {
+		if !s.OK {
+			return false
+		}
+	}
+	return len(r.Steps) > 0
+}
+
+// String renders the report one step per line, for `wharf remote test`.
+func (r Report) String() string {
+	var b strings.Builder
+	for _, s := range r.Steps {
+		mark := "ok  "
+		if !s.OK {
+			mark = "FAIL"
+		}
+		fmt.Fprintf(&b, "%s %-9s %s (%s)\n", mark, s.Name, s.Detail, s.Took.Round(time.Millisecond))
+	}
+	return b.String()
+}
+
+// Diagnose connects to cfg's remote step by step and says where and why it
+// fails: name resolution, TCP, TLS (naming the flag that would accept a
+// certificate), login, a listing and, unless the remote is read-only, a small
+// upload, download and delete. A data connection that fails after the control
+// connection worked is reported as a probably blocked passive port range, and
+// any zero-byte probe file it left is deleted.
+func Diagnose(ctx context.Context, cfg Config, log *slog.Logger) Report {
+	var r Report
+	add := func(name string, start time.Time, err error, detail string) bool {
+		r.Steps = append(r.Steps, Step{Name: name, OK: err == nil, Detail: detail, Err: err, Took: time.Since(start)})
+		return err == nil
+	}
+	if err := cfg.Validate(); err != nil {
+		add("config", time.Now(), err, err.Error())
+		return r
+	}
+	c := newConn(cfg, log)
+	defer c.Close()
+	cfg = c.cfg
+
+	start := time.Now()
+	if net.ParseIP(cfg.Host) == nil {
+		addrs, err := net.DefaultResolver.LookupHost(ctx, cfg.Host)
+		detail := "resolved to " + strings.Join(addrs, ", ")
+		if err != nil {
+			detail = fmt.Sprintf("cannot resolve %s: check the host name (%v)", cfg.Host, err)
+		}
+		if !add("dns", start, err, detail) {
+			return r
+		}
+	}
+
+	start = time.Now()
+	err := c.run(ctx, func() error { return c.dialTCP(ctx) })
+	if !add("tcp", start, err, tcpDetail(cfg, c, err)) {
+		return r
+	}
+	if cfg.TLS == TLSImplicit {
+		start = time.Now()
+		err := c.run(ctx, func() error { return c.handshake(ctx) })
+		if !add("tls", start, err, tlsDetail(c, err)) {
+			return r
+		}
+	}
+	start = time.Now()
+	err = c.run(ctx, c.greet)
+	detail := "220 " + firstLine(c.greeting)
+	if err != nil {
+		detail = err.Error()
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			detail = "the server accepted the connection but sent no greeting: wrong port, or an overloaded server"
+		}
+	}
+	if !add("greeting", start, err, detail) {
+		return r
+	}
+	if cfg.TLS == TLSExplicit || cfg.TLS == TLSIfAvailable {
+		start = time.Now()
+		err := c.run(ctx, func() error { return c.secure(ctx) })
+		if !add("tls", start, err, tlsDetail(c, err)) {
+			return r
+		}
+	}
+	start = time.Now()
+	err = c.run(ctx, c.login)
+	detail = fmt.Sprintf("logged in as %q, root %s", cfg.User, c.root)
+	if isReply(err, 530) {
+		detail = fmt.Sprintf("login as %q refused: check the user and password (%v)", cfg.User, err)
+	} else if err != nil {
+		detail = err.Error()
+	}
+	if !add("login", start, err, detail) {
+		return r
+	}
+	start = time.Now()
+	var n int
+	err = c.run(ctx, func() error {
+		es, err := c.list(ctx, c.root)
+		n = len(es)
+		return err
+	})
+	if !add("list", start, err, dataDetail(c, err, fmt.Sprintf("listed %s: %d entries", c.root, n))) {
+		return r
+	}
+	if cfg.ReadOnly {
+		return r
+	}
+	diagnoseTransfer(ctx, c, log, add)
+	return r
+}
+
+// diagnoseTransfer uploads, downloads and deletes a small probe file. When it
+// fails, it makes sure no probe file, not even an empty one, stays behind.
+func diagnoseTransfer(ctx context.Context, c *Conn, log *slog.Logger, add func(string, time.Time, error, string) bool) {
+	var b [8]byte
+	rand.Read(b[:])
+	probe := path.Join(c.root, ".wharf-probe-"+hex.EncodeToString(b[:]))
+	payload := []byte("wharf remote test " + hex.EncodeToString(b[:]) + "\n")
+	start := time.Now()
+	err := c.run(ctx, func() error {
+		if _, err := c.upload(ctx, "STOR", probe, bytes.NewReader(payload)); err != nil {
+			return err
+		}
+		var got bytes.Buffer
+		dc, err := c.dataCmd(ctx, "RETR", probe, 0)
+		if err != nil {
+			return err
+		}
+		_, cerr := got.ReadFrom(netReader{dc})
+		if err := c.finish(dc, false, cerr); err != nil {
+			return err
+		}
+		if !bytes.Equal(got.Bytes(), payload) {
+			return fmt.Errorf("%w: downloaded %d bytes differ from the %d uploaded", ErrVerify, got.Len(), len(payload))
+		}
+		_, err = c.expect(250, "DELE", probe)
+		return err
+	})
+	if add("transfer", start, err, dataDetail(c, err, fmt.Sprintf("uploaded, downloaded and deleted %d bytes", len(payload)))) {
+		return
+	}
+	// Clean up on this connection if it still works, else on a new one.
+	start = time.Now()
+	cl := c
+	if c.broken {
+		nc, err := Dial(ctx, c.cfg, log)
+		if err != nil {
+			add("cleanup", start, err, "could not reconnect to delete the probe file "+probe+": "+err.Error())
+			return
+		}
+		defer nc.Close()
+		cl = nc
+	}
+	err = cl.run(ctx, func() error {
+		_, err := cl.expect(250, "DELE", probe)
+		return err
+	})
+	switch {
+	case err == nil:
+		add("cleanup", start, nil, "deleted the probe file "+probe+" the failed transfer left")
+	case isReply(err, 550):
+		add("cleanup", start, nil, "no probe file left behind")
+	default:
+		add("cleanup", start, err, "could not delete the probe file "+probe+": "+err.Error())
+	}
+}
+
+func tcpDetail(cfg Config, c *Conn, err error) string {
+	switch {
+	case err == nil:
+		return "connected to " + c.raw.RemoteAddr().String()
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Sprintf("connection to %s refused: nothing listens there (wrong port, or the server is down)", cfg.Addr())
+	case isTimeout(err):
+		return fmt.Sprintf("connection to %s timed out after %s: a firewall drops it, or the host is down", cfg.Addr(), cfg.DialTimeout)
+	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH):
+		return fmt.Sprintf("no route to %s: check the address and the network", cfg.Addr())
+	}
+	return err.Error()
+}
+
+func tlsDetail(c *Conn, err error) string {
+	var ce *CertError
+	switch {
+	case errors.As(err, &ce):
+		return ce.Error()
+	case err != nil:
+		return err.Error()
+	}
+	st, ok := c.TLS()
+	if !ok {
+		return "the server offers no TLS: continuing in clear (tls mode if-available)"
+	}
+	return fmt.Sprintf("%s, %s, certificate for %s", tls.VersionName(st.Version),
+		tls.CipherSuiteName(st.CipherSuite), certName(st))
+}
+
+func certName(st tls.ConnectionState) string {
+	if len(st.PeerCertificates) == 0 {
+		return "?"
+	}
+	leaf := st.PeerCertificates[0]
+	names := append([]string{}, leaf.DNSNames...)
+	for _, ip := range leaf.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		names = []string{leaf.Subject.CommonName}
+	}
+	return strings.Join(names, ", ")
+}
+
+// dataDetail explains a failed listing or transfer; when the control
+// connection still works, the data connection is the suspect.
+func dataDetail(c *Conn, err error, ok string) string {
+	if err == nil {
+		return ok
+	}
+	if errorsAsData(err) || isReply(err, 425) || (isTimeout(err) && !c.broken) {
+		mode := "passive port range is probably blocked by a firewall (or try active mode)"
+		if c.cfg.Active {
+			mode = "server could not connect back to us in active mode: a firewall or NAT blocks it (try passive mode)"
+		}
+		return "the control connection works but the data connection failed: the remote's " + mode + " (" + err.Error() + ")"
+	}
+	return err.Error()
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
