@@ -58,7 +58,7 @@ func TestMountDispatch(t *testing.T) {
 		t.Errorf("removing the mount point succeeded")
 	}
 	err = c.Stor("/receive/ro/x.edi", strings.NewReader("x"))
-	if err == nil || !strings.Contains(err.Error(), `read-only mount of remote "ro"`) {
+	if err == nil || !strings.Contains(err.Error(), "read-only mount of remote") {
 		t.Errorf("Stor into read-only mount = %v, want a refusal naming the read-only mount", err)
 	}
 	if _, err := c.List("/receive/ro"); err != nil {

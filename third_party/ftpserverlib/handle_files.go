@@ -729,12 +729,9 @@ func (c *clientHandler) computeHashForFile(filePath string, algo HASHAlgo, start
 
 func (c *clientHandler) getFileHandle(name string, flags int, offset int64) (FileTransfer, error) {
 	if fileTransfer, ok := c.driver.(ClientDriverExtentionFileTransfer); ok {
-		ft, err := fileTransfer.GetHandle(name, flags, offset)
-		if err != nil {
-			err = newDriverError("calling GetHandle", err)
-		}
-
-		return ft, err
+		// Wharf patch: the driver's error text is already meant for the
+		// client; "driver error: calling GetHandle" told it nothing.
+		return fileTransfer.GetHandle(name, flags, offset)
 	}
 
 	file, err := c.driver.OpenFile(name, flags, os.ModePerm)
