@@ -36,6 +36,7 @@ type options struct {
 	sessions      int
 	loginParallel int
 	settle        time.Duration
+	settleLong    time.Duration
 	keep          bool
 	timeout       time.Duration
 	verbose       bool
@@ -57,7 +58,9 @@ func parseFlags() options {
 	flag.IntVar(&o.treeParallel, "tree-parallel", 8, "lftp mirror --parallel")
 	flag.IntVar(&o.sessions, "sessions", 2000, "idle FTPS sessions for the memory measurement")
 	flag.IntVar(&o.loginParallel, "login-parallel", 16, "concurrent logins while opening the idle sessions")
-	flag.DurationVar(&o.settle, "settle", 10*time.Second, "wait after the last login before reading memory")
+	flag.DurationVar(&o.settle, "settle", 10*time.Second, "wait after the last login before the first memory reading")
+	flag.DurationVar(&o.settleLong, "settle-long", 130*time.Second, "wait after the last login before the second memory reading "+
+		"(past Go's 2-minute forced GC, so memory freed after the logins' password hashing has been returned); 0 skips it")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (servers' logs, data) for inspection")
 	flag.DurationVar(&o.timeout, "timeout", 40*time.Minute, "stop the whole benchmark after this long")
 	flag.BoolVar(&o.verbose, "v", false, "log each step and each run")

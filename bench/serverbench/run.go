@@ -106,7 +106,7 @@ func run(ctx context.Context, o options) (err error) {
 
 // row is one line of the result table.
 type row struct {
-	part          string // "a", "b", "c": sorts the table
+	part          string // "a", "b", "c1", ...: sorts the table
 	label, unit   string
 	wharf, vsftpd float64
 	target        string // ">=" (Wharf at least vsftpd), "<=", or "" for none
@@ -194,59 +194,98 @@ func benchTree(ctx context.Context, o options, dir, caFile string, servers []*se
 		unit: "s", wharf: median(got["wharf"]), vsftpd: median(got["vsftpd"]), target: "<="}}, nil
 }
 
+// sessionMem is one server's memory in the idle-sessions part.
+type sessionMem struct {
+	idle, early, late memStat // no sessions; settle and settleLong after the last login
+}
+
 func benchSessions(ctx context.Context, o options, servers []*server) ([]row, error) {
-	idle := map[string]memStat{}
-	loaded := map[string]memStat{}
+	mem := map[string]sessionMem{}
 	for _, s := range servers {
-		settleProcs(ctx, s)
-		base, err := treeMem(s.proc.cmd.Process.Pid)
+		m, err := sessionsMem(ctx, o, s)
 		if err != nil {
 			return nil, err
 		}
-		logf("%s: opening %d idle FTPS sessions", s.name, o.sessions)
-		start := time.Now()
-		ss, err := openSessions(ctx, s, o.sessions, o.loginParallel)
-		if err != nil {
-			return nil, err
-		}
-		logf("%s: %d sessions logged in after %v; settling %v", s.name, len(ss), time.Since(start).Round(time.Millisecond), o.settle)
-		if alive := checkSessions(ss, o.loginParallel); alive != len(ss) {
-			closeSessions(ss)
-			return nil, fmt.Errorf("%s: only %d of %d sessions answer NOOP", s.name, alive, len(ss))
-		}
-		select {
-		case <-time.After(o.settle):
-		case <-ctx.Done():
-			closeSessions(ss)
-			return nil, ctx.Err()
-		}
-		m, err := treeMem(s.proc.cmd.Process.Pid)
-		alive := checkSessions(ss, o.loginParallel)
-		closeSessions(ss)
-		if err != nil {
-			return nil, err
-		}
-		if alive != len(ss) {
-			return nil, fmt.Errorf("%s: only %d of %d sessions still answer NOOP after measuring", s.name, alive, len(ss))
-		}
-		idle[s.name], loaded[s.name] = base, m
-		logf("%s: %d processes, RSS %.1f MiB, PSS %.1f MiB (idle: %d processes, RSS %.1f MiB)",
-			s.name, m.procs, m.rssMiB(), m.pssMiB(), base.procs, base.rssMiB())
-		settleProcs(ctx, s)
+		mem[s.name] = m
 	}
-	w, v := loaded["wharf"], loaded["vsftpd"]
+	w, v := mem["wharf"], mem["vsftpd"]
 	n := float64(o.sessions)
-	return []row{
-		{part: "c", label: "(c) server memory, no sessions: RSS", unit: "MiB",
-			wharf: idle["wharf"].rssMiB(), vsftpd: idle["vsftpd"].rssMiB()},
-		{part: "c", label: fmt.Sprintf("(c) server memory, %d idle FTPS sessions: RSS", o.sessions), unit: "MiB",
-			wharf: w.rssMiB(), vsftpd: v.rssMiB(),
-			note: fmt.Sprintf("vsftpd forks per session: sum over its %d processes (shared pages counted in each); wharf: %d process", v.procs, w.procs)},
-		{part: "c", label: fmt.Sprintf("(c) server memory, %d idle FTPS sessions: PSS", o.sessions), unit: "MiB",
-			wharf: w.pssMiB(), vsftpd: v.pssMiB(), note: "PSS splits shared pages between processes: the fairer sum for a forking server"},
-		{part: "c", label: "(c) RSS per idle session (loaded - no sessions) / sessions", unit: "KiB",
-			wharf: float64(w.rssKB-idle["wharf"].rssKB) / n, vsftpd: float64(v.rssKB-idle["vsftpd"].rssKB) / n},
-	}, nil
+	rows := []row{
+		{part: "c1", label: "(c) server memory, no sessions: RSS", unit: "MiB",
+			wharf: w.idle.rssMiB(), vsftpd: v.idle.rssMiB()},
+		{part: "c2", label: fmt.Sprintf("(c) %d idle FTPS sessions, %v after last login: RSS", o.sessions, o.settle), unit: "MiB",
+			wharf: w.early.rssMiB(), vsftpd: v.early.rssMiB(),
+			note: fmt.Sprintf("RSS: vsftpd forks per session, so its figure sums VmRSS over all its %d processes (shared pages counted in each); wharf is %d process", v.early.procs, w.early.procs)},
+		{part: "c3", label: fmt.Sprintf("(c) %d idle FTPS sessions, %v after last login: PSS", o.sessions, o.settle), unit: "MiB",
+			wharf: w.early.pssMiB(), vsftpd: v.early.pssMiB(),
+			note: "PSS (smaps_rollup) splits shared pages between the processes sharing them: the fair sum for a forking server"},
+	}
+	late := w.early
+	if o.settleLong > o.settle {
+		late = w.late
+		rows = append(rows,
+			row{part: "c4", label: fmt.Sprintf("(c) %d idle FTPS sessions, %v after last login: RSS", o.sessions, o.settleLong), unit: "MiB",
+				wharf: w.late.rssMiB(), vsftpd: v.late.rssMiB(),
+				note: fmt.Sprintf("wharf hashes each password with argon2id (19 MiB); with %d logins in flight the Go heap peaks, and the runtime returns that memory only after a GC, forced every 2 minutes when idle", o.loginParallel)},
+			row{part: "c5", label: fmt.Sprintf("(c) %d idle FTPS sessions, %v after last login: PSS", o.sessions, o.settleLong), unit: "MiB",
+				wharf: w.late.pssMiB(), vsftpd: v.late.pssMiB()})
+	}
+	rows = append(rows, row{part: "c6", label: "(c) PSS per idle session ((last reading - no sessions) / sessions)", unit: "KiB",
+		wharf: float64(late.pssKB-w.idle.pssKB) / n, vsftpd: float64(v.late.pssKB-v.idle.pssKB) / n})
+	if o.settleLong <= o.settle {
+		rows[len(rows)-1].vsftpd = float64(v.early.pssKB-v.idle.pssKB) / n
+	}
+	return rows, nil
+}
+
+// sessionsMem measures s with no sessions, then opens o.sessions idle FTPS
+// sessions and measures again o.settle and o.settleLong after the last
+// login. Every session must still answer NOOP after each reading.
+func sessionsMem(ctx context.Context, o options, s *server) (sessionMem, error) {
+	var m sessionMem
+	pid := s.proc.cmd.Process.Pid
+	settleProcs(ctx, s)
+	var err error
+	if m.idle, err = treeMem(pid); err != nil {
+		return m, err
+	}
+	logf("%s: opening %d idle FTPS sessions, %d logins at a time", s.name, o.sessions, o.loginParallel)
+	start := time.Now()
+	ss, err := openSessions(ctx, s, o.sessions, o.loginParallel)
+	if err != nil {
+		return m, err
+	}
+	defer func() {
+		closeSessions(ss)
+		settleProcs(ctx, s)
+	}()
+	loggedIn := time.Now()
+	logf("%s: %d sessions logged in after %v", s.name, len(ss), loggedIn.Sub(start).Round(time.Millisecond))
+	read := func(after time.Duration) (memStat, error) {
+		select {
+		case <-time.After(time.Until(loggedIn.Add(after))):
+		case <-ctx.Done():
+			return memStat{}, ctx.Err()
+		}
+		ms, err := treeMem(pid)
+		if err != nil {
+			return ms, err
+		}
+		if alive := checkSessions(ss, o.loginParallel); alive != len(ss) {
+			return ms, fmt.Errorf("%s: only %d of %d sessions answer NOOP %v after the last login", s.name, alive, len(ss), after)
+		}
+		logf("%s: %v after the last login: %d processes, RSS %.1f MiB, PSS %.1f MiB", s.name, after, ms.procs, ms.rssMiB(), ms.pssMiB())
+		return ms, nil
+	}
+	if m.early, err = read(o.settle); err != nil {
+		return m, err
+	}
+	if o.settleLong > o.settle {
+		if m.late, err = read(o.settleLong); err != nil {
+			return m, err
+		}
+	}
+	return m, nil
 }
 
 // settleProcs waits up to 30s for a forking server to reap the session

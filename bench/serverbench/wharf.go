@@ -77,7 +77,7 @@ func startWharf(ctx context.Context, bin, dir, certFile, keyFile string, session
 		"--passive-ports", fmt.Sprintf("%d-%d", lo, hi),
 		"--max-conns", strconv.Itoa(maxConns), "--max-conns-per-ip", strconv.Itoa(maxConns),
 		"--allow-plain",
-		"--cert-file", certFile, "--key-file", keyFile,
+		"--cert", certFile, "--key", keyFile,
 	}
 	p, err := startProc("wharf", argv, nil, filepath.Join(dir, "wharf.log"))
 	if err != nil {
