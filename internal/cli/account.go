@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/wharf-mft/wharf/internal/ftpserver"
 	"github.com/wharf-mft/wharf/internal/password"
@@ -78,7 +80,7 @@ func (n accounts) addCmd() *cobra.Command {
 			pw, generated := password.Generate(), true
 			if pwStdin {
 				var err error
-				if pw, err = readPassword(cmd.InOrStdin()); err != nil {
+				if pw, err = readPassword(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("%s %s", n.noun(), acct.Name)); err != nil {
 					return err
 				}
 				generated = false
@@ -125,8 +127,12 @@ func (n accounts) addCmd() *cobra.Command {
 	return cmd
 }
 
-// readPassword reads the first line of r.
-func readPassword(r io.Reader) (string, error) {
+// readPassword reads the first line of r. When r is a terminal it prompts
+// on w and reads twice without echo.
+func readPassword(r io.Reader, w io.Writer, what string) (string, error) {
+	if f, ok := r.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		return promptPassword(int(f.Fd()), w, what)
+	}
 	line, err := bufio.NewReader(r).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return "", fmt.Errorf("read password from stdin: %w", err)
@@ -136,6 +142,26 @@ func readPassword(r io.Reader) (string, error) {
 		return "", errors.New("--password-stdin: stdin held no password: pipe one in, e.g. `printf '%s\\n' \"$PW\" | wharf partner add acme --password-stdin`")
 	}
 	return pw, nil
+}
+
+func promptPassword(fd int, w io.Writer, what string) (string, error) {
+	var pw [2]string
+	for i, p := range []string{"Password for " + what + ": ", "Again: "} {
+		fmt.Fprint(w, p)
+		b, err := term.ReadPassword(fd)
+		fmt.Fprintln(w)
+		if err != nil {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		pw[i] = string(b)
+	}
+	switch {
+	case pw[0] == "":
+		return "", errors.New("empty password: type one, or leave out --password-stdin to generate one")
+	case pw[0] != pw[1]:
+		return "", errors.New("the passwords differ: try again")
+	}
+	return pw[0], nil
 }
 
 // accountView is an account as shown by list and show: never its hash.
@@ -324,7 +350,7 @@ func (n accounts) setCmd() *cobra.Command {
 			var newPW string
 			switch {
 			case pwStdin:
-				if newPW, err = readPassword(cmd.InOrStdin()); err != nil {
+				if newPW, err = readPassword(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("%s %s", n.noun(), acct.Name)); err != nil {
 					return err
 				}
 			case genPW:

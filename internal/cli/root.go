@@ -101,7 +101,7 @@ See 'wharf serve --help' for every setting.`,
 	configFlag(pf, "log-level", "log.level", def.Log.Level, "log level: debug, info, warn or error (env WHARF_LOG_LEVEL)")
 	configFlag(pf, "log-format", "log.format", def.Log.Format, "log format: text or json (env WHARF_LOG_FORMAT)")
 
-	root.AddCommand(newServe(a), newPartner(a), newStaff(a), newEvents(a))
+	root.AddCommand(newServe(a), newPartner(a), newStaff(a), newEvents(a), newConfig(a))
 	return root
 }
 

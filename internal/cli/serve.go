@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -127,7 +128,11 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	// Serve logs each listener's address ("listening") once it accepts.
-	log.Info("serving", "data", d.root, "accounts", len(accounts))
+	abs, err := filepath.Abs(d.root)
+	if err != nil {
+		abs = d.root
+	}
+	log.Info("serving", "data", abs, "accounts", len(accounts))
 	if err := srv.Serve(ctx); err != nil {
 		return err
 	}

@@ -1,0 +1,64 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+)
+
+func newConfig(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Check or show the effective configuration",
+		Long: `Check or show the configuration that 'wharf serve' would run with: defaults,
+then the config file (--config or WHARF_CONFIG), then WHARF_* environment
+variables, then flags. See 'wharf serve --help' for every setting.`,
+		Example: `  wharf config check --config /etc/wharf.yaml
+  WHARF_LISTEN=off wharf config show`,
+	}
+	check := &cobra.Command{
+		Use:   "check",
+		Short: "Report every problem in the configuration, or say it is fine",
+		Example: `  wharf config check --config /etc/wharf.yaml
+  WHARF_CONFIG=/etc/wharf.yaml wharf config check`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.config(cmd)
+			if err != nil {
+				return err
+			}
+			if err := cfg.Validate(); err != nil {
+				return fmt.Errorf("configuration: %w", err)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), "configuration OK")
+			return nil
+		},
+	}
+	show := &cobra.Command{
+		Use:   "show",
+		Short: "Print the effective configuration as YAML (passwords redacted)",
+		Long: `Print the effective configuration as YAML, in the config file's format, with
+every default filled in. Passwords are printed as REDACTED. Problems found by
+'wharf config check' are not reported here.`,
+		Example: `  wharf config show > wharf.yaml   # a complete starting point`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := a.config(cmd)
+			if err != nil {
+				return err
+			}
+			if cfg.Server.PKCS12Password != "" {
+				cfg.Server.PKCS12Password = "REDACTED"
+			}
+			enc := yaml.NewEncoder(cmd.OutOrStdout())
+			enc.SetIndent(2)
+			if err := enc.Encode(cfg); err != nil {
+				return fmt.Errorf("encode configuration: %w", err)
+			}
+			return enc.Close()
+		},
+	}
+	cmd.AddCommand(check, show)
+	return cmd
+}
