@@ -15,10 +15,10 @@ import (
 // policyFlags are an account's per-account overrides as flags. Only flags
 // the user gave change anything; --reset returns a field to its default.
 type policyFlags struct {
-	kind                                          store.Kind
-	send, receive, filter, tempExtensions         string
-	overwrite, allowPlain, tlsReuse, removeAfterS bool
-	reset                                         []string
+	kind                                             store.Kind
+	send, receive, filter, tempExtensions            string
+	overwrite, allowPlain, tlsReuse, removeAfterSend bool
+	reset                                            []string
 }
 
 // fields are the overridable fields, named as their flags.
@@ -41,7 +41,7 @@ func (p *policyFlags) register(fs *pflag.FlagSet, withReset bool) {
 	fs.StringVar(&p.filter, "filter", "", `allowed file names, e.g. "*.edi,*.x12,-*.tmp"; "" allows all (default: server setting)`)
 	fs.StringVar(&p.tempExtensions, "temp-extensions", "", `upload extensions that are not yet received, e.g. ".tmp,.part" (default: server setting)`)
 	if p.kind == store.Partner {
-		fs.BoolVar(&p.removeAfterS, "remove-after-send", false, "delete a file from send/ once downloaded completely (default: server setting)")
+		fs.BoolVar(&p.removeAfterSend, "remove-after-send", false, "delete a file from send/ once downloaded completely (default: server setting)")
 	}
 	if withReset {
 		fs.StringSliceVar(&p.reset, "reset", nil, "return fields to their defaults: "+strings.Join(p.fields(), ", ")+" or all")
@@ -122,7 +122,7 @@ func (p *policyFlags) setField(pol *store.Policy, name string) error {
 	case "tls-reuse":
 		pol.TLSReuse = ptr(p.tlsReuse)
 	case "remove-after-send":
-		pol.RemoveAfterSend = ptr(p.removeAfterS)
+		pol.RemoveAfterSend = ptr(p.removeAfterSend)
 	case "filter":
 		if _, err := ftpserver.ParseFilter(p.filter); err != nil {
 			return fmt.Errorf("--filter %q: %w", p.filter, err)
