@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // ErrNotFound is returned when a named record does not exist.
@@ -37,6 +38,35 @@ type Store interface {
 	// Mounts lists mounts, of one account when account is not empty.
 	Mounts(ctx context.Context, account string) ([]Mount, error)
 	DeleteMount(ctx context.Context, account, path string) error
+
+	// CreateSync fails with ErrExists when the name is taken.
+	CreateSync(ctx context.Context, s *Sync) error
+	Sync(ctx context.Context, name string) (Sync, error)
+	Syncs(ctx context.Context) ([]Sync, error)
+	UpdateSync(ctx context.Context, s *Sync) error
+	// DeleteSync removes a sync with its file state, lease and history.
+	DeleteSync(ctx context.Context, name string) error
+	// SyncFiles returns the last synced state of every path of a sync.
+	SyncFiles(ctx context.Context, syncID int64) ([]SyncFile, error)
+	// PutSyncFiles upserts put and removes the paths in drop, atomically.
+	PutSyncFiles(ctx context.Context, syncID int64, put []SyncFile, drop []string) error
+	// AcquireSyncLease takes or extends the lease on a sync for holder
+	// until until. It succeeds when there is no lease, the lease ended
+	// before now, or holder holds it; otherwise it returns the current
+	// lease and false.
+	AcquireSyncLease(ctx context.Context, syncID int64, holder string, now, until time.Time) (SyncLease, bool, error)
+	// ReleaseSyncLease drops the lease when holder holds it.
+	ReleaseSyncLease(ctx context.Context, syncID int64, holder string) error
+	// SaveSyncRun inserts r (ID 0, setting the ID) or updates it.
+	SaveSyncRun(ctx context.Context, r *SyncRun) error
+	// SyncRuns returns up to limit runs of a sync, newest first.
+	SyncRuns(ctx context.Context, syncID int64, limit int) ([]SyncRun, error)
+	// SaveSyncOp inserts op (ID 0, setting the ID) or updates it, and in
+	// the same transaction applies put and drop as PutSyncFiles does.
+	SaveSyncOp(ctx context.Context, op *SyncOp, put []SyncFile, drop []string) error
+	// SyncOps returns the ops of a sync in journal order: of one run when
+	// runID is not 0, and only those with status when status is not "".
+	SyncOps(ctx context.Context, syncID, runID int64, status string) ([]SyncOp, error)
 
 	// AddEvent appends e to the event log and returns its ID.
 	AddEvent(ctx context.Context, e Event) (int64, error)

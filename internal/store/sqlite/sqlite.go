@@ -87,6 +87,58 @@ var migrations = []string{
 		created_at INTEGER NOT NULL,
 		UNIQUE (account, path)
 	);`,
+	`CREATE TABLE syncs (
+		id INTEGER PRIMARY KEY,
+		name TEXT NOT NULL UNIQUE,
+		settings TEXT NOT NULL DEFAULT '{}',
+		created_at INTEGER NOT NULL,
+		updated_at INTEGER NOT NULL
+	);
+	CREATE TABLE sync_files (
+		sync_id INTEGER NOT NULL REFERENCES syncs(id) ON DELETE CASCADE,
+		path TEXT NOT NULL,
+		local TEXT NOT NULL,
+		remote TEXT NOT NULL,
+		synced_at INTEGER NOT NULL,
+		PRIMARY KEY (sync_id, path)
+	);
+	CREATE TABLE sync_leases (
+		sync_id INTEGER PRIMARY KEY REFERENCES syncs(id) ON DELETE CASCADE,
+		holder TEXT NOT NULL,
+		until INTEGER NOT NULL
+	);
+	CREATE TABLE sync_runs (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		sync_id INTEGER NOT NULL REFERENCES syncs(id) ON DELETE CASCADE,
+		holder TEXT NOT NULL DEFAULT '',
+		started INTEGER NOT NULL,
+		finished INTEGER NOT NULL DEFAULT 0,
+		status TEXT NOT NULL,
+		dry_run INTEGER NOT NULL DEFAULT 0,
+		copied INTEGER NOT NULL DEFAULT 0,
+		deleted INTEGER NOT NULL DEFAULT 0,
+		conflicts INTEGER NOT NULL DEFAULT 0,
+		skipped INTEGER NOT NULL DEFAULT 0,
+		failed INTEGER NOT NULL DEFAULT 0,
+		bytes INTEGER NOT NULL DEFAULT 0,
+		error TEXT NOT NULL DEFAULT ''
+	);
+	CREATE INDEX sync_runs_sync ON sync_runs (sync_id, id);
+	CREATE TABLE sync_ops (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		run_id INTEGER NOT NULL REFERENCES sync_runs(id) ON DELETE CASCADE,
+		sync_id INTEGER NOT NULL REFERENCES syncs(id) ON DELETE CASCADE,
+		path TEXT NOT NULL,
+		action TEXT NOT NULL,
+		status TEXT NOT NULL,
+		detail TEXT NOT NULL DEFAULT '',
+		bytes INTEGER NOT NULL DEFAULT 0,
+		error TEXT NOT NULL DEFAULT '',
+		started INTEGER NOT NULL,
+		finished INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX sync_ops_run ON sync_ops (run_id, id);
+	CREATE INDEX sync_ops_status ON sync_ops (sync_id, status);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

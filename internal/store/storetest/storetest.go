@@ -138,4 +138,5 @@ func Run(t *testing.T, s store.Store) {
 			t.Errorf("Events(after 2nd) = %+v, %v", rest, err)
 		}
 	})
+	t.Run("syncs", func(t *testing.T) { testSyncs(t, s) })
 }

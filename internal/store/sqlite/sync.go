@@ -1,0 +1,350 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+// syncSettings is the JSON form of a sync's settings column.
+type syncSettings struct {
+	Folder     string        `json:"folder"`
+	Remote     string        `json:"remote"`
+	RemotePath string        `json:"remote_path,omitempty"`
+	Direction  string        `json:"direction"`
+	AfterCopy  string        `json:"after_copy,omitempty"`
+	Every      time.Duration `json:"every,omitempty"`
+	Cron       string        `json:"cron,omitempty"`
+	OnReceive  bool          `json:"on_receive,omitempty"`
+	Filter     string        `json:"filter,omitempty"`
+	Conflict   string        `json:"conflict,omitempty"`
+	MaxDelete  int           `json:"max_delete,omitempty"`
+}
+
+func syncSettingsOf(sy *store.Sync) (string, error) {
+	b, err := json.Marshal(syncSettings{
+		Folder: sy.Folder, Remote: sy.Remote, RemotePath: sy.RemotePath, Direction: sy.Direction,
+		AfterCopy: sy.AfterCopy, Every: sy.Every, Cron: sy.Cron, OnReceive: sy.OnReceive,
+		Filter: sy.Filter, Conflict: sy.Conflict, MaxDelete: sy.MaxDelete,
+	})
+	return string(b), err
+}
+
+func scanSync(sc interface{ Scan(...any) error }) (store.Sync, error) {
+	var s store.Sync
+	var settings string
+	var created, updated int64
+	if err := sc.Scan(&s.ID, &s.Name, &settings, &created, &updated); err != nil {
+		return s, err
+	}
+	var st syncSettings
+	if err := json.Unmarshal([]byte(settings), &st); err != nil {
+		return s, fmt.Errorf("sync %q settings: %w", s.Name, err)
+	}
+	s.Folder, s.Remote, s.RemotePath, s.Direction = st.Folder, st.Remote, st.RemotePath, st.Direction
+	s.AfterCopy, s.Every, s.Cron, s.OnReceive = st.AfterCopy, st.Every, st.Cron, st.OnReceive
+	s.Filter, s.Conflict, s.MaxDelete = st.Filter, st.Conflict, st.MaxDelete
+	s.CreatedAt, s.UpdatedAt = time.Unix(0, created), time.Unix(0, updated)
+	return s, nil
+}
+
+// CreateSync inserts s and sets its ID and timestamps.
+func (s *Store) CreateSync(ctx context.Context, sy *store.Sync) error {
+	settings, err := syncSettingsOf(sy)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	res, err := s.db.ExecContext(ctx, `INSERT INTO syncs (name, settings, created_at, updated_at) VALUES (?, ?, ?, ?)`,
+		sy.Name, settings, now.UnixNano(), now.UnixNano())
+	if err != nil {
+		if isUnique(err) {
+			return fmt.Errorf("sync %q: %w", sy.Name, store.ErrExists)
+		}
+		return fmt.Errorf("create sync %q: %w", sy.Name, err)
+	}
+	sy.ID, _ = res.LastInsertId()
+	sy.CreatedAt, sy.UpdatedAt = now, now
+	return nil
+}
+
+// Sync returns the sync called name.
+func (s *Store) Sync(ctx context.Context, name string) (store.Sync, error) {
+	sy, err := scanSync(s.db.QueryRowContext(ctx, `SELECT id, name, settings, created_at, updated_at FROM syncs WHERE name = ?`, name))
+	if errors.Is(err, sql.ErrNoRows) {
+		return sy, fmt.Errorf("sync %q: %w", name, store.ErrNotFound)
+	}
+	return sy, err
+}
+
+// Syncs lists every sync by name.
+func (s *Store) Syncs(ctx context.Context) ([]store.Sync, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, settings, created_at, updated_at FROM syncs ORDER BY name`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.Sync
+	for rows.Next() {
+		sy, err := scanSync(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sy)
+	}
+	return out, rows.Err()
+}
+
+// UpdateSync stores sy's settings under sy.Name.
+func (s *Store) UpdateSync(ctx context.Context, sy *store.Sync) error {
+	settings, err := syncSettingsOf(sy)
+	if err != nil {
+		return err
+	}
+	now := time.Now()
+	res, err := s.db.ExecContext(ctx, `UPDATE syncs SET settings = ?, updated_at = ? WHERE name = ?`, settings, now.UnixNano(), sy.Name)
+	if err != nil {
+		return fmt.Errorf("update sync %q: %w", sy.Name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("sync %q: %w", sy.Name, store.ErrNotFound)
+	}
+	sy.UpdatedAt = now
+	return nil
+}
+
+// DeleteSync removes the sync called name and, by cascade, its state,
+// lease and history.
+func (s *Store) DeleteSync(ctx context.Context, name string) error {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM syncs WHERE name = ?`, name)
+	if err != nil {
+		return fmt.Errorf("delete sync %q: %w", name, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("sync %q: %w", name, store.ErrNotFound)
+	}
+	return nil
+}
+
+// SyncFiles returns the synced state of every path of a sync, by path.
+func (s *Store) SyncFiles(ctx context.Context, syncID int64) ([]store.SyncFile, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT path, local, remote, synced_at FROM sync_files WHERE sync_id = ? ORDER BY path`, syncID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.SyncFile
+	for rows.Next() {
+		var f store.SyncFile
+		var local, remote string
+		var at int64
+		if err := rows.Scan(&f.Path, &local, &remote, &at); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(local), &f.Local); err != nil {
+			return nil, fmt.Errorf("sync file %q: %w", f.Path, err)
+		}
+		if err := json.Unmarshal([]byte(remote), &f.Remote); err != nil {
+			return nil, fmt.Errorf("sync file %q: %w", f.Path, err)
+		}
+		f.SyncedAt = time.Unix(0, at)
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// PutSyncFiles upserts put and removes drop in one transaction.
+func (s *Store) PutSyncFiles(ctx context.Context, syncID int64, put []store.SyncFile, drop []string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error { return putSyncFiles(ctx, tx, syncID, put, drop) })
+}
+
+func putSyncFiles(ctx context.Context, tx *sql.Tx, syncID int64, put []store.SyncFile, drop []string) error {
+	for _, f := range put {
+		local, err := json.Marshal(f.Local)
+		if err != nil {
+			return err
+		}
+		remote, err := json.Marshal(f.Remote)
+		if err != nil {
+			return err
+		}
+		at := f.SyncedAt
+		if at.IsZero() {
+			at = time.Now()
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_files (sync_id, path, local, remote, synced_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (sync_id, path) DO UPDATE SET local = excluded.local, remote = excluded.remote, synced_at = excluded.synced_at`,
+			syncID, f.Path, string(local), string(remote), at.UnixNano()); err != nil {
+			return fmt.Errorf("put sync file %q: %w", f.Path, err)
+		}
+	}
+	for _, p := range drop {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sync_files WHERE sync_id = ? AND path = ?`, syncID, p); err != nil {
+			return fmt.Errorf("drop sync file %q: %w", p, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// AcquireSyncLease takes or extends a sync's lease; see store.Store.
+func (s *Store) AcquireSyncLease(ctx context.Context, syncID int64, holder string, now, until time.Time) (store.SyncLease, bool, error) {
+	var cur store.SyncLease
+	var ok bool
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var u int64
+		err := tx.QueryRowContext(ctx, `SELECT holder, until FROM sync_leases WHERE sync_id = ?`, syncID).Scan(&cur.Holder, &u)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+		case err != nil:
+			return err
+		default:
+			cur.SyncID, cur.Until = syncID, time.Unix(0, u)
+			if cur.Holder != holder && !cur.Until.Before(now) {
+				return nil
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_leases (sync_id, holder, until) VALUES (?, ?, ?)
+			ON CONFLICT (sync_id) DO UPDATE SET holder = excluded.holder, until = excluded.until`,
+			syncID, holder, until.UnixNano()); err != nil {
+			return err
+		}
+		cur, ok = store.SyncLease{SyncID: syncID, Holder: holder, Until: until}, true
+		return nil
+	})
+	if err != nil {
+		return cur, false, fmt.Errorf("acquire lease on sync %d: %w", syncID, err)
+	}
+	return cur, ok, nil
+}
+
+// ReleaseSyncLease drops the lease when holder holds it.
+func (s *Store) ReleaseSyncLease(ctx context.Context, syncID int64, holder string) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM sync_leases WHERE sync_id = ? AND holder = ?`, syncID, holder); err != nil {
+		return fmt.Errorf("release lease on sync %d: %w", syncID, err)
+	}
+	return nil
+}
+
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func timeOrZero(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n)
+}
+
+// SaveSyncRun inserts or updates r.
+func (s *Store) SaveSyncRun(ctx context.Context, r *store.SyncRun) error {
+	if r.Started.IsZero() {
+		r.Started = time.Now()
+	}
+	args := []any{r.SyncID, r.Holder, r.Started.UnixNano(), unixOrZero(r.Finished), r.Status, r.DryRun,
+		r.Copied, r.Deleted, r.Conflicts, r.Skipped, r.Failed, r.Bytes, r.Error}
+	if r.ID == 0 {
+		res, err := s.db.ExecContext(ctx, `INSERT INTO sync_runs (sync_id, holder, started, finished, status, dry_run, copied, deleted, conflicts, skipped, failed, bytes, error)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+		if err != nil {
+			return fmt.Errorf("save run of sync %d: %w", r.SyncID, err)
+		}
+		r.ID, _ = res.LastInsertId()
+		return nil
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE sync_runs SET sync_id = ?, holder = ?, started = ?, finished = ?, status = ?, dry_run = ?,
+		copied = ?, deleted = ?, conflicts = ?, skipped = ?, failed = ?, bytes = ?, error = ? WHERE id = ?`, append(args, r.ID)...)
+	if err != nil {
+		return fmt.Errorf("save run %d: %w", r.ID, err)
+	}
+	return nil
+}
+
+// SyncRuns returns up to limit runs of a sync, newest first.
+func (s *Store) SyncRuns(ctx context.Context, syncID int64, limit int) ([]store.SyncRun, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, sync_id, holder, started, finished, status, dry_run, copied, deleted, conflicts, skipped, failed, bytes, error
+		FROM sync_runs WHERE sync_id = ? ORDER BY id DESC LIMIT ?`, syncID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.SyncRun
+	for rows.Next() {
+		var r store.SyncRun
+		var started, finished int64
+		if err := rows.Scan(&r.ID, &r.SyncID, &r.Holder, &started, &finished, &r.Status, &r.DryRun,
+			&r.Copied, &r.Deleted, &r.Conflicts, &r.Skipped, &r.Failed, &r.Bytes, &r.Error); err != nil {
+			return nil, err
+		}
+		r.Started, r.Finished = time.Unix(0, started), timeOrZero(finished)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SaveSyncOp inserts or updates op and applies put and drop, atomically.
+func (s *Store) SaveSyncOp(ctx context.Context, op *store.SyncOp, put []store.SyncFile, drop []string) error {
+	if op.Started.IsZero() {
+		op.Started = time.Now()
+	}
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		args := []any{op.RunID, op.SyncID, op.Path, op.Action, op.Status, op.Detail, op.Bytes, op.Error, op.Started.UnixNano(), unixOrZero(op.Finished)}
+		if op.ID == 0 {
+			res, err := tx.ExecContext(ctx, `INSERT INTO sync_ops (run_id, sync_id, path, action, status, detail, bytes, error, started, finished)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+			if err != nil {
+				return err
+			}
+			op.ID, _ = res.LastInsertId()
+		} else if _, err := tx.ExecContext(ctx, `UPDATE sync_ops SET run_id = ?, sync_id = ?, path = ?, action = ?, status = ?, detail = ?, bytes = ?, error = ?, started = ?, finished = ?
+				WHERE id = ?`, append(args, op.ID)...); err != nil {
+			return err
+		}
+		return putSyncFiles(ctx, tx, op.SyncID, put, drop)
+	})
+	if err != nil {
+		return fmt.Errorf("journal %s %q: %w", op.Action, op.Path, err)
+	}
+	return nil
+}
+
+// SyncOps returns ops of a sync in journal order; see store.Store.
+func (s *Store) SyncOps(ctx context.Context, syncID, runID int64, status string) ([]store.SyncOp, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, run_id, sync_id, path, action, status, detail, bytes, error, started, finished FROM sync_ops
+		WHERE sync_id = ? AND (? = 0 OR run_id = ?) AND (? = '' OR status = ?) ORDER BY id`, syncID, runID, runID, status, status)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.SyncOp
+	for rows.Next() {
+		var op store.SyncOp
+		var started, finished int64
+		if err := rows.Scan(&op.ID, &op.RunID, &op.SyncID, &op.Path, &op.Action, &op.Status, &op.Detail, &op.Bytes, &op.Error, &started, &finished); err != nil {
+			return nil, err
+		}
+		op.Started, op.Finished = time.Unix(0, started), timeOrZero(finished)
+		out = append(out, op)
+	}
+	return out, rows.Err()
+}
