@@ -91,10 +91,14 @@ func (n accounts) addCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
-			if old, err := st.Account(ctx, name); err == nil {
-				if old.Kind != n.kind {
-					return fmt.Errorf("name %q is taken by a %s account: choose another name: %w", name, old.Kind, store.ErrExists)
-				}
+			old, err := st.Account(ctx, name)
+			switch {
+			case errors.Is(err, store.ErrNotFound):
+			case err != nil:
+				return err
+			case old.Kind != n.kind:
+				return fmt.Errorf("name %q is taken by a %s account: choose another name: %w", name, old.Kind, store.ErrExists)
+			default:
 				return fmt.Errorf("%s %q %w: see `wharf %s show %s`, or change it with `wharf %s set %s`", n.noun(), name, store.ErrExists, n.noun(), name, n.noun(), name)
 			}
 			if acct.PasswordHash, err = password.Hash(pw); err != nil {
