@@ -77,8 +77,8 @@ func (f *files) ReadDir(name string) ([]os.FileInfo, error) {
 	partnerRoot := n.path == "/" && f.ss.account().Kind == store.Partner
 	out := ents[:0]
 	for _, e := range ents {
-		if strings.HasPrefix(e.Name(), tempPrefix) {
-			continue
+		if strings.HasPrefix(e.Name(), tempPrefix) || remoteTemp.MatchString(e.Name()) {
+			continue // uploads in progress
 		}
 		if partnerRoot && !(e.IsDir() && (e.Name() == sendDir || e.Name() == receiveDir)) {
 			continue

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"regexp"
 	"strings"
 )
 
@@ -92,9 +93,17 @@ func parseExtensions(s string) []string {
 	return out
 }
 
-// tempBase returns name without a temp extension from exts, and whether it
-// had one.
+// remoteTemp matches the temporary names Wharf's own outbound client
+// uploads under (".order.edi.0123456789ab.wharf-part"), so one Wharf pushing
+// to another is judged by the final name and never shows half a file.
+var remoteTemp = regexp.MustCompile(`^\.(.+)\.[0-9a-f]{12}\.wharf-part$`)
+
+// tempBase returns name without a temp extension from exts (or Wharf's
+// outbound temp form), and whether it had one.
 func tempBase(name string, exts []string) (string, bool) {
+	if m := remoteTemp.FindStringSubmatch(name); m != nil {
+		return m[1], true
+	}
 	n := strings.ToLower(name)
 	for _, e := range exts {
 		if strings.HasSuffix(n, e) && len(n) > len(e) {

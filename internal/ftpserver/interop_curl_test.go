@@ -21,10 +21,10 @@ func TestInteropCurlModes(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, ftpserver.Config{AllowPlain: true, ActiveMode: true})
 	type mode struct {
-		name   string
-		url    func(p string) string
-		tls    []string
-		data   []string
+		name    string
+		url     func(p string) string
+		tls     []string
+		data    []string
 		dataCmd string // the data-connection command curl must send
 	}
 	var modes []mode
@@ -57,6 +57,14 @@ func TestInteropCurlModes(t *testing.T) {
 			writeFile(t, local, up)
 			args := append(append([]string{"-u", curlUser("acme")}, m.tls...), m.data...)
 			r := curl(t, append(args, "-T", local, m.url("/receive/"+m.name+".edi"))...)
+			if m.tls != nil && m.dataCmd == "EPRT" && curlActiveTLSBroken(t) {
+				// This curl sends active-mode data in clear although it
+				// asked for PROT P. The server must refuse it.
+				if r.exit == 0 || exists(filepath.Join(ts.root, "acme", "receive", m.name+".edi")) {
+					t.Errorf("server accepted cleartext data under PROT P: %v", r)
+				}
+				t.Skip("this curl (7.87-7.88) does not use TLS on active-mode data connections (curl#10666, fixed in 8.0.0); checked only that the server refuses the cleartext upload. ftplib covers active FTPS.")
+			}
 			if r.exit != 0 {
 				t.Fatalf("curl upload: %v", r)
 			}
@@ -86,6 +94,18 @@ func TestInteropCurlModes(t *testing.T) {
 	}
 }
 
+// curlActiveTLSBroken reports whether the installed curl has curl#10666:
+// versions 7.87.0 to 7.88.x skip TLS on active-mode data connections.
+func curlActiveTLSBroken(t *testing.T) bool {
+	t.Helper()
+	r := run(t, nil, "curl", "--version")
+	f := strings.Fields(r.stdout)
+	if len(f) < 2 {
+		t.Fatalf("curl --version: %v", r)
+	}
+	return strings.HasPrefix(f[1], "7.87.") || strings.HasPrefix(f[1], "7.88.")
+}
+
 // checkCurlMode checks that curl used TLS (or not) and the data command.
 func checkCurlMode(t *testing.T, r result, secure bool, dataCmd string) {
 	t.Helper()
@@ -113,13 +133,19 @@ func TestInteropCurlActiveRefused(t *testing.T) {
 	if r.exit != 30 { // CURLE_FTP_PORT_FAILED
 		t.Errorf("curl -P exit = %d, want 30 (FTP PORT failed)\n%v", r.exit, r)
 	}
-	if !hasReply(r.curlReplies(), "", "EPRT command is disabled") {
-		t.Errorf("no reply saying EPRT is disabled; replies: %q", r.curlReplies())
-	}
+	// RFC 2428 / checklist D-01: a disabled command gets 500 or 502, not
+	// 421 (which tells the client the server is closing the connection).
+	var eprt string
 	for _, rp := range r.curlReplies() {
+		if strings.Contains(rp, "EPRT") {
+			eprt = rp
+		}
 		if strings.HasPrefix(rp, "200") && strings.Contains(strings.ToUpper(rp), "PORT") {
 			t.Errorf("server accepted an active-mode command: %q", rp)
 		}
+	}
+	if !strings.HasPrefix(eprt, "500") && !strings.HasPrefix(eprt, "502") {
+		t.Errorf("reply to EPRT = %q, want 500 or 502 (active mode disabled); replies %q", eprt, r.curlReplies())
 	}
 	if exists(out) && fileSum(out) == sum([]byte("ISA*00~")) {
 		t.Errorf("file downloaded in active mode although active mode is off")
@@ -400,8 +426,10 @@ func TestInteropCurlConfinement(t *testing.T) {
 					t.Errorf("curl %s read the secret from outside the root", tc.path)
 				}
 			}
-			if strings.Contains(r.stderr, ts.root) {
-				t.Errorf("a reply reveals the host path %s:\n%s", ts.root, r.stderr)
+			for _, rp := range r.curlReplies() {
+				if strings.Contains(rp, ts.root) && !strings.Contains(tc.path, ts.root) {
+					t.Errorf("reply %q reveals the host path %s", rp, ts.root)
+				}
 			}
 		})
 	}

@@ -147,6 +147,9 @@ func (f *files) upload(n node, flags int, offset int64) (ftplib.FileTransfer, er
 	case !exists && offset > 0:
 		return nil, f.fail("stor", n, fmt.Errorf("%w: nothing to resume at offset %d", fs.ErrNotExist, offset))
 	}
+	if a, ok := n.fs.(vfs.AtomicFS); ok && a.AtomicWrites() {
+		return f.uploadDirect(n, exists && flags&os.O_APPEND != 0, offset)
+	}
 	tmp := path.Join(path.Dir(n.name), tempName())
 	fl, err := n.fs.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
@@ -164,8 +167,26 @@ func (f *files) upload(n node, flags int, offset int64) (ftplib.FileTransfer, er
 			u.abort()
 			return nil, f.fail("stor", n, err)
 		}
+		u.written = keep
 	}
 	return u, nil
+}
+
+// uploadDirect opens an upload on a file system that publishes atomically
+// by itself (a mount: the remote sees a temp name until verified).
+func (f *files) uploadDirect(n node, appendExisting bool, offset int64) (ftplib.FileTransfer, error) {
+	if offset > 0 {
+		return nil, f.fail("stor", n, fmt.Errorf("%w: REST+STOR is not supported on a mount; resume with APPE", errNotSupported))
+	}
+	flag := os.O_WRONLY | os.O_CREATE
+	if appendExisting {
+		flag |= os.O_APPEND
+	}
+	fl, err := n.fs.OpenFile(n.name, flag, 0o640)
+	if err != nil {
+		return nil, f.fail("stor", n, err)
+	}
+	return &upload{f: f, n: n, file: fl}, nil
 }
 
 func tempName() string {
@@ -175,7 +196,8 @@ func tempName() string {
 }
 
 // upload is a STOR/APPE in progress, written under a hidden temp name and
-// published by rename only after a clean end.
+// published by rename only after a clean end. With tmp empty the file
+// system publishes by itself (vfs.AtomicFS).
 type upload struct {
 	f    *files
 	n    node
@@ -239,40 +261,43 @@ func (u *upload) TransferError(err error) {
 }
 
 func (u *upload) abort() {
+	if a, ok := u.file.(vfs.Aborter); ok {
+		a.Abort()
+	}
 	u.file.Close()
-	_ = u.n.fs.Remove(u.tmp)
+	if u.tmp != "" {
+		_ = u.n.fs.Remove(u.tmp)
+	}
 }
 
 // Close publishes the upload, or discards it after a transfer error.
 func (u *upload) Close() error {
 	ss := u.f.ss
 	u.mu.Lock()
-	failed, written := u.failed, u.written
+	failed, size := u.failed, u.written
 	u.mu.Unlock()
 	if failed != nil {
 		u.abort()
-		ss.event(store.EventAborted, u.n.path, written, "upload incomplete: "+failed.Error())
+		ss.event(store.EventAborted, u.n.path, size, "upload incomplete: "+failed.Error())
 		return nil
 	}
-	fi, err := u.file.Stat()
-	if err == nil {
-		err = u.file.Close()
-	} else {
-		u.file.Close()
-	}
-	if err != nil {
-		_ = u.n.fs.Remove(u.tmp)
-		ss.log.Error("close upload", "path", u.n.path, "err", err)
-		return errLocal
-	}
-	if err := u.publish(); err != nil {
-		_ = u.n.fs.Remove(u.tmp)
+	if err := u.file.Close(); err != nil {
+		if u.tmp != "" {
+			_ = u.n.fs.Remove(u.tmp)
+		}
+		ss.event(store.EventAborted, u.n.path, size, "upload not published: "+err.Error())
 		return u.f.fail("stor", u.n, err)
 	}
+	if u.tmp != "" {
+		if err := u.publish(); err != nil {
+			_ = u.n.fs.Remove(u.tmp)
+			return u.f.fail("stor", u.n, err)
+		}
+	}
 	if _, temp := tempBase(path.Base(u.n.path), ss.pol.tempExts); temp {
-		ss.log.Info("upload under temp name", "path", u.n.path, "bytes", fi.Size())
+		ss.log.Info("upload under temp name", "path", u.n.path, "bytes", size)
 	} else {
-		ss.event(store.EventReceived, u.n.path, fi.Size(), "")
+		ss.event(store.EventReceived, u.n.path, size, "")
 	}
 	return nil
 }

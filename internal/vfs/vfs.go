@@ -42,3 +42,16 @@ type FS interface {
 type Linker interface {
 	Link(oldname, newname string) error
 }
+
+// AtomicFS is an FS whose OpenFile for writing publishes the file only
+// when Close succeeds, and never if the File's Abort was called first (an
+// upload to a remote that goes to a temporary name and is renamed after
+// verification). Callers write such files under their final names.
+type AtomicFS interface {
+	AtomicWrites() bool
+}
+
+// Aborter is a File whose write can be abandoned before Close.
+type Aborter interface {
+	Abort()
+}

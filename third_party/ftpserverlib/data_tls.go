@@ -68,3 +68,18 @@ func uploadTruncated(conn io.ReadWriter) bool {
 
 	return ok && ec.sawEOF.Load()
 }
+
+// truncationCheck turns the EOF of a TLS upload that lacked close_notify
+// into ErrTLSTruncated, before the file handle sees a clean end.
+type truncationCheck struct {
+	conn io.ReadWriter
+}
+
+func (t *truncationCheck) Read(p []byte) (int, error) {
+	n, err := t.conn.Read(p)
+	if errors.Is(err, io.EOF) && uploadTruncated(t.conn) {
+		err = ErrTLSTruncated
+	}
+
+	return n, err
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha1" //nolint:gosec
 	"crypto/sha256"
 	"crypto/sha512"
+	"crypto/tls"
 	"encoding/csv"
 	"encoding/hex"
 	"errors"
@@ -130,6 +131,9 @@ func (c *clientHandler) doFileTransfer(transferConn io.ReadWriter, file io.ReadW
 	// Copy the data
 	if write { // ... from the connection to the file
 		reader = transferConn
+		if _, isTLS := transferConn.(*tls.Conn); isTLS {
+			reader = &truncationCheck{transferConn} // Wharf patch
+		}
 		writer = file
 
 		if runtime.GOOS != "windows" {
@@ -156,10 +160,6 @@ func (c *clientHandler) doFileTransfer(transferConn io.ReadWriter, file io.ReadW
 		if written == 0 {
 			_, err = writer.Write([]byte{})
 		}
-	}
-
-	if err == nil && write && uploadTruncated(transferConn) {
-		err = ErrTLSTruncated
 	}
 
 	if err != nil {

@@ -1,0 +1,286 @@
+// Package ftpfs is a vfs.FS that passes every operation through, in real
+// time, to a folder on a remote FTP/FTPS server (a mount). Bytes stream
+// between the caller and the remote without being staged.
+package ftpfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/textproto"
+	"path"
+	"sync"
+	"time"
+
+	"github.com/wharf-mft/wharf/internal/remote"
+	"github.com/wharf-mft/wharf/internal/vfs"
+)
+
+// Pool is what FS needs of a remote's connection pool.
+type Pool interface {
+	List(ctx context.Context, dir string) ([]remote.Entry, error)
+	Stat(ctx context.Context, name string) (remote.Entry, error)
+	Retrieve(ctx context.Context, name string, offset int64, w io.Writer) (int64, error)
+	Store(ctx context.Context, name string, r io.Reader) (int64, error)
+	Append(ctx context.Context, name string, r io.Reader) (int64, error)
+	Delete(ctx context.Context, name string) error
+	MakeDir(ctx context.Context, name string) error
+	RemoveDir(ctx context.Context, name string) error
+	Rename(ctx context.Context, from, to string) error
+	SetModTime(ctx context.Context, name string, t time.Time) error
+}
+
+// Options tune an FS. Zero values are the defaults.
+type Options struct {
+	// Remote names the remote in errors ("remote \"bank\" is unavailable").
+	Remote string
+	// Root is the folder on the remote that the FS shows ("" or "/": the
+	// remote's root).
+	Root string
+	// ReadOnly refuses every change.
+	ReadOnly bool
+	// OpTimeout bounds each operation, including the wait for a free pooled
+	// connection (default 30s). Transfers are bounded by the pool's I/O
+	// deadlines instead.
+	OpTimeout time.Duration
+	// ListCacheTTL keeps a listing this long (default 3s); any change made
+	// through this FS clears it.
+	ListCacheTTL time.Duration
+}
+
+// FS is a mount of one remote folder, for one session. It is safe for
+// concurrent use.
+//
+// vfs.FS has no context parameter (ftpserverlib's driver gives none), so
+// FS carries the context of the session it serves: ops derive their
+// deadlines from it and end when the session does.
+type FS struct {
+	pool Pool
+	opt  Options
+	ctx  context.Context
+
+	mu    sync.Mutex
+	cache map[string]cachedList
+}
+
+type cachedList struct {
+	at      time.Time
+	entries []fs.FileInfo
+}
+
+var (
+	_ vfs.FS       = (*FS)(nil)
+	_ vfs.AtomicFS = (*FS)(nil)
+)
+
+// New returns a mount of opt.Root on the remote behind pool. It dials
+// nothing.
+func New(ctx context.Context, pool Pool, opt Options) *FS {
+	if opt.OpTimeout == 0 {
+		opt.OpTimeout = 30 * time.Second
+	}
+	if opt.ListCacheTTL == 0 {
+		opt.ListCacheTTL = 3 * time.Second
+	}
+	if opt.Root == "" {
+		opt.Root = "/"
+	}
+	return &FS{pool: pool, opt: opt, ctx: ctx, cache: make(map[string]cachedList)}
+}
+
+// AtomicWrites reports that OpenFile for writing publishes the file only
+// when Close succeeds (the remote package uploads to a temporary name,
+// verifies it and renames it).
+func (f *FS) AtomicWrites() bool { return true }
+
+func (f *FS) remotePath(name string) string { return path.Join(f.opt.Root, name) }
+
+func (f *FS) op() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(f.ctx, f.opt.OpTimeout)
+}
+
+func (f *FS) invalidate() {
+	f.mu.Lock()
+	clear(f.cache)
+	f.mu.Unlock()
+}
+
+// Stat describes a remote file or folder.
+func (f *FS) Stat(name string) (fs.FileInfo, error) {
+	if name == "." {
+		return dirInfo(path.Base(f.opt.Root)), nil
+	}
+	ctx, cancel := f.op()
+	defer cancel()
+	e, err := f.pool.Stat(ctx, f.remotePath(name))
+	if err != nil {
+		return nil, f.wrap("stat", name, err)
+	}
+	return info{e}, nil
+}
+
+// ReadDir lists a remote folder, from a listing at most ListCacheTTL old.
+func (f *FS) ReadDir(name string) ([]fs.FileInfo, error) {
+	f.mu.Lock()
+	c, ok := f.cache[name]
+	f.mu.Unlock()
+	if ok && time.Since(c.at) < f.opt.ListCacheTTL {
+		return append([]fs.FileInfo(nil), c.entries...), nil
+	}
+	ctx, cancel := f.op()
+	defer cancel()
+	es, err := f.pool.List(ctx, f.remotePath(name))
+	if err != nil {
+		return nil, f.wrap("list", name, err)
+	}
+	out := make([]fs.FileInfo, 0, len(es))
+	for _, e := range es {
+		out = append(out, info{e})
+	}
+	f.mu.Lock()
+	f.cache[name] = cachedList{at: time.Now(), entries: out}
+	f.mu.Unlock()
+	return append([]fs.FileInfo(nil), out...), nil
+}
+
+func (f *FS) change(op, name string, fn func(ctx context.Context) error) error {
+	if f.opt.ReadOnly {
+		return f.wrap(op, name, remote.ErrReadOnly)
+	}
+	defer f.invalidate()
+	ctx, cancel := f.op()
+	defer cancel()
+	return f.wrap(op, name, fn(ctx))
+}
+
+// Mkdir creates a remote folder.
+func (f *FS) Mkdir(name string, _ fs.FileMode) error {
+	return f.change("mkdir", name, func(ctx context.Context) error { return f.pool.MakeDir(ctx, f.remotePath(name)) })
+}
+
+// MkdirAll creates a remote folder and its missing parents.
+func (f *FS) MkdirAll(name string, perm fs.FileMode) error {
+	if name == "." || name == "/" {
+		return nil
+	}
+	if fi, err := f.Stat(name); err == nil {
+		if fi.IsDir() {
+			return nil
+		}
+		return f.wrap("mkdir", name, fs.ErrExist)
+	}
+	if err := f.MkdirAll(path.Dir(name), perm); err != nil {
+		return err
+	}
+	return f.Mkdir(name, perm)
+}
+
+// Remove deletes a remote file.
+func (f *FS) Remove(name string) error {
+	return f.change("delete", name, func(ctx context.Context) error { return f.pool.Delete(ctx, f.remotePath(name)) })
+}
+
+// RemoveDir removes an empty remote folder.
+func (f *FS) RemoveDir(name string) error {
+	return f.change("rmdir", name, func(ctx context.Context) error { return f.pool.RemoveDir(ctx, f.remotePath(name)) })
+}
+
+// Chtimes sets the remote modification time (MFMT, or the server's
+// equivalent); atime is ignored.
+func (f *FS) Chtimes(name string, _, mtime time.Time) error {
+	return f.change("mfmt", name, func(ctx context.Context) error { return f.pool.SetModTime(ctx, f.remotePath(name), mtime) })
+}
+
+// Rename moves a file or folder on the remote. A folder the server
+// refuses to rename is moved entry by entry.
+func (f *FS) Rename(oldname, newname string) error {
+	return f.change("rename", oldname, func(ctx context.Context) error {
+		from, to := f.remotePath(oldname), f.remotePath(newname)
+		err := f.pool.Rename(ctx, from, to)
+		if err == nil || remote.Transient(err) {
+			return err
+		}
+		e, serr := f.pool.Stat(ctx, from)
+		if serr != nil || e.Type != remote.Dir {
+			return err
+		}
+		return f.moveTree(ctx, from, to)
+	})
+}
+
+// moveTree moves folder from to to by creating to, renaming each entry
+// into it (recursing into folders the server refuses to rename) and
+// removing from.
+func (f *FS) moveTree(ctx context.Context, from, to string) error {
+	if err := f.pool.MakeDir(ctx, to); err != nil {
+		return err
+	}
+	es, err := f.pool.List(ctx, from)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		src, dst := path.Join(from, e.Name), path.Join(to, e.Name)
+		if err := f.pool.Rename(ctx, src, dst); err != nil {
+			if e.Type != remote.Dir || remote.Transient(err) {
+				return err
+			}
+			if err := f.moveTree(ctx, src, dst); err != nil {
+				return err
+			}
+		}
+	}
+	return f.pool.RemoveDir(ctx, from)
+}
+
+// unavailable is a transient failure of the remote: the FTP reply is 451
+// so clients retry later, and it names the remote.
+type unavailable struct {
+	remote string
+	err    error
+}
+
+func (e *unavailable) Error() string {
+	return fmt.Sprintf("remote %q is unavailable (%v); try again later", e.remote, e.err)
+}
+func (e *unavailable) Unwrap() error { return e.err }
+
+// FTPCode is the reply code ftpserverlib sends for this error.
+func (e *unavailable) FTPCode() int { return 451 }
+
+// wrap turns a remote error into an io/fs error the server can show.
+func (f *FS) wrap(op, name string, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrExist), errors.Is(err, fs.ErrInvalid):
+		return &fs.PathError{Op: op, Path: name, Err: err}
+	case errors.Is(err, remote.ErrReadOnly):
+		return &fs.PathError{Op: op, Path: name, Err: fs.ErrPermission}
+	case remote.Transient(err), errors.Is(err, context.DeadlineExceeded):
+		return &unavailable{remote: f.opt.Remote, err: err}
+	}
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		// A 5xx the remote gave for this one operation: most often the
+		// file is missing or the remote's own permissions refuse it.
+		return &refused{remote: f.opt.Remote, err: te}
+	}
+	return &unavailable{remote: f.opt.Remote, err: err}
+}
+
+// refused is a permanent refusal by the remote, shown to the client.
+type refused struct {
+	remote string
+	err    *textproto.Error
+}
+
+func (e *refused) Error() string {
+	return fmt.Sprintf("remote %q refused: %d %s", e.remote, e.err.Code, e.err.Msg)
+}
+func (e *refused) Unwrap() error { return e.err }
+
+// FTPCode is 550: the action was not taken.
+func (e *refused) FTPCode() int { return 550 }
