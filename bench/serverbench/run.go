@@ -17,6 +17,9 @@ func logf(format string, args ...any) {
 }
 
 func run(ctx context.Context, o options) (err error) {
+	if os.Geteuid() != 0 {
+		return fmt.Errorf("run as root: vsftpd needs root to chroot and drop privileges")
+	}
 	for _, tool := range []string{"curl", "lftp"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			return fmt.Errorf("%s not found: apt-get install curl lftp vsftpd (scripts/test.sh does this as root)", tool)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"strings"
 	"text/tabwriter"
 	"time"
 )
@@ -15,6 +16,12 @@ func printTable(w io.Writer, o options, rows []row) {
 	host, _ := os.Hostname()
 	fmt.Fprintf(w, "\nWharf vs %s on 127.0.0.1 — %s, %d CPUs (%s), %s, host %s; median of %d runs for (a) and (b)\n\n",
 		vsftpdVersion(), time.Now().UTC().Format("2006-01-02 15:04 UTC"), runtime.NumCPU(), cpuModel(), goVersion(), host, o.runs)
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		f := strings.Fields(string(la))
+		if len(f) >= 3 {
+			fmt.Fprintf(w, "load average at the end: %s %s %s (other work on the machine skews the numbers)\n\n", f[0], f[1], f[2])
+		}
+	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "measurement\tunit\twharf\tvsftpd\twharf/vsftpd\ttarget\t")
 	fmt.Fprintln(tw, "-----------\t----\t-----\t------\t------------\t------\t")
