@@ -278,8 +278,56 @@ func (s *Server) signal(sig syscall.Signal) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cmd != nil {
-		syscall.Kill(-s.cmd.Process.Pid, sig)
+		signalTree(s.cmd.Process.Pid, sig)
 	}
+}
+
+// signalTree signals pid's process group and every descendant: vsftpd and
+// pure-ftpd sessions call setsid, so the group alone misses them.
+func signalTree(pid int, sig syscall.Signal) {
+	pids := append(descendants(pid), pid)
+	syscall.Kill(-pid, sig)
+	for _, p := range pids {
+		syscall.Kill(p, sig)
+	}
+}
+
+// descendants lists pid's children, grandchildren and so on, from /proc.
+func descendants(pid int) []int {
+	children := map[int][]int{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		p, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...; comm may contain spaces and parentheses.
+		i := bytes.LastIndexByte(stat, ')')
+		if i < 0 {
+			continue
+		}
+		f := bytes.Fields(stat[i+1:])
+		if len(f) < 2 {
+			continue
+		}
+		ppid, _ := strconv.Atoi(string(f[1]))
+		children[ppid] = append(children[ppid], p)
+	}
+	var out []int
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		for _, c := range children[p] {
+			out = append(out, c)
+			queue = append(queue, c)
+		}
+	}
+	return out
 }
 
 // Pause stops the peer and all its session processes (SIGSTOP): connections
@@ -300,8 +348,8 @@ func (s *Server) killLocked() {
 	if s.cmd == nil {
 		return
 	}
-	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
-	syscall.Kill(-s.cmd.Process.Pid, syscall.SIGCONT)
+	signalTree(s.cmd.Process.Pid, syscall.SIGKILL)
+	signalTree(s.cmd.Process.Pid, syscall.SIGCONT)
 	if s.exited != nil {
 		<-s.exited
 	}

@@ -44,6 +44,7 @@ type Conn struct {
 
 	mu   sync.Mutex
 	leaf *x509.Certificate // control connection's certificate
+	skew time.Duration     // added to the TLS clock; see tlsTime
 	data net.Conn          // open data connection, closed on cancel
 }
 

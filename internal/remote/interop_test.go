@@ -181,3 +181,5 @@ func TestInteropOperations(t *testing.T) {
 
 var _ = io.Discard
 var _ = sha256.New
+
+var osReadDir = os.ReadDir

@@ -46,7 +46,7 @@ type Pool struct {
 	mu     sync.Mutex
 	idle   []idleConn // most recently used last
 	closed bool
-	stats  PoolStats
+	stats  PoolStats // Open counts dialled connections not yet closed
 }
 
 type idleConn struct {
@@ -97,16 +97,16 @@ func (p *Pool) Acquire(ctx context.Context) (*Conn, error) {
 			break
 		}
 		if p.now().Sub(ic.since) > p.cfg.IdleTimeout {
-			ic.c.Close()
+			p.discard(ic.c)
 			continue
 		}
 		if err := ic.c.NoOp(ctx); err != nil {
+			p.discard(ic.c)
 			if ctx.Err() != nil {
 				<-p.sem
 				return nil, err
 			}
 			p.log.Warn("stale pooled connection replaced", "err", err)
-			ic.c.Close()
 			p.count(func(s *PoolStats) { s.Reconnects++ })
 			continue
 		}
@@ -117,8 +117,14 @@ func (p *Pool) Acquire(ctx context.Context) (*Conn, error) {
 		<-p.sem
 		return nil, err
 	}
-	p.count(func(s *PoolStats) { s.Dials++ })
+	p.count(func(s *PoolStats) { s.Dials++; s.Open++ })
 	return c, nil
+}
+
+// discard closes a connection the pool owned.
+func (p *Pool) discard(c *Conn) {
+	c.Close()
+	p.count(func(s *PoolStats) { s.Open-- })
 }
 
 // popIdle takes the most recently used idle connection, closing those that
@@ -144,6 +150,7 @@ func (p *Pool) expireLocked() {
 	for _, ic := range p.idle {
 		if p.now().Sub(ic.since) > p.cfg.IdleTimeout {
 			ic.c.Close()
+			p.stats.Open--
 			continue
 		}
 		keep = append(keep, ic)
@@ -158,7 +165,7 @@ func (p *Pool) Release(c *Conn) {
 	p.mu.Lock()
 	if c.broken || p.closed {
 		p.mu.Unlock()
-		c.Close()
+		p.discard(c)
 		return
 	}
 	p.idle = append(p.idle, idleConn{c: c, since: p.now()})
@@ -174,6 +181,7 @@ func (p *Pool) Close() error {
 	p.closed = true
 	for _, ic := range p.idle {
 		ic.c.Close()
+		p.stats.Open--
 	}
 	p.idle = nil
 	return nil
@@ -185,7 +193,6 @@ func (p *Pool) Stats() PoolStats {
 	defer p.mu.Unlock()
 	s := p.stats
 	s.Idle = len(p.idle)
-	s.Open = len(p.sem) + len(p.idle)
 	return s
 }
 

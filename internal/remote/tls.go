@@ -46,7 +46,18 @@ func (c *Conn) newTLSConfig() *tls.Config {
 		// problems apart and apply the remote's allow flags.
 		InsecureSkipVerify: true,
 		VerifyConnection:   c.verifyConnection,
+		Time:               c.tlsTime,
 	}
+}
+
+// tlsTime is the clock crypto/tls uses. It runs shifted into an accepted
+// expired certificate's validity, because crypto/tls refuses to resume a
+// session whose certificate has expired, and then the data connections of a
+// server that requires reuse fail (vsftpd: 522).
+func (c *Conn) tlsTime() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.skew)
 }
 
 // verifyConnection runs for the control handshake and for every data
@@ -102,6 +113,9 @@ func (c *Conn) checkCert(certs []*x509.Certificate) error {
 			}
 			// Check the rest of the chain as of a moment the leaf was valid.
 			opts.CurrentTime = leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2)
+			c.mu.Lock()
+			c.skew = time.Until(opts.CurrentTime)
+			c.mu.Unlock()
 			continue
 		}
 		if errors.As(err, &unknown) {

@@ -1,0 +1,119 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/wharf-mft/wharf/internal/peertest"
+)
+
+// C-09: each certificate problem is refused with an error that names the flag
+// that accepts it, and accepted once that flag is set; data connections then
+// resume and carry the same certificate.
+func TestInteropCertificatePolicy(t *testing.T) {
+	peertest.Interop(t)
+	tests := []struct {
+		name    string
+		cert    peertest.CertOptions
+		problem string
+		flag    string
+		allow   func(*Config)
+		system  bool // verify against the system roots instead of the test CA
+	}{
+		{"self-signed", peertest.CertOptions{SelfSigned: true}, "self-signed", FlagAllowSelfSigned,
+			func(c *Config) { c.AllowSelfSigned = true }, false},
+		{"unknown CA", peertest.CertOptions{}, "signed by an unknown authority", FlagAllowSelfSigned,
+			func(c *Config) { c.AllowSelfSigned = true }, true},
+		{"expired", peertest.CertOptions{Expired: true}, "expired", FlagAllowExpired,
+			func(c *Config) { c.AllowExpired = true }, false},
+		{"not yet valid", peertest.CertOptions{NotYetValid: true}, "not yet valid", FlagAllowExpired,
+			func(c *Config) { c.AllowExpired = true }, false},
+		{"wrong name", peertest.CertOptions{Hosts: []string{"wrong.example"}}, "for another name", FlagAllowNameMismatch,
+			func(c *Config) { c.AllowNameMismatch = true }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := peertest.Vsftpd(t, peertest.Options{Cert: peertest.NewCert(t, tt.cert)})
+			ctx := context.Background()
+			cfg := configFor(s)
+			if tt.system {
+				cfg.RootCAs = nil
+			}
+			_, err := Dial(ctx, cfg, nil)
+			var ce *CertError
+			if !errors.As(err, &ce) || ce.Problem != tt.problem || ce.Flag != tt.flag || !strings.Contains(err.Error(), tt.flag) {
+				t.Fatalf("Dial err = %v, want a CertError %q naming %s", err, tt.problem, tt.flag)
+			}
+			if Transient(err) {
+				t.Error("certificate refusal counted as transient")
+			}
+			r := Diagnose(ctx, cfg, nil)
+			if r.OK() || !strings.Contains(r.String(), tt.flag) {
+				t.Errorf("Diagnose does not name %s:\n%s", tt.flag, r)
+			}
+			tt.allow(&cfg)
+			c, err := Dial(ctx, cfg, nil)
+			if err != nil {
+				t.Fatalf("Dial with %s: %v", tt.flag, err)
+			}
+			defer c.Close()
+			if _, err := c.Store(ctx, "x", strings.NewReader("x")); err != nil {
+				t.Fatalf("Store with %s: %v", tt.flag, err)
+			}
+		})
+	}
+}
+
+// The control certificate is verified against the configured host name, and
+// TLS below 1.2 is never offered.
+func TestTLSConfig(t *testing.T) {
+	c := newConn(Config{Host: "ftp.example.com"}, nil)
+	cfg := c.newTLSConfig()
+	if cfg.MinVersion != tls.VersionTLS12 || cfg.ServerName != "ftp.example.com" || cfg.ClientSessionCache == nil {
+		t.Errorf("tls config: min %x, server name %q, cache %v", cfg.MinVersion, cfg.ServerName, cfg.ClientSessionCache)
+	}
+	if c2 := newConn(Config{Host: "ftp.example.com"}, nil).newTLSConfig(); c2.ClientSessionCache == cfg.ClientSessionCache {
+		t.Error("two connections share a session cache")
+	}
+}
+
+// Diagnose against a real peer passes every step.
+func TestInteropDiagnose(t *testing.T) {
+	peertest.Interop(t)
+	for _, pr := range []peer{
+		{"vsftpd", peertest.Vsftpd, peertest.Options{TLS: peertest.ImplicitTLS}},
+		{"proftpd", peertest.ProFTPD, peertest.Options{}},
+	} {
+		t.Run(pr.name, func(t *testing.T) {
+			t.Parallel()
+			s := pr.start(t, pr.opts)
+			r := Diagnose(context.Background(), configFor(s), nil)
+			if !r.OK() {
+				t.Fatalf("Diagnose:\n%s", r)
+			}
+			if !strings.Contains(r.String(), "TLS 1.3") {
+				t.Errorf("Diagnose does not report the TLS version:\n%s", r)
+			}
+			left, _ := readDir(s)
+			if len(left) != 0 {
+				t.Errorf("probe left on server: %v", left)
+			}
+		})
+	}
+}
+
+func readDir(s *peertest.Server) ([]string, error) {
+	var out []string
+	es, err := osReadDir(local(s, ""))
+	for _, e := range es {
+		out = append(out, e.Name())
+	}
+	return out, err
+}
+
+var _ = bytes.Equal
