@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/wharf-mft/wharf/internal/config"
 )
 
 func TestServeStartsAndStops(t *testing.T) {
@@ -135,5 +137,23 @@ func TestHelp(t *testing.T) {
 		if !strings.Contains(r.stdout, w) {
 			t.Errorf("serve --help lacks %q", w)
 		}
+	}
+}
+
+// TestServeHelpExampleLoads keeps the config file shown in `serve --help`
+// valid.
+func TestServeHelpExampleLoads(t *testing.T) {
+	_, after, _ := strings.Cut(serveLong, "every key is optional):\n\n")
+	example, _, _ := strings.Cut(after, "\n\n")
+	file := filepath.Join(t.TempDir(), "example.yaml")
+	if err := os.WriteFile(file, []byte(example), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Load(config.Sources{File: file})
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil || cfg.Server.PassivePorts != "30000-30100" || cfg.Log.Format != "json" {
+		t.Errorf("help example:\n%s\nloads as %+v, %v", example, cfg, err)
 	}
 }
