@@ -90,7 +90,7 @@ def roundtrip(ftp, up, down):
     with open(up, "rb") as f:
         record("stor_c", lambda: ftp.storbinary("STOR /receive/dir/c.edi", f))
     record("nlst", lambda: sorted(ftp.nlst("/receive/dir")))
-    record("mlsd", lambda: sorted("%s type=%s size=%s" % (n, f.get("type"), f.get("size")) for n, f in ftp.mlsd("/receive/dir", facts=["type", "size"])))
+    record("mlsd", lambda: sorted("%s type=%s size=%s" % (n, f.get("type"), f.get("size")) for n, f in ftp.mlsd("/receive/dir")))
     record("rename", lambda: ftp.rename("/receive/dir/a.edi", "/receive/dir/b.edi"))
     record("delete", lambda: ftp.delete("/receive/dir/c.edi"))
     with open(down, "wb") as f:
@@ -177,8 +177,11 @@ def main():
         ftp = connect(host, port, user)
         download_abort(ftp, args[0], int(args[1]))
     elif scenario == "data":
-        # args: tls_max ("", "1.2", "1.3"), reuse ("reuse"/"noreuse"), local file
+        # args: tls_max ("", "1.2", "1.3"), reuse ("reuse"/"noreuse"),
+        # local file, and optionally "active" for PORT instead of PASV
         ftp = connect(host, port, user, tls_max=args[0], reuse=args[1] == "reuse")
+        if args[3:4] == ["active"]:
+            ftp.set_pasv(False)
         steps["tls"] = {"ok": True, "reply": ftp.sock.version(), "exc": "", "lines": [], "extra": []}
         data_ops(ftp, args[2])
     else:

@@ -1,0 +1,468 @@
+package ftpserver_test
+
+// Raw control-connection tests: commands and connection patterns that
+// real clients do not produce, against the same loopback server.
+
+import (
+	"bufio"
+	"crypto/tls"
+	"io"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-mft/wharf/internal/ftpserver"
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+// TestInteropRawPreLogin: every command that needs a login gets 530
+// before it, and changes nothing.
+func TestInteropRawPreLogin(t *testing.T) {
+	interop(t)
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{AllowPlain: true, ActiveMode: true})
+	c, code, _ := rawDial(t, "", ts.addr)
+	if code != 220 {
+		t.Fatalf("greeting %d, want 220", code)
+	}
+	for _, cmd := range []string{
+		"LIST", "NLST", "MLSD /", "MLST /send", "RETR /send/a.edi", "STOR /receive/x.edi", "APPE /receive/x.edi",
+		"STOU", "CWD /send", "CDUP", "PWD", "MKD /receive/d", "RMD /receive", "DELE /receive/x", "RNFR /send",
+		"RNTO /x", "SIZE /send/a.edi", "MDTM /send/a.edi", "PASV", "EPSV", "PORT 127,0,0,1,200,10",
+		"EPRT |1|127.0.0.1|51210|", "REST 10", "ALLO 10", "STAT /send", "HASH /send/a.edi", "MFMT 20200101000000 /send/a.edi",
+		"SITE CHMOD 777 /send", "TYPE I", "MODE S", "STRU F",
+	} {
+		if code, msg := c.cmd(cmd); code != 530 {
+			t.Errorf("%s before login = %d %s, want 530", cmd, code, msg)
+		}
+	}
+	if got := tree(t, ts.root); len(got) != 0 {
+		t.Errorf("files appeared before login: %v", got)
+	}
+	if got := dirNames(t, filepath.Join(ts.root, "acme", "receive")); len(got) != 0 {
+		t.Errorf("receive/ holds %q after pre-login commands", got)
+	}
+	if code, msg := c.cmd("NOOP"); code != 200 {
+		t.Errorf("NOOP after the refusals = %d %s, want 200 (session alive)", code, msg)
+	}
+}
+
+// TestInteropRawConfinement: a partner cannot leave its root by "..",
+// absolute host paths or names with CR, LF or NUL.
+func TestInteropRawConfinement(t *testing.T) {
+	interop(t)
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{AllowPlain: true})
+	const secret = "SECRET-OUTSIDE-ROOT"
+	writeFile(t, filepath.Join(ts.root, "secret.txt"), []byte(secret))
+	writeFile(t, filepath.Join(ts.root, "acme", "send", "a.edi"), []byte("in-root"))
+	abs := filepath.ToSlash(filepath.Join(ts.root, "secret.txt"))
+	c, _, _ := rawDial(t, "", ts.addr)
+	c.login("acme")
+
+	for _, cwd := range []string{"..", "../..", "/..", "/../..", "////", "/./.", "/send/../../..", filepath.Dir(abs)} {
+		c.cmd("CWD " + cwd) // 250 or 550; either way PWD stays inside
+		if code, msg := c.cmd("PWD"); code != 257 || !strings.HasPrefix(msg, `"/"`) {
+			t.Errorf("CWD %s; PWD = %d %s, want 257 \"/\"", cwd, code, msg)
+		}
+		c.cmd("CWD /")
+	}
+	for _, p := range []string{"../secret.txt", "/../secret.txt", "/send/../../secret.txt", "../../../../../../.." + abs, abs, "%2e%2e/secret.txt", `..\secret.txt`, `\..\secret.txt`} {
+		for _, verb := range []string{"SIZE", "MDTM", "MLST"} {
+			code, msg := c.cmd(verb + " " + p)
+			if code != 550 && code != 501 && code != 553 {
+				t.Errorf("%s %s = %d %s, want 550", verb, p, code, msg)
+			}
+			if strings.Contains(msg, ts.root) && !strings.Contains(p, ts.root) {
+				t.Errorf("%s %s reply reveals the host path: %s", verb, p, msg)
+			}
+		}
+		code, msg, data := c.retr(t, "", p)
+		if code == 226 || strings.Contains(data, secret) {
+			t.Errorf("RETR %s = %d %s with %d bytes; want a refusal", p, code, msg, len(data))
+		}
+	}
+	// The in-root control: the same path spelled inside the root works.
+	if code, msg, data := c.retr(t, "", "/send/../send/a.edi"); code != 226 || data != "in-root" {
+		t.Errorf("RETR /send/../send/a.edi = %d %s %q, want 226 \"in-root\"", code, msg, data)
+	}
+
+	// CR, LF and NUL inside arguments (a bare CR mid-line, NUL anywhere).
+	for _, line := range []string{
+		"MKD /receive/a\rb", "MKD /receive/a\x00b", "RNFR /receive/x\ry",
+		"DELE /receive/a\rDELE b", "SIZE /send/a.edi\r\x00", "CWD /receive\rCWD /..",
+	} {
+		c.send(line + "\r\n")
+		code, msg, err := c.reply()
+		if err != nil {
+			t.Fatalf("%q: %v", line, err)
+		}
+		if code < 500 {
+			t.Errorf("%q = %d %s, want 5xx", line, code, msg)
+		}
+	}
+	for _, name := range []string{"x\ry.edi", "x\x00y.edi", "../x.edi"} {
+		if code, msg := c.stor(t, "/receive/"+name, "payload"); code == 226 {
+			t.Errorf("STOR /receive/%q = %d %s, want a refusal", name, code, msg)
+		}
+	}
+	if got := dirNames(t, filepath.Join(ts.root, "acme", "receive")); len(got) != 0 {
+		t.Errorf("receive/ holds %q after bad names", got)
+	}
+	if got := dirNames(t, filepath.Join(ts.root, "acme")); strings.Join(got, ",") != "receive,send" {
+		t.Errorf("acme/ holds %q, want [receive send]", got)
+	}
+	if code, msg := c.cmd("NOOP"); code != 200 {
+		t.Errorf("NOOP = %d %s: the session did not survive", code, msg)
+	}
+}
+
+// retr runs RETR p over a passive connection from local address from
+// and returns the final reply and the data read.
+func (r *rawFTP) retr(t *testing.T, from, p string) (int, string, string) {
+	t.Helper()
+	data := r.pasv()
+	dc, err := dialFrom(t, from, data)
+	if err != nil {
+		t.Fatalf("data connection: %v", err)
+	}
+	defer dc.Close()
+	r.send("RETR " + p + "\r\n")
+	code, msg, err := r.reply()
+	if err != nil {
+		t.Fatalf("RETR %s: %v", p, err)
+	}
+	if code != 150 {
+		return code, msg, ""
+	}
+	_ = dc.SetReadDeadline(time.Now().Add(clientTimeout))
+	b, _ := io.ReadAll(dc)
+	code, msg, err = r.reply()
+	if err != nil {
+		t.Fatalf("RETR %s: final reply: %v", p, err)
+	}
+	return code, msg, string(b)
+}
+
+// stor runs STOR p with payload over a passive connection.
+func (r *rawFTP) stor(t *testing.T, p, payload string) (int, string) {
+	t.Helper()
+	data := r.pasv()
+	dc, err := dialFrom(t, "", data)
+	if err != nil {
+		t.Fatalf("data connection: %v", err)
+	}
+	defer dc.Close()
+	r.send("STOR " + p + "\r\n")
+	code, msg, err := r.reply()
+	if err != nil {
+		t.Fatalf("STOR %q: %v", p, err)
+	}
+	if code != 150 {
+		return code, msg
+	}
+	_, _ = io.WriteString(dc, payload)
+	dc.Close()
+	code, msg, err = r.reply()
+	if err != nil {
+		t.Fatalf("STOR %q: final reply: %v", p, err)
+	}
+	return code, msg
+}
+
+// TestInteropRawPassiveOtherIP: a connection to the PASV port from another
+// address than the control connection's gets nothing, and the session
+// keeps working.
+func TestInteropRawPassiveOtherIP(t *testing.T) {
+	interop(t)
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{AllowPlain: true})
+	data := strings.Repeat("ISA*00*SECRET~", 1000)
+	writeFile(t, filepath.Join(ts.root, "acme", "send", "a.edi"), []byte(data))
+	c, _, _ := rawDial(t, "", ts.addr)
+	c.login("acme")
+
+	addr := c.pasv()
+	thief, err := dialFrom(t, "127.0.0.2", addr)
+	if err != nil {
+		t.Fatalf("connect to the PASV port from 127.0.0.2: %v", err)
+	}
+	defer thief.Close()
+	c.send("RETR /send/a.edi\r\n")
+	code, msg, err := c.reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		_ = thief.SetReadDeadline(time.Now().Add(clientTimeout))
+		b, _ := io.ReadAll(thief)
+		got <- string(b)
+	}()
+	switch code {
+	case 425: // refused: the first connection came from the wrong address
+	case 150: // the server waits for the right peer; the thief must see nothing
+		t.Logf("RETR = 150 with a foreign connection pending; the real client did not connect")
+		code, msg, err = c.reply()
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("RETR ended %d %s without the real client connecting", code, msg)
+	default:
+		t.Errorf("RETR with a foreign data connection = %d %s, want 425", code, msg)
+	}
+	thief.Close()
+	if b := <-got; b != "" {
+		t.Errorf("the connection from 127.0.0.2 received %d bytes", len(b))
+	}
+	if code, msg, b := c.retr(t, "127.0.0.1", "/send/a.edi"); code != 226 || b != data {
+		t.Errorf("RETR after the refused theft = %d %s, %d bytes; want 226 and the file", code, msg, len(b))
+	}
+	// The whole session from 127.0.0.2 as control and 127.0.0.1 as data.
+	c2, _, _ := rawDial(t, "127.0.0.2", ts.addr)
+	c2.login("acme")
+	if code, msg, b := c2.retr(t, "127.0.0.1", "/send/a.edi"); code == 226 || b != "" {
+		t.Errorf("RETR with control from 127.0.0.2 and data from 127.0.0.1 = %d %s, %d bytes; want a refusal", code, msg, len(b))
+	}
+}
+
+// TestInteropRawActive: PORT/EPRT to a privileged port or to another host
+// is refused and never connected; a correct PORT works; with active mode
+// off PORT and EPRT get 500/502.
+func TestInteropRawActive(t *testing.T) {
+	interop(t)
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{AllowPlain: true, ActiveMode: true})
+	data := "ST*850*0001~"
+	writeFile(t, filepath.Join(ts.root, "acme", "send", "a.edi"), []byte(data))
+	c, _, _ := rawDial(t, "", ts.addr)
+	c.login("acme")
+
+	other, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	op := other.Addr().(*net.TCPAddr).Port
+	for _, cmd := range []string{
+		"PORT 127,0,0,1,0,25", "PORT 127,0,0,1,0,21", "EPRT |1|127.0.0.1|25|", "EPRT |1|127.0.0.1|1023|",
+		"PORT " + portArg("127.0.0.2", op), "EPRT |1|127.0.0.2|" + strconv.Itoa(op) + "|",
+		"PORT " + portArg("127.0.0.3", 5555), "EPRT |2|::1|5555|", "EPRT |3|x|1|", "PORT 127,0,0,1,300,1",
+	} {
+		code, msg := c.cmd(cmd)
+		if code < 500 {
+			t.Errorf("%s = %d %s, want 5xx", cmd, code, msg)
+		}
+		// A RETR now must not connect anywhere.
+		code, msg = c.cmd("RETR /send/a.edi")
+		if code == 150 {
+			t.Errorf("after refused %s, RETR = %d %s", cmd, code, msg)
+			c.reply()
+		}
+	}
+	_ = other.(*net.TCPListener).SetDeadline(time.Now().Add(100 * time.Millisecond))
+	if conn, err := other.Accept(); err == nil {
+		conn.Close()
+		t.Errorf("the server connected to 127.0.0.2 (FTP bounce)")
+	}
+
+	// Control: PORT to the client's own address and a high port works.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if code, msg := c.cmd("PORT " + portArg("127.0.0.1", ln.Addr().(*net.TCPAddr).Port)); code != 200 {
+		t.Fatalf("PORT to own high port = %d %s, want 200", code, msg)
+	}
+	got := make(chan string, 1)
+	go func() {
+		conn, err := ln.Accept()
+		if err != nil {
+			got <- "accept: " + err.Error()
+			return
+		}
+		defer conn.Close()
+		_ = conn.SetReadDeadline(time.Now().Add(clientTimeout))
+		b, _ := io.ReadAll(conn)
+		got <- string(b)
+	}()
+	if code, msg := c.cmd("RETR /send/a.edi"); code != 150 {
+		t.Fatalf("RETR (active) = %d %s, want 150", code, msg)
+	}
+	if b := <-got; b != data {
+		t.Errorf("active RETR delivered %q, want %q", b, data)
+	}
+	if code, msg, err := c.reply(); err != nil || code != 226 {
+		t.Errorf("active RETR final reply = %d %s %v, want 226", code, msg, err)
+	}
+
+	t.Run("disabled", func(t *testing.T) {
+		ts := startServer(t, ftpserver.Config{AllowPlain: true})
+		c, _, _ := rawDial(t, "", ts.addr)
+		c.login("acme")
+		for _, cmd := range []string{"PORT 127,0,0,1,117,48", "EPRT |1|127.0.0.1|30000|"} {
+			if code, msg := c.cmd(cmd); code != 500 && code != 502 {
+				t.Errorf("%s with active mode off = %d %s, want 500 or 502", cmd, code, msg)
+			}
+		}
+		if code, msg := c.cmd("NOOP"); code != 200 {
+			t.Errorf("NOOP after refused PORT = %d %s: session closed", code, msg)
+		}
+	})
+}
+
+// TestInteropRawLongLine: an oversized command line is refused and the
+// server keeps serving.
+func TestInteropRawLongLine(t *testing.T) {
+	interop(t)
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{AllowPlain: true})
+	c, _, _ := rawDial(t, "", ts.addr)
+	c.login("acme")
+	go c.conn.Write([]byte("NOOP " + strings.Repeat("A", 70000) + "\r\n")) // the server may stop reading
+	closed, sent := c.closed()
+	if !closed {
+		t.Fatalf("connection still open %v after a 70000-byte line", clientTimeout)
+	}
+	t.Run("reply", func(t *testing.T) {
+		// Checklist R-07: 500 (or 421) "line too long", then close.
+		if !strings.HasPrefix(sent, "500") && !strings.HasPrefix(sent, "421") {
+			t.Errorf("reply to a 70000-byte line = %q, want 500/421 (line too long) before the close", sent)
+		}
+	})
+	c2, code, _ := rawDial(t, "", ts.addr)
+	if code != 220 {
+		t.Fatalf("greeting after the long line = %d, want 220", code)
+	}
+	c2.login("acme")
+	if code, msg := c2.cmd("NOOP"); code != 200 {
+		t.Errorf("NOOP on a new session = %d %s", code, msg)
+	}
+}
+
+// TestInteropRawLoginTimeout: an unauthenticated connection is closed
+// after LoginTimeout, NOOPs or not.
+func TestInteropRawLoginTimeout(t *testing.T) {
+	interop(t)
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{LoginTimeout: 200 * time.Millisecond})
+	for _, tc := range []struct {
+		name string
+		noop bool
+	}{{"idle", false}, {"noop", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			start := time.Now()
+			c, _, _ := rawDial(t, "", ts.addr)
+			if tc.noop {
+				if code, _ := c.cmd("NOOP"); code != 200 {
+					t.Errorf("NOOP = %d", code)
+				}
+			}
+			closed, _ := c.closed()
+			if !closed {
+				t.Fatalf("unauthenticated connection still open after %v", clientTimeout)
+			}
+			if d := time.Since(start); d < 200*time.Millisecond {
+				t.Errorf("closed after %v, before the 200ms login timeout", d)
+			}
+		})
+	}
+	t.Run("logged in stays", func(t *testing.T) {
+		t.Parallel()
+		c, _, _ := rawDial(t, "", ts.addr)
+		// Log in over explicit TLS (the default requires it).
+		tc := c.startTLS(t)
+		tc.login("acme")
+		// One NOOP after the login timeout's deadline: a timer that was
+		// not stopped at login would have closed the connection by now.
+		deadline := time.Now().Add(300 * time.Millisecond)
+		for time.Now().Before(deadline) {
+			if code, msg := tc.cmd("NOOP"); code != 200 {
+				t.Fatalf("NOOP after login = %d %s", code, msg)
+			}
+		}
+	})
+}
+
+// startTLS sends AUTH TLS and returns the control connection over TLS.
+func (r *rawFTP) startTLS(t *testing.T) *rawFTP {
+	t.Helper()
+	if code, msg := r.cmd("AUTH TLS"); code != 234 {
+		t.Fatalf("AUTH TLS = %d %s", code, msg)
+	}
+	tc := tls.Client(r.conn, &tls.Config{InsecureSkipVerify: true})
+	if err := tc.Handshake(); err != nil {
+		t.Fatalf("TLS handshake: %v", err)
+	}
+	return &rawFTP{t: t, conn: tc, r: bufio.NewReader(tc)}
+}
+
+// TestInteropRawConnCap: MaxConnsPerIP 2 refuses a third connection from
+// the same address with 421, but not one from another address.
+func TestInteropRawConnCap(t *testing.T) {
+	interop(t)
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{MaxConnsPerIP: 2})
+	for i := range 2 {
+		if _, code, msg := rawDial(t, "127.0.0.1", ts.addr); code != 220 {
+			t.Fatalf("connection %d: %d %s, want 220", i+1, code, msg)
+		}
+	}
+	c, code, msg := rawDial(t, "127.0.0.1", ts.addr)
+	if code != 421 || !strings.Contains(msg, "too many connections") {
+		t.Errorf("third connection = %d %s, want 421 too many connections", code, msg)
+	}
+	if closed, rest := c.closed(); !closed {
+		t.Errorf("refused connection left open (sent %q)", rest)
+	}
+	if _, code, msg := rawDial(t, "127.0.0.2", ts.addr); code != 220 {
+		t.Errorf("connection from 127.0.0.2 = %d %s, want 220", code, msg)
+	}
+}
+
+// TestInteropRawListenerIDs: sessions on the explicit and the implicit
+// listener are independent. ftpserverlib numbers clients per listener, so
+// both listeners' first clients have the same ID.
+func TestInteropRawListenerIDs(t *testing.T) {
+	interop(t)
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{})
+	writeFile(t, filepath.Join(ts.root, "acme", "send", "a.edi"), []byte("x"))
+	c, _, _ := rawDial(t, "", ts.addr)
+	ex := c.startTLS(t)
+	ex.login("acme")
+	for _, cmd := range []string{"PBSZ 0", "PROT P"} {
+		if code, msg := ex.cmd(cmd); code != 200 {
+			t.Fatalf("%s = %d %s", cmd, code, msg)
+		}
+	}
+	// A client on the implicit listener comes and goes.
+	ic, err := tls.Dial("tcp", ts.implicit, &tls.Config{InsecureSkipVerify: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	im := &rawFTP{t: t, conn: ic, r: bufio.NewReader(ic)}
+	if code, msg, err := im.reply(); err != nil || code != 220 {
+		t.Fatalf("implicit greeting = %d %s %v", code, msg, err)
+	}
+	im.login("acme")
+	if code, msg := im.cmd("QUIT"); code != 221 {
+		t.Errorf("QUIT = %d %s", code, msg)
+	}
+	im.closed()
+	// The explicit session must be unaffected.
+	if code, msg := ex.cmd("PASV"); code != 227 {
+		t.Errorf("PASV on the explicit session after an implicit session ended = %d %s, want 227", code, msg)
+	}
+	if code, msg := ex.cmd("SIZE /send/a.edi"); code != 213 {
+		t.Errorf("SIZE on the explicit session after an implicit session ended = %d %s, want 213", code, msg)
+	}
+	if n, _ := ts.countEvents(t, store.EventLogin); n != 2 {
+		t.Errorf("%d login events, want 2", n)
+	}
+}
