@@ -47,6 +47,10 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[uint32]*session // by client ID, logged in or not
+	// serveCtx is Serve's context. ftpserverlib calls the driver without
+	// one, so sessions derive theirs from it; it is set before any
+	// session starts.
+	serveCtx context.Context
 }
 
 // New validates cfg and prepares a server; it binds nothing.
@@ -149,6 +153,9 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 	}
 	s.removeStaleUploads()
+	s.mu.Lock()
+	s.serveCtx = ctx
+	s.mu.Unlock()
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
 	start := func(ln net.Listener, implicit bool) *ftplib.FtpServer {

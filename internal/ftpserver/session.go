@@ -27,6 +27,9 @@ type session struct {
 	implicit bool
 	log      *slog.Logger
 	timer    *time.Timer // login timeout
+	// ctx lives as long as the session; ftpserverlib's calls carry none.
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu      sync.Mutex
 	acct    *store.Account // nil until logged in
@@ -60,6 +63,9 @@ func (s *Server) newSession(cc ftplib.ClientContext, implicit bool) *session {
 		srv: s, cc: cc, implicit: implicit,
 		log: s.log.With("session", cc.ID(), "remote", cc.RemoteAddr().String()),
 	}
+	s.mu.Lock()
+	ss.ctx, ss.cancel = context.WithCancel(s.serveCtx)
+	s.mu.Unlock()
 	ss.timer = time.AfterFunc(s.cfg.LoginTimeout, func() {
 		if ss.account() == nil {
 			ss.log.Info("login timeout")
@@ -87,6 +93,7 @@ func (s *Server) endSession(cc ftplib.ClientContext) {
 		return
 	}
 	ss.timer.Stop()
+	ss.cancel()
 	ss.mu.Lock()
 	if ss.fs != nil {
 		ss.fs.Close()
@@ -131,7 +138,7 @@ var (
 )
 
 func (s *Server) lookup(user string) (store.Account, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := s.storeCtx()
 	defer cancel()
 	return s.store.Account(ctx, user)
 }
@@ -173,7 +180,7 @@ func (s *Server) login(cc ftplib.ClientContext, user, pass string) (ftplib.Clien
 		ss.log.Error("open account root", "account", a.Name, "err", err)
 		return nil, errLocal
 	}
-	mounts, err := s.openMounts(a, fsys)
+	mounts, err := s.openMounts(ss.ctx, a, fsys)
 	if err != nil {
 		fsys.Close()
 		ss.log.Error("open mounts", "account", a.Name, "err", err)
@@ -235,7 +242,7 @@ func (s *Server) policyFor(a store.Account) policy {
 // record stores an event; a store failure is logged, never shown to the
 // client, and does not undo the operation.
 func (s *Server) record(e store.Event) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := s.storeCtx()
 	defer cancel()
 	if _, err := s.store.AddEvent(ctx, e); err != nil {
 		s.log.Error("record event", "kind", e.Kind, "path", e.Path, "err", err)
@@ -244,13 +251,13 @@ func (s *Server) record(e store.Event) {
 
 // openMounts prepares the account's mounts. Opening does not dial: a
 // remote that is down fails the operations inside its mount, not the login.
-func (s *Server) openMounts(a store.Account, local *localfs.FS) ([]mountPoint, error) {
+func (s *Server) openMounts(ctx context.Context, a store.Account, local *localfs.FS) ([]mountPoint, error) {
 	if s.openMount == nil {
 		return nil, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	ms, err := s.store.Mounts(ctx, a.Name)
+	ms, err := s.store.Mounts(lctx, a.Name)
 	if err != nil {
 		return nil, err
 	}
@@ -266,4 +273,13 @@ func (s *Server) openMounts(a store.Account, local *localfs.FS) ([]mountPoint, e
 	}
 	sort.Slice(out, func(i, j int) bool { return len(out[i].path) > len(out[j].path) })
 	return out, nil
+}
+
+// storeCtx bounds one store call. It outlives Serve's cancellation, so the
+// events of sessions closed by a shutdown are still recorded.
+func (s *Server) storeCtx() (context.Context, context.CancelFunc) {
+	s.mu.Lock()
+	base := s.serveCtx
+	s.mu.Unlock()
+	return context.WithTimeout(context.WithoutCancel(base), 10*time.Second)
 }
