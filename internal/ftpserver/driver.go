@@ -78,7 +78,7 @@ func (d *driver) ClientConnected(cc ftplib.ClientContext) (string, error) {
 		_ = cc.SetTLSRequirement(ftplib.MandatoryEncryption)
 	}
 	ss.log.Info("session start")
-	return d.srv.cfg.Banner, nil
+	return d.srv.greeting, nil
 }
 
 // ClientDisconnected releases the session.

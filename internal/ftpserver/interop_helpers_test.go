@@ -392,3 +392,12 @@ func (r *rawFTP) closed() (bool, string) {
 func portArg(ip string, port int) string {
 	return fmt.Sprintf("%s,%d,%d", strings.ReplaceAll(ip, ".", ","), port/256, port%256)
 }
+
+// readIfExists reads p; a missing file reads as empty.
+func readIfExists(p string) ([]byte, error) {
+	b, err := os.ReadFile(p)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return b, err
+}

@@ -26,6 +26,10 @@ type Options struct {
 	FileRoot string // directory holding one folder per partner
 	DataDir  string // where a generated self-signed certificate is kept
 	Logger   *slog.Logger
+	// InstanceID identifies this Wharf instance in its 220 greeting, so
+	// its own outbound client can tell a remote that loops back to it
+	// (remote.Config.SelfNonce). Empty leaves the greeting alone.
+	InstanceID string
 	// OpenMount returns the file system of a mount, for one session. It
 	// must not block on the network. Nil disables mounts.
 	OpenMount func(ctx context.Context, m store.Mount) (vfs.FS, error)
@@ -41,6 +45,7 @@ type Server struct {
 	filter    Filter
 	limits    *limits
 	openMount func(context.Context, store.Mount) (vfs.FS, error)
+	greeting  string
 
 	plain, implicit *ftplib.FtpServer
 	plainLn, implLn net.Listener
@@ -88,6 +93,7 @@ func New(cfg Config, opt Options) (*Server, error) {
 		filter:    filter,
 		limits:    newLimits(cfg),
 		openMount: opt.OpenMount,
+		greeting:  greeting(cfg.Banner, opt.InstanceID),
 		sessions:  make(map[uint32]*session),
 	}, nil
 }
@@ -233,4 +239,11 @@ func EnsureHome(fileRoot string, a store.Account) error {
 		}
 	}
 	return nil
+}
+
+func greeting(banner, id string) string {
+	if id == "" {
+		return banner
+	}
+	return banner + " [wharf " + id + "]"
 }
