@@ -24,23 +24,20 @@ func TestInteropTLSReuse(t *testing.T) {
 		writeFile(t, filepath.Join(ts.root, "acme", "send", "x.edi"), data)
 	}
 
-	for _, tc := range []struct {
-		name string
-		args []string
-	}{{"tls1.3", nil}, {"tls1.2", []string{"--tls-max", "1.2"}}} {
-		t.Run("curl "+tc.name, func(t *testing.T) {
-			t.Parallel()
-			out := filepath.Join(t.TempDir(), "x.edi")
-			args := append([]string{"--ssl-reqd", "-k", "-u", curlUser("acme"), "-o", out}, tc.args...)
-			r := curl(t, append(args, ftpURL("ftp", strict.addr, "/send/x.edi"))...)
-			if r.exit != 0 || fileSum(out) != sum(data) {
-				t.Errorf("curl with tls_reuse: %v", r)
-			}
-			if !strings.Contains(r.stderr, "SSL re-using session ID") {
-				t.Errorf("curl did not report resuming the session")
-			}
-		})
-	}
+	// curl over TLS 1.3 only: curl 7.88.1 does not offer the control
+	// session on TLS 1.2 data connections (OpenSSL's s_client resumes this
+	// server's TLS 1.2 tickets, and so does ftplib below).
+	t.Run("curl", func(t *testing.T) {
+		t.Parallel()
+		out := filepath.Join(t.TempDir(), "x.edi")
+		r := curl(t, "--ssl-reqd", "-k", "--tlsv1.3", "-u", curlUser("acme"), "-o", out, ftpURL("ftp", strict.addr, "/send/x.edi"))
+		if r.exit != 0 || fileSum(out) != sum(data) {
+			t.Errorf("curl with tls_reuse: %v", r)
+		}
+		if !strings.Contains(r.stderr, "SSL re-using session ID") {
+			t.Errorf("curl did not report resuming the session")
+		}
+	})
 	t.Run("lftp", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()
