@@ -123,9 +123,12 @@ func (n node) needWrite() error {
 // publicErr maps an internal error to one safe to show the client.
 func publicErr(err error) error {
 	var pe *fs.PathError
+	var coded interface{ FTPCode() int }
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &coded):
+		return err // written for clients (a mount's remote errors), with its reply code
 	case errors.Is(err, errDenied), errors.Is(err, errFiltered), errors.Is(err, errExists), errors.Is(err, errNotLoggedIn):
 		return err
 	case errors.Is(err, fs.ErrInvalid):
