@@ -182,6 +182,7 @@ func parseListTime(mon, day, yt string, now time.Time) time.Time {
 
 func parseDOS(line string) (e Entry, skip bool, err error) {
 	f, rest := fields(line, 3)
+	rest = strings.TrimLeft(rest, " ") // DOS listings align names in a column
 	if len(f) < 3 || rest == "" {
 		return e, false, fmt.Errorf("malformed LIST line %q", truncate(line))
 	}

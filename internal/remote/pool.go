@@ -131,25 +131,31 @@ func (p *Pool) discard(c *Conn) {
 // sat idle too long.
 func (p *Pool) popIdle() (idleConn, bool, error) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	if p.closed {
+		p.mu.Unlock()
 		return idleConn{}, false, ErrPoolClosed
 	}
-	p.expireLocked()
-	if len(p.idle) == 0 {
-		return idleConn{}, false, nil
+	old := p.expireLocked()
+	var ic idleConn
+	ok := len(p.idle) > 0
+	if ok {
+		ic = p.idle[len(p.idle)-1]
+		p.idle = p.idle[:len(p.idle)-1]
 	}
-	ic := p.idle[len(p.idle)-1]
-	p.idle = p.idle[:len(p.idle)-1]
-	return ic, true, nil
+	p.mu.Unlock()
+	closeAll(old)
+	return ic, ok, nil
 }
 
-// expireLocked closes idle connections past IdleTimeout.
-func (p *Pool) expireLocked() {
+// expireLocked removes idle connections past IdleTimeout from the pool and
+// returns them for the caller to close after unlocking (QUIT takes a round
+// trip).
+func (p *Pool) expireLocked() []*Conn {
+	var old []*Conn
 	keep := p.idle[:0]
 	for _, ic := range p.idle {
 		if p.now().Sub(ic.since) > p.cfg.IdleTimeout {
-			ic.c.Close()
+			old = append(old, ic.c)
 			p.stats.Open--
 			continue
 		}
@@ -157,6 +163,13 @@ func (p *Pool) expireLocked() {
 	}
 	clear(p.idle[len(keep):])
 	p.idle = keep
+	return old
+}
+
+func closeAll(cs []*Conn) {
+	for _, c := range cs {
+		c.Close()
+	}
 }
 
 // Release returns c to the pool, or closes it when it broke.
@@ -169,21 +182,24 @@ func (p *Pool) Release(c *Conn) {
 		return
 	}
 	p.idle = append(p.idle, idleConn{c: c, since: p.now()})
-	p.expireLocked()
+	old := p.expireLocked()
 	p.mu.Unlock()
+	closeAll(old)
 }
 
 // Close closes idle connections and makes further Acquires fail. Connections
 // in use are closed when released.
 func (p *Pool) Close() error {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.closed = true
+	var old []*Conn
 	for _, ic := range p.idle {
-		ic.c.Close()
+		old = append(old, ic.c)
 		p.stats.Open--
 	}
 	p.idle = nil
+	p.mu.Unlock()
+	closeAll(old)
 	return nil
 }
 
