@@ -478,6 +478,9 @@ func (c *clientHandler) readCommand() bool {
 				"size", len(lineSlice))
 		}
 
+		// Wharf patch: say why before closing.
+		c.writeMessage(StatusSyntaxErrorNotRecognised, fmt.Sprintf("Command line too long (over %d bytes); closing the connection", maxCommandSize))
+
 		return true
 	}
 
