@@ -1,0 +1,147 @@
+package remote
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A server that refuses RNTO onto an existing file (553): the target is
+// deleted and the rename tried once more.
+func TestQuirkRenameOverExisting(t *testing.T) {
+	s := newFake(t)
+	s.files["/old"] = []byte("old")
+	s.handlers["RNFR"] = func(fc *fakeConn, _ string) { fc.reply("350 ready") }
+	s.handlers["RNTO"] = func(fc *fakeConn, arg string) {
+		if _, ok := fc.s.file(arg); ok {
+			fc.reply("553 file exists")
+			return
+		}
+		fc.reply("250 renamed")
+	}
+	s.start()
+	c, err := Dial(context.Background(), s.config(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Rename(context.Background(), "new", "old"); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"RNFR /new", "RNTO /old", "SIZE /old", "DELE /old", "RNFR /new", "RNTO /old"}
+	if got := tail(s.commands(), len(want)); !slices.Equal(got, want) {
+		t.Errorf("transcript %q, want %q", got, want)
+	}
+}
+
+// Setting a modification time falls back from MFMT to SITE UTIME to vsftpd's
+// MDTM with a time, and remembers what worked.
+func TestQuirkSetModTimeFallback(t *testing.T) {
+	tests := []struct {
+		name string
+		feat []string
+		ok   string // the verb that works
+		want []string
+	}{
+		{"mfmt", []string{"MFMT"}, "MFMT", []string{"MFMT 20240229123456 /f", "MFMT 20240229123456 /f"}},
+		{"site utime", nil, "SITE", []string{"SITE UTIME 20240229123456 /f", "SITE UTIME 20240229123456 /f"}},
+		{"mdtm write", nil, "MDTM", []string{"SITE UTIME 20240229123456 /f", "MDTM 20240229123456 /f", "MDTM 20240229123456 /f"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newFake(t)
+			s.feat = tt.feat
+			for _, v := range []string{"MFMT", "SITE", "MDTM"} {
+				s.handlers[v] = func(fc *fakeConn, _ string) {
+					if v == tt.ok {
+						fc.reply("213 ok")
+					} else {
+						fc.reply("500 unknown command")
+					}
+				}
+			}
+			s.start()
+			c, err := Dial(context.Background(), s.config(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			mt := time.Date(2024, 2, 29, 12, 34, 56, 0, time.UTC)
+			for range 2 {
+				if err := c.SetModTime(context.Background(), "f", mt); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var got []string
+			for _, cmd := range s.commands() {
+				if strings.Contains(cmd, "20240229") {
+					got = append(got, cmd)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("transcript %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// A failed verification deletes the temporary upload and never renames it.
+func TestStoreVerifyFailureCleansUp(t *testing.T) {
+	s := newFake(t)
+	s.handlers["SIZE"] = func(fc *fakeConn, _ string) { fc.reply("213 1") } // wrong size
+	s.start()
+	c, err := Dial(context.Background(), s.config(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Store(context.Background(), "f.edi", strings.NewReader("hello")); err == nil || !Transient(err) {
+		t.Fatalf("Store err = %v, want a transient verification error", err)
+	}
+	cmds := s.commands()
+	if hasCmd(cmds, "RNFR") || !hasCmd(cmds, "DELE /.f.edi.") {
+		t.Errorf("transcript %q: want the temporary file deleted and no rename", cmds)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.files) != 0 {
+		t.Errorf("files left: %v", s.files)
+	}
+}
+
+// Read-only remotes refuse every change before sending anything.
+func TestReadOnly(t *testing.T) {
+	s := newFake(t).start()
+	cfg := s.config()
+	cfg.ReadOnly = true
+	c, err := Dial(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	for name, err := range map[string]error{
+		"store":  func() error { _, err := c.Store(ctx, "f", strings.NewReader("x")); return err }(),
+		"append": func() error { _, err := c.Append(ctx, "f", strings.NewReader("x")); return err }(),
+		"delete": c.Delete(ctx, "f"),
+		"mkdir":  c.MakeDir(ctx, "d"),
+		"rmdir":  c.RemoveDir(ctx, "d"),
+		"rename": c.Rename(ctx, "a", "b"),
+		"mtime":  c.SetModTime(ctx, "f", time.Now()),
+	} {
+		if !strings.Contains(err.Error(), ErrReadOnly.Error()) {
+			t.Errorf("%s on a read-only remote: %v", name, err)
+		}
+	}
+	for _, v := range []string{"STOR", "APPE", "DELE", "MKD", "RMD", "RNFR", "MFMT", "MDTM"} {
+		if hasCmd(s.commands(), v) {
+			t.Errorf("%s sent to a read-only remote", v)
+		}
+	}
+}
+
+func tail(s []string, n int) []string {
+	return s[max(0, len(s)-n):]
+}
