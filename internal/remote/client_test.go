@@ -10,6 +10,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -400,5 +401,52 @@ func TestTransient(t *testing.T) {
 		if got := Transient(tt.err); got != tt.want {
 			t.Errorf("Transient(%v) = %v, want %v", tt.err, got, tt.want)
 		}
+	}
+}
+
+// Connections, control and data, come from SourceAddress.
+func TestSourceAddress(t *testing.T) {
+	s := newFake(t)
+	s.list = "-rw-r--r-- 1 0 0 1 Jan 01 2025 a\r\n"
+	var from []string
+	var mu sync.Mutex
+	s.handlers["LIST"] = func(fc *fakeConn, _ string) {
+		mu.Lock()
+		from = append(from, fc.c.RemoteAddr().(*net.TCPAddr).IP.String())
+		mu.Unlock()
+		dc := fc.accept()
+		if dc == nil {
+			return
+		}
+		mu.Lock()
+		from = append(from, dc.RemoteAddr().(*net.TCPAddr).IP.String())
+		mu.Unlock()
+		fc.reply("150 here")
+		dc.Write([]byte(fc.s.list))
+		dc.Close()
+		fc.reply("226 done")
+	}
+	s.start()
+	cfg := s.config()
+	cfg.SourceAddress = "127.0.0.2"
+	c, err := Dial(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.List(context.Background(), "/"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(from, []string{"127.0.0.2", "127.0.0.2"}) {
+		t.Errorf("control and data came from %q, want 127.0.0.2", from)
+	}
+}
+
+func TestNewSelfNonce(t *testing.T) {
+	a, b := NewSelfNonce(), NewSelfNonce()
+	if a == b || !strings.HasPrefix(a, "wharf-") || checkArg(a) != nil {
+		t.Errorf("NewSelfNonce() = %q, %q", a, b)
 	}
 }

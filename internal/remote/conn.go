@@ -3,6 +3,8 @@ package remote
 import (
 	"bufio"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -200,6 +202,7 @@ func (c *Conn) secure(ctx context.Context) error {
 			return nil
 		}
 		c.cmd("QUIT", "")
+		c.broken = true
 		return fmt.Errorf("auth tls refused, not sending credentials in clear (set tls mode never or if-available to allow plain FTP): %w",
 			replyError(code, msg))
 	}
@@ -364,6 +367,18 @@ func (c *Conn) Features() map[string]string {
 		m[k] = v
 	}
 	return m
+}
+
+// Root returns the absolute remote directory that paths are relative to.
+func (c *Conn) Root() string { return c.root }
+
+// NewSelfNonce returns a random nonce for Config.SelfNonce. The instance's
+// own FTP server puts the same string in its 220 greeting (or a FEAT line),
+// so that a remote pointing back at the instance is recognised.
+func NewSelfNonce() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return "wharf-" + hex.EncodeToString(b[:])
 }
 
 // Greeting returns the text of the server's 220 reply.
