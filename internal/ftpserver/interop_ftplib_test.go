@@ -94,6 +94,13 @@ func TestInteropFtplibAbortedUpload(t *testing.T) {
 	ts := startServer(t, ftpserver.Config{})
 	steps := ftplib(t, ts.addr, "acme", "upload-abor", "/receive/big.edi", "1048576", "/receive")
 	wantStep(t, steps, "stor", "")
+	// While the upload was open, another session saw nothing in receive/.
+	if s := wantStep(t, steps, "nlst_during", ""); len(s.Lines) != 0 {
+		t.Errorf("NLST /receive during the upload = %q, want empty (no partial file, no temp name)", s.Lines)
+	}
+	if s := wantStep(t, steps, "list_during", ""); len(s.Lines) != 0 {
+		t.Errorf("LIST -a /receive during the upload = %q, want empty", s.Lines)
+	}
 	ab := steps["abort"]
 	if ab.code() != "426" && ab.code() != "226" && ab.code() != "225" {
 		t.Errorf("ABOR reply = %q (%s), want 426 then 226", ab.Reply, ab.Exc)
@@ -144,7 +151,7 @@ func TestInteropFtplibAbortedDownload(t *testing.T) {
 	ts := startServer(t, ftpserver.Config{RemoveAfterSend: true})
 	// Bigger than any loopback socket buffers, so the server cannot have
 	// sent it all when ABOR arrives.
-	data := randomData(t, 32<<20)
+	data := randomData(t, 16<<20)
 	p := filepath.Join(ts.root, "acme", "send", "big.edi")
 	writeFile(t, p, data)
 	steps := ftplib(t, ts.addr, "acme", "download-abort", "/send/big.edi", "100000")

@@ -372,21 +372,6 @@ func TestInteropRawLoginTimeout(t *testing.T) {
 			}
 		})
 	}
-	t.Run("logged in stays", func(t *testing.T) {
-		t.Parallel()
-		c, _, _ := rawDial(t, "", ts.addr)
-		// Log in over explicit TLS (the default requires it).
-		tc := c.startTLS(t)
-		tc.login("acme")
-		// One NOOP after the login timeout's deadline: a timer that was
-		// not stopped at login would have closed the connection by now.
-		deadline := time.Now().Add(300 * time.Millisecond)
-		for time.Now().Before(deadline) {
-			if code, msg := tc.cmd("NOOP"); code != 200 {
-				t.Fatalf("NOOP after login = %d %s", code, msg)
-			}
-		}
-	})
 }
 
 // startTLS sends AUTH TLS and returns the control connection over TLS.

@@ -58,12 +58,12 @@ class ReusingFTP_TLS(ftplib.FTP_TLS):
         return conn, size
 
 
-def connect(host, port, user, tls_max="", reuse=False):
+def connect(host, port, user, tls_max="", reuse=False, prefix=""):
     cls = ReusingFTP_TLS if reuse else ftplib.FTP_TLS
     ftp = cls(context=context(tls_max), timeout=TIMEOUT)
-    record("connect", lambda: ftp.connect(host, int(port)))
-    record("login", lambda: ftp.login(user, os.environ["WHARF_FTP_PASSWORD"]))
-    record("prot_p", ftp.prot_p)
+    record(prefix + "connect", lambda: ftp.connect(host, int(port)))
+    record(prefix + "login", lambda: ftp.login(user, os.environ["WHARF_FTP_PASSWORD"]))
+    record(prefix + "prot_p", ftp.prot_p)
     return ftp
 
 
@@ -98,7 +98,7 @@ def roundtrip(ftp, up, down):
     record("nlst_after", lambda: sorted(ftp.nlst("/receive/dir")))
 
 
-def upload_abnormal(ftp, path, nbytes, how):
+def upload_abnormal(ftp, path, nbytes, how, peek=None):
     ftp.voidcmd("TYPE I")
     holder = {}
 
@@ -115,6 +115,13 @@ def upload_abnormal(ftp, path, nbytes, how):
     while sent < nbytes:
         conn.sendall(chunk[: min(len(chunk), nbytes - sent)])
         sent += min(len(chunk), nbytes - sent)
+    if peek:
+        # While the upload is open, a second session lists its folder.
+        other = connect(*peek, prefix="peek_")
+        folder = path.rsplit("/", 1)[0] or "/"
+        record("nlst_during", lambda: sorted(other.nlst(folder)))
+        record("list_during", lambda: (lambda out: (other.retrlines("LIST -a " + folder, out.append), out)[1])([]))
+        other.quit()
     if how == "abor":
         st = record("abort", ftp.abort)
         read_extra(ftp, st)
@@ -167,7 +174,7 @@ def main():
         roundtrip(ftp, args[0], args[1])
     elif scenario == "upload-abor":
         ftp = connect(host, port, user)
-        upload_abnormal(ftp, args[0], int(args[1]), "abor")
+        upload_abnormal(ftp, args[0], int(args[1]), "abor", peek=(host, port, user))
         record("nlst_after", lambda: sorted(ftp.nlst(args[2])))
     elif scenario == "upload-fin":
         ftp = connect(host, port, user)
