@@ -2,9 +2,9 @@ package peertest
 
 import (
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 )
@@ -27,11 +27,18 @@ func PureFTPd(t testing.TB, o Options) *Server {
 	s.User, s.Password = "wharf", "pure-"+randomToken()
 	dir := filepath.Dir(s.Root)
 	passwd, pdb := filepath.Join(dir, "pureftpd.passwd"), filepath.Join(dir, "pureftpd.pdb")
-	cmd := exec.Command(pw, "useradd", s.User, "-u", fmt.Sprint(uid), "-g", fmt.Sprint(gid),
-		"-d", s.Root, "-f", passwd, "-F", pdb, "-m")
-	cmd.Stdin = strings.NewReader(s.Password + "\n" + s.Password + "\n")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("pure-pw useradd: %v\n%s", err, out)
+	// pure-pw hashes with argon2id at t=511, which makes every login take
+	// seconds; a SHA-512 crypt hash in the same file logs in at once.
+	hash, err := cryptPassword(s.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := fmt.Sprintf("%s:%s:%d:%d::%s/./::::::::::::\n", s.User, hash, uid, gid, s.Root)
+	if err := os.WriteFile(passwd, []byte(line), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(pw, "mkdb", pdb, "-f", passwd).CombinedOutput(); err != nil {
+		t.Fatalf("pure-pw mkdb: %v\n%s", err, out)
 	}
 	idle := o.Idle
 	if idle == 0 {

@@ -202,7 +202,7 @@ func TestInteropPoolServerRestart(t *testing.T) {
 func TestInteropPoolFrozenServer(t *testing.T) {
 	peertest.Interop(t)
 	s := peertest.Vsftpd(t, peertest.Options{})
-	data := make([]byte, 8<<20)
+	data := make([]byte, 32<<20) // more than loopback socket buffers hold
 	rand.NewChaCha8([32]byte{1}).Read(data)
 	s.WriteFile(t, "work/big.bin", data)
 	cfg := configFor(s)
