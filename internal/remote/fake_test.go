@@ -2,6 +2,7 @@ package remote
 
 import (
 	"bufio"
+	"crypto/tls"
 	"fmt"
 	"io"
 	"net"
@@ -26,6 +27,9 @@ type fakeServer struct {
 	cmds  []string
 	files map[string][]byte
 	list  string // LIST/MLSD data
+	// With cert set, AUTH TLS works and data connections use dataCert
+	// (or cert).
+	cert, dataCert *tls.Certificate
 	conns map[net.Conn]bool
 	wg    sync.WaitGroup
 }
@@ -203,6 +207,16 @@ func (fc *fakeConn) standard(verb, arg string) bool {
 		} else {
 			fc.reply("550 no such file")
 		}
+	case "AUTH":
+		if s.cert == nil {
+			fc.reply("502 no TLS")
+			break
+		}
+		fc.reply("234 go ahead")
+		fc.c = tls.Server(fc.c, &tls.Config{Certificates: []tls.Certificate{*s.cert}})
+		fc.r = bufio.NewReader(fc.c)
+	case "PBSZ", "PROT":
+		fc.reply("200 ok")
 	case "QUIT":
 		fc.reply("221 bye")
 		return false
@@ -236,6 +250,12 @@ func (fc *fakeConn) accept() net.Conn {
 	if err != nil {
 		fc.reply("425 no data connection")
 		return nil
+	}
+	if cert := fc.s.dataCert; cert != nil || fc.s.cert != nil {
+		if cert == nil {
+			cert = fc.s.cert
+		}
+		return tls.Server(dc, &tls.Config{Certificates: []tls.Certificate{*cert}})
 	}
 	return dc
 }

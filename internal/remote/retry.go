@@ -12,15 +12,16 @@ import (
 
 // Transient reports whether an operation that failed with err may succeed on
 // a new try: a 4xx reply, or a connection that broke, was refused or timed
-// out. 5xx replies, certificate and login refusals, a self-connection, local
-// I/O errors and a done context are permanent.
+// out. 5xx replies, certificate and login refusals, a data connection with a
+// foreign certificate, a self-connection, local I/O errors and a done context
+// are permanent.
 func Transient(err error) bool {
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false
 	}
 	var ce *CertError
 	if errors.As(err, &ce) || errors.Is(err, ErrSelf) || errors.Is(err, ErrReadOnly) ||
-		errors.Is(err, ErrInvalidArg) || errors.Is(err, ErrPoolClosed) {
+		errors.Is(err, ErrInvalidArg) || errors.Is(err, ErrPoolClosed) || errors.Is(err, errDataCert) {
 		return false
 	}
 	var te *textproto.Error

@@ -117,3 +117,37 @@ func readDir(s *peertest.Server) ([]string, error) {
 }
 
 var _ = bytes.Equal
+
+// C-12: a data connection with another certificate than the control
+// connection is refused, and not retried.
+func TestDataCertificateMustMatchControl(t *testing.T) {
+	ctl := peertest.NewCert(t, peertest.CertOptions{})
+	other := peertest.NewCert(t, peertest.CertOptions{})
+	for _, tt := range []struct {
+		name string
+		data *peertest.Cert
+		ok   bool
+	}{{"same", ctl, true}, {"different", other, false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newFake(t)
+			s.cert, s.dataCert = &ctl.TLS, &tt.data.TLS
+			s.list = "type=file;size=1; a\r\n"
+			s.feat = []string{"MLST type*;"}
+			s.start()
+			cfg := s.config()
+			cfg.TLS, cfg.RootCAs = TLSExplicit, ctl.Roots
+			c, err := Dial(context.Background(), cfg, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			_, err = c.List(context.Background(), "/")
+			if tt.ok && err != nil {
+				t.Fatal(err)
+			}
+			if !tt.ok && (!errors.Is(err, errDataCert) || Transient(err)) {
+				t.Fatalf("List err = %v, want a permanent errDataCert", err)
+			}
+		})
+	}
+}
