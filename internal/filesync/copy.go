@@ -1,0 +1,431 @@
+package filesync
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path"
+	"time"
+
+	"github.com/wharf-mft/wharf/internal/remote"
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+// errChanged reports a file that changed after it was listed; the next run
+// picks it up.
+var errChanged = fmt.Errorf("%w: changed since it was listed; the next run handles it", errNotRetried)
+
+// localIs reports whether the local file p is still f.
+func (x *runner) localIs(p string, f File) (bool, error) {
+	fi, err := x.local.Stat(p)
+	if isNotExist(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return fi.Mode().IsRegular() && fi.Size() == f.Size && fi.ModTime().Equal(f.ModTime), nil
+}
+
+// ensureDirs creates the remote directories above p that are not known
+// to exist.
+func (x *runner) ensureDirs(ctx context.Context, p string) error {
+	x.mu.Lock()
+	root := x.dirs["."]
+	x.mu.Unlock()
+	if !root {
+		// A new sync whose remote folder does not exist yet.
+		dirs := parentDirs(x.base + "/x")
+		if x.base == "" {
+			dirs = nil
+		}
+		for _, d := range dirs {
+			if err := x.raw.MakeDir(ctx, d); err != nil {
+				if e, serr := x.raw.Stat(ctx, d); serr != nil || e.Type != remote.Dir {
+					return err
+				}
+			}
+		}
+		x.mu.Lock()
+		x.dirs["."] = true
+		x.mu.Unlock()
+	}
+	for _, d := range parentDirs(p) {
+		x.mu.Lock()
+		known := x.dirs[d]
+		x.mu.Unlock()
+		if known {
+			continue
+		}
+		if err := x.rem.MakeDir(ctx, d); err != nil {
+			// Exists already (another worker, or a listing filtered it)?
+			if e, serr := x.rem.Stat(ctx, d); serr != nil || e.Type != remote.Dir {
+				return err
+			}
+		}
+		x.mu.Lock()
+		x.dirs[d] = true
+		x.mu.Unlock()
+	}
+	return nil
+}
+
+// pushFile uploads local p (listed as src) to remote dst and returns the
+// remote side to record. The remote shows dst only once the upload is
+// complete and verified (Remote.Store).
+func (x *runner) pushFile(ctx context.Context, p, dst string, src File) (store.SyncSide, int64, error) {
+	if err := x.ensureDirs(ctx, dst); err != nil {
+		return store.SyncSide{}, 0, err
+	}
+	f, err := x.local.OpenFile(p, os.O_RDONLY, 0)
+	if err != nil {
+		if isNotExist(err) {
+			return store.SyncSide{}, 0, errChanged
+		}
+		return store.SyncSide{}, 0, err
+	}
+	n, err := x.rem.Store(ctx, dst, f)
+	f.Close()
+	if err != nil {
+		return store.SyncSide{}, n, err
+	}
+	if n != src.Size {
+		// Read a different file than was listed. What landed is complete
+		// and verified, and the next run sees the local change.
+		return store.SyncSide{}, n, errChanged
+	}
+	side := store.SyncSide{Exists: true, Size: n}
+	if x.setMTime(ctx, dst, src.ModTime) {
+		side.ModTime = src.ModTime
+	}
+	return side, n, nil
+}
+
+// setMTime sets a remote file's time, reporting whether the server took it.
+// A server that refuses once is not asked again in this run; the record
+// then holds no time and later runs compare the size.
+func (x *runner) setMTime(ctx context.Context, p string, t time.Time) bool {
+	x.mu.Lock()
+	no := x.noMTime
+	x.mu.Unlock()
+	if no || t.IsZero() {
+		return false
+	}
+	if err := x.rem.SetModTime(ctx, p, t); err != nil {
+		if ctx.Err() == nil {
+			x.log.Warn("remote cannot set modification times; comparing sizes", "path", p, "err", err)
+			x.mu.Lock()
+			x.noMTime = true
+			x.mu.Unlock()
+		}
+		return false
+	}
+	return true
+}
+
+// pullFile downloads remote p (listed as src) into local dst through a
+// temporary name next to it, and returns the local side to record. dst is
+// replaced only while it is still prior (absent when prior is nil).
+func (x *runner) pullFile(ctx context.Context, p, dst, tmp string, src File, prior *File) (store.SyncSide, int64, error) {
+	if dir := path.Dir(dst); dir != "." {
+		if err := x.local.MkdirAll(dir, 0o755); err != nil {
+			return store.SyncSide{}, 0, err
+		}
+	}
+	f, err := x.local.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return store.SyncSide{}, 0, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			f.Close()
+			x.local.Remove(tmp)
+		}
+	}()
+	n, err := x.rem.Retrieve(ctx, p, 0, f)
+	if err != nil {
+		return store.SyncSide{}, n, err
+	}
+	if n != src.Size {
+		return store.SyncSide{}, n, fmt.Errorf("%w: got %d bytes, listed %d", errChanged, n, src.Size)
+	}
+	if s, ok := f.(interface{ Sync() error }); ok {
+		if err := s.Sync(); err != nil {
+			return store.SyncSide{}, n, err
+		}
+	}
+	if err := f.Close(); err != nil {
+		return store.SyncSide{}, n, err
+	}
+	if !src.ModTime.IsZero() {
+		if err := x.local.Chtimes(tmp, src.ModTime, src.ModTime); err != nil {
+			return store.SyncSide{}, n, err
+		}
+	}
+	// Never overwrite a local change made since the listing.
+	fi, err := x.local.Stat(dst)
+	switch {
+	case isNotExist(err):
+		if prior != nil {
+			return store.SyncSide{}, n, errChanged
+		}
+	case err != nil:
+		return store.SyncSide{}, n, err
+	case prior == nil || fi.Size() != prior.Size || !fi.ModTime().Equal(prior.ModTime):
+		return store.SyncSide{}, n, errChanged
+	}
+	if err := x.local.Rename(tmp, dst); err != nil {
+		return store.SyncSide{}, n, err
+	}
+	ok = true
+	fi, err = x.local.Stat(dst)
+	if err != nil {
+		return store.SyncSide{}, n, err
+	}
+	return store.SyncSide{Exists: true, Size: fi.Size(), ModTime: fi.ModTime(), Precise: true}, n, nil
+}
+
+// tempFor returns a fresh pull temporary next to p.
+func (x *runner) tempFor(p string) string {
+	x.mu.Lock()
+	x.seq++
+	n := x.seq
+	x.mu.Unlock()
+	return path.Join(path.Dir(p), fmt.Sprintf("%s%d-%d", x.tempMark(), x.run.ID, n))
+}
+
+// push copies a local file to the remote, then deletes the source when
+// asked and the copy is verified.
+func (x *runner) push(ctx context.Context, it Item) (int64, error) {
+	src := *it.Local
+	d := opDetail{Size: src.Size, ModTime: src.ModTime, Prior: it.Remote, DeleteSource: it.DeleteSource}
+	op, err := x.begin(ctx, it, d)
+	if err != nil {
+		return 0, err
+	}
+	rs, n, err := x.pushFile(ctx, it.Path, it.Path, src)
+	if err != nil {
+		x.fail(ctx, op, err)
+		return n, err
+	}
+	return n, x.afterPush(ctx, op, d, rs, n)
+}
+
+// afterPush deletes the pushed source when asked, then finishes op.
+func (x *runner) afterPush(ctx context.Context, op *store.SyncOp, d opDetail, rs store.SyncSide, n int64) error {
+	src := File{Size: d.Size, ModTime: d.ModTime, Precise: true}
+	ls := sideOf(&src)
+	if d.DeleteSource {
+		d.Step, d.Dest = "copied", &rs
+		if err := x.step(ctx, op, d); err != nil {
+			return err
+		}
+		same, err := x.localIs(op.Path, src)
+		if err != nil {
+			return err
+		}
+		if same {
+			if err := x.local.Remove(op.Path); err != nil && !isNotExist(err) {
+				return err
+			}
+			ls = store.SyncSide{}
+		} else {
+			x.log.Warn("source changed after its copy; kept", "path", op.Path)
+		}
+	}
+	return x.done(ctx, op, n, []store.SyncFile{{Path: op.Path, Local: ls, Remote: rs}}, nil)
+}
+
+// pull copies a remote file into the folder, then deletes the remote
+// source when asked and the copy is in place.
+func (x *runner) pull(ctx context.Context, it Item) (int64, error) {
+	src := *it.Remote
+	d := opDetail{Size: src.Size, ModTime: src.ModTime, Precise: src.Precise, Prior: it.Local,
+		Temp: x.tempFor(it.Path), DeleteSource: it.DeleteSource}
+	op, err := x.begin(ctx, it, d)
+	if err != nil {
+		return 0, err
+	}
+	ls, n, err := x.pullFile(ctx, it.Path, it.Path, d.Temp, src, it.Local)
+	if err != nil {
+		x.fail(ctx, op, err)
+		return n, err
+	}
+	return n, x.afterPull(ctx, op, d, ls, n)
+}
+
+// afterPull deletes the pulled remote source when asked and unchanged,
+// then finishes op.
+func (x *runner) afterPull(ctx context.Context, op *store.SyncOp, d opDetail, ls store.SyncSide, n int64) error {
+	src := File{Size: d.Size, ModTime: d.ModTime, Precise: d.Precise}
+	rs := sideOf(&src)
+	if d.DeleteSource {
+		d.Step, d.Dest = "copied", &ls
+		if err := x.step(ctx, op, d); err != nil {
+			return err
+		}
+		e, err := x.rem.Stat(ctx, op.Path)
+		switch {
+		case err != nil && notExist(err):
+			rs = store.SyncSide{}
+		case err != nil:
+			return err
+		case e.Size == src.Size && (src.ModTime.IsZero() || timesMatch(e.ModTime, src.ModTime, e.PreciseTime && src.Precise)):
+			if err := x.rem.Delete(ctx, op.Path); err != nil && !notExist(err) {
+				return err
+			}
+			rs = store.SyncSide{}
+		default:
+			x.log.Warn("remote source changed after its copy; kept", "path", op.Path)
+		}
+	}
+	return x.done(ctx, op, n, []store.SyncFile{{Path: op.Path, Local: ls, Remote: rs}}, nil)
+}
+
+// delete removes a file on one side: a deletion propagated by a two-way
+// sync, or the source of a copy verified earlier.
+func (x *runner) delete(ctx context.Context, it Item) error {
+	op, err := x.begin(ctx, it, opDetail{})
+	if err != nil {
+		return err
+	}
+	if err := x.deleteFile(ctx, it); err != nil {
+		x.fail(ctx, op, err)
+		return err
+	}
+	if !it.AfterCopy {
+		return x.done(ctx, op, 0, nil, []string{it.Path})
+	}
+	// The source of a delivered file: remember the target as delivered.
+	f := store.SyncFile{Path: it.Path, Remote: sideOf(it.Remote), Local: sideOf(it.Local)}
+	if it.put != nil {
+		f = *it.put
+	}
+	if it.Action == DeleteLocal {
+		f.Local = store.SyncSide{}
+	} else {
+		f.Remote = store.SyncSide{}
+	}
+	if f.Local.Exists || f.Remote.Exists {
+		return x.done(ctx, op, 0, []store.SyncFile{f}, nil)
+	}
+	return x.done(ctx, op, 0, nil, []string{it.Path})
+}
+
+func (x *runner) deleteFile(ctx context.Context, it Item) error {
+	if it.Action == DeleteLocal {
+		same, err := x.localIs(it.Path, *it.Local)
+		if err != nil {
+			return err
+		}
+		if !same {
+			return errChanged
+		}
+		if err := x.local.Remove(it.Path); err != nil && !isNotExist(err) {
+			return err
+		}
+		return nil
+	}
+	if err := x.rem.Delete(ctx, it.Path); err != nil && !notExist(err) {
+		return err
+	}
+	return nil
+}
+
+// conflict settles a path changed on both sides. The loser (both versions
+// with keep-both) is renamed to a conflict name on its side; then the
+// winner is copied over the original name and each conflict file to the
+// other side, so both sides end with the same files and no version is lost.
+func (x *runner) conflict(ctx context.Context, it Item) (int64, error) {
+	l, r := *it.Local, *it.Remote
+	taken := func(n string) bool {
+		_, a := x.lv[n]
+		_, b := x.rv[n]
+		return a || b
+	}
+	d := opDetail{Winner: it.Winner}
+	switch it.Winner {
+	case SideLocal:
+		d.Conflict = []string{conflictName(it.Path, SideRemote, x.start, taken)}
+	case SideRemote:
+		d.Conflict = []string{conflictName(it.Path, SideLocal, x.start, taken)}
+	default:
+		d.Conflict = []string{conflictName(it.Path, SideLocal, x.start, taken), conflictName(it.Path, SideRemote, x.start, taken)}
+	}
+	op, err := x.begin(ctx, it, d)
+	if err != nil {
+		return 0, err
+	}
+	put, drop, n, err := x.settle(ctx, it, d, l, r)
+	if err != nil {
+		x.fail(ctx, op, err)
+		return n, err
+	}
+	return n, x.done(ctx, op, n, put, drop)
+}
+
+func (x *runner) settle(ctx context.Context, it Item, d opDetail, l, r File) (put []store.SyncFile, drop []string, n int64, err error) {
+	p := it.Path
+	var m int64
+	switch it.Winner {
+	case SideLocal:
+		c := d.Conflict[0]
+		if err := x.ensureDirs(ctx, c); err != nil {
+			return nil, nil, 0, err
+		}
+		if err := x.rem.Rename(ctx, p, c); err != nil {
+			return nil, nil, 0, err
+		}
+		rs, n, err := x.pushFile(ctx, p, p, l)
+		if err != nil {
+			return nil, nil, n, err
+		}
+		cl, m, err := x.pullFile(ctx, c, c, x.tempFor(c), r, nil)
+		if err != nil {
+			return nil, nil, n + m, err
+		}
+		return []store.SyncFile{{Path: p, Local: sideOf(&l), Remote: rs}, {Path: c, Local: cl, Remote: sideOf(&r)}}, nil, n + m, nil
+	case SideRemote:
+		c := d.Conflict[0]
+		if err := x.local.Rename(p, c); err != nil {
+			return nil, nil, 0, err
+		}
+		cl := l
+		if fi, err := x.local.Stat(c); err == nil {
+			cl = File{Size: fi.Size(), ModTime: fi.ModTime(), Precise: true}
+		}
+		ls, n, err := x.pullFile(ctx, p, p, x.tempFor(p), r, nil)
+		if err != nil {
+			return nil, nil, n, err
+		}
+		cr, m, err := x.pushFile(ctx, c, c, cl)
+		if err != nil {
+			return nil, nil, n + m, err
+		}
+		return []store.SyncFile{{Path: p, Local: ls, Remote: sideOf(&r)}, {Path: c, Local: sideOf(&cl), Remote: cr}}, nil, n + m, nil
+	}
+	cL, cR := d.Conflict[0], d.Conflict[1]
+	if err := x.local.Rename(p, cL); err != nil {
+		return nil, nil, 0, err
+	}
+	if err := x.ensureDirs(ctx, cR); err != nil {
+		return nil, nil, 0, err
+	}
+	if err := x.rem.Rename(ctx, p, cR); err != nil {
+		return nil, nil, 0, err
+	}
+	ll := l
+	if fi, err := x.local.Stat(cL); err == nil {
+		ll = File{Size: fi.Size(), ModTime: fi.ModTime(), Precise: true}
+	}
+	rsL, n, err := x.pushFile(ctx, cL, cL, ll)
+	if err != nil {
+		return nil, nil, n, err
+	}
+	lsR, m, err := x.pullFile(ctx, cR, cR, x.tempFor(cR), r, nil)
+	if err != nil {
+		return nil, nil, n + m, err
+	}
+	return []store.SyncFile{{Path: cL, Local: sideOf(&ll), Remote: rsL}, {Path: cR, Local: lsR, Remote: sideOf(&r)}}, []string{p}, n + m, nil
+}

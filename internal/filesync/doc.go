@@ -1,0 +1,38 @@
+// Package filesync keeps a local folder and a path on a remote FTP/FTPS
+// server in step: push, pull or two-way, keeping or deleting the source
+// after a verified copy, on a schedule, on demand or when a file arrives.
+//
+// # State
+//
+// For every path a sync has handled, the store keeps what each side looked
+// like when the two were last in step (store.SyncFile). A side has changed
+// when its size or modification time differs from that record; remote times
+// from a minute-precision LIST are compared at minute precision. A pushed
+// file that the partner has since deleted is therefore not pushed again
+// unless the local copy changes (exactly-once delivery), and two-way syncs
+// can tell a deletion from a file that never arrived.
+//
+// # Safety
+//
+// A run first lists both sides completely; a listing that fails or is cut
+// short stops the run before anything changes, so it never counts as
+// deletions. A run that would delete more than the sync's MaxDelete percent
+// of the files on a side stops with ErrTooManyDeletes unless forced.
+// Files still being written (hidden ".wharf-" names, remote ".wharf-part"
+// upload temporaries, and the configured temp receive extensions) are never
+// picked up.
+//
+// # Crash safety
+//
+// Every action is journaled (store.SyncOp) as started before it touches
+// anything and finished in the same transaction as the state it leaves.
+// Copies land under a temporary name and are renamed into place only when
+// verified: remote.Pool.Store does so on the remote, and pulls write
+// ".wharf-sync-*" files next to their target. A source is deleted only after
+// its copy is verified and journaled. A run that finds ops still started
+// (the process died) recovers each one before listing: a copy whose
+// verified result is in place is completed (its source deleted if asked)
+// and counted once; any other is marked aborted and planned afresh. Runs of
+// one sync never overlap: each holds a lease in the store, renewed while it
+// runs, and its context ends when the lease is lost.
+package filesync

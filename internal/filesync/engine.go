@@ -1,0 +1,332 @@
+package filesync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wharf-mft/wharf/internal/store"
+	"github.com/wharf-mft/wharf/internal/vfs"
+)
+
+// Errors callers branch on.
+var (
+	// ErrBusy: another run of the sync holds its lease.
+	ErrBusy = errors.New("another run of this sync is in progress")
+	// ErrTooManyDeletes: the run would delete more than MaxDelete percent
+	// of a side's files; nothing was changed. Run again with Force.
+	ErrTooManyDeletes = errors.New("too many deletes")
+	// ErrLeaseLost: the run's lease could not be renewed, so it stopped.
+	ErrLeaseLost = errors.New("sync lease lost")
+)
+
+// syncStore is what the engine needs from the store.
+type syncStore interface {
+	Sync(ctx context.Context, name string) (store.Sync, error)
+	SyncFiles(ctx context.Context, syncID int64) ([]store.SyncFile, error)
+	PutSyncFiles(ctx context.Context, syncID int64, put []store.SyncFile, drop []string) error
+	AcquireSyncLease(ctx context.Context, syncID int64, holder string, now, until time.Time) (store.SyncLease, bool, error)
+	ReleaseSyncLease(ctx context.Context, syncID int64, holder string) error
+	SaveSyncRun(ctx context.Context, r *store.SyncRun) error
+	SyncRuns(ctx context.Context, syncID int64, limit int) ([]store.SyncRun, error)
+	SaveSyncOp(ctx context.Context, op *store.SyncOp, put []store.SyncFile, drop []string) error
+	SyncOps(ctx context.Context, syncID, runID int64, status string) ([]store.SyncOp, error)
+	AddEvent(ctx context.Context, e store.Event) (int64, error)
+}
+
+// Endpoints opens the two sides of a sync.
+type Endpoints interface {
+	// Local returns the sync's folder (a path under DATA/files). When the
+	// result is an io.Closer, the engine closes it after the run.
+	Local(folder string) (vfs.FS, error)
+	// Remote returns the named remote, shared between runs; the engine
+	// does not close it.
+	Remote(ctx context.Context, name string) (Remote, error)
+}
+
+// Config tunes an Engine. Zero fields mean the documented defaults.
+type Config struct {
+	Logger    *slog.Logger
+	Transfers int           // files copied at once; 0: 8
+	Retries   int           // tries per file; 0: 3
+	RetryWait time.Duration // wait before the second try, doubled after; 0: 1s
+	LeaseTTL  time.Duration // how long a lease lasts unless renewed; 0: 30s
+	// TempExtensions are lower-case extensions with their dot (".tmp")
+	// of files still being received; see ParseExtensions.
+	TempExtensions []string
+}
+
+// Engine runs syncs. It is safe for concurrent use; runs of one sync never
+// overlap, in this process or any other sharing the store.
+type Engine struct {
+	st   syncStore
+	ep   Endpoints
+	cfg  Config
+	log  *slog.Logger
+	self holderID
+	// clock, when set, gives a run's start time (tests name conflict
+	// files with it).
+	clock func() time.Time
+}
+
+func (e *Engine) now() time.Time {
+	if e.clock != nil {
+		return e.clock()
+	}
+	return time.Now()
+}
+
+// New returns an engine working on st.
+func New(st syncStore, ep Endpoints, cfg Config) *Engine {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Transfers <= 0 {
+		cfg.Transfers = 8
+	}
+	if cfg.Retries <= 0 {
+		cfg.Retries = 3
+	}
+	if cfg.RetryWait <= 0 {
+		cfg.RetryWait = time.Second
+	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = 30 * time.Second
+	}
+	return &Engine{st: st, ep: ep, cfg: cfg, log: cfg.Logger, self: thisProcess()}
+}
+
+// RunOptions are per-run choices.
+type RunOptions struct {
+	DryRun bool // plan and report; change nothing, journal nothing
+	Force  bool // pass the mass-delete guard
+	// OnPlan is called once with the plan before anything changes, and
+	// OnItem after each action, from any goroutine.
+	OnPlan func(Plan)
+	OnItem func(ItemResult)
+}
+
+// ItemResult is the outcome of one action.
+type ItemResult struct {
+	Item  Item
+	Bytes int64
+	Err   error
+}
+
+// Result is what a run did.
+type Result struct {
+	Run       store.SyncRun
+	Plan      Plan
+	Recovered int     // ops of an interrupted run completed by this one
+	Errors    []error // one per failed file
+}
+
+// Validate reports every problem with a sync definition.
+func Validate(sy store.Sync) error {
+	var errs []error
+	if sy.Name == "" || strings.ContainsAny(sy.Name, "/\\\x00\r\n") {
+		errs = append(errs, fmt.Errorf("name %q: want a non-empty name without slashes", sy.Name))
+	}
+	if _, err := vfs.Clean(sy.Folder); err != nil || strings.Contains(sy.Folder, "..") || sy.Folder == "" {
+		errs = append(errs, fmt.Errorf("folder %q: want a path under the file root such as acme/send", sy.Folder))
+	}
+	if sy.Remote == "" {
+		errs = append(errs, errors.New("remote is empty"))
+	}
+	if _, err := vfs.Clean(sy.RemotePath); err != nil || strings.Contains(sy.RemotePath, "..") {
+		errs = append(errs, fmt.Errorf("remote path %q: want a path without ..", sy.RemotePath))
+	}
+	switch sy.Direction {
+	case store.SyncPush, store.SyncPull, store.SyncTwoWay:
+	default:
+		errs = append(errs, fmt.Errorf("direction %q: want push, pull or two-way", sy.Direction))
+	}
+	switch sy.AfterCopy {
+	case "", store.AfterCopyKeep:
+	case store.AfterCopyDelete:
+		if sy.Direction == store.SyncTwoWay {
+			errs = append(errs, errors.New("after-copy delete needs a one-way sync (push or pull)"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("after-copy %q: want keep or delete", sy.AfterCopy))
+	}
+	switch sy.Conflict {
+	case "", store.ConflictNewer, store.ConflictKeepBoth, store.ConflictLocal, store.ConflictRemote:
+	default:
+		errs = append(errs, fmt.Errorf("conflict %q: want newer, keep-both, local or remote", sy.Conflict))
+	}
+	if sy.MaxDelete < 0 || sy.MaxDelete > 100 {
+		errs = append(errs, fmt.Errorf("max-delete %d: want a percentage 0-100", sy.MaxDelete))
+	}
+	if sy.Every < 0 {
+		errs = append(errs, fmt.Errorf("every %v is negative", sy.Every))
+	}
+	if sy.Every > 0 && sy.Every < time.Second {
+		errs = append(errs, fmt.Errorf("every %v: want at least 1s", sy.Every))
+	}
+	if sy.Cron != "" {
+		if _, err := parseCron(sy.Cron); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if sy.Cron != "" && sy.Every > 0 {
+		errs = append(errs, errors.New("give --every or --cron, not both"))
+	}
+	if _, err := ParseFilter(sy.Filter); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// maxDelete returns a sync's guard percentage.
+func maxDelete(sy store.Sync) int {
+	if sy.MaxDelete == 0 {
+		return 50
+	}
+	return sy.MaxDelete
+}
+
+// Run runs the sync called name once and returns what it did. A run that
+// fails as a whole (listing, lease, guard) returns an error and changes
+// nothing it had not journaled; failures of single files are in
+// Result.Errors and the run's status is partial.
+func (e *Engine) Run(ctx context.Context, name string, o RunOptions) (Result, error) {
+	sy, err := e.st.Sync(ctx, name)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := Validate(sy); err != nil {
+		return Result{}, fmt.Errorf("sync %q: %w", name, err)
+	}
+	log := e.log.With("sync", sy.Name)
+	local, err := e.ep.Local(sy.Folder)
+	if err != nil {
+		return Result{}, fmt.Errorf("sync %q: open local folder %q: %w", name, sy.Folder, err)
+	}
+	if c, ok := local.(io.Closer); ok {
+		defer c.Close()
+	}
+	rem, err := e.ep.Remote(ctx, sy.Remote)
+	if err != nil {
+		return Result{}, fmt.Errorf("sync %q: remote %q: %w", name, sy.Remote, err)
+	}
+	rp := strings.Trim(path.Clean("/"+sy.RemotePath), "/")
+	x := &runner{e: e, sy: sy, local: local, rem: under{r: rem, base: rp}, raw: rem, base: rp, log: log, dirs: map[string]bool{}}
+	if o.DryRun {
+		return x.dryRun(ctx, o)
+	}
+	return x.runOnce(ctx, o)
+}
+
+// runner is one run of one sync.
+type runner struct {
+	e     *Engine
+	sy    store.Sync
+	local vfs.FS
+	rem   Remote // the sync's remote folder
+	raw   Remote // the remote's root
+	base  string // the sync's folder under raw; "" for the root
+	log   *slog.Logger
+	run   store.SyncRun
+	start time.Time
+
+	lv, rv view // listings, read-only once planning starts
+
+	mu      sync.Mutex
+	dirs    map[string]bool // remote directories known to exist
+	seq     int
+	noMTime bool // the remote refused to set a modification time
+}
+
+// tempMark starts the names of this sync's pull temporaries.
+func (x *runner) tempMark() string { return fmt.Sprintf("%ssync-%d-", tempPrefix, x.sy.ID) }
+
+func (x *runner) lister() (lister, error) {
+	f, err := ParseFilter(x.sy.Filter)
+	return lister{filter: f, tempExts: x.e.cfg.TempExtensions}, err
+}
+
+// listAndPlan lists both sides and plans against the stored state.
+func (x *runner) listAndPlan(ctx context.Context) (Plan, []string, error) {
+	l, err := x.lister()
+	if err != nil {
+		return Plan{}, nil, err
+	}
+	state, err := x.e.st.SyncFiles(ctx, x.sy.ID)
+	if err != nil {
+		return Plan{}, nil, fmt.Errorf("load sync state: %w", err)
+	}
+	lv, temps, err := l.local(x.local, x.tempMark())
+	if err != nil {
+		return Plan{}, nil, err
+	}
+	rv, dirs, err := l.remote(ctx, x.rem, x.e.cfg.Transfers)
+	if errors.Is(err, errMissingRoot) && !knowsRemote(state) {
+		// A new sync: the remote folder does not exist yet. With remote
+		// files on record, a missing folder is an error, never deletions.
+		rv, dirs, err = view{}, map[string]bool{}, nil
+	}
+	if err != nil {
+		return Plan{}, nil, err
+	}
+	x.lv, x.rv = lv, rv
+	x.mu.Lock()
+	for d := range dirs {
+		x.dirs[d] = true
+	}
+	x.mu.Unlock()
+	pl := planner{dir: x.sy.Direction, deleteSource: x.sy.AfterCopy == store.AfterCopyDelete, conflict: x.sy.Conflict}
+	return pl.plan(lv, rv, state), temps, nil
+}
+
+func knowsRemote(state []store.SyncFile) bool {
+	for _, f := range state {
+		if f.Remote.Exists {
+			return true
+		}
+	}
+	return false
+}
+
+// guard applies the mass-delete limit.
+func (x *runner) guard(p Plan) error {
+	limit := maxDelete(x.sy)
+	check := func(side string, n, known int) error {
+		if n == 0 {
+			return nil
+		}
+		if n*100 > limit*max(known, 1) {
+			return fmt.Errorf("%w: the run would delete %d of %d %s files (limit %d%%); check the %s side, then run again with --force to allow it",
+				ErrTooManyDeletes, n, known, side, limit, side)
+		}
+		return nil
+	}
+	return errors.Join(check("local", p.deletes(DeleteLocal), p.KnownLocal), check("remote", p.deletes(DeleteRemote), p.KnownRemote))
+}
+
+func (x *runner) dryRun(ctx context.Context, o RunOptions) (Result, error) {
+	p, _, err := x.listAndPlan(ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("sync %q: %w", x.sy.Name, err)
+	}
+	if o.OnPlan != nil {
+		o.OnPlan(p)
+	}
+	res := Result{Plan: p, Run: store.SyncRun{SyncID: x.sy.ID, DryRun: true, Status: store.RunOK}}
+	for _, it := range p.Items {
+		countAction(&res.Run, it.Action)
+	}
+	if !o.Force {
+		if err := x.guard(p); err != nil {
+			res.Run.Status = store.RunRefused
+			return res, fmt.Errorf("sync %q: %w", x.sy.Name, err)
+		}
+	}
+	return res, nil
+}

@@ -1,0 +1,79 @@
+package filesync
+
+import (
+	"context"
+	"errors"
+	"io"
+	"io/fs"
+	"net/textproto"
+	"path"
+	"time"
+
+	"github.com/wharf-mft/wharf/internal/remote"
+)
+
+// Remote is what a sync needs from a remote: *remote.Pool provides it.
+// Paths are slash-separated and relative to the remote's root.
+type Remote interface {
+	List(ctx context.Context, dir string) ([]remote.Entry, error)
+	Stat(ctx context.Context, name string) (remote.Entry, error)
+	Retrieve(ctx context.Context, name string, offset int64, w io.Writer) (int64, error)
+	// Store must publish name only once the upload is complete and
+	// verified (remote.Pool.Store writes a temporary name and renames it).
+	Store(ctx context.Context, name string, r io.Reader) (int64, error)
+	Delete(ctx context.Context, name string) error
+	MakeDir(ctx context.Context, name string) error
+	Rename(ctx context.Context, from, to string) error
+	SetModTime(ctx context.Context, name string, t time.Time) error
+}
+
+var _ Remote = (*remote.Pool)(nil)
+
+// under is a Remote view of the directory base of another.
+type under struct {
+	r    Remote
+	base string // "" or a clean relative path
+}
+
+func (u under) p(name string) string {
+	if u.base == "" {
+		return name
+	}
+	if name == "." || name == "" {
+		return u.base
+	}
+	return path.Join(u.base, name)
+}
+
+func (u under) List(ctx context.Context, dir string) ([]remote.Entry, error) {
+	return u.r.List(ctx, u.p(dir))
+}
+func (u under) Stat(ctx context.Context, name string) (remote.Entry, error) {
+	return u.r.Stat(ctx, u.p(name))
+}
+func (u under) Retrieve(ctx context.Context, name string, off int64, w io.Writer) (int64, error) {
+	return u.r.Retrieve(ctx, u.p(name), off, w)
+}
+func (u under) Store(ctx context.Context, name string, r io.Reader) (int64, error) {
+	return u.r.Store(ctx, u.p(name), r)
+}
+func (u under) Delete(ctx context.Context, name string) error { return u.r.Delete(ctx, u.p(name)) }
+func (u under) MakeDir(ctx context.Context, name string) error {
+	return u.r.MakeDir(ctx, u.p(name))
+}
+func (u under) Rename(ctx context.Context, from, to string) error {
+	return u.r.Rename(ctx, u.p(from), u.p(to))
+}
+func (u under) SetModTime(ctx context.Context, name string, t time.Time) error {
+	return u.r.SetModTime(ctx, u.p(name), t)
+}
+
+// notExist reports whether err says a remote file is missing: an
+// fs.ErrNotExist, or a 550 reply (RFC 959: file unavailable).
+func notExist(err error) bool {
+	if errors.Is(err, fs.ErrNotExist) {
+		return true
+	}
+	var te *textproto.Error
+	return errors.As(err, &te) && te.Code == 550
+}

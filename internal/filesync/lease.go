@@ -1,0 +1,117 @@
+package filesync
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// holderID names this process in leases: "host/pid".
+type holderID struct {
+	host string
+	pid  int
+}
+
+func thisProcess() holderID {
+	h, _ := os.Hostname()
+	return holderID{host: h, pid: os.Getpid()}
+}
+
+// newHolder returns a lease holder name unique to one run:
+// "host/pid/random".
+func (h holderID) newHolder() string {
+	var b [4]byte
+	rand.Read(b[:])
+	return h.host + "/" + strconv.Itoa(h.pid) + "/" + hex.EncodeToString(b[:])
+}
+
+// deadLocal reports whether holder is a run of a process on this host that
+// no longer exists, whose lease may be taken over at once rather than
+// after it expires (a kill -9 followed by a restart).
+func (h holderID) deadLocal(holder string) bool {
+	parts := strings.Split(holder, "/")
+	if len(parts) != 3 || parts[0] != h.host {
+		return false
+	}
+	pid, err := strconv.Atoi(parts[1])
+	if err != nil || pid <= 0 || pid == h.pid {
+		return false
+	}
+	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
+}
+
+// lease is a held sync lease, renewed in the background until released.
+type lease struct {
+	holder string
+	stop   context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// acquire takes the sync's lease and returns a context that ends when the
+// lease is lost, with ErrLeaseLost as its cause.
+func (x *runner) acquire(ctx context.Context) (context.Context, *lease, error) {
+	st, ttl, id := x.e.st, x.e.cfg.LeaseTTL, x.sy.ID
+	holder := x.e.self.newHolder()
+	now := time.Now()
+	cur, ok, err := st.AcquireSyncLease(ctx, id, holder, now, now.Add(ttl))
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok && x.e.self.deadLocal(cur.Holder) {
+		x.log.Warn("taking over the lease of a dead process", "holder", cur.Holder)
+		// Acquiring "after" the old lease's end replaces exactly that
+		// lease; a racing taker sees the new one and fails.
+		cur, ok, err = st.AcquireSyncLease(ctx, id, holder, cur.Until.Add(time.Nanosecond), time.Now().Add(ttl))
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	if !ok {
+		return nil, nil, fmt.Errorf("%w (held by %s until %s)", ErrBusy, cur.Holder, cur.Until.Format(time.RFC3339))
+	}
+	rctx, cancel := context.WithCancelCause(ctx)
+	l := &lease{holder: holder}
+	var loopCtx context.Context
+	loopCtx, l.stop = context.WithCancel(rctx)
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-loopCtx.Done():
+				return
+			case <-t.C:
+			}
+			now := time.Now()
+			_, ok, err := st.AcquireSyncLease(loopCtx, id, holder, now, now.Add(ttl))
+			if loopCtx.Err() != nil {
+				return
+			}
+			if err != nil || !ok {
+				x.log.Error("sync lease lost; stopping the run", "err", err)
+				cancel(ErrLeaseLost)
+				return
+			}
+		}
+	}()
+	return rctx, l, nil
+}
+
+// release stops renewing and drops the lease.
+func (x *runner) release(ctx context.Context, l *lease) {
+	l.stop()
+	l.wg.Wait()
+	if err := x.e.st.ReleaseSyncLease(context.WithoutCancel(ctx), x.sy.ID, l.holder); err != nil {
+		x.log.Warn("release sync lease", "err", err)
+	}
+}

@@ -1,0 +1,366 @@
+package filesync
+
+import (
+	"sort"
+	"time"
+
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+// Action is what a run does with one path.
+type Action string
+
+// Actions. Skip changes no file, but may record state (a file found
+// identical on both sides, or gone from both).
+const (
+	Push         Action = "push"          // copy local -> remote
+	Pull         Action = "pull"          // copy remote -> local
+	DeleteLocal  Action = "delete-local"  // remove the local file
+	DeleteRemote Action = "delete-remote" // remove the remote file
+	Conflict     Action = "conflict"      // changed on both sides (two-way)
+	Skip         Action = "skip"
+)
+
+// Conflict winners.
+const (
+	SideLocal  = "local"
+	SideRemote = "remote"
+)
+
+// Item is one planned action.
+type Item struct {
+	Path   string
+	Action Action
+	Reason string
+	// Local and Remote are the files as listed; nil when absent.
+	Local, Remote *File
+	// DeleteSource: after a verified Push or Pull, delete the source.
+	DeleteSource bool
+	// AfterCopy marks a delete of a source whose copy was verified in an
+	// earlier run; the mass-delete guard does not count it.
+	AfterCopy bool
+	// Winner of a Conflict: SideLocal, SideRemote, or "" to keep both
+	// versions under conflict names.
+	Winner string
+
+	put  *store.SyncFile // state a Skip records
+	drop bool            // a Skip forgets the path's state
+}
+
+// Plan is what a run will do, every listed or remembered path included.
+type Plan struct {
+	Items []Item // by path
+	// Files on each side now, and in the last synced state.
+	LocalFiles, RemoteFiles int
+	KnownLocal, KnownRemote int
+}
+
+// Count returns how many items have action a.
+func (p Plan) Count(a Action) int {
+	n := 0
+	for _, it := range p.Items {
+		if it.Action == a {
+			n++
+		}
+	}
+	return n
+}
+
+// deletes counts the deletes the mass-delete guard weighs: those
+// propagating a deletion, not after-copy removals of sources.
+func (p Plan) deletes(a Action) int {
+	n := 0
+	for _, it := range p.Items {
+		if it.Action == a && !it.AfterCopy {
+			n++
+		}
+	}
+	return n
+}
+
+// planner decides each path's action for one sync.
+type planner struct {
+	dir          string // store.Sync* direction
+	deleteSource bool
+	conflict     string
+}
+
+// plan compares the listings with the last synced state.
+func (pl planner) plan(local, remote view, state []store.SyncFile) Plan {
+	rec := make(map[string]store.SyncFile, len(state))
+	paths := make(map[string]bool, len(local)+len(remote)+len(state))
+	p := Plan{LocalFiles: len(local), RemoteFiles: len(remote)}
+	for _, f := range state {
+		rec[f.Path] = f
+		paths[f.Path] = true
+		if f.Local.Exists {
+			p.KnownLocal++
+		}
+		if f.Remote.Exists {
+			p.KnownRemote++
+		}
+	}
+	for k := range local {
+		paths[k] = true
+	}
+	for k := range remote {
+		paths[k] = true
+	}
+	for k := range paths {
+		var l, r *File
+		if f, ok := local[k]; ok {
+			l = &f
+		}
+		if f, ok := remote[k]; ok {
+			r = &f
+		}
+		s, has := rec[k]
+		var sp *store.SyncFile
+		if has {
+			sp = &s
+		}
+		var it Item
+		switch pl.dir {
+		case store.SyncPull:
+			it = pl.oneWay(k, r, l, sp, false)
+		case store.SyncTwoWay:
+			it = pl.twoWay(k, l, r, sp)
+		default:
+			it = pl.oneWay(k, l, r, sp, true)
+		}
+		it.Path, it.Local, it.Remote = k, l, r
+		p.Items = append(p.Items, it)
+	}
+	sort.Slice(p.Items, func(i, j int) bool { return p.Items[i].Path < p.Items[j].Path })
+	return p
+}
+
+// sameLocal reports whether a local file is as recorded.
+func sameLocal(f File, s store.SyncSide) bool {
+	return s.Exists && f.Size == s.Size && f.ModTime.Equal(s.ModTime)
+}
+
+// sameRemote reports whether a remote file is as recorded. A record
+// without a time (the server could not set or tell one) compares by size.
+func sameRemote(f File, s store.SyncSide) bool {
+	if !s.Exists || f.Size != s.Size {
+		return false
+	}
+	if s.ModTime.IsZero() || f.ModTime.IsZero() {
+		return true
+	}
+	return timesMatch(f.ModTime, s.ModTime, f.Precise && s.Precise)
+}
+
+// looksSame reports whether a local and a remote file look like copies of
+// each other: same size and modification time, at the remote's precision.
+func looksSame(l, r File) bool {
+	return l.Size == r.Size && !r.ModTime.IsZero() && timesMatch(l.ModTime, r.ModTime, r.Precise)
+}
+
+// timesMatch compares modification times to the second when both are
+// precise, else to the minute a LIST line shows, or to the day when a LIST
+// line shows only a date (files older than about six months).
+func timesMatch(a, b time.Time, precise bool) bool {
+	a, b = a.UTC(), b.UTC()
+	if precise {
+		return a.Truncate(time.Second).Equal(b.Truncate(time.Second))
+	}
+	if midnight(a) || midnight(b) {
+		ay, am, ad := a.Date()
+		by, bm, bd := b.Date()
+		if ay == by && am == bm && ad == bd {
+			return true
+		}
+	}
+	return a.Truncate(time.Minute).Equal(b.Truncate(time.Minute))
+}
+
+func midnight(t time.Time) bool {
+	return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+}
+
+// sides maps a one-way sync's source and target onto local and remote.
+func sides(srcIsLocal bool, s *store.SyncFile) (src, dst store.SyncSide) {
+	if srcIsLocal {
+		return s.Local, s.Remote
+	}
+	return s.Remote, s.Local
+}
+
+// oneWay plans a push (srcIsLocal) or pull.
+func (pl planner) oneWay(p string, src, dst *File, s *store.SyncFile, srcIsLocal bool) Item {
+	copyAct, delSrc := Push, DeleteLocal
+	sameSrc, sameDst := sameLocal, sameRemote
+	if !srcIsLocal {
+		copyAct, delSrc = Pull, DeleteRemote
+		sameSrc, sameDst = sameRemote, sameLocal
+	}
+	same := func(src, dst File) bool {
+		if srcIsLocal {
+			return looksSame(src, dst)
+		}
+		return looksSame(dst, src)
+	}
+	if src == nil {
+		if s == nil {
+			return Item{Action: Skip, Reason: "only on the target"}
+		}
+		if dst == nil {
+			return Item{Action: Skip, Reason: "gone from both sides", drop: true}
+		}
+		return Item{Action: Skip, Reason: "source removed; target kept"}
+	}
+	delivered := Item{Action: Skip, Reason: "unchanged"}
+	if pl.deleteSource {
+		delivered = Item{Action: delSrc, AfterCopy: true, Reason: "delivered earlier; removing the source"}
+	}
+	if s != nil {
+		rs, rd := sides(srcIsLocal, s)
+		if rs.Exists && sameSrc(*src, rs) {
+			switch {
+			case dst == nil:
+				if !pl.deleteSource {
+					delivered.Reason = "delivered; since removed on the target"
+				}
+				return delivered
+			case sameDst(*dst, rd):
+				if !pl.deleteSource {
+					delivered.put = refreshed(s, src, dst, srcIsLocal)
+				}
+				return delivered
+			default:
+				if !pl.deleteSource {
+					delivered.Reason = "changed on the target only; source unchanged"
+				}
+				return delivered
+			}
+		}
+	}
+	reason := "new"
+	if s != nil {
+		if rs, _ := sides(srcIsLocal, s); rs.Exists {
+			reason = "changed"
+		}
+	}
+	if dst != nil && same(*src, *dst) {
+		put := refreshed(&store.SyncFile{Path: p}, src, dst, srcIsLocal)
+		if pl.deleteSource {
+			// Identical copy found: counts as delivered.
+			return Item{Action: delSrc, AfterCopy: true, Reason: "identical copy on the target; removing the source", put: put}
+		}
+		return Item{Action: Skip, Reason: "identical on both sides", put: put}
+	}
+	if dst != nil && s == nil {
+		reason = "differs from the target"
+	}
+	return Item{Action: copyAct, Reason: reason, DeleteSource: pl.deleteSource}
+}
+
+// refreshed returns the record for a pair found in step, or nil when s
+// already says so exactly.
+func refreshed(s *store.SyncFile, src, dst *File, srcIsLocal bool) *store.SyncFile {
+	l, r := src, dst
+	if !srcIsLocal {
+		l, r = dst, src
+	}
+	n := store.SyncFile{Path: s.Path, Local: sideOf(l), Remote: sideOf(r)}
+	if n.Local == s.Local && n.Remote == s.Remote {
+		return nil
+	}
+	return &n
+}
+
+func sideOf(f *File) store.SyncSide {
+	if f == nil {
+		return store.SyncSide{}
+	}
+	return store.SyncSide{Exists: true, Size: f.Size, ModTime: f.ModTime, Precise: f.Precise}
+}
+
+// change is one side's state relative to the record.
+type change int
+
+const (
+	absent    change = iota // not there, and not recorded
+	added                   // there, not recorded (or recorded as absent)
+	unchanged               // as recorded
+	modified                // there, differs from the record
+	removed                 // recorded, now gone
+)
+
+func changeOf(f *File, s *store.SyncFile, local bool) change {
+	var rec store.SyncSide
+	if s != nil {
+		rec = s.Remote
+		if local {
+			rec = s.Local
+		}
+	}
+	switch {
+	case f == nil && rec.Exists:
+		return removed
+	case f == nil:
+		return absent
+	case !rec.Exists:
+		return added
+	case local && sameLocal(*f, rec), !local && sameRemote(*f, rec):
+		return unchanged
+	}
+	return modified
+}
+
+// twoWay plans a two-way path.
+func (pl planner) twoWay(p string, l, r *File, s *store.SyncFile) Item {
+	lc, rc := changeOf(l, s, true), changeOf(r, s, false)
+	newer := func(c change) bool { return c == added || c == modified }
+	switch {
+	case lc == unchanged && rc == unchanged:
+		return Item{Action: Skip, Reason: "unchanged", put: refreshed(s, l, r, true)}
+	case (lc == removed || lc == absent) && (rc == removed || rc == absent):
+		return Item{Action: Skip, Reason: "gone from both sides", drop: s != nil}
+	case newer(lc) && newer(rc):
+		if looksSame(*l, *r) {
+			return Item{Action: Skip, Reason: "same change on both sides", put: refreshed(&store.SyncFile{Path: p}, l, r, true)}
+		}
+		return Item{Action: Conflict, Reason: "changed on both sides", Winner: pl.winner(*l, *r)}
+	case newer(lc):
+		reason := "new locally"
+		if lc == modified {
+			reason = "changed locally"
+		}
+		if rc == removed {
+			reason = "changed locally, deleted on the remote: the change wins"
+		}
+		return Item{Action: Push, Reason: reason}
+	case newer(rc):
+		reason := "new on the remote"
+		if rc == modified {
+			reason = "changed on the remote"
+		}
+		if lc == removed {
+			reason = "changed on the remote, deleted locally: the change wins"
+		}
+		return Item{Action: Pull, Reason: reason}
+	case lc == removed:
+		return Item{Action: DeleteRemote, Reason: "deleted locally"}
+	default: // rc == removed, lc == unchanged
+		return Item{Action: DeleteLocal, Reason: "deleted on the remote"}
+	}
+}
+
+// winner applies the conflict policy. With "newer", a tie goes to local.
+func (pl planner) winner(l, r File) string {
+	switch pl.conflict {
+	case store.ConflictLocal:
+		return SideLocal
+	case store.ConflictRemote:
+		return SideRemote
+	case store.ConflictKeepBoth:
+		return ""
+	}
+	if r.ModTime.After(l.ModTime) && !timesMatch(l.ModTime, r.ModTime, r.Precise) {
+		return SideRemote
+	}
+	return SideLocal
+}

@@ -1,0 +1,107 @@
+package filesync
+
+import (
+	"testing"
+	"time"
+
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+func TestPlanOneWayAndTwoWay(t *testing.T) {
+	a := File{Size: 5, ModTime: t0, Precise: true}
+	a2 := File{Size: 6, ModTime: t0.Add(time.Hour), Precise: true}
+	// The same file as a LIST line shows it: minutes only.
+	aList := File{Size: 5, ModTime: t0.Truncate(time.Minute)}
+	synced := &store.SyncFile{Path: "f", Local: sideOf(&a), Remote: sideOf(&a)}
+	syncedList := &store.SyncFile{Path: "f", Local: sideOf(&a), Remote: sideOf(&aList)}
+	deliveredGone := &store.SyncFile{Path: "f", Local: store.SyncSide{}, Remote: sideOf(&a)}
+	for _, tc := range []struct {
+		name       string
+		dir        string
+		delete     bool
+		l, r       *File
+		s          *store.SyncFile
+		wantAction Action
+	}{
+		{"push new", store.SyncPush, false, &a, nil, nil, Push},
+		{"push unchanged", store.SyncPush, false, &a, &a, synced, Skip},
+		{"push unchanged, LIST times", store.SyncPush, false, &a, &aList, syncedList, Skip},
+		{"push consumed: exactly once", store.SyncPush, false, &a, nil, synced, Skip},
+		{"push changed after consumption", store.SyncPush, false, &a2, nil, synced, Push},
+		{"push identical already there", store.SyncPush, false, &a, &a, nil, Skip},
+		{"push differs, no record", store.SyncPush, false, &a2, &a, nil, Push},
+		{"push remote-only file ignored", store.SyncPush, false, nil, &a, nil, Skip},
+		{"push delete: delivered earlier", store.SyncPush, true, &a, &a, synced, DeleteLocal},
+		{"push delete: new file again after source removal", store.SyncPush, true, &a, nil, deliveredGone, Push},
+		{"pull new", store.SyncPull, false, nil, &a, nil, Pull},
+		{"pull consumed locally", store.SyncPull, false, nil, &a, synced, Skip},
+		{"pull changed remotely", store.SyncPull, false, &a, &a2, synced, Pull},
+		{"two-way unchanged", store.SyncTwoWay, false, &a, &a, synced, Skip},
+		{"two-way new local", store.SyncTwoWay, false, &a, nil, nil, Push},
+		{"two-way new remote", store.SyncTwoWay, false, nil, &a, nil, Pull},
+		{"two-way deleted locally", store.SyncTwoWay, false, nil, &a, synced, DeleteRemote},
+		{"two-way deleted remotely", store.SyncTwoWay, false, &a, nil, synced, DeleteLocal},
+		{"two-way deleted both", store.SyncTwoWay, false, nil, nil, synced, Skip},
+		{"two-way changed both", store.SyncTwoWay, false, &a2, &File{Size: 7, ModTime: t0}, synced, Conflict},
+		{"two-way same change both", store.SyncTwoWay, false, &a2, &a2, synced, Skip},
+		{"two-way both new, differ", store.SyncTwoWay, false, &a, &a2, nil, Conflict},
+		{"two-way changed local, deleted remote", store.SyncTwoWay, false, &a2, nil, synced, Push},
+		{"two-way deleted local, changed remote", store.SyncTwoWay, false, nil, &a2, synced, Pull},
+	} {
+		lv, rv := view{}, view{}
+		if tc.l != nil {
+			lv["f"] = *tc.l
+		}
+		if tc.r != nil {
+			rv["f"] = *tc.r
+		}
+		var state []store.SyncFile
+		if tc.s != nil {
+			state = append(state, *tc.s)
+		}
+		p := planner{dir: tc.dir, deleteSource: tc.delete}.plan(lv, rv, state)
+		if len(p.Items) != 1 {
+			t.Errorf("%s: %d items, want 1", tc.name, len(p.Items))
+			continue
+		}
+		if it := p.Items[0]; it.Action != tc.wantAction {
+			t.Errorf("%s: action %s (%s), want %s", tc.name, it.Action, it.Reason, tc.wantAction)
+		}
+	}
+}
+
+func TestTimesMatch(t *testing.T) {
+	for _, tc := range []struct {
+		a, b    time.Time
+		precise bool
+		want    bool
+	}{
+		{t0, t0.Add(500 * time.Millisecond), true, true},
+		{t0, t0.Add(time.Second), true, false},
+		{t0, t0.Truncate(time.Minute), false, true},
+		{t0, t0.Add(time.Minute), false, false},
+		{t0, time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC), false, true}, // a LIST date without time
+		{t0, time.Date(2026, 11, 21, 0, 0, 0, 0, time.UTC), false, false},
+	} {
+		if got := timesMatch(tc.a, tc.b, tc.precise); got != tc.want {
+			t.Errorf("timesMatch(%v, %v, %v) = %v, want %v", tc.a, tc.b, tc.precise, got, tc.want)
+		}
+	}
+}
+
+func TestFilter(t *testing.T) {
+	f, err := ParseFilter("*.edi, *.X12 ,-tmp*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]bool{"a.edi": true, "A.EDI": true, "b.x12": true, "c.txt": false, "tmp1.edi": false} {
+		if got := f.Match(name); got != want {
+			t.Errorf("Match(%q) = %v, want %v", name, got, want)
+		}
+	}
+	for _, bad := range []string{"a/b", "-", "[", "-["} {
+		if _, err := ParseFilter(bad); err == nil {
+			t.Errorf("ParseFilter(%q) succeeded", bad)
+		}
+	}
+}

@@ -1,0 +1,309 @@
+package filesync
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"sync"
+	"time"
+
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+func countAction(r *store.SyncRun, a Action) {
+	switch a {
+	case Push, Pull:
+		r.Copied++
+	case DeleteLocal, DeleteRemote:
+		r.Deleted++
+	case Conflict:
+		r.Conflicts++
+	case Skip:
+		r.Skipped++
+	}
+}
+
+// runOnce is a real (not dry) run: lease, recovery, listing, plan, actions.
+func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err error) {
+	ctx, l, err := x.acquire(ctx)
+	if err != nil {
+		return res, fmt.Errorf("sync %q: %w", x.sy.Name, err)
+	}
+	defer x.release(ctx, l)
+	x.start = x.e.now()
+	x.run = store.SyncRun{SyncID: x.sy.ID, Holder: l.holder, Started: x.start, Status: store.RunRunning}
+	if err := x.e.st.SaveSyncRun(ctx, &x.run); err != nil {
+		return res, err
+	}
+	x.log.Info("sync run started", "run", x.run.ID, "direction", x.sy.Direction)
+	defer func() {
+		res.Run = x.run
+		x.finish(ctx, &res, err)
+	}()
+
+	if res.Recovered, err = x.recover(ctx); err != nil {
+		return res, fmt.Errorf("sync %q: recover interrupted run: %w", x.sy.Name, err)
+	}
+	p, temps, err := x.listAndPlan(ctx)
+	if err != nil {
+		return res, fmt.Errorf("sync %q: %w", x.sy.Name, err)
+	}
+	res.Plan = p
+	for _, t := range temps {
+		// After recovery no temporary of this sync is in use.
+		if err := x.local.Remove(t); err != nil && !isNotExist(err) {
+			x.log.Warn("remove leftover temporary file", "path", t, "err", err)
+		}
+	}
+	if o.OnPlan != nil {
+		o.OnPlan(p)
+	}
+	if !o.Force {
+		if err := x.guard(p); err != nil {
+			x.run.Status = store.RunRefused
+			return res, fmt.Errorf("sync %q: %w", x.sy.Name, err)
+		}
+	}
+	if err := x.recordSkips(ctx, p); err != nil {
+		return res, err
+	}
+	res.Errors = x.execute(ctx, p, o)
+	if err := context.Cause(ctx); err != nil {
+		return res, fmt.Errorf("sync %q: %w", x.sy.Name, err)
+	}
+	return res, nil
+}
+
+// finish records the run's outcome and an event.
+func (x *runner) finish(ctx context.Context, res *Result, err error) {
+	ctx = context.WithoutCancel(ctx)
+	r := &x.run
+	r.Finished = time.Now()
+	switch {
+	case r.Status == store.RunRefused:
+	case err != nil:
+		r.Status = store.RunFailed
+	case r.Failed > 0:
+		r.Status = store.RunPartial
+	default:
+		r.Status = store.RunOK
+	}
+	if err != nil {
+		r.Error = err.Error()
+	} else if len(res.Errors) > 0 {
+		r.Error = fmt.Sprintf("%d files failed; first: %v", len(res.Errors), res.Errors[0])
+	}
+	if serr := x.e.st.SaveSyncRun(ctx, r); serr != nil {
+		x.log.Error("record sync run", "run", r.ID, "err", serr)
+	}
+	res.Run = *r
+	detail := fmt.Sprintf("run %d %s: copied %d, deleted %d, conflicts %d, failed %d, bytes %d",
+		r.ID, r.Status, r.Copied, r.Deleted, r.Conflicts, r.Failed, r.Bytes)
+	if r.Error != "" {
+		detail += ": " + r.Error
+	}
+	x.event(ctx, store.EventSyncRun, "", r.Bytes, detail)
+	x.log.Info("sync run finished", "run", r.ID, "status", r.Status, "copied", r.Copied, "deleted", r.Deleted,
+		"conflicts", r.Conflicts, "failed", r.Failed, "bytes", r.Bytes, "dur", r.Finished.Sub(r.Started))
+}
+
+func (x *runner) event(ctx context.Context, kind, p string, bytes int64, detail string) {
+	e := store.Event{Kind: kind, Account: "sync:" + x.sy.Name, Bytes: bytes, Detail: detail}
+	if p != "" {
+		e.Path = "/" + path.Join(x.sy.Folder, p)
+	}
+	if _, err := x.e.st.AddEvent(context.WithoutCancel(ctx), e); err != nil {
+		x.log.Error("record sync event", "kind", kind, "err", err)
+	}
+}
+
+// recordSkips stores the state changes of skipped paths (pairs found in
+// step, paths gone from both sides) in one transaction.
+func (x *runner) recordSkips(ctx context.Context, p Plan) error {
+	var put []store.SyncFile
+	var drop []string
+	for _, it := range p.Items {
+		if it.Action != Skip {
+			continue
+		}
+		if it.put != nil {
+			f := *it.put
+			f.SyncedAt = x.start
+			put = append(put, f)
+		}
+		if it.drop {
+			drop = append(drop, it.Path)
+		}
+	}
+	if len(put)+len(drop) == 0 {
+		return nil
+	}
+	if err := x.e.st.PutSyncFiles(ctx, x.sy.ID, put, drop); err != nil {
+		return fmt.Errorf("record unchanged files: %w", err)
+	}
+	return nil
+}
+
+// execute runs the plan's actions, Transfers at a time. Deletes that
+// propagate a deletion wait until every copy is done.
+func (x *runner) execute(ctx context.Context, p Plan, o RunOptions) []error {
+	var copies, deletes []Item
+	for _, it := range p.Items {
+		switch {
+		case it.Action == Skip:
+			x.run.Skipped++
+		case (it.Action == DeleteLocal || it.Action == DeleteRemote) && !it.AfterCopy:
+			deletes = append(deletes, it)
+		default:
+			copies = append(copies, it)
+		}
+	}
+	var mu sync.Mutex
+	var errs []error
+	do := func(items []Item) {
+		work := make(chan Item)
+		var wg sync.WaitGroup
+		for range min(x.e.cfg.Transfers, max(len(items), 1)) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for it := range work {
+					n, err := x.attempt(ctx, it)
+					mu.Lock()
+					if err != nil {
+						x.run.Failed++
+						errs = append(errs, fmt.Errorf("%s %s: %w", it.Action, it.Path, err))
+					} else {
+						countAction(&x.run, it.Action)
+						x.run.Bytes += n
+					}
+					mu.Unlock()
+					if o.OnItem != nil {
+						o.OnItem(ItemResult{Item: it, Bytes: n, Err: err})
+					}
+				}
+			}()
+		}
+	feed:
+		for _, it := range items {
+			select {
+			case work <- it:
+			case <-ctx.Done():
+				break feed
+			}
+		}
+		close(work)
+		wg.Wait()
+	}
+	do(copies)
+	do(deletes)
+	return errs
+}
+
+// errNotRetried marks failures that another try would not fix.
+var errNotRetried = errors.New("not retried")
+
+// attempt journals and performs one action, retrying failures.
+func (x *runner) attempt(ctx context.Context, it Item) (int64, error) {
+	wait := x.e.cfg.RetryWait
+	var err error
+	for try := 1; ; try++ {
+		var n int64
+		n, err = x.perform(ctx, it)
+		if err == nil {
+			return n, nil
+		}
+		if ctx.Err() != nil || errors.Is(err, errNotRetried) || try >= x.e.cfg.Retries {
+			break
+		}
+		x.log.Warn("sync file failed, retrying", "path", it.Path, "action", it.Action, "try", try, "err", err)
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return 0, err
+		}
+		wait *= 2
+	}
+	x.log.Error("sync file failed", "path", it.Path, "action", it.Action, "err", err)
+	return 0, err
+}
+
+// opDetail is what the journal keeps to recover an op.
+type opDetail struct {
+	Size         int64     `json:"size"`
+	ModTime      time.Time `json:"mtime,omitzero"` // the source's
+	Precise      bool      `json:"precise,omitempty"`
+	Prior        *File     `json:"prior,omitempty"` // the target before the copy
+	Temp         string    `json:"temp,omitempty"`  // pull temporary
+	DeleteSource bool      `json:"delete_source,omitempty"`
+	// Step is "copied" once the copy is verified and in place; Dest is
+	// then the target's recorded side.
+	Step     string          `json:"step,omitempty"`
+	Dest     *store.SyncSide `json:"dest,omitempty"`
+	Conflict []string        `json:"conflict,omitempty"`
+	Winner   string          `json:"winner,omitempty"`
+}
+
+// begin journals op as started.
+func (x *runner) begin(ctx context.Context, it Item, d opDetail) (*store.SyncOp, error) {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return nil, err
+	}
+	op := &store.SyncOp{RunID: x.run.ID, SyncID: x.sy.ID, Path: it.Path, Action: string(it.Action), Status: store.OpStarted, Detail: string(b)}
+	if err := x.e.st.SaveSyncOp(ctx, op, nil, nil); err != nil {
+		return nil, err
+	}
+	return op, nil
+}
+
+// step journals a new detail for a started op.
+func (x *runner) step(ctx context.Context, op *store.SyncOp, d opDetail) error {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return err
+	}
+	op.Detail = string(b)
+	return x.e.st.SaveSyncOp(ctx, op, nil, nil)
+}
+
+// done finishes op together with the state it leaves. It is recorded even
+// when ctx has ended: the action has happened.
+func (x *runner) done(ctx context.Context, op *store.SyncOp, n int64, put []store.SyncFile, drop []string) error {
+	op.Status, op.Bytes, op.Finished = store.OpDone, n, time.Now()
+	for i := range put {
+		put[i].SyncedAt = op.Finished
+	}
+	if err := x.e.st.SaveSyncOp(context.WithoutCancel(ctx), op, put, drop); err != nil {
+		return err
+	}
+	x.event(ctx, store.EventSyncFile, op.Path, n, op.Action)
+	return nil
+}
+
+// fail finishes op as failed; the state is left as it was.
+func (x *runner) fail(ctx context.Context, op *store.SyncOp, err error) {
+	op.Status, op.Error, op.Finished = store.OpFailed, err.Error(), time.Now()
+	if serr := x.e.st.SaveSyncOp(context.WithoutCancel(ctx), op, nil, nil); serr != nil {
+		x.log.Error("journal failed op", "path", op.Path, "err", serr)
+	}
+}
+
+// perform journals and carries out one action once.
+func (x *runner) perform(ctx context.Context, it Item) (int64, error) {
+	switch it.Action {
+	case Push:
+		return x.push(ctx, it)
+	case Pull:
+		return x.pull(ctx, it)
+	case DeleteLocal, DeleteRemote:
+		return 0, x.delete(ctx, it)
+	case Conflict:
+		return x.conflict(ctx, it)
+	}
+	return 0, fmt.Errorf("%w: unknown action %q", errNotRetried, it.Action)
+}

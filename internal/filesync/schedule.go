@@ -1,0 +1,236 @@
+package filesync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+// parseCron parses a standard 5-field cron expression (or a descriptor
+// such as @hourly).
+func parseCron(s string) (cron.Schedule, error) {
+	sch, err := cron.ParseStandard(s)
+	if err != nil {
+		return nil, fmt.Errorf("cron %q: %w", s, err)
+	}
+	return sch, nil
+}
+
+// syncRunner runs one sync; *Engine is one.
+type syncRunner interface {
+	Run(ctx context.Context, name string, o RunOptions) (Result, error)
+}
+
+// syncLister lists sync definitions; store.Store is one.
+type syncLister interface {
+	Syncs(ctx context.Context) ([]store.Sync, error)
+}
+
+// SchedulerConfig tunes a Scheduler. Zero fields mean the defaults.
+type SchedulerConfig struct {
+	Logger *slog.Logger
+	// Reload is how often sync definitions are read again, so added and
+	// changed syncs are picked up. Default 30s.
+	Reload time.Duration
+}
+
+// Scheduler starts syncs on their schedule (Sync.Every or Sync.Cron) and
+// when a file arrives in the folder of a sync with OnReceive. A sync due
+// while its run is in progress runs once more afterwards; runs of one sync
+// never overlap. Run blocks; Received may be called from any goroutine.
+type Scheduler struct {
+	r   syncRunner
+	st  syncLister
+	log *slog.Logger
+	cfg SchedulerConfig
+
+	wake chan struct{}
+
+	mu       sync.Mutex
+	received []string
+	running  map[string]bool
+	again    map[string]bool
+	wg       sync.WaitGroup
+}
+
+// NewScheduler returns a scheduler running syncs listed by st through r.
+func NewScheduler(r syncRunner, st syncLister, cfg SchedulerConfig) *Scheduler {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Reload <= 0 {
+		cfg.Reload = 30 * time.Second
+	}
+	return &Scheduler{r: r, st: st, log: cfg.Logger, cfg: cfg, wake: make(chan struct{}, 1),
+		running: map[string]bool{}, again: map[string]bool{}}
+}
+
+// Received tells the scheduler that a file arrived at p, a path under the
+// file root such as "acme/receive/order.edi". Syncs with OnReceive whose
+// folder holds p and that send files (push, two-way) start soon after. It
+// never blocks; the FTP server calls it after an upload completes.
+func (s *Scheduler) Received(p string) {
+	s.mu.Lock()
+	s.received = append(s.received, strings.Trim(path.Clean("/"+p), "/"))
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run schedules until ctx ends, then waits for the runs it started.
+func (s *Scheduler) Run(ctx context.Context) error {
+	defer s.wg.Wait()
+	var syncs []store.Sync
+	next := map[string]time.Time{}
+	var reloadAt time.Time
+	for {
+		now := time.Now()
+		if !now.Before(reloadAt) {
+			all, err := s.st.Syncs(ctx)
+			if err != nil {
+				if ctx.Err() != nil {
+					return nil
+				}
+				s.log.Error("load syncs", "err", err)
+			} else {
+				syncs = all
+				next = schedule(syncs, next, now, s.log)
+			}
+			reloadAt = now.Add(s.cfg.Reload)
+		}
+		for name, at := range next {
+			if !now.Before(at) {
+				s.start(ctx, name)
+				next[name] = nextRun(syncs, name, now)
+			}
+		}
+		for _, name := range s.takeReceived(syncs) {
+			s.start(ctx, name)
+		}
+		wait := reloadAt.Sub(now)
+		for _, at := range next {
+			if !at.IsZero() && at.Sub(now) < wait {
+				wait = at.Sub(now)
+			}
+		}
+		t := time.NewTimer(max(wait, 0))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-s.wake:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+// schedule returns the next run time of each scheduled sync, keeping the
+// times already planned for syncs whose schedule did not change.
+func schedule(syncs []store.Sync, old map[string]time.Time, now time.Time, log *slog.Logger) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, sy := range syncs {
+		if sy.Every <= 0 && sy.Cron == "" {
+			continue
+		}
+		if at, ok := old[sy.Name]; ok {
+			out[sy.Name] = at
+			continue
+		}
+		at := nextRun(syncs, sy.Name, now)
+		if at.IsZero() {
+			log.Error("sync schedule invalid; not scheduled", "sync", sy.Name, "cron", sy.Cron)
+			continue
+		}
+		out[sy.Name] = at
+	}
+	return out
+}
+
+// nextRun returns when the named sync runs next after now; zero for none.
+func nextRun(syncs []store.Sync, name string, now time.Time) time.Time {
+	for _, sy := range syncs {
+		if sy.Name != name {
+			continue
+		}
+		if sy.Every > 0 {
+			return now.Add(sy.Every)
+		}
+		if sy.Cron != "" {
+			if sch, err := parseCron(sy.Cron); err == nil {
+				return sch.Next(now)
+			}
+		}
+	}
+	return time.Time{}
+}
+
+// takeReceived returns the syncs triggered by the files received since the
+// last call.
+func (s *Scheduler) takeReceived(syncs []store.Sync) []string {
+	s.mu.Lock()
+	got := s.received
+	s.received = nil
+	s.mu.Unlock()
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range got {
+		for _, sy := range syncs {
+			if !sy.OnReceive || sy.Direction == store.SyncPull || seen[sy.Name] {
+				continue
+			}
+			folder := strings.Trim(path.Clean("/"+sy.Folder), "/")
+			if p == folder || strings.HasPrefix(p, folder+"/") {
+				seen[sy.Name] = true
+				out = append(out, sy.Name)
+			}
+		}
+	}
+	return out
+}
+
+// start runs the named sync in the background, or marks it to run again
+// when it is running already.
+func (s *Scheduler) start(ctx context.Context, name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.running[name] {
+		s.again[name] = true
+		return
+	}
+	s.running[name] = true
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			res, err := s.r.Run(ctx, name, RunOptions{})
+			switch {
+			case errors.Is(err, ErrBusy):
+				s.log.Info("sync run skipped: another run is in progress", "sync", name)
+			case err != nil && ctx.Err() == nil:
+				s.log.Error("sync run failed", "sync", name, "err", err)
+			case err == nil && len(res.Errors) > 0:
+				s.log.Warn("sync run finished with failed files", "sync", name, "failed", len(res.Errors))
+			}
+			s.mu.Lock()
+			if !s.again[name] || ctx.Err() != nil {
+				s.running[name] = false
+				s.mu.Unlock()
+				return
+			}
+			s.again[name] = false
+			s.mu.Unlock()
+		}
+	}()
+}

@@ -1,0 +1,121 @@
+package filesync
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+type fakeRunner struct {
+	mu      sync.Mutex
+	calls   []string
+	block   chan struct{} // when set, runs wait for it
+	active  map[string]int
+	overlap bool
+}
+
+func (f *fakeRunner) Run(ctx context.Context, name string, o RunOptions) (Result, error) {
+	f.mu.Lock()
+	f.calls = append(f.calls, name)
+	if f.active == nil {
+		f.active = map[string]int{}
+	}
+	f.active[name]++
+	if f.active[name] > 1 {
+		f.overlap = true
+	}
+	block := f.block
+	f.mu.Unlock()
+	if block != nil {
+		select {
+		case <-block:
+		case <-ctx.Done():
+		}
+	}
+	f.mu.Lock()
+	f.active[name]--
+	f.mu.Unlock()
+	return Result{}, nil
+}
+
+func (f *fakeRunner) got() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+type fakeLister []store.Sync
+
+func (l fakeLister) Syncs(context.Context) ([]store.Sync, error) { return l, nil }
+
+func TestSchedulerEvery(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &fakeRunner{}
+		s := NewScheduler(r, fakeLister{
+			{Name: "five", Every: 5 * time.Minute, Direction: store.SyncPush},
+			{Name: "cron", Cron: "0 * * * *", Direction: store.SyncPull},
+			{Name: "manual", Direction: store.SyncPush},
+		}, SchedulerConfig{})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- s.Run(ctx) }()
+		// synctest's clock starts at 2000-01-01 00:00 UTC: the cron sync
+		// runs at 01:00, the five-minute one at :05, :10, ...
+		time.Sleep(61 * time.Minute)
+		synctest.Wait()
+		got := map[string]int{}
+		for _, n := range r.got() {
+			got[n]++
+		}
+		if d := cmp.Diff(map[string]int{"five": 12, "cron": 1}, got); d != "" {
+			t.Errorf("runs in 61 minutes (-want +got):\n%s", d)
+		}
+		cancel()
+		<-done
+	})
+}
+
+func TestSchedulerOnReceive(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &fakeRunner{block: make(chan struct{})}
+		s := NewScheduler(r, fakeLister{
+			{Name: "out", Folder: "acme/receive", OnReceive: true, Direction: store.SyncPush},
+			{Name: "no-trigger", Folder: "acme/receive", Direction: store.SyncPush},
+			{Name: "pull", Folder: "acme/receive", OnReceive: true, Direction: store.SyncPull},
+			{Name: "other", Folder: "acme/receive2", OnReceive: true, Direction: store.SyncTwoWay},
+		}, SchedulerConfig{})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- s.Run(ctx) }()
+		synctest.Wait()
+		s.Received("acme/receive/order.edi")
+		synctest.Wait()
+		if d := cmp.Diff([]string{"out"}, r.got()); d != "" {
+			t.Fatalf("runs after one file (-want +got):\n%s", d)
+		}
+		// Files arriving while it runs: exactly one more run afterwards,
+		// never two at once.
+		s.Received("/acme/receive/sub/a.edi")
+		synctest.Wait()
+		s.Received("acme/receive/b.edi")
+		synctest.Wait()
+		r.block <- struct{}{}
+		synctest.Wait()
+		r.block <- struct{}{}
+		synctest.Wait()
+		if d := cmp.Diff([]string{"out", "out"}, r.got()); d != "" {
+			t.Errorf("runs (-want +got):\n%s", d)
+		}
+		if r.overlap {
+			t.Errorf("runs of one sync overlapped")
+		}
+		cancel()
+		<-done
+	})
+}
