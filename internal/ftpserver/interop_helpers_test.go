@@ -347,6 +347,7 @@ func (r *rawFTP) cmd(line string) (int, string) {
 	if err != nil {
 		r.t.Fatalf("%q: reading reply: %v (got %q)", line, err, msg)
 	}
+	r.t.Logf("> %q\n< %d %s", redact([]string{line}), code, msg)
 	return code, msg
 }
 

@@ -359,9 +359,8 @@ func TestInteropRawLoginTimeout(t *testing.T) {
 			start := time.Now()
 			c, _, _ := rawDial(t, "", ts.addr)
 			if tc.noop {
-				if code, _ := c.cmd("NOOP"); code != 200 {
-					t.Errorf("NOOP = %d", code)
-				}
+				// The reply may race the timeout; only the close matters.
+				c.send("NOOP\r\n")
 			}
 			closed, _ := c.closed()
 			if !closed {
