@@ -14,9 +14,10 @@ type driver struct {
 }
 
 var (
-	_ ftplib.MainDriver                       = (*driver)(nil)
-	_ ftplib.MainDriverExtensionUserVerifier  = (*driver)(nil)
-	_ ftplib.MainDriverExtensionDataTLSConfig = (*driver)(nil)
+	_ ftplib.MainDriver                        = (*driver)(nil)
+	_ ftplib.MainDriverExtensionUserVerifier   = (*driver)(nil)
+	_ ftplib.MainDriverExtensionDataTLSConfig  = (*driver)(nil)
+	_ ftplib.MainDriverExtensionPassiveWrapper = (*driver)(nil)
 )
 
 // GetSettings maps Config onto ftpserverlib's settings.
@@ -69,7 +70,7 @@ func (d *driver) GetDataTLSConfig(cc ftplib.ClientContext) (*tls.Config, error) 
 // IP is banned or over its connection cap.
 func (d *driver) ClientConnected(cc ftplib.ClientContext) (string, error) {
 	ip := clientIP(cc.RemoteAddr())
-	if err := d.srv.limits.admit(cc.ID(), ip); err != nil {
+	if err := d.srv.limits.admit(cc, ip); err != nil {
 		d.srv.log.Warn("connection refused", "remote", cc.RemoteAddr().String(), "err", err)
 		return err.Error(), err
 	}
@@ -83,7 +84,7 @@ func (d *driver) ClientConnected(cc ftplib.ClientContext) (string, error) {
 
 // ClientDisconnected releases the session.
 func (d *driver) ClientDisconnected(cc ftplib.ClientContext) {
-	d.srv.limits.release(cc.ID())
+	d.srv.limits.release(cc)
 	d.srv.endSession(cc)
 }
 

@@ -16,7 +16,7 @@ type limits struct {
 	mu       sync.Mutex
 	total    int
 	perIP    map[string]int
-	admitted map[uint32]string // client ID -> IP, for release
+	admitted map[any]string // connection -> IP, for release
 	failures map[string][]time.Time
 	bans     map[string]time.Time // IP -> end of ban
 	now      func() time.Time
@@ -27,7 +27,7 @@ func newLimits(c Config) *limits {
 		maxTotal: c.MaxConns, maxPerIP: c.MaxConnsPerIP,
 		banAfter: c.BanAfter, banFor: c.BanFor,
 		perIP:    make(map[string]int),
-		admitted: make(map[uint32]string),
+		admitted: make(map[any]string),
 		failures: make(map[string][]time.Time),
 		bans:     make(map[string]time.Time),
 		now:      time.Now,
@@ -35,7 +35,7 @@ func newLimits(c Config) *limits {
 }
 
 // admit counts a new connection, or says why it is refused.
-func (l *limits) admit(id uint32, ip string) error {
+func (l *limits) admit(id any, ip string) error {
 	if err := l.banned(ip); err != nil {
 		return err
 	}
@@ -54,7 +54,7 @@ func (l *limits) admit(id uint32, ip string) error {
 }
 
 // release uncounts a connection admit accepted; others are ignored.
-func (l *limits) release(id uint32) {
+func (l *limits) release(id any) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	ip, ok := l.admitted[id]

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 
 	ftplib "github.com/fclairamb/ftpserverlib"
@@ -50,8 +51,11 @@ type Server struct {
 	plain, implicit *ftplib.FtpServer
 	plainLn, implLn net.Listener
 
-	mu       sync.Mutex
-	sessions map[uint32]*session // by client ID, logged in or not
+	mu sync.Mutex
+	// sessions are keyed by their ClientContext: client IDs repeat across
+	// the plain and implicit listeners (one ftpserverlib server each).
+	sessions map[ftplib.ClientContext]*session
+	nextID   atomic.Uint64 // session numbers for logs
 	// serveCtx is Serve's context. ftpserverlib calls the driver without
 	// one, so sessions derive theirs from it; it is set before any
 	// session starts.
@@ -94,7 +98,7 @@ func New(cfg Config, opt Options) (*Server, error) {
 		limits:    newLimits(cfg),
 		openMount: opt.OpenMount,
 		greeting:  greeting(cfg.Banner, opt.InstanceID),
-		sessions:  make(map[uint32]*session),
+		sessions:  make(map[ftplib.ClientContext]*session),
 	}, nil
 }
 

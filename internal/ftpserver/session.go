@@ -61,7 +61,7 @@ type policy struct {
 func (s *Server) newSession(cc ftplib.ClientContext, implicit bool) *session {
 	ss := &session{
 		srv: s, cc: cc, implicit: implicit,
-		log: s.log.With("session", cc.ID(), "remote", cc.RemoteAddr().String()),
+		log: s.log.With("session", s.nextID.Add(1), "remote", cc.RemoteAddr().String()),
 	}
 	s.mu.Lock()
 	ss.ctx, ss.cancel = context.WithCancel(s.serveCtx)
@@ -73,7 +73,7 @@ func (s *Server) newSession(cc ftplib.ClientContext, implicit bool) *session {
 		}
 	})
 	s.mu.Lock()
-	s.sessions[cc.ID()] = ss
+	s.sessions[cc] = ss
 	s.mu.Unlock()
 	return ss
 }
@@ -81,13 +81,13 @@ func (s *Server) newSession(cc ftplib.ClientContext, implicit bool) *session {
 func (s *Server) session(cc ftplib.ClientContext) *session {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.sessions[cc.ID()]
+	return s.sessions[cc]
 }
 
 func (s *Server) endSession(cc ftplib.ClientContext) {
 	s.mu.Lock()
-	ss := s.sessions[cc.ID()]
-	delete(s.sessions, cc.ID())
+	ss := s.sessions[cc]
+	delete(s.sessions, cc)
 	s.mu.Unlock()
 	if ss == nil {
 		return

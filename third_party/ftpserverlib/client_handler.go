@@ -432,7 +432,8 @@ func (c *clientHandler) HandleCommands() {
 	if msg, err := c.server.driver.ClientConnected(c); err == nil {
 		c.writeMessage(StatusServiceReady, msg)
 	} else {
-		c.writeMessage(StatusSyntaxErrorNotRecognised, msg)
+		// Wharf patch: 421, service not available, closing the connection.
+		c.writeMessage(StatusServiceNotAvailable, msg)
 
 		return
 	}
@@ -579,6 +580,14 @@ func (c *clientHandler) handleCommandsStreamError(err error) bool {
 
 // handleCommand takes care of executing the received line
 func (c *clientHandler) handleCommand(line string) {
+	// Wharf patch: a bare CR or a NUL inside a command line is never part
+	// of a valid name, and smuggles a second command into some servers.
+	if strings.ContainsAny(strings.TrimSuffix(line, "\r"), "\r\x00") {
+		c.writeMessage(StatusSyntaxErrorParameters, "Command line contains CR or NUL; refused")
+
+		return
+	}
+
 	command, param := parseLine(line)
 	command = strings.ToUpper(command)
 

@@ -15,7 +15,8 @@ func (c *clientHandler) handlePORT(param string) error {
 	command := c.GetLastCommand()
 
 	if c.server.settings.DisableActiveMode {
-		c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf("%v command is disabled", command))
+		// Wharf patch: 502, not 421 (which announces a closing connection).
+		c.writeMessage(StatusCommandNotImplemented, fmt.Sprintf("%v refused: active mode is off on this server; use passive mode (EPSV/PASV)", command))
 
 		return nil
 	}

@@ -1,0 +1,81 @@
+package ftpserver
+
+import (
+	"io"
+	"net"
+	"time"
+)
+
+// stallListener wraps passive data listeners so that a data connection on
+// which nothing moves for idle is cut: ftpserverlib sets no deadlines on
+// data connections, and keeps the control session alive while a transfer
+// is open, so a stalled peer would hold its session forever.
+type stallListener struct {
+	net.Listener
+	idle time.Duration
+}
+
+func (l stallListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	tc, ok := c.(*net.TCPConn)
+	if !ok || l.idle <= 0 {
+		return c, nil
+	}
+	return &stallConn{TCPConn: tc, idle: l.idle}, nil
+}
+
+// WrapPassiveListener implements ftpserverlib's passive-listener hook.
+func (d *driver) WrapPassiveListener(ln net.Listener) (net.Listener, error) {
+	return stallListener{Listener: ln, idle: d.srv.cfg.IdleTimeout}, nil
+}
+
+// stallConn renews its deadline before every read and write. Bulk copies
+// go in chunks, each with a fresh deadline, through the embedded
+// *net.TCPConn, so plain transfers keep sendfile and splice.
+type stallConn struct {
+	*net.TCPConn
+	idle time.Duration
+}
+
+const stallChunk = 4 << 20
+
+func (c *stallConn) Read(b []byte) (int, error) {
+	_ = c.TCPConn.SetReadDeadline(time.Now().Add(c.idle))
+	return c.TCPConn.Read(b)
+}
+
+func (c *stallConn) Write(b []byte) (int, error) {
+	_ = c.TCPConn.SetWriteDeadline(time.Now().Add(c.idle))
+	return c.TCPConn.Write(b)
+}
+
+// ReadFrom sends r (a download) in chunks; for an *os.File each chunk is
+// a sendfile.
+func (c *stallConn) ReadFrom(r io.Reader) (int64, error) {
+	var total int64
+	for {
+		_ = c.TCPConn.SetWriteDeadline(time.Now().Add(c.idle))
+		n, err := c.TCPConn.ReadFrom(&io.LimitedReader{R: r, N: stallChunk})
+		total += n
+		if err != nil || n < stallChunk {
+			return total, err
+		}
+	}
+}
+
+// WriteTo receives into w (an upload) in chunks; for an *os.File each
+// chunk is a splice.
+func (c *stallConn) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		_ = c.TCPConn.SetReadDeadline(time.Now().Add(c.idle))
+		n, err := io.Copy(w, &io.LimitedReader{R: c.TCPConn, N: stallChunk})
+		total += n
+		if err != nil || n < stallChunk {
+			return total, err
+		}
+	}
+}

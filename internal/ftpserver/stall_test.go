@@ -1,0 +1,63 @@
+package ftpserver_test
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-mft/wharf/internal/ftpserver"
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+// TestStalledUploadIsCut: a client that opens a data connection, sends a
+// little and then stalls is cut after the idle timeout, and nothing is
+// published.
+func TestStalledUploadIsCut(t *testing.T) {
+	yes := true
+	ts := startServer(t, ftpserver.Config{IdleTimeout: 3 * time.Second}, func(a *store.Account) { a.Policy.AllowPlain = &yes })
+	c := rawLogin(t, ts.addr)
+	msg := cmd(t, c, 229, "EPSV")
+	var p int
+	if _, err := fmt.Sscanf(msg[strings.Index(msg, "(|||"):], "(|||%d|)", &p); err != nil {
+		t.Fatalf("EPSV reply %q: %v", msg, err)
+	}
+	data, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer data.Close()
+	if err := c.PrintfLine("STOR /receive/stalled.edi"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ReadResponse(150); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := data.Write([]byte("partial")); err != nil {
+		t.Fatal(err)
+	}
+	// Now stall. The server must end the transfer with an error reply.
+	start := time.Now()
+	code, reply, err := c.ReadResponse(226)
+	if err == nil {
+		t.Fatalf("stalled upload completed: %d %s", code, reply)
+	}
+	if code < 400 {
+		t.Fatalf("stalled upload: reply %d %q, %v; want 4xx/5xx", code, reply, err)
+	}
+	if d := time.Since(start); d > 15*time.Second {
+		t.Errorf("cut after %v; want about the 3s idle timeout", d)
+	}
+	if exists(filepath.Join(ts.root, "acme", "stalled.edi")) || exists(filepath.Join(ts.root, "acme", "receive", "stalled.edi")) {
+		t.Errorf("stalled upload was published")
+	}
+	ents, _ := os.ReadDir(filepath.Join(ts.root, "acme", "receive"))
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), ".wharf-") {
+			t.Errorf("temp file %s left behind", e.Name())
+		}
+	}
+}
