@@ -40,7 +40,8 @@ type Conn struct {
 
 	epsvFailed  bool
 	mtimeMethod int
-	broken      bool // the connection failed; never reuse it
+	broken      bool   // the connection failed; never reuse it
+	leftover    string // temporary upload a failure left behind (absolute)
 	created     time.Time
 	greeting    string
 

@@ -39,6 +39,7 @@ type fakeConn struct {
 	c    net.Conn
 	r    *bufio.Reader
 	data net.Listener
+	rnfr string
 }
 
 func newFake(t testing.TB) *fakeServer {
@@ -207,6 +208,19 @@ func (fc *fakeConn) standard(verb, arg string) bool {
 		} else {
 			fc.reply("550 no such file")
 		}
+	case "RNFR":
+		if _, ok := fc.s.file(arg); !ok {
+			fc.reply("550 no such file")
+			break
+		}
+		fc.rnfr = arg
+		fc.reply("350 ready for RNTO")
+	case "RNTO":
+		s.mu.Lock()
+		s.files[arg] = s.files[fc.rnfr]
+		delete(s.files, fc.rnfr)
+		s.mu.Unlock()
+		fc.reply("250 renamed")
 	case "AUTH":
 		if s.cert == nil {
 			fc.reply("502 no TLS")

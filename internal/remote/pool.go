@@ -292,7 +292,8 @@ func (p *Pool) Retrieve(ctx context.Context, name string, offset int64, w io.Wri
 }
 
 // Store uploads r to name; see Conn.Store. A retry starts over, so it happens
-// only when r is an io.Seeker or nothing was read from it yet.
+// only when r is an io.Seeker or nothing was read from it yet. A temporary
+// file that a broken connection left is deleted over the next one.
 func (p *Pool) Store(ctx context.Context, name string, r io.Reader) (int64, error) {
 	var n int64
 	seeker, canSeek := r.(io.Seeker)
@@ -304,7 +305,12 @@ func (p *Pool) Store(ctx context.Context, name string, r io.Reader) (int64, erro
 		}
 	}
 	cr := &countReader{r: r}
+	var leftover string
 	err := p.Do(ctx, func(ctx context.Context, c *Conn) error {
+		if leftover != "" {
+			c.deleteLeftover(ctx, leftover)
+			leftover = ""
+		}
 		if cr.n > 0 {
 			if !canSeek {
 				return fmt.Errorf("store %q: source cannot rewind for a retry", name)
@@ -316,8 +322,15 @@ func (p *Pool) Store(ctx context.Context, name string, r io.Reader) (int64, erro
 		}
 		var err error
 		n, err = c.Store(ctx, name, cr)
+		leftover, c.leftover = c.leftover, ""
 		return err
 	})
+	if leftover != "" && ctx.Err() == nil {
+		if c, aerr := p.Acquire(ctx); aerr == nil {
+			c.deleteLeftover(ctx, leftover)
+			p.Release(c)
+		}
+	}
 	return n, err
 }
 

@@ -314,3 +314,39 @@ func TestInteropLargeRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+// A connection that breaks after the server stored the temporary file: the
+// retry deletes that file over the new connection and stores again (C-19).
+func TestPoolStoreCleansLeftover(t *testing.T) {
+	s := newFake(t)
+	var first atomic.Bool
+	first.Store(true)
+	s.handlers["STOR"] = func(fc *fakeConn, arg string) {
+		if !first.Swap(false) {
+			fc.standard("STOR", arg)
+			return
+		}
+		dc := fc.accept()
+		fc.reply("150 go ahead")
+		b, _ := io.ReadAll(dc)
+		dc.Close()
+		fc.s.mu.Lock()
+		fc.s.files[arg] = b
+		fc.s.mu.Unlock()
+		fc.c.Close() // the control connection dies before 226
+	}
+	s.start()
+	p, err := NewPool(s.config(), PoolOptions{Backoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := p.Store(context.Background(), "f.txt", bytes.NewReader([]byte("hello"))); err != nil {
+		t.Fatal(err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.files) != 1 || string(s.files["/f.txt"]) != "hello" {
+		t.Errorf("files on server: %q", s.files)
+	}
+}

@@ -52,10 +52,18 @@ func (c *Conn) store(ctx context.Context, ap string, r io.Reader) (n int64, err 
 		r = io.TeeReader(r, h)
 	}
 	defer func() {
-		if err != nil && !c.broken {
-			if _, derr := c.expect(250, "DELE", tmp); derr != nil && !isReply(derr, 550) {
-				c.log.Warn("remote temporary file left behind", "path", tmp, "err", derr)
-			}
+		if err == nil {
+			return
+		}
+		var ne *netError
+		if c.broken || errors.As(err, &ne) {
+			c.leftover = tmp // Pool.Store deletes it over another connection
+			return
+		}
+		if _, derr := c.expect(250, "DELE", tmp); errors.As(derr, &ne) {
+			c.leftover = tmp
+		} else if derr != nil && !isReply(derr, 550) {
+			c.log.Warn("remote temporary file left behind", "path", tmp, "err", derr)
 		}
 	}()
 	if n, err = c.upload(ctx, "STOR", tmp, r); err != nil {
@@ -80,17 +88,39 @@ func (c *Conn) store(ctx context.Context, ap string, r io.Reader) (n int64, err 
 	return n, c.renameOver(tmp, ap)
 }
 
+// TempSuffix ends the hidden names Store uploads to before renaming.
+const TempSuffix = ".wharf-part"
+
+// IsTemp reports whether name is one of Store's temporary names, which a
+// crash can leave behind: listings for sync or mounts skip them, and a
+// cleanup may delete old ones.
+func IsTemp(name string) bool {
+	return strings.HasPrefix(name, ".") && strings.HasSuffix(name, TempSuffix)
+}
+
 // tempName returns a hidden name next to ap: ".<name>.<random>.wharf-part",
 // cut to fit maxNameLen.
 func tempName(ap string) string {
 	var b [6]byte
 	rand.Read(b[:])
 	dir, base := path.Split(ap)
-	suffix := "." + hex.EncodeToString(b[:]) + ".wharf-part"
+	suffix := "." + hex.EncodeToString(b[:]) + TempSuffix
 	if max := maxNameLen - 1 - len(suffix); len(base) > max {
 		base = base[:max]
 	}
 	return dir + "." + base + suffix
+}
+
+// deleteLeftover removes a temporary file a broken connection left; p is
+// absolute. Errors are only logged: the file is hidden and harmless.
+func (c *Conn) deleteLeftover(ctx context.Context, p string) {
+	err := c.run(ctx, func() error {
+		_, err := c.expect(250, "DELE", p)
+		return err
+	})
+	if err != nil && !isReply(err, 550) {
+		c.log.Warn("remote temporary file left behind", "path", p, "err", err)
+	}
 }
 
 // hashMethod picks the strongest hash the server offers: HASH (draft-bryan-
