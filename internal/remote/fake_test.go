@@ -30,8 +30,8 @@ type fakeServer struct {
 	// With cert set, AUTH TLS works and data connections use dataCert
 	// (or cert).
 	cert, dataCert *tls.Certificate
-	conns map[net.Conn]bool
-	wg    sync.WaitGroup
+	conns          map[net.Conn]bool
+	wg             sync.WaitGroup
 }
 
 type fakeConn struct {
