@@ -158,8 +158,15 @@ func (x *runner) pullFile(ctx context.Context, p, dst, tmp string, src File, pri
 	if err := f.Close(); err != nil {
 		return store.SyncSide{}, n, err
 	}
-	if !src.ModTime.IsZero() {
-		if err := x.local.Chtimes(tmp, src.ModTime, src.ModTime); err != nil {
+	mt := src.ModTime
+	if !src.Precise {
+		// A LIST time has minutes at best: ask for the exact one (MDTM).
+		if e, err := x.rem.Stat(ctx, p); err == nil && e.PreciseTime && e.Size == n {
+			mt = e.ModTime
+		}
+	}
+	if !mt.IsZero() {
+		if err := x.local.Chtimes(tmp, mt, mt); err != nil {
 			return store.SyncSide{}, n, err
 		}
 	}

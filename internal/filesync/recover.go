@@ -119,7 +119,7 @@ func (x *runner) recoverPull(ctx context.Context, op *store.SyncOp, d opDetail) 
 		if err != nil {
 			return false, err
 		}
-		if !fi.Mode().IsRegular() || fi.Size() != d.Size || !d.ModTime.IsZero() && !fi.ModTime().Equal(d.ModTime) {
+		if !fi.Mode().IsRegular() || fi.Size() != d.Size || !d.ModTime.IsZero() && !timesMatch(fi.ModTime(), d.ModTime, d.Precise) {
 			return false, nil
 		}
 		if d.Prior != nil && fi.Size() == d.Prior.Size && fi.ModTime().Equal(d.Prior.ModTime) {
