@@ -1,5 +1,5 @@
 // Package cli is Wharf's command line: one cobra command per noun (serve,
-// partner, staff, events), all working on one data directory.
+// partner, staff, remote, mount, events), all working on one data directory.
 //
 // Until an admin API exists, account and event commands open the store
 // directly; SQLite in WAL mode lets them do so while `wharf serve` runs.
@@ -64,6 +64,7 @@ func Execute(ctx context.Context, args []string, opt Options) error {
 type app struct {
 	opt        Options
 	configFile string
+	secretsURL string // --secrets-url; see keeperURL
 }
 
 // configKey is the pflag annotation naming the config.Key a flag sets.
@@ -79,9 +80,11 @@ or FTPS to drop files into their receive/ folder and pick files up from their
 send/ folder; staff accounts see every partner's folders.
 
 Everything Wharf keeps lives in one data directory (--data):
-  wharf.db   accounts and the event log (SQLite)
-  files/     the file root: files/NAME/send and files/NAME/receive per partner
-  tls/       the self-signed certificate generated when none is configured
+  wharf.db     accounts, remotes, mounts and the event log (SQLite)
+  files/       the file root: files/NAME/send and files/NAME/receive per partner
+  tls/         the self-signed certificate generated when none is configured
+  secret.key   the key that encrypts remote passwords (unless --secrets-url)
+  instance-id  this instance's ID, which lets it refuse remotes that loop back
 
 Settings come from, in increasing precedence: built-in defaults, a YAML config
 file (--config or WHARF_CONFIG), WHARF_* environment variables, and flags.
@@ -100,8 +103,9 @@ See 'wharf serve --help' for every setting.`,
 	configFlag(pf, "data", "data", def.Data, "data directory (env WHARF_DATA)")
 	configFlag(pf, "log-level", "log.level", def.Log.Level, "log level: debug, info, warn or error (env WHARF_LOG_LEVEL)")
 	configFlag(pf, "log-format", "log.format", def.Log.Format, "log format: text or json (env WHARF_LOG_FORMAT)")
+	pf.StringVar(&a.secretsURL, "secrets-url", "", "keeper for remote passwords, e.g. a KMS URL; default: DATA/secret.key (env WHARF_SECRETS_URL)")
 
-	root.AddCommand(newServe(a), newPartner(a), newStaff(a), newEvents(a), newConfig(a))
+	root.AddCommand(newServe(a), newPartner(a), newStaff(a), newRemote(a), newMount(a), newEvents(a), newConfig(a))
 	return root
 }
 
@@ -176,6 +180,16 @@ func open(ctx context.Context, root string) (dataDir, store.Store, error) {
 		return d, nil, fmt.Errorf("%w: check that %s is a Wharf data directory", err, root)
 	}
 	return d, st, nil
+}
+
+// keeperURL is the secrets keeper URL: --secrets-url, else
+// WHARF_SECRETS_URL, else "" for the local key in the data directory.
+func (a *app) keeperURL(cmd *cobra.Command) string {
+	if f := cmd.Flags().Lookup("secrets-url"); f != nil && f.Changed {
+		return a.secretsURL
+	}
+	v, _ := a.opt.LookupEnv("WHARF_SECRETS_URL")
+	return v
 }
 
 // newLogger builds the process's logger from cfg; only the command line

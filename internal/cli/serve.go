@@ -2,7 +2,11 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +16,8 @@ import (
 
 	"github.com/wharf-mft/wharf/internal/config"
 	"github.com/wharf-mft/wharf/internal/ftpserver"
+	"github.com/wharf-mft/wharf/internal/remoteset"
+	"github.com/wharf-mft/wharf/internal/secret"
 )
 
 const serveLong = `Serve FTP and FTPS to the accounts in the data directory until interrupted
@@ -70,7 +76,7 @@ func newServe(a *app) *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return fmt.Errorf("configuration: %w", err)
 			}
-			return a.serve(cmd.Context(), cfg)
+			return a.serve(cmd.Context(), cfg, a.keeperURL(cmd))
 		},
 	}
 	f := cmd.Flags()
@@ -104,8 +110,9 @@ func boolFlag(fs *pflag.FlagSet, name, key string, def bool, usage string) {
 	annotate(fs, name, key)
 }
 
-// serve runs the server until ctx ends.
-func (a *app) serve(ctx context.Context, cfg config.Config) error {
+// serve runs the server until ctx ends. keeperURL is the secrets keeper
+// that opens remote passwords ("": DATA/secret.key).
+func (a *app) serve(ctx context.Context, cfg config.Config, keeperURL string) error {
 	log := newLogger(a.opt.Stderr, cfg.Log)
 	d, st, err := open(ctx, cfg.Data)
 	if err != nil {
@@ -120,7 +127,23 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 	if len(accounts) == 0 {
 		log.Info("no accounts yet: add one with `wharf partner add NAME`")
 	}
-	srv, err := ftpserver.New(cfg.Server, ftpserver.Options{Store: st, FileRoot: d.files, DataDir: d.tls, Logger: log})
+	id, err := instanceID(d)
+	if err != nil {
+		return err
+	}
+	keeper, err := secret.Open(ctx, d.root, keeperURL)
+	if err != nil {
+		return err
+	}
+	defer keeper.Close()
+	// Mounts share one pool per remote; closing the set after Serve
+	// returns closes them once every session has ended.
+	remotes := remoteset.New(st, keeper, log, id)
+	defer remotes.Close()
+	srv, err := ftpserver.New(cfg.Server, ftpserver.Options{
+		Store: st, FileRoot: d.files, DataDir: d.root, Logger: log,
+		InstanceID: id, OpenMount: remotes.OpenMount,
+	})
 	if err != nil {
 		return err
 	}
@@ -138,6 +161,51 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// instanceFile holds this instance's ID in the data directory.
+const instanceFile = "instance-id"
+
+// instanceID returns this Wharf instance's ID from DATA/instance-id,
+// creating it (16 random bytes in hex, mode 0600) on first use. The server
+// puts it in its greeting and the remote client refuses a remote whose
+// greeting carries it: a remote pointing back at this instance would loop.
+func instanceID(d dataDir) (string, error) {
+	name := filepath.Join(d.root, instanceFile)
+	data, err := os.ReadFile(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return createInstanceID(name)
+	}
+	if err != nil {
+		return "", fmt.Errorf("instance id: %w", err)
+	}
+	id := strings.TrimSpace(string(data))
+	if b, err := hex.DecodeString(id); err != nil || len(b) < 8 {
+		return "", fmt.Errorf("instance id in %s is not 16 or more hex digits: delete the file and a new one is made", name)
+	}
+	return id, nil
+}
+
+func createInstanceID(name string) (string, error) {
+	var b [16]byte
+	rand.Read(b[:])
+	id := hex.EncodeToString(b[:])
+	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return instanceID(dataDir{root: filepath.Dir(name)}) // another process made it first
+	}
+	if err != nil {
+		return "", fmt.Errorf("create instance id: %w: check the data directory's permissions", err)
+	}
+	_, err = f.WriteString(id + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+		return "", fmt.Errorf("write instance id: %w", err)
+	}
+	return id, nil
 }
 
 // settingsTable lists every config key and its environment variable.

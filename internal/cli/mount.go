@@ -1,0 +1,286 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/wharf-mft/wharf/internal/store"
+	"github.com/wharf-mft/wharf/internal/vfs"
+)
+
+func newMount(a *app) *cobra.Command {
+	n := mounts{a: a}
+	cmd := &cobra.Command{
+		Use:   "mount",
+		Short: "Make folders of an account pass through to a remote",
+		Long: `Manage mounts. A mount makes a folder of an account's tree a live window onto
+a folder on a remote (see 'wharf remote'): every listing, download and upload
+in it passes straight through to the remote, over the remote's shared pool of
+connections.
+
+For a partner the folder lies inside send/ or receive/, so the usual rights
+apply: /send/NAME shows files the partner picks up from the remote, and
+/receive/NAME sends the partner's uploads to the remote. Staff can mount
+anywhere, the root included. Mounts take effect at the account's next login.`,
+		Example: `  wharf mount add acme /send/outbox acme-ftp:/outbox
+  wharf mount add acme /receive/inbox acme-ftp:/inbox
+  wharf mount add ops /archive archive-ftp --read-only
+  wharf mount list acme
+  wharf mount remove acme /send/outbox`,
+	}
+	cmd.AddCommand(n.addCmd(), n.listCmd(), n.removeCmd())
+	return cmd
+}
+
+// mounts implements the mount commands.
+type mounts struct{ a *app }
+
+// mountPath cleans an account path and checks that a mount may sit there:
+// anywhere for staff, strictly inside send/ or receive/ for a partner,
+// whose root and those two folders belong to Wharf.
+func mountPath(acct store.Account, p string) (string, error) {
+	c, err := vfs.Clean(p)
+	if err != nil {
+		return "", fmt.Errorf("path %q: %w", p, err)
+	}
+	if acct.Kind != store.Partner {
+		return c, nil
+	}
+	if strings.HasPrefix(c, "/send/") || strings.HasPrefix(c, "/receive/") {
+		return c, nil
+	}
+	return "", fmt.Errorf("path %s: a partner's tree holds only send/ and receive/, so a mount goes inside one of them: "+
+		"/send/NAME for files %s picks up from the remote, or /receive/NAME for files %s uploads to it", c, acct.Name, acct.Name)
+}
+
+// nested reports an existing mount of the account that p would sit in or
+// cover: mounts do not nest.
+func nested(list []store.Mount, p string) (store.Mount, bool) {
+	inside := func(a, b string) bool { return b == "/" || a == b || strings.HasPrefix(a, b+"/") }
+	for _, m := range list {
+		if inside(p, m.Path) || inside(m.Path, p) {
+			return m, true
+		}
+	}
+	return store.Mount{}, false
+}
+
+func (n mounts) addCmd() *cobra.Command {
+	var readOnly bool
+	cmd := &cobra.Command{
+		Use:   "add ACCOUNT PATH REMOTE[:REMOTE_PATH]",
+		Short: "Mount a remote folder at a path of an account",
+		Long: `Mount REMOTE_PATH of REMOTE (default: the remote's root) at PATH in ACCOUNT's
+tree. For a partner, PATH lies inside /send or /receive; for staff, anywhere.
+Files already in the local folder at PATH are hidden while the mount is in
+place. --read-only refuses every change through the mount (so does a
+read-only remote).`,
+		Example: `  wharf mount add acme /send/outbox acme-ftp:/outbox
+  wharf mount add acme /receive/inbox acme-ftp:/inbox
+  wharf mount add ops / archive-ftp --read-only`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 3 {
+				return fmt.Errorf("want ACCOUNT, PATH and REMOTE[:REMOTE_PATH], e.g. `%s acme /send/outbox acme-ftp:/outbox`", cmd.CommandPath())
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			rp, err := parseRemotePath(args[2], true)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			_, d, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			acct, err := getAccount(ctx, st, args[0])
+			if err != nil {
+				return err
+			}
+			p, err := mountPath(acct, args[1])
+			if err != nil {
+				return err
+			}
+			r, err := getRemote(ctx, st, rp.name)
+			if err != nil {
+				return err
+			}
+			rdir, err := vfs.Clean(rp.path)
+			if err != nil {
+				return fmt.Errorf("remote path %q: %w", rp.path, err)
+			}
+			existing, err := st.Mounts(ctx, acct.Name)
+			if err != nil {
+				return fmt.Errorf("list mounts: %w", err)
+			}
+			if old, ok := nested(existing, p); ok {
+				return fmt.Errorf("%s of %s would overlap the mount at %s (remote %s): mounts do not nest, see `wharf mount list %s`",
+					p, acct.Name, old.Path, old.Remote, acct.Name)
+			}
+			m := store.Mount{Account: acct.Name, Path: p, Remote: r.Name, RemotePath: strings.TrimSuffix(rdir, "/"), ReadOnly: readOnly}
+			if err := st.CreateMount(ctx, &m); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			mode := "read-write"
+			switch {
+			case readOnly:
+				mode = "read-only"
+			case r.Settings.ReadOnly:
+				mode = "read-only (the remote is)"
+			}
+			fmt.Fprintf(out, "mounted %s:%s at %s of %s, %s\n", r.Name, rdir, p, acct.Name, mode)
+			if hidden := localFolder(d, acct, p); hasFiles(hidden) {
+				fmt.Fprintf(out, "the files in %s are hidden while the mount is in place\n", hidden)
+			}
+			fmt.Fprintf(out, "it takes effect at %s's next login; check the remote with `wharf remote test %s`\n", acct.Name, r.Name)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&readOnly, "read-only", false, "refuse uploads, deletes, renames and new folders through the mount")
+	return cmd
+}
+
+// getAccount returns the account called name, of any kind.
+func getAccount(ctx context.Context, st store.Store, name string) (store.Account, error) {
+	a, err := st.Account(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, fmt.Errorf("account %q %w: see `wharf partner list` and `wharf staff list`", name, store.ErrNotFound)
+	}
+	return a, err
+}
+
+// localFolder is the local directory behind path p of the account's tree.
+func localFolder(d dataDir, a store.Account, p string) string {
+	root := d.files
+	if a.Kind == store.Partner {
+		root = filepath.Join(d.files, a.Name)
+	}
+	return filepath.Join(root, filepath.FromSlash(vfs.Rel(p)))
+}
+
+func hasFiles(dir string) bool {
+	f, err := os.Open(dir)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	names, _ := f.Readdirnames(1)
+	return len(names) > 0
+}
+
+// mountView is a mount as list prints it.
+type mountView struct {
+	Account    string    `json:"account"`
+	Path       string    `json:"path"`
+	Remote     string    `json:"remote"`
+	RemotePath string    `json:"remote_path"`
+	ReadOnly   bool      `json:"read_only"`
+	CreatedAt  time.Time `json:"created_at"`
+}
+
+func (n mounts) listCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "list [ACCOUNT]",
+		Aliases: []string{"ls"},
+		Short:   "List mounts, of every account or of one",
+		Example: "  wharf mount list\n  wharf mount list acme --json",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			_, _, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			var account string
+			if len(args) == 1 {
+				acct, err := getAccount(ctx, st, args[0])
+				if err != nil {
+					return err
+				}
+				account = acct.Name
+			}
+			list, err := st.Mounts(ctx, account)
+			if err != nil {
+				return fmt.Errorf("list mounts: %w", err)
+			}
+			views := make([]mountView, 0, len(list))
+			for _, m := range list {
+				views = append(views, mountView{Account: m.Account, Path: m.Path, Remote: m.Remote,
+					RemotePath: path.Clean("/" + m.RemotePath), ReadOnly: m.ReadOnly, CreatedAt: m.CreatedAt.UTC()})
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				return writeJSON(out, views)
+			}
+			if len(views) == 0 {
+				fmt.Fprintln(out, "no mounts yet: add one with `wharf mount add ACCOUNT PATH REMOTE[:REMOTE_PATH]`")
+				return nil
+			}
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "ACCOUNT\tPATH\tREMOTE\tMODE\tCREATED")
+			for _, v := range views {
+				fmt.Fprintf(tw, "%s\t%s\t%s:%s\t%s\t%s\n", v.Account, v.Path, v.Remote, v.RemotePath,
+					pick(v.ReadOnly, "read-only", "read-write"), v.CreatedAt.Local().Format(time.DateTime))
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+func (n mounts) removeCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "remove ACCOUNT PATH",
+		Aliases: []string{"rm"},
+		Short:   "Remove a mount; nothing on the remote changes",
+		Long: `Remove the mount at PATH of ACCOUNT. The folder shows its local files again
+from the account's next login; nothing on the remote changes.`,
+		Example: "  wharf mount remove acme /send/outbox",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return fmt.Errorf("want ACCOUNT and PATH, e.g. `%s acme /send/outbox`", cmd.CommandPath())
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			_, _, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			acct, err := getAccount(ctx, st, args[0])
+			if err != nil {
+				return err
+			}
+			p, err := vfs.Clean(args[1])
+			if err != nil {
+				return fmt.Errorf("path %q: %w", args[1], err)
+			}
+			err = st.DeleteMount(ctx, acct.Name, p)
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("%s has no mount at %s: see `wharf mount list %s`", acct.Name, p, acct.Name)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "removed the mount at %s of %s\n", p, acct.Name)
+			return nil
+		},
+	}
+}

@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+func TestMountCommands(t *testing.T) {
+	dir := t.TempDir()
+	runSteps(t, dir, []step{
+		{name: "partner", args: []string{"partner", "add", "acme"}},
+		{name: "staff", args: []string{"staff", "add", "ops"}},
+		{name: "remote", args: []string{"remote", "add", "acme-ftp", "--url", "ftps://u@ftp.acme.example"}},
+		{name: "read-only remote", args: []string{"remote", "add", "archive", "--url", "ftps://u@archive.example", "--read-only"}},
+		{name: "list empty", args: []string{"mount", "list"}, want: []string{"no mounts yet"}},
+		{
+			name: "partner send",
+			args: []string{"mount", "add", "acme", "/send/outbox", "acme-ftp:/outbox"},
+			want: []string{"mounted acme-ftp:/outbox at /send/outbox of acme, read-write", "next login"},
+		},
+		{
+			name: "partner receive, unclean path, remote root",
+			args: []string{"mount", "add", "acme", "receive//inbox/./", "acme-ftp", "--read-only"},
+			want: []string{"mounted acme-ftp:/ at /receive/inbox of acme, read-only"},
+		},
+		{
+			name: "staff root, read-only remote",
+			args: []string{"mount", "add", "ops", "/", "archive:/"},
+			want: []string{"at / of ops, read-only (the remote is)"},
+		},
+		{name: "partner root", args: []string{"mount", "add", "acme", "/", "acme-ftp"}, wantErr: "a partner's tree holds only send/ and receive/"},
+		{name: "partner send itself", args: []string{"mount", "add", "acme", "/send", "acme-ftp"}, wantErr: "/send/NAME for files acme picks up from the remote"},
+		{name: "partner elsewhere", args: []string{"mount", "add", "acme", "/other/x", "acme-ftp"}, wantErr: "a mount goes inside one of them"},
+		{name: "climbing", args: []string{"mount", "add", "acme", "/send/../../etc", "acme-ftp"}, wantErr: "path /etc: a partner's tree"},
+		{name: "nested", args: []string{"mount", "add", "acme", "/send/outbox/deeper", "acme-ftp"}, wantErr: "would overlap the mount at /send/outbox"},
+		{name: "covering", args: []string{"mount", "add", "ops", "/acme", "acme-ftp"}, wantErr: "would overlap the mount at /"},
+		{name: "same path", args: []string{"mount", "add", "acme", "/send/outbox", "archive"}, wantErr: "would overlap"},
+		{name: "no account", args: []string{"mount", "add", "nobody", "/x", "acme-ftp"}, wantErr: `account "nobody" not found`},
+		{name: "no remote", args: []string{"mount", "add", "acme", "/send/x", "nope:/x"}, wantErr: `remote "nope" not found`},
+		{name: "bad remote path", args: []string{"mount", "add", "acme", "/send/x", "acme-ftp:/a\nb"}, wantErr: "remote path"},
+		{name: "bad path", args: []string{"mount", "add", "acme", "/send/a\x00b", "acme-ftp"}, wantErr: "bad path"},
+		{name: "args", args: []string{"mount", "add", "acme", "/send/x"}, wantErr: "want ACCOUNT, PATH and REMOTE[:REMOTE_PATH]"},
+		{
+			name: "list",
+			args: []string{"mount", "list"},
+			want: []string{
+				"acme     /receive/inbox  acme-ftp:/        read-only",
+				"acme     /send/outbox    acme-ftp:/outbox  read-write",
+				"ops      /               archive:/         read-write",
+			},
+		},
+		{name: "list one", args: []string{"mount", "list", "ops"}, want: []string{"archive:/"}, notWant: []string{"acme-ftp"}},
+		{name: "list unknown", args: []string{"mount", "list", "nobody"}, wantErr: "not found"},
+		{name: "remove", args: []string{"mount", "remove", "acme", "/send/outbox/"}, want: []string{"removed the mount at /send/outbox of acme"}},
+		{name: "remove again", args: []string{"mount", "rm", "acme", "/send/outbox"}, wantErr: "acme has no mount at /send/outbox: see `wharf mount list acme`"},
+	})
+	st := openStore(t, dir)
+	got, err := st.Mounts(t.Context(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.Mount{
+		{Account: "acme", Path: "/receive/inbox", Remote: "acme-ftp", RemotePath: "", ReadOnly: true},
+		{Account: "ops", Path: "/", Remote: "archive", RemotePath: ""},
+	}
+	if diff := cmp.Diff(want, got, cmpopts.IgnoreFields(store.Mount{}, "ID", "CreatedAt")); diff != "" {
+		t.Errorf("stored mounts (-want +got):\n%s", diff)
+	}
+}
+
+func TestMountHidesLocalFiles(t *testing.T) {
+	dir := t.TempDir()
+	runSteps(t, dir, []step{
+		{name: "partner", args: []string{"partner", "add", "acme"}},
+		{name: "remote", args: []string{"remote", "add", "r", "--url", "ftps://u@h.example"}},
+	})
+	local := filepath.Join(dir, "files", "acme", "send", "outbox")
+	if err := os.MkdirAll(local, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(local, "old.edi"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	runSteps(t, dir, []step{{
+		name: "mount over files",
+		args: []string{"mount", "add", "acme", "/send/outbox", "r:/out"},
+		want: []string{"the files in " + local + " are hidden while the mount is in place"},
+	}})
+}

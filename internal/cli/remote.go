@@ -1,0 +1,710 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/wharf-mft/wharf/internal/remote"
+	"github.com/wharf-mft/wharf/internal/remoteset"
+	"github.com/wharf-mft/wharf/internal/secret"
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+const remoteLong = `Manage remotes: the FTP/FTPS servers Wharf connects out to, for mounts
+(wharf mount) and syncs. A remote is a URL plus connection settings:
+
+  ftp://USER@HOST[:PORT][/ROOT]    or    ftps://USER@HOST[:PORT][/ROOT]
+
+Both schemes use explicit TLS (AUTH TLS on the control port) unless --tls says
+otherwise: plain FTP must be asked for with --tls never. The port defaults to
+21, or 990 with --tls implicit. ROOT is the remote folder every path is
+relative to (default: the login folder).
+
+The password never goes in the URL, where shell history and process lists
+would keep it: give it on stdin with --password-stdin. Wharf stores it
+encrypted with DATA/secret.key (or the --secrets-url keeper) and never prints
+it. Certificates are checked; --allow-self-signed and --allow-name-mismatch
+accept what the check refuses, for this remote only.
+
+Names are 1-63 lower-case letters, digits, '.', '_' or '-'. Paths on a remote
+are written NAME:PATH, e.g. acme:/outbox/x.edi.`
+
+func newRemote(a *app) *cobra.Command {
+	n := remotes{a: a}
+	cmd := &cobra.Command{
+		Use:   "remote",
+		Short: "Manage outbound FTP/FTPS servers and copy files to and from them",
+		Long:  remoteLong,
+		Example: `  printf '%s\n' "$PW" | wharf remote add acme --url ftps://wharf@ftp.acme.example/outbox --password-stdin
+  wharf remote test acme
+  wharf remote ls acme:/ --depth 2
+  wharf remote get acme:/outbox/order.edi ./order.edi
+  wharf remote put ./invoice.edi acme:/inbox/
+  wharf remote set acme --max-conns 4 --active
+  wharf remote list
+  wharf remote remove acme`,
+	}
+	cmd.AddCommand(n.addCmd(), n.listCmd(), n.showCmd(), n.setCmd(), n.removeCmd(), n.testCmd(),
+		n.lsCmd(), n.getCmd(), n.putCmd())
+	return cmd
+}
+
+// remotes implements the remote commands.
+type remotes struct{ a *app }
+
+// oneRemote is a cobra.PositionalArgs that wants exactly one remote name.
+func oneRemote(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("want one remote name, e.g. `%s acme`", cmd.CommandPath())
+	}
+	return nil
+}
+
+// getRemote returns the remote called name, with an error that says what
+// to do when there is none.
+func getRemote(ctx context.Context, st store.Store, name string) (store.Remote, error) {
+	r, err := st.Remote(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return r, fmt.Errorf("remote %q %w: see `wharf remote list`, or add it with `wharf remote add %s --url ...`", name, store.ErrNotFound, name)
+	}
+	return r, err
+}
+
+// remoteEnv is what the commands that connect or seal passwords need.
+type remoteEnv struct {
+	d      dataDir
+	st     store.Store
+	keeper *secret.Keeper
+	set    *remoteset.Set
+	log    *slog.Logger
+}
+
+// openRemotes opens the data directory, the secrets keeper and a set of
+// pools that knows this instance's ID. The caller closes it.
+func (n remotes) openRemotes(ctx context.Context, cmd *cobra.Command) (*remoteEnv, error) {
+	cfg, d, st, err := n.a.openData(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	id, err := instanceID(d)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	keeper, err := secret.Open(ctx, d.root, n.a.keeperURL(cmd))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	log := newLogger(n.a.opt.Stderr, cfg.Log)
+	return &remoteEnv{d: d, st: st, keeper: keeper, log: log, set: remoteset.New(st, keeper, log, id)}, nil
+}
+
+func (e *remoteEnv) Close() {
+	e.set.Close()
+	e.keeper.Close()
+	e.st.Close()
+}
+
+// remoteFlags are the settings add and set share.
+type remoteFlags struct {
+	url               string
+	pwStdin           bool
+	tls               string
+	allowSelfSigned   bool
+	allowNameMismatch bool
+	maxConns          int
+	active            bool
+	sourceAddress     string
+	readOnly          bool
+	allowSelf         bool
+}
+
+func (f *remoteFlags) register(fs *pflag.FlagSet, set bool) {
+	urlUsage := "ftp[s]://USER@HOST[:PORT][/ROOT] (required; no password in it)"
+	pwUsage := "read the password from the first line of stdin (prompts twice on a terminal)"
+	if set {
+		urlUsage = "new ftp[s]://USER@HOST[:PORT][/ROOT]: replaces host, port, user and root"
+		pwUsage = "set the password to the first line of stdin"
+	}
+	fs.StringVar(&f.url, "url", "", urlUsage)
+	fs.BoolVar(&f.pwStdin, "password-stdin", false, pwUsage)
+	fs.StringVar(&f.tls, "tls", "explicit", "never, if-available, explicit or implicit")
+	fs.BoolVar(&f.allowSelfSigned, "allow-self-signed", false, "accept a self-signed certificate or one from an unknown CA")
+	fs.BoolVar(&f.allowNameMismatch, "allow-name-mismatch", false, "accept a certificate issued for another host name")
+	fs.IntVar(&f.maxConns, "max-conns", 0, fmt.Sprintf("connections at most (0: %d)", remote.DefaultMaxConns))
+	fs.BoolVar(&f.active, "active", false, "use active mode (PORT/EPRT) instead of passive")
+	fs.StringVar(&f.sourceAddress, "source-address", "", "local IP address to connect from")
+	fs.BoolVar(&f.readOnly, "read-only", false, "never change anything on the remote")
+	fs.BoolVar(&f.allowSelf, "allow-self", false, "allow this remote to be this same Wharf instance")
+}
+
+// apply copies the flags given into s and returns the names of the
+// settings that changed.
+func (f *remoteFlags) apply(fs *pflag.FlagSet, s *store.RemoteSettings) ([]string, error) {
+	var changed []string
+	if fs.Changed("url") {
+		u, err := parseRemoteURL(f.url)
+		if err != nil {
+			return nil, err
+		}
+		s.Host, s.Port, s.User, s.Root = u.Host, u.Port, u.User, u.Root
+		if hasTLSQuery(f.url) {
+			s.TLS = u.TLS.String()
+		}
+		changed = append(changed, "url")
+	}
+	if fs.Changed("tls") {
+		m, err := remote.ParseTLSMode(f.tls)
+		if err != nil {
+			return nil, fmt.Errorf("--tls: %w", err)
+		}
+		s.TLS = m.String()
+		changed = append(changed, "tls")
+	}
+	bools := []struct {
+		flag string
+		dst  *bool
+		v    bool
+	}{
+		{"allow-self-signed", &s.AllowSelfSigned, f.allowSelfSigned},
+		{"allow-name-mismatch", &s.AllowNameMismatch, f.allowNameMismatch},
+		{"active", &s.Active, f.active},
+		{"read-only", &s.ReadOnly, f.readOnly},
+		{"allow-self", &s.AllowSelf, f.allowSelf},
+	}
+	for _, b := range bools {
+		if fs.Changed(b.flag) {
+			*b.dst = b.v
+			changed = append(changed, b.flag)
+		}
+	}
+	if fs.Changed("max-conns") {
+		if f.maxConns < 0 {
+			return nil, fmt.Errorf("--max-conns %d: give a positive number, or 0 for the default (%d)", f.maxConns, remote.DefaultMaxConns)
+		}
+		s.MaxConns = f.maxConns
+		changed = append(changed, "max-conns")
+	}
+	if fs.Changed("source-address") {
+		if f.sourceAddress != "" && net.ParseIP(f.sourceAddress) == nil {
+			return nil, fmt.Errorf("--source-address %q is not an IP address: give one of this host's addresses, or \"\" for any", f.sourceAddress)
+		}
+		s.SourceAddress = f.sourceAddress
+		changed = append(changed, "source-address")
+	}
+	return changed, nil
+}
+
+// parseRemoteURL parses a remote URL, refusing one with a password. It
+// looks for the password before parsing, because url.Parse quotes the
+// whole URL in its errors.
+func parseRemoteURL(s string) (remote.Config, error) {
+	if urlHasPassword(s) {
+		return remote.Config{}, errors.New("--url holds a password, which shell history and process lists would keep: " +
+			"remove it from the URL (ftps://USER@HOST) and pipe it to --password-stdin instead")
+	}
+	cfg, err := remote.ParseURL(s)
+	if err != nil {
+		return cfg, fmt.Errorf("--url: %w: want ftp[s]://USER@HOST[:PORT][/ROOT]", err)
+	}
+	return cfg, nil
+}
+
+// urlHasPassword reports whether s has user info with a ':' in it.
+func urlHasPassword(s string) bool {
+	if _, rest, ok := strings.Cut(s, "://"); ok {
+		s = rest
+	}
+	if i := strings.IndexAny(s, "/?#"); i >= 0 {
+		s = s[:i]
+	}
+	at := strings.LastIndex(s, "@")
+	return at >= 0 && strings.Contains(s[:at], ":")
+}
+
+func hasTLSQuery(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && u.Query().Has("tls")
+}
+
+// readSecret reads a password from the first line of r, or, when r is a
+// terminal, from two prompts on w without echo.
+func readSecret(r io.Reader, w io.Writer, what, example string) (secret.Secret, error) {
+	if f, ok := r.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		pw, err := promptPassword(int(f.Fd()), w, what)
+		return secret.Secret(pw), err
+	}
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", fmt.Errorf("--password-stdin: stdin held no password: pipe one in, e.g. `printf '%%s\\n' \"$PW\" | %s`", example)
+	}
+	return secret.Secret(pw), nil
+}
+
+// check makes the client configuration of r as a pool would, which opens
+// its sealed password, and validates it.
+func (e *remoteEnv) check(ctx context.Context, r store.Remote) error {
+	cfg, err := e.set.Config(ctx, r)
+	if err == nil {
+		err = cfg.Validate()
+	}
+	if err != nil {
+		return fmt.Errorf("remote %q: %w", r.Name, err)
+	}
+	return nil
+}
+
+func (n remotes) addCmd() *cobra.Command {
+	f := &remoteFlags{}
+	cmd := &cobra.Command{
+		Use:   "add NAME --url ftp[s]://USER@HOST[:PORT][/ROOT]",
+		Short: "Add a remote FTP/FTPS server",
+		Long: `Add a remote. The URL names the server, the user and the folder to work in;
+the password comes from stdin with --password-stdin (without it, Wharf logs in
+without a password, as for anonymous FTP). Nothing is dialled: check the remote
+afterwards with 'wharf remote test NAME'.`,
+		Example: `  printf '%s\n' "$PW" | wharf remote add acme --url ftps://wharf@ftp.acme.example/outbox --password-stdin
+  wharf remote add legacy --url ftp://anonymous@10.0.0.5 --tls never --read-only
+  wharf remote add partner2 --url ftps://u@ftp.p2.example --tls implicit --allow-self-signed --max-conns 4`,
+		Args: oneRemote,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name := args[0]
+			if err := store.ValidateName(name); err != nil {
+				return err
+			}
+			if !cmd.Flags().Changed("url") {
+				return fmt.Errorf("--url is required: e.g. `wharf remote add %s --url ftps://USER@HOST/FOLDER --password-stdin`", name)
+			}
+			r := store.Remote{Name: name, Settings: store.RemoteSettings{TLS: remote.TLSExplicit.String()}}
+			if _, err := f.apply(cmd.Flags(), &r.Settings); err != nil {
+				return err
+			}
+			var pw secret.Secret
+			if f.pwStdin {
+				var err error
+				example := fmt.Sprintf("wharf remote add %s --url %s --password-stdin", name, f.url)
+				if pw, err = readSecret(cmd.InOrStdin(), cmd.ErrOrStderr(), "remote "+name, example); err != nil {
+					return err
+				}
+			}
+			ctx := cmd.Context()
+			e, err := n.openRemotes(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			if _, err := e.st.Remote(ctx, name); err == nil {
+				return fmt.Errorf("remote %q %w: see `wharf remote show %s`, or change it with `wharf remote set %s`", name, store.ErrExists, name, name)
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+			if r.PasswordEnc, err = remoteset.Seal(ctx, e.keeper, name, pw); err != nil {
+				return err
+			}
+			if err := e.check(ctx, r); err != nil {
+				return err
+			}
+			if err := e.st.CreateRemote(ctx, &r); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "added remote %q: %s (tls %s)\n", name, remoteURL(r.Settings), r.Settings.TLS)
+			if pw == "" {
+				fmt.Fprintf(out, "no password: set one with `wharf remote set %s --password-stdin` if the server needs it\n", name)
+			}
+			fmt.Fprintf(out, "check it with `wharf remote test %s`\n", name)
+			return nil
+		},
+	}
+	f.register(cmd.Flags(), false)
+	return cmd
+}
+
+// remoteURL renders s as a URL without a password, in the form add
+// accepts: ftps:// for explicit and implicit TLS, ftp:// otherwise, and a
+// tls query unless the mode is the default (explicit).
+func remoteURL(s store.RemoteSettings) string {
+	m, err := remote.ParseTLSMode(s.TLS)
+	if s.TLS == "" || err != nil {
+		m = remote.TLSExplicit
+	}
+	u := url.URL{Scheme: "ftps", Host: s.Host, Path: s.Root}
+	if m == remote.TLSNever || m == remote.TLSIfAvailable {
+		u.Scheme = "ftp"
+	}
+	if m != remote.TLSExplicit {
+		u.RawQuery = "tls=" + m.String()
+	}
+	if s.Port != 0 {
+		u.Host = net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
+	} else if strings.Contains(s.Host, ":") {
+		u.Host = "[" + s.Host + "]"
+	}
+	if s.User != "" {
+		u.User = url.User(s.User)
+	}
+	return u.String()
+}
+
+// remoteView is a remote as list and show print it: never its password.
+type remoteView struct {
+	Name              string    `json:"name"`
+	URL               string    `json:"url"`
+	Host              string    `json:"host"`
+	Port              int       `json:"port"`
+	User              string    `json:"user"`
+	Root              string    `json:"root"`
+	TLS               string    `json:"tls"`
+	AllowSelfSigned   bool      `json:"allow_self_signed"`
+	AllowNameMismatch bool      `json:"allow_name_mismatch"`
+	MaxConns          int       `json:"max_conns"`
+	Active            bool      `json:"active"`
+	SourceAddress     string    `json:"source_address"`
+	ReadOnly          bool      `json:"read_only"`
+	AllowSelf         bool      `json:"allow_self"`
+	PasswordSet       bool      `json:"password_set"`
+	CreatedAt         time.Time `json:"created_at"`
+	UpdatedAt         time.Time `json:"updated_at"`
+}
+
+// viewRemote fills in the defaults the client would use.
+func viewRemote(r store.Remote) remoteView {
+	s := r.Settings
+	v := remoteView{
+		Name: r.Name, URL: remoteURL(s), Host: s.Host, Port: s.Port, User: s.User, Root: s.Root, TLS: s.TLS,
+		AllowSelfSigned: s.AllowSelfSigned, AllowNameMismatch: s.AllowNameMismatch, MaxConns: s.MaxConns,
+		Active: s.Active, SourceAddress: s.SourceAddress, ReadOnly: s.ReadOnly, AllowSelf: s.AllowSelf,
+		PasswordSet: len(r.PasswordEnc) > 0, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+	}
+	if v.TLS == "" {
+		v.TLS = remote.TLSExplicit.String()
+	}
+	if v.Port == 0 {
+		v.Port = 21
+		if v.TLS == remote.TLSImplicit.String() {
+			v.Port = 990
+		}
+	}
+	if v.User == "" {
+		v.User = "anonymous"
+	}
+	if v.Root == "" {
+		v.Root = "/"
+	}
+	if v.MaxConns == 0 {
+		v.MaxConns = remote.DefaultMaxConns
+	}
+	return v
+}
+
+// options lists the settings that differ from the defaults.
+func (v remoteView) options() string {
+	var o []string
+	for _, b := range []struct {
+		on   bool
+		name string
+	}{
+		{v.AllowSelfSigned, "allow-self-signed"}, {v.AllowNameMismatch, "allow-name-mismatch"},
+		{v.Active, "active"}, {v.ReadOnly, "read-only"}, {v.AllowSelf, "allow-self"},
+	} {
+		if b.on {
+			o = append(o, b.name)
+		}
+	}
+	if v.SourceAddress != "" {
+		o = append(o, "source-address="+v.SourceAddress)
+	}
+	if len(o) == 0 {
+		return "-"
+	}
+	return strings.Join(o, ",")
+}
+
+func setOrNot(b bool) string { return pick(b, "set", "not set") }
+
+func pick(b bool, yes, no string) string {
+	if b {
+		return yes
+	}
+	return no
+}
+
+func (n remotes) listCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "list",
+		Short:   "List remotes (never their passwords)",
+		Example: "  wharf remote list\n  wharf remote list --json | jq -r '.[].name'",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			_, _, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			list, err := st.Remotes(ctx)
+			if err != nil {
+				return fmt.Errorf("list remotes: %w", err)
+			}
+			views := make([]remoteView, 0, len(list))
+			for _, r := range list {
+				views = append(views, viewRemote(r))
+			}
+			out := cmd.OutOrStdout()
+			if asJSON {
+				return writeJSON(out, views)
+			}
+			if len(views) == 0 {
+				fmt.Fprintln(out, "no remotes yet: add one with `wharf remote add NAME --url ftps://USER@HOST --password-stdin`")
+				return nil
+			}
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tURL\tTLS\tCONNS\tPASSWORD\tOPTIONS")
+			for _, v := range views {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", v.Name, v.URL, v.TLS, v.MaxConns, setOrNot(v.PasswordSet), v.options())
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
+}
+
+func (n remotes) showCmd() *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:     "show NAME",
+		Short:   "Show a remote's settings (never its password)",
+		Example: "  wharf remote show acme\n  wharf remote show acme --json",
+		Args:    oneRemote,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			_, _, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			r, err := getRemote(ctx, st, args[0])
+			if err != nil {
+				return err
+			}
+			v := viewRemote(r)
+			if asJSON {
+				return writeJSON(cmd.OutOrStdout(), v)
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 0, 2, ' ', 0)
+			row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
+			row("name", v.Name)
+			row("url", v.URL)
+			row("host", v.Host)
+			row("port", strconv.Itoa(v.Port))
+			row("user", v.User)
+			row("password", setOrNot(v.PasswordSet))
+			row("root", v.Root)
+			row("tls", v.TLS)
+			row("allow self-signed", yesNo(v.AllowSelfSigned))
+			row("allow name mismatch", yesNo(v.AllowNameMismatch))
+			row("max connections", strconv.Itoa(v.MaxConns))
+			row("mode", pick(v.Active, "active", "passive"))
+			row("source address", pick(v.SourceAddress == "", "(any)", v.SourceAddress))
+			row("read-only", yesNo(v.ReadOnly))
+			row("allow self", yesNo(v.AllowSelf))
+			row("created", r.CreatedAt.Local().Format(time.RFC3339))
+			row("updated", r.UpdatedAt.Local().Format(time.RFC3339))
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func (n remotes) setCmd() *cobra.Command {
+	f := &remoteFlags{}
+	var clearPW bool
+	cmd := &cobra.Command{
+		Use:   "set NAME",
+		Short: "Change a remote: only the flags given change",
+		Long: `Change a remote. Only the flags given change anything; a boolean flag given
+as --flag=false switches that setting off again. --url replaces the host, port,
+user and root (and the TLS mode when the URL has ?tls=). Pools in a running
+'wharf serve' pick the change up at their next use.`,
+		Example: `  printf '%s\n' "$PW" | wharf remote set acme --password-stdin
+  wharf remote set acme --url ftps://wharf@ftp2.acme.example:2121/outbox
+  wharf remote set acme --tls implicit --allow-self-signed=false
+  wharf remote set acme --read-only --max-conns 2`,
+		Args: oneRemote,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if f.pwStdin && clearPW {
+				return errors.New("--password-stdin and --clear-password contradict each other: give one")
+			}
+			ctx := cmd.Context()
+			e, err := n.openRemotes(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			r, err := getRemote(ctx, e.st, args[0])
+			if err != nil {
+				return err
+			}
+			changed, err := f.apply(cmd.Flags(), &r.Settings)
+			if err != nil {
+				return err
+			}
+			switch {
+			case f.pwStdin:
+				example := fmt.Sprintf("wharf remote set %s --password-stdin", r.Name)
+				pw, err := readSecret(cmd.InOrStdin(), cmd.ErrOrStderr(), "remote "+r.Name, example)
+				if err != nil {
+					return err
+				}
+				if r.PasswordEnc, err = remoteset.Seal(ctx, e.keeper, r.Name, pw); err != nil {
+					return err
+				}
+				changed = append(changed, "password")
+			case clearPW:
+				r.PasswordEnc = nil
+				changed = append(changed, "password")
+			}
+			if len(changed) == 0 {
+				return errors.New("nothing to change: give at least one flag, see `wharf remote set --help`")
+			}
+			if err := e.check(ctx, r); err != nil {
+				return err
+			}
+			if err := e.st.UpdateRemote(ctx, &r); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "updated remote %q: %s\n", r.Name, strings.Join(changed, ", "))
+			return nil
+		},
+	}
+	f.register(cmd.Flags(), true)
+	cmd.Flags().BoolVar(&clearPW, "clear-password", false, "forget the password (log in without one)")
+	return cmd
+}
+
+func (n remotes) removeCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:     "remove NAME",
+		Aliases: []string{"rm"},
+		Short:   "Delete a remote that no mount or sync uses",
+		Long: `Delete a remote and its stored password. A remote that a mount or a sync
+still uses is kept: remove those first (wharf mount remove, wharf sync remove).
+Nothing on the remote server changes.`,
+		Example: "  wharf remote remove acme",
+		Args:    oneRemote,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			_, _, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			r, err := getRemote(ctx, st, args[0])
+			if err != nil {
+				return err
+			}
+			if err := remoteInUse(ctx, st, r.Name); err != nil {
+				return err
+			}
+			if err := st.DeleteRemote(ctx, r.Name); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "removed remote %q\n", r.Name)
+			return nil
+		},
+	}
+}
+
+// remoteInUse refuses to remove a remote that mounts or syncs name: an
+// account with a mount of a missing remote could not log in.
+func remoteInUse(ctx context.Context, st store.Store, name string) error {
+	mounts, err := st.Mounts(ctx, "")
+	if err != nil {
+		return fmt.Errorf("list mounts: %w", err)
+	}
+	var users []string
+	for _, m := range mounts {
+		if m.Remote == name {
+			users = append(users, fmt.Sprintf("mount %s of %s (`wharf mount remove %s %s`)", m.Path, m.Account, m.Account, m.Path))
+		}
+	}
+	syncs, err := st.Syncs(ctx)
+	if err != nil {
+		return fmt.Errorf("list syncs: %w", err)
+	}
+	for _, s := range syncs {
+		if s.Remote == name {
+			users = append(users, fmt.Sprintf("sync %s (`wharf sync remove %s`)", s.Name, s.Name))
+		}
+	}
+	if len(users) > 0 {
+		return fmt.Errorf("remote %q is in use by %s: remove those first", name, strings.Join(users, ", "))
+	}
+	return nil
+}
+
+func (n remotes) testCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "test NAME",
+		Short: "Connect to a remote step by step and say what fails and how to fix it",
+		Long: `Connect to a remote step by step: name resolution, TCP, TLS, greeting, login,
+a listing of its root and, unless it is read-only, a small upload, download and
+delete of a probe file. Each step prints ok or FAIL with what was found or what
+to do about it; the command exits non-zero when a step fails.`,
+		Example: "  wharf remote test acme",
+		Args:    oneRemote,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			e, err := n.openRemotes(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			r, err := getRemote(ctx, e.st, args[0])
+			if err != nil {
+				return err
+			}
+			cfg, err := e.set.Config(ctx, r)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "testing remote %q: %s (tls %s)\n", r.Name, remoteURL(r.Settings), cfg.TLS)
+			rep := remote.Diagnose(ctx, cfg, e.log)
+			fmt.Fprint(out, rep.String())
+			for _, s := range rep.Steps {
+				if !s.OK {
+					return fmt.Errorf("remote %q failed at the %s step: %s", r.Name, s.Name, s.Detail)
+				}
+			}
+			if !rep.OK() {
+				return fmt.Errorf("remote %q: the test made no steps", r.Name)
+			}
+			fmt.Fprintf(out, "remote %q works\n", r.Name)
+			return nil
+		},
+	}
+}
