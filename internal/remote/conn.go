@@ -90,7 +90,7 @@ func (c *Conn) run(ctx context.Context, fn func() error) error {
 	}
 	stop := context.AfterFunc(ctx, c.abort)
 	err := fn()
-	if !stop() || ctx.Err() != nil {
+	if !stop() { // abort ran: the connection is closed
 		c.broken = true
 		if err == nil {
 			return ctx.Err()

@@ -3,10 +3,8 @@ package remote
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
 	"errors"
-	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -178,8 +176,3 @@ func TestInteropOperations(t *testing.T) {
 		})
 	}
 }
-
-var _ = io.Discard
-var _ = sha256.New
-
-var osReadDir = os.ReadDir

@@ -312,9 +312,6 @@ func (p *Pool) Store(ctx context.Context, name string, r io.Reader) (int64, erro
 			leftover = ""
 		}
 		if cr.n > 0 {
-			if !canSeek {
-				return fmt.Errorf("store %q: source cannot rewind for a retry", name)
-			}
 			if _, err := seeker.Seek(start, io.SeekStart); err != nil {
 				return err
 			}
@@ -323,6 +320,9 @@ func (p *Pool) Store(ctx context.Context, name string, r io.Reader) (int64, erro
 		var err error
 		n, err = c.Store(ctx, name, cr)
 		leftover, c.leftover = c.leftover, ""
+		if err != nil && cr.n > 0 && !canSeek {
+			return noRetry{err} // the source cannot rewind
+		}
 		return err
 	})
 	if leftover != "" && ctx.Err() == nil {
@@ -333,6 +333,11 @@ func (p *Pool) Store(ctx context.Context, name string, r io.Reader) (int64, erro
 	}
 	return n, err
 }
+
+// noRetry makes an error permanent for Do.
+type noRetry struct{ error }
+
+func (e noRetry) Unwrap() error { return e.error }
 
 type countReader struct {
 	r io.Reader
@@ -377,4 +382,30 @@ func (p *Pool) Features(ctx context.Context) (m map[string]string, err error) {
 		return nil
 	})
 	return m, err
+}
+
+// Append appends r to name; see Conn.Append. It is not retried once any byte
+// was sent, since a failed append may have left part of r behind.
+func (p *Pool) Append(ctx context.Context, name string, r io.Reader) (int64, error) {
+	cr := &countReader{r: r}
+	var n int64
+	err := p.Do(ctx, func(ctx context.Context, c *Conn) error {
+		var err error
+		n, err = c.Append(ctx, name, cr)
+		if err != nil && cr.n > 0 {
+			return noRetry{err} // part of r may be on the server already
+		}
+		return err
+	})
+	return n, err
+}
+
+// Hash returns the server's digest of name and its algorithm, or "" when the
+// server offers no hash command; see Conn.Hash.
+func (p *Pool) Hash(ctx context.Context, name string) (alg, sum string, err error) {
+	err = p.Do(ctx, func(ctx context.Context, c *Conn) error {
+		alg, sum, err = c.Hash(ctx, name)
+		return err
+	})
+	return alg, sum, err
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -348,5 +349,45 @@ func TestPoolStoreCleansLeftover(t *testing.T) {
 	defer s.mu.Unlock()
 	if len(s.files) != 1 || string(s.files["/f.txt"]) != "hello" {
 		t.Errorf("files on server: %q", s.files)
+	}
+}
+
+// A store that fails after reading its source is retried only when the
+// source can rewind.
+func TestPoolStoreRetryNeedsSeeker(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		src   func() io.Reader
+		tries int64
+		ok    bool
+	}{
+		{"seeker", func() io.Reader { return bytes.NewReader([]byte("hello")) }, 2, true},
+		{"stream", func() io.Reader { return io.MultiReader(strings.NewReader("hello")) }, 1, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newFake(t)
+			var tries atomic.Int64
+			s.handlers["STOR"] = func(fc *fakeConn, arg string) {
+				if tries.Add(1) > 1 {
+					fc.standard("STOR", arg)
+					return
+				}
+				dc := fc.accept()
+				fc.reply("150 go ahead")
+				io.ReadAll(dc)
+				dc.Close()
+				fc.reply("451 local error in processing")
+			}
+			s.start()
+			p, err := NewPool(s.config(), PoolOptions{Backoff: time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer p.Close()
+			_, err = p.Store(context.Background(), "f", tt.src())
+			if (err == nil) != tt.ok || tries.Load() != tt.tries {
+				t.Fatalf("Store err = %v after %d tries; want ok %v after %d", err, tries.Load(), tt.ok, tt.tries)
+			}
+		})
 	}
 }

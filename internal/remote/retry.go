@@ -20,7 +20,8 @@ func Transient(err error) bool {
 		return false
 	}
 	var ce *CertError
-	if errors.As(err, &ce) || errors.Is(err, ErrSelf) || errors.Is(err, ErrReadOnly) ||
+	var nr noRetry
+	if errors.As(err, &ce) || errors.As(err, &nr) || errors.Is(err, ErrSelf) || errors.Is(err, ErrReadOnly) ||
 		errors.Is(err, ErrInvalidArg) || errors.Is(err, ErrPoolClosed) || errors.Is(err, errDataCert) {
 		return false
 	}

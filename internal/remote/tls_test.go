@@ -1,10 +1,10 @@
 package remote
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -109,14 +109,12 @@ func TestInteropDiagnose(t *testing.T) {
 
 func readDir(s *peertest.Server) ([]string, error) {
 	var out []string
-	es, err := osReadDir(local(s, ""))
+	es, err := os.ReadDir(local(s, ""))
 	for _, e := range es {
 		out = append(out, e.Name())
 	}
 	return out, err
 }
-
-var _ = bytes.Equal
 
 // C-12: a data connection with another certificate than the control
 // connection is refused, and not retried.
