@@ -42,6 +42,7 @@ type Conn struct {
 	mtimeMethod int
 	broken      bool   // the connection failed; never reuse it
 	leftover    string // temporary upload a failure left behind (absolute)
+	dataResumed bool   // the last TLS data connection resumed the control session
 	created     time.Time
 	greeting    string
 

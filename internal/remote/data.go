@@ -78,6 +78,7 @@ func (c *Conn) dataCmd(ctx context.Context, verb, arg string, offset int64) (net
 			c.reply()
 			return nil, &dataError{fmt.Errorf("tls handshake on data connection: %w", err)}
 		}
+		c.dataResumed = tc.ConnectionState().DidResume
 		return tc, nil
 	}
 	c.setData(dc)

@@ -136,7 +136,11 @@ func Diagnose(ctx context.Context, cfg Config, log *slog.Logger) Report {
 		n = len(es)
 		return err
 	})
-	if !add("list", start, err, dataDetail(c, err, fmt.Sprintf("listed %s: %d entries", c.root, n))) {
+	listed := fmt.Sprintf("listed %s: %d entries", c.root, n)
+	if c.tcfg != nil {
+		listed += map[bool]string{true: ", data connection resumed the TLS session", false: ", data connection did not resume the TLS session (servers that require reuse refuse that)"}[c.dataResumed]
+	}
+	if !add("list", start, err, dataDetail(c, err, listed)) {
 		return r
 	}
 	if cfg.ReadOnly {

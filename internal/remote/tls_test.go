@@ -96,7 +96,7 @@ func TestInteropDiagnose(t *testing.T) {
 			if !r.OK() {
 				t.Fatalf("Diagnose:\n%s", r)
 			}
-			if !strings.Contains(r.String(), "TLS 1.3") {
+			if !strings.Contains(r.String(), "TLS 1.3") || !strings.Contains(r.String(), "resumed the TLS session") {
 				t.Errorf("Diagnose does not report the TLS version:\n%s", r)
 			}
 			left, _ := readDir(s)
