@@ -2,6 +2,8 @@ package remote
 
 import (
 	"bufio"
+	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -232,4 +234,16 @@ func FuzzCheckArg(f *testing.F) {
 			t.Fatalf("checkArg(%q) accepted", s)
 		}
 	})
+}
+
+// A Config in logs or error messages never shows its password.
+func TestConfigHidesPassword(t *testing.T) {
+	cfg := Config{Host: "h", User: "u", Password: "canary-pw"}
+	var b strings.Builder
+	slog.New(slog.NewJSONHandler(&b, nil)).Info("remote", "cfg", cfg)
+	for _, s := range []string{fmt.Sprintf("%v %+v %#v", cfg, cfg, cfg), b.String()} {
+		if strings.Contains(s, "canary-pw") {
+			t.Errorf("password printed: %s", s)
+		}
+	}
 }

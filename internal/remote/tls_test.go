@@ -149,3 +149,22 @@ func TestDataCertificateMustMatchControl(t *testing.T) {
 		})
 	}
 }
+
+// A wrong password is a permanent 530, and Diagnose says what to check.
+func TestInteropWrongPassword(t *testing.T) {
+	peertest.Interop(t)
+	s := peertest.ProFTPD(t, peertest.Options{})
+	cfg := configFor(s)
+	cfg.Password = "wrong"
+	_, err := Dial(context.Background(), cfg, nil)
+	if !isReply(err, 530) || Transient(err) {
+		t.Fatalf("Dial err = %v, want a permanent 530", err)
+	}
+	r := Diagnose(context.Background(), cfg, nil)
+	if r.OK() || !strings.Contains(r.String(), "check the user and password") {
+		t.Errorf("Diagnose:\n%s", r)
+	}
+	if strings.Contains(r.String(), "wrong") || strings.Contains(err.Error(), "wrong") {
+		t.Errorf("password leaked into an error: %v\n%s", err, r)
+	}
+}
