@@ -467,3 +467,24 @@ func TestInteropCurlBan(t *testing.T) {
 		t.Errorf("login from 127.0.0.2 (not banned): %v", r)
 	}
 }
+
+// TestInteropCurlEmptyUpload: a real zero-byte upload is published and
+// received (checklist U-04).
+func TestInteropCurlEmptyUpload(t *testing.T) {
+	interop(t, "curl")
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{})
+	local := filepath.Join(t.TempDir(), "empty.edi")
+	writeFile(t, local, nil)
+	r := curl(t, "--ssl-reqd", "-k", "-u", curlUser("acme"), "-T", local, ftpURL("ftp", ts.addr, "/receive/empty.edi"))
+	if r.exit != 0 || !hasReply(r.curlReplies(), "226", "") {
+		t.Fatalf("empty upload: %v", r)
+	}
+	fi, err := os.Stat(filepath.Join(ts.root, "acme", "receive", "empty.edi"))
+	if err != nil || fi.Size() != 0 {
+		t.Errorf("receive/empty.edi: %v, %v; want an empty file", fi, err)
+	}
+	if !ts.hasEvent(t, store.EventReceived, "/receive/empty.edi") {
+		t.Errorf("no received event for the empty upload")
+	}
+}

@@ -185,3 +185,38 @@ func TestInteropFtplibActive(t *testing.T) {
 		t.Errorf("active download sha256 = %s, want %s", got, want)
 	}
 }
+
+// TestInteropFtplibProtC: with TLS required, PROT C (clear data under a
+// TLS control connection) never moves data in clear: PROT C gets 534, or
+// the data command gets 521 before any 150 (checklist T-03).
+func TestInteropFtplibProtC(t *testing.T) {
+	interop(t, "python3")
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{})
+	writeFile(t, filepath.Join(ts.root, "acme", "send", "x.edi"), randomData(t, 10_000))
+	out := filepath.Join(t.TempDir(), "x.edi")
+	steps := ftplib(t, ts.addr, "acme", "prot-c", out)
+	pc := steps["prot_c"]
+	if !pc.OK {
+		if pc.code() != "534" {
+			t.Errorf("PROT C = %q, want 534 (or 200 and 521 on data commands)", pc.Reply)
+		}
+		return
+	}
+	for _, name := range []string{"nlst", "retr"} {
+		s := steps[name]
+		if s.OK {
+			t.Errorf("%s after PROT C succeeded in clear; want 521", name)
+			continue
+		}
+		if s.code() != "521" {
+			t.Errorf("%s after PROT C = %q (%s), want 521 before any 150", name, s.Reply, s.Exc)
+		}
+	}
+	if b, err := readIfExists(out); len(b) != 0 || err != nil {
+		t.Errorf("clear download wrote %d bytes (%v)", len(b), err)
+	}
+	if ts.hasEvent(t, store.EventSent, "/send/x.edi") {
+		t.Errorf("sent event for a download under PROT C")
+	}
+}

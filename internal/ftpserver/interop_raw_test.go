@@ -450,3 +450,51 @@ func TestInteropRawListenerIDs(t *testing.T) {
 		t.Errorf("%d login events, want 2", n)
 	}
 }
+
+// TestInteropRawImplicitPlaintext: the implicit-TLS port never answers in
+// clear (checklist T-07).
+func TestInteropRawImplicitPlaintext(t *testing.T) {
+	interop(t)
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{})
+	c, err := dialFrom(t, "", ts.implicit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := &rawFTP{t: t, conn: c, r: bufio.NewReader(c)}
+	r.send("USER acme\r\n")
+	closed, got := r.closed()
+	if !closed {
+		t.Errorf("implicit port kept a plaintext connection open")
+	}
+	if strings.Contains(got, "220") || strings.Contains(got, "331") {
+		t.Errorf("implicit port answered plaintext with %q", got)
+	}
+}
+
+// TestInteropRawEnumeration: USER and a failed PASS read the same for an
+// existing and an unknown account (checklist B-02).
+func TestInteropRawEnumeration(t *testing.T) {
+	interop(t)
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{BanAfter: -1})
+	var replies [2][2]string
+	for i, user := range []string{"acme", "nosuchuser"} {
+		c, _, _ := rawDial(t, "", ts.addr)
+		tc := c.startTLS(t)
+		code, msg := tc.cmd("USER " + user)
+		replies[i][0] = strconv.Itoa(code) + " " + msg
+		code, msg = tc.cmd("PASS wrong")
+		replies[i][1] = strconv.Itoa(code) + " " + msg
+	}
+	if replies[0] != replies[1] {
+		t.Errorf("replies for an existing user %q differ from an unknown user's %q", replies[0], replies[1])
+	}
+	if !strings.HasPrefix(replies[0][0], "331") || !strings.HasPrefix(replies[0][1], "530") {
+		t.Errorf("USER/PASS replies %q, want 331 and 530", replies[0])
+	}
+	if n, _ := ts.countEvents(t, store.EventLoginFailed); n != 2 {
+		t.Errorf("%d login_failed events, want 2", n)
+	}
+}

@@ -76,10 +76,35 @@ func TestInteropTLSReuse(t *testing.T) {
 			t.Parallel()
 			out := filepath.Join(t.TempDir(), "x.edi")
 			steps := ftplib(t, strict.addr, "acme", "data", v, "reuse", out)
+			if got := strings.Join(steps["resumed"].Lines, ","); got != "True,True" {
+				t.Errorf("data connections resumed: %s, want True,True", got)
+			}
 			wantStep(t, steps, "nlst", "")
 			wantStep(t, steps, "retr", "226")
 			if fileSum(out) != sum(data) {
 				t.Errorf("download with a resumed session: sha256 %s, want %s", fileSum(out), sum(data))
+			}
+		})
+		t.Run("ftplib other session's ticket tls"+v, func(t *testing.T) {
+			t.Parallel()
+			out := filepath.Join(t.TempDir(), "x.edi")
+			steps := ftplib(t, strict.addr, "acme", "cross-session", v, out)
+			if tls := steps["b_tls"].Reply; tls != "TLSv"+v {
+				t.Errorf("control connection used %s, want TLSv%s", tls, v)
+			}
+			wantStep(t, steps, "a_nlst", "")
+			for _, name := range []string{"nlst", "retr"} {
+				s := steps[name]
+				if s.OK {
+					t.Errorf("ftplib %s resuming another control session's TLS session succeeded; want a refusal", name)
+					continue
+				}
+				if reply := s.Reply + " " + strings.Join(s.Extra, " "); !strings.Contains(reply, "tls_reuse") {
+					t.Errorf("ftplib %s with another session's ticket: replies %q (%s) do not mention tls_reuse", name, reply, s.Exc)
+				}
+			}
+			if b, err := readIfExists(out); len(b) != 0 || err != nil {
+				t.Errorf("refused download wrote %d bytes (%v)", len(b), err)
 			}
 		})
 		t.Run("ftplib exempt account tls"+v, func(t *testing.T) {

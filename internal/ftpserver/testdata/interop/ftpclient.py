@@ -36,8 +36,15 @@ def record(name, fn):
     return st
 
 
+_contexts = {}
+
+
 def context(tls_max):
-    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    """One client context per TLS setting, shared by all connections (a
+    TLS session can only be resumed through the context that made it)."""
+    if tls_max in _contexts:
+        return _contexts[tls_max]
+    ctx = _contexts[tls_max] = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
     if tls_max == "1.2":
@@ -51,10 +58,15 @@ class ReusingFTP_TLS(ftplib.FTP_TLS):
     """FTP_TLS that resumes the control connection's TLS session on data
     connections, as vsftpd's require_ssl_reuse expects."""
 
+    session_from = None  # another ReusingFTP_TLS whose session to offer
+
     def ntransfercmd(self, cmd, rest=None):
         conn, size = ftplib.FTP.ntransfercmd(self, cmd, rest)
         if self._prot_p:
-            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=self.sock.session)
+            src = self.session_from or self
+            conn = self.context.wrap_socket(conn, server_hostname=self.host, session=src.sock.session)
+            st = steps.setdefault("resumed", {"ok": True, "reply": "", "exc": "", "lines": [], "extra": []})
+            st["lines"].append(str(conn.session_reused))
         return conn, size
 
 
@@ -191,6 +203,27 @@ def main():
             ftp.set_pasv(False)
         steps["tls"] = {"ok": True, "reply": ftp.sock.version(), "exc": "", "lines": [], "extra": []}
         data_ops(ftp, args[2])
+    elif scenario == "cross-session":
+        # args: tls_max, local file. Session b offers session a's TLS
+        # session on its data connections (same user, same IP).
+        a = connect(host, port, user, tls_max=args[0], reuse=True, prefix="a_")
+        record("a_nlst", lambda: a.nlst("/send"))  # a's own session: works
+        ftp = connect(host, port, user, tls_max=args[0], reuse=True, prefix="b_")
+        ftp.session_from = a
+        steps["b_tls"] = {"ok": True, "reply": ftp.sock.version(), "exc": "", "lines": [], "extra": []}
+        data_ops(ftp, args[1])
+        a.quit()
+    elif scenario == "prot-c":
+        # TLS on the control connection, clear data (PROT C).
+        ftp = connect(host, port, user)
+        record("prot_c", ftp.prot_c)
+        st = record("nlst", lambda: ftp.nlst("/send"))
+        if not st["ok"] and not st["reply"]:
+            read_extra(ftp, st, 1)
+        with open(args[0], "wb") as f:
+            st = record("retr", lambda: ftp.retrbinary("RETR /send/x.edi", f.write))
+        if not st["ok"] and not st["reply"]:
+            read_extra(ftp, st, 1)
     else:
         sys.exit("unknown scenario " + scenario)
     try:
