@@ -38,6 +38,7 @@ type options struct {
 	settle        time.Duration
 	settleLong    time.Duration
 	keep          bool
+	dir           string
 	timeout       time.Duration
 	verbose       bool
 }
@@ -59,8 +60,9 @@ func parseFlags() options {
 	flag.IntVar(&o.sessions, "sessions", 2000, "idle FTPS sessions for the memory measurement")
 	flag.IntVar(&o.loginParallel, "login-parallel", 16, "concurrent logins while opening the idle sessions")
 	flag.DurationVar(&o.settle, "settle", 10*time.Second, "wait after the last login before the first memory reading")
-	flag.DurationVar(&o.settleLong, "settle-long", 130*time.Second, "wait after the last login before the second memory reading "+
-		"(past Go's 2-minute forced GC, so memory freed after the logins' password hashing has been returned); 0 skips it")
+	flag.DurationVar(&o.settleLong, "settle-long", 4*time.Minute, "wait after the last login before the second memory reading "+
+		"(past Go's 2-minute forced GC and the scavenging after it; below both servers' 5-minute idle timeout); 0 skips it")
+	flag.StringVar(&o.dir, "dir", "", "where the temporary directory with the servers' data and the test files goes (default $TMPDIR or /tmp); /dev/shm takes the disk out of the measurement")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory (servers' logs, data) for inspection")
 	flag.DurationVar(&o.timeout, "timeout", 40*time.Minute, "stop the whole benchmark after this long")
 	flag.BoolVar(&o.verbose, "v", false, "log each step and each run")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -28,7 +30,7 @@ func run(ctx context.Context, o options) (err error) {
 	if nofile, err := raiseNoFile(); err != nil || nofile < uint64(o.sessions)+256 {
 		return fmt.Errorf("open-files limit %d (err %v) is too low for %d sessions: raise ulimit -Hn", nofile, err, o.sessions)
 	}
-	dir, err := os.MkdirTemp("", "wharf-bench-")
+	dir, err := os.MkdirTemp(o.dir, "wharf-bench-")
 	if err != nil {
 		return err
 	}
@@ -203,13 +205,32 @@ type sessionMem struct {
 }
 
 func benchSessions(ctx context.Context, o options, servers []*server) ([]row, error) {
+	// The servers log in one after the other, but wait for their readings
+	// at the same time: each server's waits are the long part.
+	mems := make([]sessionMem, len(servers))
+	errs := make([]error, len(servers))
+	var wg sync.WaitGroup
+	turn := make(chan struct{})
+	close(turn)
+	for i, s := range servers {
+		wait, done := turn, make(chan struct{})
+		wg.Go(func() {
+			select {
+			case <-wait:
+				mems[i], errs[i] = sessionsMem(ctx, o, s, done)
+			case <-ctx.Done():
+				errs[i] = ctx.Err()
+			}
+		})
+		turn = done
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
 	mem := map[string]sessionMem{}
-	for _, s := range servers {
-		m, err := sessionsMem(ctx, o, s)
-		if err != nil {
-			return nil, err
-		}
-		mem[s.name] = m
+	for i, s := range servers {
+		mem[s.name] = mems[i]
 	}
 	w, v := mem["wharf"], mem["vsftpd"]
 	n := float64(o.sessions)
@@ -229,7 +250,7 @@ func benchSessions(ctx context.Context, o options, servers []*server) ([]row, er
 		rows = append(rows,
 			row{part: "c4", label: fmt.Sprintf("(c) %d idle FTPS sessions, %v after last login: RSS", o.sessions, o.settleLong), unit: "MiB",
 				wharf: w.late.rssMiB(), vsftpd: v.late.rssMiB(),
-				note: fmt.Sprintf("wharf hashes each password with argon2id (19 MiB); with %d logins in flight the Go heap peaks, and the runtime returns that memory only after a GC, forced every 2 minutes when idle", o.loginParallel)},
+				note: fmt.Sprintf("wharf hashes each password with argon2id (19 MiB); with %d logins in flight the Go heap peaks, and an idle Go process returns that memory only after a GC (forced every 2 minutes) and then gradually", o.loginParallel)},
 			row{part: "c5", label: fmt.Sprintf("(c) %d idle FTPS sessions, %v after last login: PSS", o.sessions, o.settleLong), unit: "MiB",
 				wharf: w.late.pssMiB(), vsftpd: v.late.pssMiB()})
 	}
@@ -243,8 +264,12 @@ func benchSessions(ctx context.Context, o options, servers []*server) ([]row, er
 
 // sessionsMem measures s with no sessions, then opens o.sessions idle FTPS
 // sessions and measures again o.settle and o.settleLong after the last
-// login. Every session must still answer NOOP after each reading.
-func sessionsMem(ctx context.Context, o options, s *server) (sessionMem, error) {
+// login. Every session must still answer NOOP after each reading. It closes
+// loggedIn once its logins are over, whether or not they succeeded.
+func sessionsMem(ctx context.Context, o options, s *server, loggedIn chan<- struct{}) (sessionMem, error) {
+	var once sync.Once
+	endLogins := func() { once.Do(func() { close(loggedIn) }) }
+	defer endLogins()
 	var m sessionMem
 	pid := s.proc.cmd.Process.Pid
 	settleProcs(ctx, s)
@@ -255,6 +280,7 @@ func sessionsMem(ctx context.Context, o options, s *server) (sessionMem, error) 
 	logf("%s: opening %d idle FTPS sessions, %d logins at a time", s.name, o.sessions, o.loginParallel)
 	start := time.Now()
 	ss, err := openSessions(ctx, s, o.sessions, o.loginParallel)
+	endLogins()
 	if err != nil {
 		return m, err
 	}
@@ -262,11 +288,11 @@ func sessionsMem(ctx context.Context, o options, s *server) (sessionMem, error) 
 		closeSessions(ss)
 		settleProcs(ctx, s)
 	}()
-	loggedIn := time.Now()
-	logf("%s: %d sessions logged in after %v", s.name, len(ss), loggedIn.Sub(start).Round(time.Millisecond))
+	last := time.Now()
+	logf("%s: %d sessions logged in after %v", s.name, len(ss), last.Sub(start).Round(time.Millisecond))
 	read := func(after time.Duration) (memStat, error) {
 		select {
-		case <-time.After(time.Until(loggedIn.Add(after))):
+		case <-time.After(time.Until(last.Add(after))):
 		case <-ctx.Done():
 			return memStat{}, ctx.Err()
 		}
