@@ -26,11 +26,12 @@ type PoolOptions struct {
 
 // PoolStats counts what a Pool did.
 type PoolStats struct {
-	Open       int // connections open now, idle or in use
-	Idle       int
-	Dials      int // connections opened
-	Reconnects int // idle connections found stale and replaced
-	Retries    int
+	Open         int // connections open now, idle or in use
+	Idle         int
+	Dials        int // connections opened
+	DialFailures int // dials that failed with a transient error
+	Reconnects   int // idle connections found stale and replaced
+	Retries      int
 }
 
 // Pool holds at most Config.MaxConns logged-in connections to one remote and
@@ -46,7 +47,13 @@ type Pool struct {
 	mu     sync.Mutex
 	idle   []idleConn // most recently used last
 	closed bool
-	stats  PoolStats // Open counts dialled connections not yet closed
+	// After a failed dial, others fail fast with the same error until
+	// holdUntil, so that many callers do not hammer a server that is down
+	// (C-15). The hold doubles with each consecutive failure.
+	dialFails int
+	holdUntil time.Time
+	dialErr   error
+	stats     PoolStats // Open counts dialled connections not yet closed
 }
 
 type idleConn struct {
@@ -112,13 +119,46 @@ func (p *Pool) Acquire(ctx context.Context) (*Conn, error) {
 		}
 		return ic.c, nil
 	}
+	if err := p.held(); err != nil {
+		<-p.sem
+		return nil, err
+	}
 	c, err := Dial(ctx, p.cfg, p.opts.Logger)
+	p.dialed(err)
 	if err != nil {
 		<-p.sem
 		return nil, err
 	}
 	p.count(func(s *PoolStats) { s.Dials++; s.Open++ })
 	return c, nil
+}
+
+// held returns the last dial error while dials are on hold.
+func (p *Pool) held() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.dialErr != nil && p.now().Before(p.holdUntil) {
+		return fmt.Errorf("not dialling %s again yet: %w", p.cfg.Addr(), p.dialErr)
+	}
+	return nil
+}
+
+// dialed records a dial's outcome for the hold.
+func (p *Pool) dialed(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err == nil || !Transient(err) {
+		p.dialFails, p.dialErr = 0, nil
+		return
+	}
+	p.dialFails++
+	p.stats.DialFailures++
+	// Half of Do's backoff: a lone caller's retry never meets the hold.
+	hold := p.opts.Backoff << min(p.dialFails-1, 20) / 2
+	if hold > p.opts.MaxBackoff || hold <= 0 {
+		hold = p.opts.MaxBackoff
+	}
+	p.dialErr, p.holdUntil = err, p.now().Add(hold)
 }
 
 // discard closes a connection the pool owned.
@@ -408,4 +448,9 @@ func (p *Pool) Hash(ctx context.Context, name string) (alg, sum string, err erro
 		return err
 	})
 	return alg, sum, err
+}
+
+// NoOpCheck runs NOOP on a pooled connection, dialling one if needed.
+func (p *Pool) NoOpCheck(ctx context.Context) error {
+	return p.Do(ctx, func(ctx context.Context, c *Conn) error { return c.NoOp(ctx) })
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -389,5 +390,54 @@ func TestPoolStoreRetryNeedsSeeker(t *testing.T) {
 				t.Fatalf("Store err = %v after %d tries; want ok %v after %d", err, tries.Load(), tt.ok, tt.tries)
 			}
 		})
+	}
+}
+
+// Many callers against a server that drops every connection do not storm it:
+// after the first failed dials, the rest fail fast until the hold ends (C-15).
+func TestPoolDialHold(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var accepts atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepts.Add(1)
+			c.Close()
+		}
+	}()
+	defer func() { ln.Close(); <-done }()
+	cfg := Config{Host: "127.0.0.1", Port: ln.Addr().(*net.TCPAddr).Port, TLS: TLSNever, MaxConns: 50}
+	p, err := NewPool(cfg, PoolOptions{MaxAttempts: 3, Backoff: 20 * time.Millisecond, MaxBackoff: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() {
+			if err := p.NoOpCheck(context.Background()); err == nil {
+				t.Error("operation succeeded against a dead server")
+			}
+		})
+	}
+	wg.Wait()
+	if n := accepts.Load(); n > 25 {
+		t.Errorf("%d connections for 20 callers with 3 attempts each, want the hold to stop retries", n)
+	}
+	// A lone caller's retries are not held back by its own failures.
+	p2, _ := NewPool(cfg, PoolOptions{MaxAttempts: 3, Backoff: 20 * time.Millisecond})
+	defer p2.Close()
+	before := accepts.Load()
+	p2.NoOpCheck(context.Background())
+	if n := accepts.Load() - before; n != 3 {
+		t.Errorf("lone caller dialled %d times, want 3", n)
 	}
 }
