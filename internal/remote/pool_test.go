@@ -208,7 +208,7 @@ func TestInteropPoolFrozenServer(t *testing.T) {
 	rand.NewChaCha8([32]byte{1}).Read(data)
 	s.WriteFile(t, "work/big.bin", data)
 	cfg := configFor(s)
-	cfg.IOTimeout = 500 * time.Millisecond
+	cfg.IOTimeout = 2 * time.Second
 	p, err := NewPool(cfg, PoolOptions{
 		Backoff: time.Millisecond,
 		OnRetry: func(int, error) { s.Resume() },
