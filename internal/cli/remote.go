@@ -144,7 +144,11 @@ func (f *remoteFlags) register(fs *pflag.FlagSet, set bool) {
 	}
 	fs.StringVar(&f.url, "url", "", urlUsage)
 	fs.BoolVar(&f.pwStdin, "password-stdin", false, pwUsage)
-	fs.StringVar(&f.tls, "tls", "explicit", "never, if-available, explicit or implicit")
+	tlsDefault := remote.TLSExplicit.String()
+	if set {
+		tlsDefault = "" // set changes only what is given
+	}
+	fs.StringVar(&f.tls, "tls", tlsDefault, "never, if-available, explicit or implicit")
 	fs.BoolVar(&f.allowSelfSigned, "allow-self-signed", false, "accept a self-signed certificate or one from an unknown CA")
 	fs.BoolVar(&f.allowNameMismatch, "allow-name-mismatch", false, "accept a certificate issued for another host name")
 	fs.IntVar(&f.maxConns, "max-conns", 0, fmt.Sprintf("connections at most (0: %d)", remote.DefaultMaxConns))

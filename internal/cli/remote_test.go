@@ -452,3 +452,48 @@ func TestRemoteSelf(t *testing.T) {
 		t.Errorf("a password shows in the output or the serve log:\n%s", s)
 	}
 }
+
+func TestRemoteSecretsURL(t *testing.T) {
+	dir := t.TempDir()
+	key := "base64key://smGbjm71Nxd1Ig5FS0wj9SlbzAIrnolCz9bQQ6uAhl4="
+	env := func(k string) (string, bool) {
+		if k == "WHARF_SECRETS_URL" {
+			return key, true
+		}
+		return "", false
+	}
+	var out bytes.Buffer
+	err := Execute(t.Context(), []string{"--data", dir, "remote", "add", "acme", "--url", "ftps://u@h.example", "--password-stdin"},
+		Options{Stdin: strings.NewReader(canary + "\n"), Stdout: &out, Stderr: &out, LookupEnv: env})
+	if err != nil {
+		t.Fatalf("remote add with WHARF_SECRETS_URL: %v\n%s", err, &out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "secret.key")); err == nil {
+		t.Error("remote add made DATA/secret.key although WHARF_SECRETS_URL names a keeper")
+	}
+	// The flag names the same keeper; the local key opens nothing.
+	if r := run(t, dir, "", "--secrets-url", key, "remote", "set", "acme", "--active"); r.err != nil {
+		t.Errorf("remote set with --secrets-url: %v", r.err)
+	}
+	r := run(t, dir, "", "remote", "test", "acme")
+	if r.err == nil || !strings.Contains(r.err.Error(), "wharf remote set acme --password-stdin") {
+		t.Errorf("remote test with another keeper: err = %v, want advice to set the password again", r.err)
+	}
+}
+
+func TestInstanceID(t *testing.T) {
+	d := dataDir{root: t.TempDir()}
+	id, err := instanceID(d)
+	if err != nil || len(id) != 32 {
+		t.Fatalf("instanceID = %q, %v; want 32 hex digits", id, err)
+	}
+	if again, err := instanceID(d); again != id || err != nil {
+		t.Errorf("instanceID again = %q, %v; want %q", again, err, id)
+	}
+	if err := os.WriteFile(filepath.Join(d.root, instanceFile), []byte("not hex\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := instanceID(d); err == nil || !strings.Contains(err.Error(), "delete the file") {
+		t.Errorf("instanceID of a bad file: err = %v, want advice to delete it", err)
+	}
+}

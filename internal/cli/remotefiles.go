@@ -121,7 +121,7 @@ never followed.`,
 				fmt.Fprintf(out, "%s is empty\n", rp)
 				return nil
 			}
-			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+			tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 			for _, en := range list {
 				mod := "-"
 				if !en.ModTime.IsZero() {
@@ -132,7 +132,7 @@ never followed.`,
 				if en.Type == remote.Dir.String() {
 					size, name = "-", name+"/"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t %s\n", en.Type, size, mod, name)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", en.Type, size, mod, name)
 			}
 			return tw.Flush()
 		},
@@ -377,6 +377,7 @@ func newProgress(w io.Writer, size int64, desc string) *progressbar.ProgressBar 
 		progressbar.OptionSetDescription(desc),
 		progressbar.OptionShowBytes(true),
 		progressbar.OptionShowTotalBytes(true),
+		progressbar.OptionUseIECUnits(true),
 		progressbar.OptionSetWidth(20),
 		progressbar.OptionThrottle(100*time.Millisecond),
 		progressbar.OptionShowCount(),
