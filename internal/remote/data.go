@@ -131,6 +131,12 @@ func (c *Conn) finish(dc net.Conn, upload bool, ioErr error) error {
 	}
 	dc.Close()
 	c.setData(nil)
+	if isTimeout(ioErr) {
+		// The server stopped answering; waiting IOTimeout again for its
+		// reply would only double the delay.
+		c.broken = true
+		return ioErr
+	}
 	code, msg, err := c.reply()
 	if err != nil {
 		return err

@@ -210,6 +210,7 @@ func TestInteropPoolFrozenServer(t *testing.T) {
 	cfg := configFor(s)
 	cfg.IOTimeout = 2 * time.Second
 	p, err := NewPool(cfg, PoolOptions{
+		Logger:  testLogger(t),
 		Backoff: time.Millisecond,
 		OnRetry: func(int, error) { s.Resume() },
 	})
