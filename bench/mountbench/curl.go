@@ -1,0 +1,83 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// endpoint is where curl goes: Wharf's mount or vsftpd itself.
+type endpoint struct {
+	name     string // "mount" or "direct"
+	url      func(p string) string
+	user     string
+	password string
+	servers  []*proc // whose CPU time a run is charged: Wharf and vsftpd, or vsftpd
+}
+
+// curlRun is one curl call: its phases as curl reports them (-w), the bytes
+// it moved, and the CPU time curl and each server used meanwhile.
+type curlRun struct {
+	pretransfer   time.Duration // connect, TLS, login, CWD, EPSV, TYPE
+	starttransfer time.Duration // up to the first byte of data
+	total         time.Duration
+	up, down      int64
+	curlCPU       time.Duration
+	serverCPU     []time.Duration // as endpoint.servers
+	otherCPU      time.Duration   // busy CPU time of everything else on the machine
+	busyStart     bool            // the machine was not idle when the run started
+}
+
+// curl runs curl once over explicit FTPS (--ssl-reqd, certificate checks
+// off) against e, in passive mode, with args before the URL of path.
+func curl(ctx context.Context, e endpoint, path string, args ...string) (curlRun, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	argv := []string{"-sS", "--fail", "--ftp-pasv", "--ssl-reqd", "-k", "--max-time", "600", "-K", "-",
+		"-w", "%{time_pretransfer} %{time_starttransfer} %{time_total} %{size_upload} %{size_download}"}
+	argv = append(argv, args...)
+	argv = append(argv, e.url(path))
+	cmd := exec.CommandContext(ctx, "curl", argv...)
+	// The password goes through curl's config on stdin, not the command line.
+	cmd.Stdin = strings.NewReader(fmt.Sprintf("user = \"%s:%s\"\n", e.user, e.password))
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	before := make([]time.Duration, len(e.servers))
+	for i, p := range e.servers {
+		before[i] = cpuTime(p.pid())
+	}
+	busy0, _ := cpuBusy()
+	if err := cmd.Run(); err != nil {
+		return curlRun{}, fmt.Errorf("curl %s %s: %w: %s", e.name, e.url(path), err, strings.TrimSpace(stderr.String()))
+	}
+	busy1, _ := cpuBusy()
+	var r curlRun
+	for i, p := range e.servers {
+		r.serverCPU = append(r.serverCPU, cpuTime(p.pid())-before[i])
+	}
+	r.curlCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	r.otherCPU = busy1 - busy0 - r.curlCPU
+	for _, t := range r.serverCPU {
+		r.otherCPU -= t
+	}
+	r.otherCPU = max(0, r.otherCPU)
+	f := strings.Fields(stdout.String())
+	if len(f) != 5 {
+		return curlRun{}, fmt.Errorf("curl %s: unexpected -w output %q", e.name, stdout.String())
+	}
+	r.pretransfer = seconds(f[0])
+	r.starttransfer = seconds(f[1])
+	r.total = seconds(f[2])
+	r.up, _ = strconv.ParseInt(f[3], 10, 64)
+	r.down, _ = strconv.ParseInt(f[4], 10, 64)
+	return r, nil
+}
+
+func seconds(s string) time.Duration {
+	x, _ := strconv.ParseFloat(s, 64)
+	return time.Duration(x * float64(time.Second))
+}

@@ -1,0 +1,147 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// target is the lowest mount/direct throughput ratio the mount should reach.
+const target = 0.9
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// med returns the median of f over the runs of endpoint name.
+func (m *measure) med(name string, f func(curlRun) float64) float64 {
+	var xs []float64
+	for _, r := range m.runs[name] {
+		xs = append(xs, f(r))
+	}
+	return median(xs)
+}
+
+func (m *measure) mbps(r curlRun) float64 { return float64(m.size) / r.total.Seconds() / 1e6 }
+
+func totalMS(r curlRun) float64 { return float64(r.total) / float64(time.Millisecond) }
+
+func (m *measure) summary() string {
+	if m.kind == "xfer" {
+		d, w := m.med("direct", m.mbps), m.med("mount", m.mbps)
+		return fmt.Sprintf("direct %.0f MB/s, mount %.0f MB/s, ratio %.2f", d, w, w/d)
+	}
+	d, w := m.med("direct", totalMS), m.med("mount", totalMS)
+	return fmt.Sprintf("direct %.0f ms, mount %.0f ms, mount/direct %.2f", d, w, w/d)
+}
+
+// printTable writes one row per measured value with the mount/direct
+// ratio, then the CPU time each process spent on one run.
+func printTable(w io.Writer, o options, ms []*measure) {
+	host, _ := os.Hostname()
+	fmt.Fprintf(w, "\nWharf mount (curl -> Wharf -> vsftpd) vs direct (curl -> vsftpd), explicit FTPS, 127.0.0.1\n")
+	fmt.Fprintf(w, "%s, %s, %s, %d CPUs (%s), host %s; median of %d runs for (a), %d for (b)\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), vsftpdVersion(), runtime.Version(), runtime.NumCPU(), cpuModel(), host, o.runs, o.listRuns)
+	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
+		if f := strings.Fields(string(la)); len(f) >= 3 {
+			fmt.Fprintf(w, "load average at the end: %s %s %s (other work on the machine skews the numbers)\n", f[0], f[1], f[2])
+		}
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "measurement\tunit\tdirect\tmount\tmount/direct\ttarget\t")
+	fmt.Fprintln(tw, "-----------\t----\t------\t-----\t------------\t------\t")
+	for _, m := range ms {
+		if m.kind == "xfer" {
+			d, g := m.med("direct", m.mbps), m.med("mount", m.mbps)
+			verdict := fmt.Sprintf(">= %.2f MISSED", target)
+			if g/d >= target {
+				verdict = fmt.Sprintf(">= %.2f MET", target)
+			}
+			fmt.Fprintf(tw, "%s\tMB/s\t%.0f\t%.0f\t%.2f\t%s\t\n", m.label, d, g, g/d, verdict)
+			continue
+		}
+		d, g := m.med("direct", totalMS), m.med("mount", totalMS)
+		fmt.Fprintf(tw, "%s, curl total\tms\t%.1f\t%.1f\t%.2f\t-\t\n", m.label, d, g, g/d)
+		if m.login != nil {
+			d -= m.login.med("direct", totalMS)
+			g -= m.login.med("mount", totalMS)
+			fmt.Fprintf(tw, "%s, minus login + CWD\tms\t%.1f\t%.1f\t%.2f\t-\t\n", m.label, d, g, g/d)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "  MB/s: 10^6 bytes/s over curl's total time, TLS handshake and login included; mount/direct above 1 is faster.")
+	fmt.Fprintln(w, "  ms: wall time of one curl call; mount/direct above 1 is slower. \"minus login + CWD\" subtracts the")
+	fmt.Fprintln(w, "  median curl -I of the same folder (connect, TLS, USER/PASS, CWD) from the listing's median.")
+	busy, all := 0, 0
+	for _, m := range ms {
+		for _, rs := range m.runs {
+			for _, r := range rs {
+				all++
+				if r.busyStart {
+					busy++
+				}
+			}
+		}
+	}
+	if busy > 0 {
+		fmt.Fprintf(w, "  %d of %d runs started before the machine was idle (-idle-wait ran out): see the \"others\" column below.\n", busy, all)
+	}
+	fmt.Fprintln(w)
+
+	fmt.Fprintln(w, "CPU seconds per run, median (curl from rusage; Wharf and vsftpd with its session processes from /proc;")
+	fmt.Fprintln(w, "others: the machine's busy time minus these three, i.e. whatever else ran meanwhile):")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "measurement\tpath\twall s\tcurl\twharf\tvsftpd\tall three\tothers\t")
+	fmt.Fprintln(tw, "-----------\t----\t------\t----\t-----\t------\t---------\t------\t")
+	for _, m := range ms {
+		for _, name := range []string{"direct", "mount"} {
+			secs := func(f func(curlRun) time.Duration) float64 {
+				return m.med(name, func(r curlRun) float64 { return f(r).Seconds() })
+			}
+			wall := secs(func(r curlRun) time.Duration { return r.total })
+			cl := secs(func(r curlRun) time.Duration { return r.curlCPU })
+			all := secs(func(r curlRun) time.Duration {
+				t := r.curlCPU
+				for _, s := range r.serverCPU {
+					t += s
+				}
+				return t
+			})
+			// servers: direct [vsftpd], mount [wharf, vsftpd].
+			vs := secs(func(r curlRun) time.Duration { return r.serverCPU[len(r.serverCPU)-1] })
+			wh := "-"
+			if name == "mount" {
+				wh = fmt.Sprintf("%.3f", secs(func(r curlRun) time.Duration { return r.serverCPU[0] }))
+			}
+			others := secs(func(r curlRun) time.Duration { return r.otherCPU })
+			fmt.Fprintf(tw, "%s\t%s\t%.3f\t%.3f\t%s\t%.3f\t%.3f\t%.3f\t\n", m.label, name, wall, cl, wh, vs, all, others)
+		}
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+}
+
+// cpuModel returns the first "model name" of /proc/cpuinfo.
+func cpuModel() string {
+	data, _ := os.ReadFile("/proc/cpuinfo")
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown CPU"
+}
