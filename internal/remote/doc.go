@@ -22,7 +22,16 @@
 //   - No CR, LF or NUL reaches a control line; hostile names in listings are
 //     dropped and logged; replies and listings are bounded.
 //
+// A Pool keeps up to Config.MaxConns connections per remote, checks an idle
+// one with NOOP before reuse, closes those idle past Config.IdleTimeout, and
+// retries transient failures (4xx, broken connections) on a fresh connection
+// with backoff, never permanent ones (5xx, certificates, login). Retrieve
+// resumes where a failed try stopped; Store uploads to a hidden temporary
+// name (IsTemp), verifies SIZE and, where offered, HASH/XSHA256/XMD5, and
+// renames into place. After a failed dial, further dials wait a growing hold
+// so that many callers do not storm a server that is down.
+//
 // Replies with a 4xx or 5xx code come back as *textproto.Error: callers use
-// errors.As and switch on Code. A Conn is not safe for concurrent use; a Pool
-// is.
+// errors.As and switch on Code; Transient says whether a retry may help. A
+// Conn is not safe for concurrent use; a Pool is.
 package remote
