@@ -99,7 +99,7 @@ read-only remote).`,
 				return err
 			}
 			ctx := cmd.Context()
-			_, d, st, err := n.a.openData(ctx, cmd)
+			cfg, d, st, err := n.a.openData(ctx, cmd)
 			if err != nil {
 				return err
 			}
@@ -144,12 +144,29 @@ read-only remote).`,
 			if hidden := localFolder(d, acct, p); hasFiles(hidden) {
 				fmt.Fprintf(out, "the files in %s are hidden while the mount is in place\n", hidden)
 			}
+			writable := !readOnly && !r.Settings.ReadOnly
+			switch {
+			case acct.Kind != store.Partner:
+			case strings.HasPrefix(p, "/receive/") && !writable:
+				fmt.Fprintf(out, "note: %s cannot upload into a read-only mount, although it is in receive/\n", acct.Name)
+			case strings.HasPrefix(p, "/send/") && writable && removeAfterSend(acct, cfg.Server.RemoveAfterSend):
+				fmt.Fprintf(out, "note: remove-after-send is on for %s, so files it downloads are deleted on the remote; "+
+					"add --read-only to keep them\n", acct.Name)
+			}
 			fmt.Fprintf(out, "it takes effect at %s's next login; check the remote with `wharf remote test %s`\n", acct.Name, r.Name)
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&readOnly, "read-only", false, "refuse uploads, deletes, renames and new folders through the mount")
 	return cmd
+}
+
+// removeAfterSend is the account's effective remove-after-send setting.
+func removeAfterSend(a store.Account, server bool) bool {
+	if a.Policy.RemoveAfterSend != nil {
+		return *a.Policy.RemoveAfterSend
+	}
+	return server
 }
 
 // getAccount returns the account called name, of any kind.

@@ -93,3 +93,16 @@ func TestMountHidesLocalFiles(t *testing.T) {
 		want: []string{"the files in " + local + " are hidden while the mount is in place"},
 	}})
 }
+
+func TestMountNotes(t *testing.T) {
+	dir := t.TempDir()
+	runSteps(t, dir, []step{
+		{name: "partner", args: []string{"partner", "add", "acme", "--remove-after-send"}},
+		{name: "remote", args: []string{"remote", "add", "r", "--url", "ftps://u@h.example"}},
+		{name: "ro remote", args: []string{"remote", "add", "ro", "--url", "ftps://u@h.example", "--read-only"}},
+		{name: "remove after send", args: []string{"mount", "add", "acme", "/send/a", "r"}, want: []string{"files it downloads are deleted on the remote"}},
+		{name: "read-only send", args: []string{"mount", "add", "acme", "/send/b", "r", "--read-only"}, notWant: []string{"note:"}},
+		{name: "read-only receive", args: []string{"mount", "add", "acme", "/receive/c", "ro"}, want: []string{"acme cannot upload into a read-only mount"}},
+		{name: "receive", args: []string{"mount", "add", "acme", "/receive/d", "r"}, notWant: []string{"note:"}},
+	})
+}

@@ -414,6 +414,14 @@ func TestRemoteSelf(t *testing.T) {
 		t.Errorf("remote ls --depth 1 = %+v, want order.edi and sub", entries)
 	}
 
+	r = record(mustRun(t, dir, "", "remote", "ls", "self:/mnt/order.edi"))
+	if !strings.Contains(r.stdout, "file  655360") || strings.Count(r.stdout, "\n") != 1 {
+		t.Errorf("remote ls of a file = %q, want its one line", r.stdout)
+	}
+	if r := record(run(t, dir, "", "remote", "ls", "self:/nope")); r.err == nil || !strings.Contains(r.err.Error(), "not exist") {
+		t.Errorf("remote ls of a missing folder: err = %v, want does not exist", r.err)
+	}
+
 	dst := t.TempDir()
 	r = record(mustRun(t, dir, "", "remote", "get", "self:/mnt/order.edi", dst))
 	if got, err := os.ReadFile(filepath.Join(dst, "order.edi")); err != nil || !bytes.Equal(got, data) {

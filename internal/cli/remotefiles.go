@@ -144,7 +144,17 @@ never followed.`,
 
 // listTree lists dir and, up to depth levels (0: all), the folders in it.
 // Paths are relative to dir, sorted.
+// A dir that is a file lists as itself.
 func listTree(ctx context.Context, pool *remote.Pool, dir string, depth int) ([]lsEntry, error) {
+	if strings.Trim(dir, "/") != "" {
+		st, err := pool.Stat(ctx, dir)
+		if err != nil {
+			return nil, err
+		}
+		if st.Type != remote.Dir {
+			return []lsEntry{{Path: st.Name, Type: st.Type.String(), Size: st.Size, ModTime: st.ModTime}}, nil
+		}
+	}
 	var out []lsEntry
 	type level struct {
 		rel   string
