@@ -105,7 +105,7 @@ See 'wharf serve --help' for every setting.`,
 	configFlag(pf, "log-format", "log.format", def.Log.Format, "log format: text or json (env WHARF_LOG_FORMAT)")
 	pf.StringVar(&a.secretsURL, "secrets-url", "", "keeper for remote passwords, e.g. a KMS URL; default: DATA/secret.key (env WHARF_SECRETS_URL)")
 
-	root.AddCommand(newServe(a), newPartner(a), newStaff(a), newRemote(a), newMount(a), newEvents(a), newConfig(a))
+	root.AddCommand(newServe(a), newPartner(a), newStaff(a), newRemote(a), newMount(a), newSync(a), newEvents(a), newConfig(a))
 	return root
 }
 

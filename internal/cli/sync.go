@@ -1,0 +1,713 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/wharf-mft/wharf/internal/filesync"
+	"github.com/wharf-mft/wharf/internal/remoteset"
+	"github.com/wharf-mft/wharf/internal/secret"
+	"github.com/wharf-mft/wharf/internal/store"
+	"github.com/wharf-mft/wharf/internal/vfs"
+	"github.com/wharf-mft/wharf/internal/vfs/localfs"
+)
+
+const syncLong = `Manage syncs: jobs that keep a folder under DATA/files and a folder on a
+remote in step.
+
+  push      copy new and changed local files to the remote
+  pull      copy new and changed remote files into the folder
+  two-way   both; a delete on one side is applied to the other, and a file
+            changed on both sides is a conflict settled by --conflict
+
+A file has changed when its size or modification time differs from when it
+was last synced. A file pushed (or pulled) once and since deleted by the other
+side is not copied again unless it changes: each file is delivered once.
+With --after-copy delete (push or pull), the source is removed once its copy
+is verified. Files still being received (hidden .wharf- names, the server's
+temp extensions) are never picked up.
+
+Safety: a run lists both sides completely first; a listing that fails stops
+the run before anything changes. A run that would delete more than
+--max-delete percent of the files on a side stops; check, then run it with
+--force. Every action is journaled, so a run killed at any moment finishes
+on the next run without losing or duplicating a file.
+
+Conflicts (two-way): newer (default) keeps the later modification time under
+the file's name; local or remote name the side that keeps it. The other
+version is kept under a conflict name, e.g. order.conflict-remote-
+20261122T101500Z.edi, on both sides. keep-both keeps both versions under
+conflict names and neither under the original name.
+
+Schedules (--every, --cron) and --on-receive take effect while 'wharf serve'
+runs; 'wharf sync run' runs a sync now.`
+
+func newSync(a *app) *cobra.Command {
+	n := syncs{a: a}
+	cmd := &cobra.Command{
+		Use:   "sync",
+		Short: "Keep local folders and remote folders in step (push, pull, two-way)",
+		Long:  syncLong,
+		Example: `  wharf sync add acme-out --folder acme/send --remote acme:/inbound --direction push --after-copy delete --every 5m
+  wharf sync add acme-in --folder acme/receive --remote acme:/outbound --direction pull --cron "*/15 * * * *"
+  wharf sync add shared --folder ops/shared --remote bank --direction two-way --conflict newer
+  wharf sync run acme-out --dry-run
+  wharf sync run acme-out
+  wharf sync status
+  wharf sync history acme-out`,
+	}
+	cmd.AddCommand(n.addCmd(), n.listCmd(), n.showCmd(), n.setCmd(), n.removeCmd(), n.runCmd(), n.statusCmd(), n.historyCmd())
+	return cmd
+}
+
+// syncs implements the sync commands.
+type syncs struct{ a *app }
+
+func oneSync(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("want one sync name, e.g. `%s acme-out`", cmd.CommandPath())
+	}
+	return nil
+}
+
+// getSync returns the sync called name, saying what to do when there is none.
+func getSync(ctx context.Context, st store.Store, name string) (store.Sync, error) {
+	sy, err := st.Sync(ctx, name)
+	if errors.Is(err, store.ErrNotFound) {
+		return sy, fmt.Errorf("no sync %q: `wharf sync list` shows the syncs, `wharf sync add` makes one", name)
+	}
+	return sy, err
+}
+
+// syncFlags are the settings add and set share.
+type syncFlags struct {
+	folder, remote, direction, afterCopy string
+	every                                time.Duration
+	cron                                 string
+	onReceive                            bool
+	filter, conflict                     string
+	maxDelete                            int
+}
+
+func (f *syncFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.folder, "folder", "", "local folder under DATA/files, e.g. acme/send")
+	fs.StringVar(&f.remote, "remote", "", "REMOTE[:PATH]: a remote (`wharf remote list`) and a folder on it")
+	fs.StringVar(&f.direction, "direction", "", "push, pull or two-way")
+	fs.StringVar(&f.afterCopy, "after-copy", store.AfterCopyKeep, "keep or delete the source once its copy is verified (push, pull)")
+	fs.DurationVar(&f.every, "every", 0, "run this often while wharf serve runs, e.g. 5m (0: not on a timer)")
+	fs.StringVar(&f.cron, "cron", "", `run on a cron schedule while wharf serve runs, e.g. "*/15 * * * *"`)
+	fs.BoolVar(&f.onReceive, "on-receive", false, "run when a file is received into the folder (push, two-way)")
+	fs.StringVar(&f.filter, "filter", "", `files to sync: comma-separated globs, "-" excludes, e.g. "*.edi,-*.tmp"`)
+	fs.StringVar(&f.conflict, "conflict", store.ConflictNewer, "two-way conflicts: newer, keep-both, local or remote")
+	fs.IntVar(&f.maxDelete, "max-delete", 50, "stop a run that would delete more than this percent of a side's files")
+}
+
+// apply copies the flags that were given (all of them for add) onto sy.
+func (f *syncFlags) apply(fs *pflag.FlagSet, sy *store.Sync, all bool) error {
+	set := func(name string) bool { return all || fs.Changed(name) }
+	if set("folder") {
+		c, err := vfs.Clean(f.folder)
+		if err != nil || c == "/" {
+			return fmt.Errorf("--folder %q: want a folder under DATA/files, e.g. acme/send", f.folder)
+		}
+		sy.Folder = strings.TrimPrefix(c, "/")
+	}
+	if set("remote") {
+		name, p, _ := strings.Cut(f.remote, ":")
+		if err := store.ValidateName(name); err != nil {
+			return fmt.Errorf("--remote %q: want REMOTE or REMOTE:PATH, e.g. acme:/inbound: %w", f.remote, err)
+		}
+		sy.Remote, sy.RemotePath = name, p
+	}
+	if set("direction") {
+		sy.Direction = f.direction
+	}
+	if set("after-copy") {
+		sy.AfterCopy = f.afterCopy
+	}
+	if set("every") {
+		sy.Every = f.every
+		if fs.Changed("every") && f.every > 0 && !fs.Changed("cron") {
+			sy.Cron = ""
+		}
+	}
+	if set("cron") {
+		sy.Cron = f.cron
+		if fs.Changed("cron") && f.cron != "" && !fs.Changed("every") {
+			sy.Every = 0
+		}
+	}
+	if set("on-receive") {
+		sy.OnReceive = f.onReceive
+	}
+	if set("filter") {
+		sy.Filter = f.filter
+	}
+	if set("conflict") {
+		sy.Conflict = f.conflict
+	}
+	if set("max-delete") {
+		sy.MaxDelete = f.maxDelete
+	}
+	return filesync.Validate(*sy)
+}
+
+// checkSync checks what Validate cannot: the remote and the folder exist.
+func checkSync(ctx context.Context, st store.Store, d dataDir, sy store.Sync) error {
+	if _, err := getRemote(ctx, st, sy.Remote); err != nil {
+		return err
+	}
+	fi, err := os.Stat(filepath.Join(d.files, filepath.FromSlash(sy.Folder)))
+	if err != nil || !fi.IsDir() {
+		return fmt.Errorf("folder %s does not exist under %s: add the partner (`wharf partner add`) or create the folder", sy.Folder, d.files)
+	}
+	return nil
+}
+
+func (n syncs) addCmd() *cobra.Command {
+	var f syncFlags
+	cmd := &cobra.Command{
+		Use:   "add NAME --folder LOCAL_PATH --remote REMOTE[:PATH] --direction push|pull|two-way",
+		Short: "Add a sync",
+		Example: `  wharf sync add acme-out --folder acme/send --remote acme:/inbound --direction push --after-copy delete --on-receive
+  wharf sync add shared --folder ops/shared --remote bank:/shared --direction two-way --every 10m --filter "*.edi,*.x12"`,
+		Args: oneSync,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			_, d, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			for _, req := range []string{"folder", "remote", "direction"} {
+				if !cmd.Flags().Changed(req) {
+					return fmt.Errorf("--%s is required: see `wharf sync add --help`", req)
+				}
+			}
+			sy := store.Sync{Name: args[0]}
+			if err := store.ValidateName(sy.Name); err != nil {
+				return fmt.Errorf("sync %w", err)
+			}
+			if err := f.apply(cmd.Flags(), &sy, true); err != nil {
+				return err
+			}
+			if err := checkSync(ctx, st, d, sy); err != nil {
+				return err
+			}
+			if err := st.CreateSync(ctx, &sy); err != nil {
+				if errors.Is(err, store.ErrExists) {
+					return fmt.Errorf("sync %q exists: change it with `wharf sync set %s`", sy.Name, sy.Name)
+				}
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "added sync %s: %s; try it with `wharf sync run %s --dry-run`\n", sy.Name, describe(sy), sy.Name)
+			return nil
+		},
+	}
+	f.register(cmd.Flags())
+	return cmd
+}
+
+// describe says in one line what a sync does.
+func describe(sy store.Sync) string {
+	arrow := map[string]string{store.SyncPush: "->", store.SyncPull: "<-", store.SyncTwoWay: "<->"}[sy.Direction]
+	s := fmt.Sprintf("%s %s %s (%s", sy.Folder, arrow, remoteOf(sy), sy.Direction)
+	if sy.AfterCopy == store.AfterCopyDelete {
+		s += ", delete source after copy"
+	}
+	return s + ", " + schedule(sy) + ")"
+}
+
+func remoteOf(sy store.Sync) string {
+	p := sy.RemotePath
+	if p == "" {
+		p = "/"
+	}
+	return sy.Remote + ":" + p
+}
+
+func schedule(sy store.Sync) string {
+	var parts []string
+	if sy.Every > 0 {
+		parts = append(parts, "every "+sy.Every.String())
+	}
+	if sy.Cron != "" {
+		parts = append(parts, "cron "+sy.Cron)
+	}
+	if sy.OnReceive {
+		parts = append(parts, "on receive")
+	}
+	if len(parts) == 0 {
+		return "manual"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (n syncs) listCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "list",
+		Short: "List syncs with their last run",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			_, _, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			all, err := st.Syncs(ctx)
+			if err != nil {
+				return err
+			}
+			if len(all) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "no syncs yet: add one with `wharf sync add`")
+				return nil
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tDIRECTION\tFOLDER\tREMOTE\tSCHEDULE\tLAST RUN")
+			for _, sy := range all {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", sy.Name, sy.Direction, sy.Folder, remoteOf(sy), schedule(sy), lastRun(ctx, st, sy))
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func lastRun(ctx context.Context, st store.Store, sy store.Sync) string {
+	runs, err := st.SyncRuns(ctx, sy.ID, 1)
+	if err != nil || len(runs) == 0 {
+		return "never"
+	}
+	r := runs[0]
+	return fmt.Sprintf("%s %s", r.Status, r.Started.Local().Format("2006-01-02 15:04:05"))
+}
+
+func (n syncs) showCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a sync's settings and last run",
+		Args:  oneSync,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			_, _, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			sy, err := getSync(ctx, st, args[0])
+			if err != nil {
+				return err
+			}
+			files, err := st.SyncFiles(ctx, sy.ID)
+			if err != nil {
+				return err
+			}
+			conflict, maxDel, filter := sy.Conflict, sy.MaxDelete, sy.Filter
+			if conflict == "" {
+				conflict = store.ConflictNewer
+			}
+			if maxDel == 0 {
+				maxDel = 50
+			}
+			if filter == "" {
+				filter = "(all files)"
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			for _, row := range [][2]string{
+				{"name", sy.Name}, {"folder", sy.Folder}, {"remote", remoteOf(sy)}, {"direction", sy.Direction},
+				{"after copy", pick(sy.AfterCopy == store.AfterCopyDelete, "delete source", "keep source")},
+				{"schedule", schedule(sy)}, {"filter", filter}, {"conflict", conflict},
+				{"max delete", fmt.Sprintf("%d%%", maxDel)}, {"files tracked", fmt.Sprint(len(files))},
+				{"last run", lastRun(ctx, st, sy)},
+			} {
+				fmt.Fprintf(tw, "%s:\t%s\n", row[0], row[1])
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func (n syncs) setCmd() *cobra.Command {
+	var f syncFlags
+	cmd := &cobra.Command{
+		Use:     "set NAME [flags]",
+		Short:   "Change a sync's settings",
+		Example: "  wharf sync set acme-out --every 10m --filter '*.edi'\n  wharf sync set acme-out --every 0 --on-receive",
+		Args:    oneSync,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			_, d, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			sy, err := getSync(ctx, st, args[0])
+			if err != nil {
+				return err
+			}
+			if cmd.Flags().NFlag() == 0 {
+				return fmt.Errorf("nothing to change: give at least one flag, see `wharf sync set --help`")
+			}
+			if err := f.apply(cmd.Flags(), &sy, false); err != nil {
+				return err
+			}
+			if err := checkSync(ctx, st, d, sy); err != nil {
+				return err
+			}
+			if err := st.UpdateSync(ctx, &sy); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "updated sync %s: %s\n", sy.Name, describe(sy))
+			return nil
+		},
+	}
+	f.register(cmd.Flags())
+	return cmd
+}
+
+func (n syncs) removeCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "remove NAME",
+		Short: "Remove a sync and its history; no file is touched",
+		Args:  oneSync,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			_, _, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if _, err := getSync(ctx, st, args[0]); err != nil {
+				return err
+			}
+			if err := st.DeleteSync(ctx, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "removed sync %s; its files were not touched\n", args[0])
+			return nil
+		},
+	}
+}
+
+// syncEnv is an engine with everything it needs open.
+type syncEnv struct {
+	st     store.Store
+	keeper *secret.Keeper
+	set    *remoteset.Set
+	engine *filesync.Engine
+	log    *slog.Logger
+}
+
+func (e *syncEnv) Close() {
+	e.set.Close()
+	e.keeper.Close()
+	e.st.Close()
+}
+
+func (n syncs) openEngine(ctx context.Context, cmd *cobra.Command) (*syncEnv, error) {
+	cfg, d, st, err := n.a.openData(ctx, cmd)
+	if err != nil {
+		return nil, err
+	}
+	id, err := instanceID(d)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	keeper, err := secret.Open(ctx, d.root, n.a.keeperURL(cmd))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	log := newLogger(n.a.opt.Stderr, cfg.Log)
+	set := remoteset.New(st, keeper, log, id)
+	eng := newSyncEngine(st, set, d.files, cfg.Server.TempExtensions, log)
+	return &syncEnv{st: st, keeper: keeper, set: set, engine: eng, log: log}, nil
+}
+
+// newSyncEngine returns the sync engine for a data directory: local
+// folders under files, remotes from set. serve uses it with a scheduler.
+func newSyncEngine(st store.Store, set *remoteset.Set, files, tempExts string, log *slog.Logger) *filesync.Engine {
+	return filesync.New(st, syncEndpoints{files: files, set: set}, filesync.Config{
+		Logger: log, TempExtensions: filesync.ParseExtensions(tempExts),
+	})
+}
+
+type syncEndpoints struct {
+	files string
+	set   *remoteset.Set
+}
+
+func (e syncEndpoints) Local(folder string) (vfs.FS, error) {
+	return localfs.Open(filepath.Join(e.files, filepath.FromSlash(folder)))
+}
+
+func (e syncEndpoints) Remote(ctx context.Context, name string) (filesync.Remote, error) {
+	p, _, err := e.set.Pool(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func (n syncs) runCmd() *cobra.Command {
+	var dry, force, verbose bool
+	cmd := &cobra.Command{
+		Use:   "run NAME",
+		Short: "Run a sync now, or show what it would do with --dry-run",
+		Long: `Run a sync now and print a summary; with --dry-run, print what it would do
+(copy, delete, conflict, skip, with the reason for each) and change nothing.
+The command fails when the run stops or a file fails; files that failed are
+listed and retried on the next run.`,
+		Example: "  wharf sync run acme-out --dry-run\n  wharf sync run acme-out\n  wharf sync run shared --force   # past the mass-delete guard",
+		Args:    oneSync,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			e, err := n.openEngine(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer e.Close()
+			if _, err := getSync(ctx, e.st, args[0]); err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			pr := &syncProgress{out: out, errOut: cmd.ErrOrStderr(), verbose: verbose || dry}
+			start := time.Now()
+			res, err := e.engine.Run(ctx, args[0], filesync.RunOptions{DryRun: dry, Force: force, OnPlan: pr.plan, OnItem: pr.item})
+			pr.finish()
+			if dry {
+				printPlan(out, res.Plan)
+			}
+			if res.Run.SyncID != 0 {
+				printSummary(out, res, dry, time.Since(start))
+			}
+			if err != nil {
+				return err
+			}
+			if len(res.Errors) > 0 {
+				for _, e := range res.Errors {
+					fmt.Fprintf(out, "FAILED %v\n", e)
+				}
+				return fmt.Errorf("sync %s: %d files failed; they are retried on the next run", args[0], len(res.Errors))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&dry, "dry-run", false, "print what the run would do and change nothing")
+	f.BoolVar(&force, "force", false, "run even if it deletes more than --max-delete percent of a side's files")
+	f.BoolVarP(&verbose, "verbose", "v", false, "print each file as it is done")
+	return cmd
+}
+
+// syncProgress shows a run's progress: a bar on a terminal, and with
+// verbose a line per finished file.
+type syncProgress struct {
+	out, errOut io.Writer
+	verbose     bool
+	mu          sync.Mutex
+	bar         interface {
+		Add64(int64) error
+		Finish() error
+	}
+}
+
+func (p *syncProgress) plan(pl filesync.Plan) {
+	var total int64
+	for _, it := range pl.Items {
+		switch {
+		case it.Action == filesync.Push && it.Local != nil:
+			total += it.Local.Size
+		case it.Action == filesync.Pull && it.Remote != nil:
+			total += it.Remote.Size
+		}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if total > 0 {
+		p.bar = newProgress(p.errOut, total, "syncing")
+	}
+}
+
+func (p *syncProgress) item(r filesync.ItemResult) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.Add64(r.Bytes)
+	}
+	if !p.verbose {
+		return
+	}
+	if r.Err != nil {
+		fmt.Fprintf(p.out, "%-13s %s: FAILED: %v\n", r.Item.Action, r.Item.Path, r.Err)
+		return
+	}
+	fmt.Fprintf(p.out, "%-13s %s (%s)\n", r.Item.Action, r.Item.Path, bytesIEC(r.Bytes))
+}
+
+func (p *syncProgress) finish() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		p.bar.Finish()
+	}
+}
+
+// printPlan prints a dry run's plan, actions first, then skips.
+func printPlan(w io.Writer, pl filesync.Plan) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, skips := range []bool{false, true} {
+		for _, it := range pl.Items {
+			if (it.Action == filesync.Skip) != skips {
+				continue
+			}
+			extra := ""
+			if it.DeleteSource {
+				extra = ", then delete the source"
+			}
+			if it.Action == filesync.Conflict {
+				extra = ", " + map[string]string{filesync.SideLocal: "local wins", filesync.SideRemote: "remote wins", "": "keep both"}[it.Winner]
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s%s\n", it.Action, it.Path, it.Reason, extra)
+		}
+	}
+	tw.Flush()
+}
+
+func printSummary(w io.Writer, res filesync.Result, dry bool, d time.Duration) {
+	r := res.Run
+	if dry {
+		fmt.Fprintf(w, "dry run: would copy %d, delete %d, settle %d conflicts, skip %d; nothing was changed\n",
+			r.Copied, r.Deleted, r.Conflicts, r.Skipped)
+		return
+	}
+	fmt.Fprintf(w, "run %d %s: copied %d, deleted %d, conflicts %d, skipped %d, failed %d; %s",
+		r.ID, r.Status, r.Copied, r.Deleted, r.Conflicts, r.Skipped, r.Failed, rate(r.Bytes, d))
+	if res.Recovered > 0 {
+		fmt.Fprintf(w, "; completed %d files of an interrupted run", res.Recovered)
+	}
+	fmt.Fprintln(w)
+}
+
+func (n syncs) statusCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status [NAME]",
+		Short: "Show the last run of every sync, or of one",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			_, _, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			var list []store.Sync
+			if len(args) == 1 {
+				sy, err := getSync(ctx, st, args[0])
+				if err != nil {
+					return err
+				}
+				list = []store.Sync{sy}
+			} else if list, err = st.Syncs(ctx); err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tSTATUS\tSTARTED\tDURATION\tCOPIED\tDELETED\tCONFLICTS\tFAILED\tERROR")
+			for _, sy := range list {
+				runs, err := st.SyncRuns(ctx, sy.ID, 1)
+				if err != nil {
+					return err
+				}
+				if len(runs) == 0 {
+					fmt.Fprintf(tw, "%s\tnever run\t\t\t\t\t\t\t\n", sy.Name)
+					continue
+				}
+				r := runs[0]
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", sy.Name, r.Status, r.Started.Local().Format("2006-01-02 15:04:05"),
+					duration(r), r.Copied, r.Deleted, r.Conflicts, r.Failed, r.Error)
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func duration(r store.SyncRun) string {
+	if r.Finished.IsZero() {
+		return "running"
+	}
+	return r.Finished.Sub(r.Started).Round(time.Millisecond).String()
+}
+
+func (n syncs) historyCmd() *cobra.Command {
+	var limit int
+	var files bool
+	cmd := &cobra.Command{
+		Use:     "history NAME",
+		Short:   "Show a sync's runs, newest first, and with --files what each did",
+		Example: "  wharf sync history acme-out\n  wharf sync history acme-out --files --limit 1",
+		Args:    oneSync,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			_, _, st, err := n.a.openData(ctx, cmd)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			sy, err := getSync(ctx, st, args[0])
+			if err != nil {
+				return err
+			}
+			runs, err := st.SyncRuns(ctx, sy.ID, limit)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if len(runs) == 0 {
+				fmt.Fprintf(out, "sync %s has not run yet: `wharf sync run %s`\n", sy.Name, sy.Name)
+				return nil
+			}
+			for _, r := range runs {
+				fmt.Fprintf(out, "run %d  %s  %s  %s  copied %d, deleted %d, conflicts %d, failed %d, %s\n",
+					r.ID, r.Started.Local().Format("2006-01-02 15:04:05"), r.Status, duration(r),
+					r.Copied, r.Deleted, r.Conflicts, r.Failed, bytesIEC(r.Bytes))
+				if r.Error != "" {
+					fmt.Fprintf(out, "  error: %s\n", r.Error)
+				}
+				if !files {
+					continue
+				}
+				ops, err := st.SyncOps(ctx, sy.ID, r.ID, "")
+				if err != nil {
+					return err
+				}
+				for _, op := range ops {
+					line := fmt.Sprintf("  %-8s %-13s %s", op.Status, op.Action, op.Path)
+					if op.Bytes > 0 {
+						line += " (" + bytesIEC(op.Bytes) + ")"
+					}
+					if op.Error != "" {
+						line += ": " + op.Error
+					}
+					fmt.Fprintln(out, line)
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().IntVar(&limit, "limit", 20, "how many runs to show")
+	cmd.Flags().BoolVar(&files, "files", false, "list each run's file actions")
+	return cmd
+}

@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestSyncCommands drives a push sync from one Wharf data directory to a
+// second Wharf instance served in-process on loopback.
+func TestSyncCommands(t *testing.T) {
+	peer, dir := t.TempDir(), t.TempDir()
+	mustRun(t, peer, "peer-pass\n", "staff", "add", "ops", "--password-stdin")
+	if err := os.MkdirAll(filepath.Join(peer, "files", "inbound"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := serveAddr(t, peer)
+	mustRun(t, dir, "", "partner", "add", "acme")
+	mustRun(t, dir, "peer-pass\n", "remote", "add", "bank", "--url", "ftps://ops@"+addr, "--allow-self-signed", "--password-stdin")
+	send := filepath.Join(dir, "files", "acme", "send")
+	for name, content := range map[string]string{"a.edi": "alpha", "sub/b.edi": "bravo", "c.txt": "charlie"} {
+		p := filepath.Join(send, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	inbound := filepath.Join(peer, "files", "inbound")
+	runSteps(t, dir, []step{
+		{name: "add refuses a missing folder", args: []string{"sync", "add", "x", "--folder", "nobody/send", "--remote", "bank", "--direction", "push"},
+			wantErr: "does not exist"},
+		{name: "add refuses an unknown remote", args: []string{"sync", "add", "x", "--folder", "acme/send", "--remote", "nope", "--direction", "push"},
+			wantErr: "nope"},
+		{name: "add refuses a bad direction", args: []string{"sync", "add", "x", "--folder", "acme/send", "--remote", "bank", "--direction", "sideways"},
+			wantErr: "want push, pull or two-way"},
+		{name: "add refuses every and cron", args: []string{"sync", "add", "x", "--folder", "acme/send", "--remote", "bank", "--direction", "push", "--every", "5m", "--cron", "* * * * *"},
+			wantErr: "not both"},
+		{name: "add", args: []string{"sync", "add", "out", "--folder", "acme/send", "--remote", "bank:/inbound", "--direction", "push",
+			"--after-copy", "delete", "--filter", "*.edi", "--every", "5m"},
+			want: []string{"added sync out: acme/send -> bank:/inbound (push, delete source after copy, every 5m0s)"}},
+		{name: "list", args: []string{"sync", "list"}, want: []string{"out", "push", "acme/send", "bank:/inbound", "every 5m0s", "never"}},
+		{name: "dry run", args: []string{"sync", "run", "out", "--dry-run"},
+			want: []string{"push", "a.edi", "new, then delete the source", "sub/b.edi", "would copy 2", "nothing was changed"}, notWant: []string{"c.txt"}},
+		{name: "run", args: []string{"sync", "run", "out"}, want: []string{"ok: copied 2, deleted 0, conflicts 0, skipped 0, failed 0"}},
+		{name: "second run", args: []string{"sync", "run", "out"}, want: []string{"copied 0"}},
+		{name: "status", args: []string{"sync", "status"}, want: []string{"out", "ok"}},
+		{name: "history", args: []string{"sync", "history", "out", "--files"}, want: []string{"run 1", "done", "push", "sub/b.edi"}},
+		{name: "set", args: []string{"sync", "set", "out", "--cron", "*/15 * * * *", "--on-receive"}, want: []string{"cron */15 * * * *, on receive"}},
+		{name: "show", args: []string{"sync", "show", "out"}, want: []string{"delete source", "cron */15 * * * *, on receive", "*.edi", "files tracked:  2"}},
+		{name: "remote in use", args: []string{"remote", "remove", "bank"}, wantErr: "sync out"},
+		{name: "remove", args: []string{"sync", "remove", "out"}, want: []string{"removed sync out"}},
+		{name: "gone", args: []string{"sync", "show", "out"}, wantErr: "no sync"},
+	})
+	for name, want := range map[string]string{"a.edi": "alpha", "sub/b.edi": "bravo"} {
+		got, err := os.ReadFile(filepath.Join(inbound, filepath.FromSlash(name)))
+		if err != nil || string(got) != want {
+			t.Errorf("peer %s = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	left, _ := filepath.Glob(filepath.Join(send, "*"))
+	for _, l := range left {
+		if strings.HasSuffix(l, ".edi") {
+			t.Errorf("source %s left after push with delete", l)
+		}
+	}
+}
