@@ -142,6 +142,21 @@ func (c *Conn) stat(ctx context.Context, ap string) (Entry, error) {
 		}
 		return Entry{}, fmt.Errorf("mlst: no facts in reply %q", truncate(msg))
 	}
+	// Without MLST, SIZE and MDTM answer for a file in two round trips;
+	// only a directory (SIZE says 550) costs a listing of its parent.
+	if _, ok := c.feat["SIZE"]; ok {
+		if n, err := c.size(ap); err == nil && n >= 0 {
+			e := Entry{Name: path.Base(ap), Type: File, Size: n}
+			if _, ok := c.feat["MDTM"]; ok {
+				if t, err := c.mdtm(ap); err == nil {
+					e.ModTime, e.PreciseTime = t, true
+				}
+			}
+			return e, nil
+		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return Entry{}, err
+		}
+	}
 	entries, err := c.list(ctx, path.Dir(ap))
 	if err != nil {
 		return Entry{}, err

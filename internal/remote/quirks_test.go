@@ -145,3 +145,30 @@ func TestReadOnly(t *testing.T) {
 func tail(s []string, n int) []string {
 	return s[max(0, len(s)-n):]
 }
+
+// Without MLST, Stat of a file costs SIZE and MDTM; only a directory costs a
+// listing of its parent.
+func TestStatWithoutMLST(t *testing.T) {
+	s := newFake(t)
+	s.feat = []string{"SIZE", "MDTM"}
+	s.files["/f"] = []byte("12345")
+	s.list = "drwxr-xr-x 2 0 0 4096 Jan 01 2025 d\r\n-rw-r--r-- 1 0 0 5 Jan 01 2025 f\r\n"
+	s.handlers["MDTM"] = func(fc *fakeConn, _ string) { fc.reply("213 20250101020304") }
+	s.start()
+	c, err := Dial(context.Background(), s.config(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	e, err := c.Stat(context.Background(), "f")
+	want := Entry{Name: "f", Type: File, Size: 5, ModTime: time.Date(2025, 1, 1, 2, 3, 4, 0, time.UTC), PreciseTime: true}
+	if err != nil || e != want {
+		t.Fatalf("Stat(f) = %+v, %v; want %+v", e, err, want)
+	}
+	if hasCmd(s.commands(), "LIST") {
+		t.Errorf("Stat of a file listed its directory: %q", s.commands())
+	}
+	if e, err := c.Stat(context.Background(), "d"); err != nil || e.Type != Dir {
+		t.Fatalf("Stat(d) = %+v, %v", e, err)
+	}
+}
