@@ -87,7 +87,6 @@ func getRemote(ctx context.Context, st store.Store, name string) (store.Remote, 
 
 // remoteEnv is what the commands that connect or seal passwords need.
 type remoteEnv struct {
-	d      dataDir
 	st     store.Store
 	keeper *secret.Keeper
 	set    *remoteset.Set
@@ -112,7 +111,7 @@ func (n remotes) openRemotes(ctx context.Context, cmd *cobra.Command) (*remoteEn
 		return nil, err
 	}
 	log := newLogger(n.a.opt.Stderr, cfg.Log)
-	return &remoteEnv{d: d, st: st, keeper: keeper, log: log, set: remoteset.New(st, keeper, log, id)}, nil
+	return &remoteEnv{st: st, keeper: keeper, log: log, set: remoteset.New(st, keeper, log, id)}, nil
 }
 
 func (e *remoteEnv) Close() {

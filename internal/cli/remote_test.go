@@ -350,6 +350,9 @@ func TestRemoteSelf(t *testing.T) {
 			t.Errorf("serve did not create %s: %v", f, err)
 		}
 	}
+	if _, err := os.Stat(filepath.Join(dir, "tls", "tls")); err == nil {
+		t.Error("serve made DATA/tls/tls: it must pass the data directory itself as ftpserver's DataDir")
+	}
 	if fi, err := os.Stat(filepath.Join(dir, "instance-id")); err == nil && fi.Mode().Perm() != 0o600 {
 		t.Errorf("instance-id mode = %04o, want 0600", fi.Mode().Perm())
 	}
