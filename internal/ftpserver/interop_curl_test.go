@@ -3,6 +3,7 @@ package ftpserver_test
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -486,5 +487,56 @@ func TestInteropCurlEmptyUpload(t *testing.T) {
 	}
 	if !ts.hasEvent(t, store.EventReceived, "/receive/empty.edi") {
 		t.Errorf("no received event for the empty upload")
+	}
+}
+
+// TestInteropCurlConcurrentSameName: two curls upload the same name at
+// once; without overwrite exactly one wins, and the file is all of its
+// bytes, never a mix (checklist U-05).
+func TestInteropCurlConcurrentSameName(t *testing.T) {
+	interop(t, "curl")
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{})
+	dir := t.TempDir()
+	var data [2][]byte
+	type done struct {
+		i   int
+		r   result
+		err error
+	}
+	results := make(chan done, 2)
+	for i := range data {
+		data[i] = randomData(t, 1<<20)
+		local := filepath.Join(dir, strconv.Itoa(i))
+		writeFile(t, local, data[i])
+		go func() {
+			// --limit-rate keeps both uploads open at the same time.
+			r, err := runCmd(nil, "curl", curlArgs([]string{"--ssl-reqd", "-k", "-u", curlUser("acme"), "--limit-rate", "4M", "-T", local, ftpURL("ftp", ts.addr, "/receive/same.edi")})...)
+			results <- done{i, r, err}
+		}()
+	}
+	var won []int
+	for range data {
+		res := <-results
+		if res.err != nil {
+			t.Fatal(res.err)
+		}
+		if res.r.exit == 0 {
+			won = append(won, res.i)
+		} else if res.r.exit != 25 {
+			t.Errorf("upload %d: exit %d, want 0 or 25\n%v", res.i, res.r.exit, res.r)
+		}
+	}
+	if len(won) != 1 {
+		t.Fatalf("%d uploads succeeded (%v), want exactly 1", len(won), won)
+	}
+	if got, want := fileSum(filepath.Join(ts.root, "acme", "receive", "same.edi")), sum(data[won[0]]); got != want {
+		t.Errorf("same.edi sha256 = %s, want the winner's %s", got, want)
+	}
+	if got := dirNames(t, filepath.Join(ts.root, "acme", "receive")); strings.Join(got, ",") != "same.edi" {
+		t.Errorf("receive/ holds %q, want [same.edi]", got)
+	}
+	if n, _ := ts.countEvents(t, store.EventReceived); n != 1 {
+		t.Errorf("%d received events, want 1", n)
 	}
 }

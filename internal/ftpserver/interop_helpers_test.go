@@ -62,6 +62,16 @@ type result struct {
 // the timeout fails the test.
 func run(t *testing.T, env []string, name string, args ...string) result {
 	t.Helper()
+	r, err := runCmd(env, name, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// runCmd is run for goroutines other than the test's: it returns the
+// failure instead.
+func runCmd(env []string, name string, args ...string) (result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
@@ -74,13 +84,13 @@ func run(t *testing.T, env []string, name string, args ...string) result {
 	var ee *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		t.Fatalf("%s %s: timed out after %v\nstdout:\n%s\nstderr:\n%s", name, redact(args), clientTimeout, r.stdout, r.stderr)
+		return r, fmt.Errorf("%s %s: timed out after %v\n%v", name, redact(args), clientTimeout, r)
 	case errors.As(err, &ee):
 		r.exit = ee.ExitCode()
 	case err != nil:
-		t.Fatalf("%s: %v", name, err)
+		return r, fmt.Errorf("%s: %v", name, err)
 	}
-	return r
+	return r, nil
 }
 
 // redact hides the test password in logged command lines.
@@ -92,8 +102,11 @@ func redact(args []string) string {
 // trace lets tests read the commands sent ("> ") and replies ("< ").
 func curl(t *testing.T, args ...string) result {
 	t.Helper()
-	base := []string{"-sS", "-v", "--connect-timeout", "10", "--max-time", "15"}
-	return run(t, nil, "curl", append(base, args...)...)
+	return run(t, nil, "curl", curlArgs(args)...)
+}
+
+func curlArgs(args []string) []string {
+	return append([]string{"-sS", "-v", "--connect-timeout", "10", "--max-time", "15"}, args...)
 }
 
 // curlReplies returns the FTP replies in curl's -v trace, in order.

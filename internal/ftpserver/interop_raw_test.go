@@ -498,3 +498,130 @@ func TestInteropRawEnumeration(t *testing.T) {
 		t.Errorf("%d login_failed events, want 2", n)
 	}
 }
+
+// TestInteropRawTLSCommands: plaintext smuggled behind AUTH TLS is dropped
+// (checklist T-10), a second AUTH is refused (T-14), and PBSZ/PROT before
+// AUTH get 503 (T-04).
+func TestInteropRawTLSCommands(t *testing.T) {
+	interop(t)
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{})
+	t.Run("injection", func(t *testing.T) {
+		c, _, _ := rawDial(t, "", ts.addr)
+		c.send("AUTH TLS\r\nUSER evil\r\n")
+		if code, msg, err := c.reply(); err != nil || code != 234 {
+			t.Fatalf("AUTH TLS = %d %s %v, want 234", code, msg, err)
+		}
+		tc := tls.Client(c.conn, &tls.Config{InsecureSkipVerify: true})
+		if err := tc.Handshake(); err != nil {
+			return // refusing the handshake is acceptable
+		}
+		r := &rawFTP{t: t, conn: tc, r: bufio.NewReader(tc)}
+		if code, msg := r.cmd("NOOP"); code != 200 {
+			t.Errorf("first reply inside TLS = %d %s, want NOOP's 200 (the smuggled USER must be dropped)", code, msg)
+		}
+	})
+	t.Run("second AUTH", func(t *testing.T) {
+		c, _, _ := rawDial(t, "", ts.addr)
+		tc := c.startTLS(t)
+		tc.send("AUTH TLS\r\n")
+		code, msg, err := tc.reply()
+		if err == nil && code == 234 {
+			t.Errorf("second AUTH TLS = %d %s, want 503 or 534", code, msg)
+		}
+	})
+	t.Run("PROT before AUTH", func(t *testing.T) {
+		c, _, _ := rawDial(t, "", ts.addr)
+		for _, cmd := range []string{"PBSZ 0", "PROT P"} {
+			if code, msg := c.cmd(cmd); code != 503 {
+				t.Errorf("%s before AUTH = %d %s, want 503", cmd, code, msg)
+			}
+		}
+	})
+}
+
+// TestInteropRawStagingNames: clients can neither name nor see the
+// server's hidden upload names, even of an upload in progress (checklist
+// P-13).
+func TestInteropRawStagingNames(t *testing.T) {
+	interop(t)
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{AllowPlain: true})
+	recv := filepath.Join(ts.root, "acme", "receive")
+	up, _, _ := rawDial(t, "", ts.addr)
+	up.login("acme")
+	dc, err := dialFrom(t, "", up.pasv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	if code, msg := up.cmd("STOR /receive/live.edi"); code != 150 {
+		t.Fatalf("STOR = %d %s, want 150", code, msg)
+	}
+	if _, err := io.WriteString(dc, "first half;"); err != nil {
+		t.Fatal(err)
+	}
+	// The staging file exists once STOR answered 150.
+	names := dirNames(t, recv)
+	if len(names) != 1 || !strings.HasPrefix(names[0], ".") {
+		t.Fatalf("receive/ during the upload holds %q, want one hidden staging file", names)
+	}
+	staged := names[0]
+
+	c, _, _ := rawDial(t, "", ts.addr)
+	c.login("acme")
+	for _, cmd := range []string{"DELE /receive/" + staged, "SIZE /receive/" + staged, "MDTM /receive/" + staged,
+		"RNFR /receive/" + staged, "MLST /receive/" + staged, "MKD /receive/.wharf-d"} {
+		if code, msg := c.cmd(cmd); code < 500 {
+			t.Errorf("%s = %d %s, want 5xx", cmd, code, msg)
+		}
+	}
+	if code, msg := c.stor(t, "/receive/"+staged, "overwrite"); code == 226 {
+		t.Errorf("STOR over the staging name = %d %s, want a refusal", code, msg)
+	}
+	if code, msg, data := c.retr(t, "", "/receive/"+staged); code == 226 || data != "" {
+		t.Errorf("RETR of the staging name = %d %s %q, want a refusal", code, msg, data)
+	}
+	if code, msg, data := c.list(t, "LIST -a /receive"); code != 226 || strings.Contains(data, ".wharf") || strings.Contains(data, "live.edi") {
+		t.Errorf("LIST -a /receive during the upload = %d %s %q, want 226 and nothing", code, msg, data)
+	}
+
+	if _, err := io.WriteString(dc, "second half"); err != nil {
+		t.Fatal(err)
+	}
+	dc.Close()
+	if code, msg, err := up.reply(); err != nil || code != 226 {
+		t.Fatalf("upload end = %d %s %v, want 226", code, msg, err)
+	}
+	if got := dirNames(t, recv); strings.Join(got, ",") != "live.edi" {
+		t.Errorf("receive/ after the upload holds %q, want [live.edi]", got)
+	}
+	if got := fileSum(filepath.Join(recv, "live.edi")); got != sum([]byte("first half;second half")) {
+		t.Errorf("live.edi has the wrong content (sha256 %s)", got)
+	}
+}
+
+// list runs a listing command over a passive connection.
+func (r *rawFTP) list(t *testing.T, cmd string) (int, string, string) {
+	t.Helper()
+	dc, err := dialFrom(t, "", r.pasv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	r.send(cmd + "\r\n")
+	code, msg, err := r.reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code != 150 {
+		return code, msg, ""
+	}
+	_ = dc.SetReadDeadline(time.Now().Add(clientTimeout))
+	b, _ := io.ReadAll(dc)
+	code, msg, err = r.reply()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return code, msg, string(b)
+}
