@@ -1,7 +1,9 @@
 package remote
 
 import (
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -52,6 +54,7 @@ const (
 	FlagAllowNameMismatch = "--allow-name-mismatch"
 	FlagAllowExpired      = "--allow-expired"
 	FlagAllowSelf         = "--allow-self"
+	FlagCertSHA256        = "--cert-sha256"
 )
 
 // Defaults for zero Config fields.
@@ -76,7 +79,12 @@ type Config struct {
 	AllowNameMismatch bool           // accept a certificate for another host name
 	AllowExpired      bool           // accept an expired or not yet valid certificate
 	RootCAs           *x509.CertPool // trusted CAs; nil: the system's
-	MaxTLSVersion     uint16         // 0: TLS 1.3; tls.VersionTLS12 caps it for servers that misbehave on 1.3
+	// CertSHA256 pins the server certificate: the hex SHA-256 of its DER
+	// form (colons allowed, as Diagnose prints it). When set, exactly that
+	// certificate is accepted, whoever signed it and whatever names or
+	// dates it carries, and any other is refused.
+	CertSHA256    string
+	MaxTLSVersion uint16 // 0: TLS 1.3; tls.VersionTLS12 caps it for servers that misbehave on 1.3
 
 	MaxConns      int    // pool size; 0: 25
 	Active        bool   // active mode (PORT/EPRT); passive otherwise
@@ -159,6 +167,11 @@ func (c Config) Validate() error {
 	}
 	if c.SourceAddress != "" && net.ParseIP(c.SourceAddress) == nil {
 		errs = append(errs, fmt.Errorf("source address %q is not an IP address", c.SourceAddress))
+	}
+	if c.CertSHA256 != "" {
+		if b, err := hex.DecodeString(strings.ReplaceAll(c.CertSHA256, ":", "")); err != nil || len(b) != sha256.Size {
+			errs = append(errs, fmt.Errorf("certificate pin %q is not a hex SHA-256", c.CertSHA256))
+		}
 	}
 	if c.MaxConns < 0 {
 		errs = append(errs, fmt.Errorf("max connections %d is negative", c.MaxConns))

@@ -49,7 +49,9 @@ type Conn struct {
 	mu   sync.Mutex
 	leaf *x509.Certificate // control connection's certificate
 	skew time.Duration     // added to the TLS clock; see tlsTime
-	data net.Conn          // open data connection, closed on cancel
+
+	peerLeaf *x509.Certificate // the control certificate presented, accepted or not
+	data     net.Conn          // open data connection, closed on cancel
 }
 
 // Dial connects, secures and logs in. The caller closes the Conn.

@@ -224,6 +224,9 @@ func tlsDetail(c *Conn, err error) string {
 	var ce *CertError
 	switch {
 	case errors.As(err, &ce):
+		if c.peerLeaf != nil {
+			return ce.Error() + " (sha256 " + Fingerprint(c.peerLeaf) + ")"
+		}
 		return ce.Error()
 	case err != nil:
 		return err.Error()
@@ -248,7 +251,7 @@ func certName(st tls.ConnectionState) string {
 	if len(names) == 0 {
 		names = []string{leaf.Subject.CommonName}
 	}
-	return strings.Join(names, ", ")
+	return strings.Join(names, ", ") + ", sha256 " + Fingerprint(leaf)
 }
 
 // dataDetail explains a failed listing or transfer; when the control

@@ -2,10 +2,13 @@ package remote
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -20,8 +23,11 @@ type CertError struct {
 
 func (e *CertError) Error() string {
 	msg := fmt.Sprintf("tls certificate of %s is %s: %v", e.Host, e.Problem, e.Err)
-	if e.Flag != "" {
-		msg += "; set " + e.Flag + " on the remote to accept it"
+	switch {
+	case e.Flag == FlagCertSHA256:
+		msg += "; if the server's certificate changed on purpose, update " + e.Flag
+	case e.Flag != "":
+		msg += "; set " + e.Flag + " on the remote to accept it, or pin it with " + FlagCertSHA256
 	}
 	return msg
 }
@@ -76,6 +82,9 @@ func (c *Conn) verifyConnection(cs tls.ConnectionState) error {
 		}
 		return nil
 	}
+	c.mu.Lock()
+	c.peerLeaf = leaf
+	c.mu.Unlock()
 	if err := c.checkCert(cs.PeerCertificates); err != nil {
 		return err
 	}
@@ -89,6 +98,17 @@ func (c *Conn) verifyConnection(cs tls.ConnectionState) error {
 // allow flags permit.
 func (c *Conn) checkCert(certs []*x509.Certificate) error {
 	leaf := certs[0]
+	if c.cfg.CertSHA256 != "" {
+		want := strings.ToLower(strings.ReplaceAll(c.cfg.CertSHA256, ":", ""))
+		if got := hex.EncodeToString(fingerprint(leaf)); got != want {
+			return &CertError{Host: c.cfg.Host, Problem: "not the pinned certificate", Flag: FlagCertSHA256,
+				Err: fmt.Errorf("sha256 %s, pinned %s", Fingerprint(leaf), c.cfg.CertSHA256)}
+		}
+		if time.Now().After(leaf.NotAfter) {
+			c.shiftClock(leaf)
+		}
+		return nil
+	}
 	opts := x509.VerifyOptions{Roots: c.cfg.RootCAs, Intermediates: x509.NewCertPool(), CurrentTime: time.Now()}
 	for _, ic := range certs[1:] {
 		opts.Intermediates.AddCert(ic)
@@ -112,10 +132,7 @@ func (c *Conn) checkCert(certs []*x509.Certificate) error {
 				return fail(problem, FlagAllowExpired, err)
 			}
 			// Check the rest of the chain as of a moment the leaf was valid.
-			opts.CurrentTime = leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2)
-			c.mu.Lock()
-			c.skew = time.Until(opts.CurrentTime)
-			c.mu.Unlock()
+			opts.CurrentTime = c.shiftClock(leaf)
 			continue
 		}
 		if errors.As(err, &unknown) {
@@ -134,4 +151,33 @@ func (c *Conn) checkCert(certs []*x509.Certificate) error {
 		return fail("for another name", FlagAllowNameMismatch, err)
 	}
 	return nil
+}
+
+// shiftClock moves the TLS clock into leaf's validity (see tlsTime) and
+// returns the moment it now reads.
+func (c *Conn) shiftClock(leaf *x509.Certificate) time.Time {
+	mid := leaf.NotBefore.Add(leaf.NotAfter.Sub(leaf.NotBefore) / 2)
+	c.mu.Lock()
+	c.skew = time.Until(mid)
+	c.mu.Unlock()
+	return mid
+}
+
+func fingerprint(cert *x509.Certificate) []byte {
+	sum := sha256.Sum256(cert.Raw)
+	return sum[:]
+}
+
+// Fingerprint returns the SHA-256 of cert's DER form as colon-separated hex,
+// the form Config.CertSHA256 accepts.
+func Fingerprint(cert *x509.Certificate) string {
+	h := hex.EncodeToString(fingerprint(cert))
+	var b strings.Builder
+	for i := 0; i < len(h); i += 2 {
+		if i > 0 {
+			b.WriteByte(':')
+		}
+		b.WriteString(h[i : i+2])
+	}
+	return b.String()
 }

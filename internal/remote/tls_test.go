@@ -168,3 +168,37 @@ func TestInteropWrongPassword(t *testing.T) {
 		t.Errorf("password leaked into an error: %v\n%s", err, r)
 	}
 }
+
+// A pinned certificate is accepted whatever is wrong with it; any other is
+// refused, naming the pin flag. Diagnose prints the fingerprint to pin.
+func TestInteropCertificatePin(t *testing.T) {
+	peertest.Interop(t)
+	cert := peertest.NewCert(t, peertest.CertOptions{SelfSigned: true, Expired: true, Hosts: []string{"elsewhere.example"}})
+	s := peertest.Vsftpd(t, peertest.Options{Cert: cert})
+	ctx := context.Background()
+	cfg := configFor(s)
+	r := Diagnose(ctx, cfg, nil)
+	fp := Fingerprint(cert.Leaf)
+	if r.OK() || !strings.Contains(r.String(), fp) {
+		t.Errorf("Diagnose does not show the fingerprint %s:\n%s", fp, r)
+	}
+	cfg.CertSHA256 = fp
+	c, err := Dial(ctx, cfg, nil)
+	if err != nil {
+		t.Fatalf("Dial with the pin: %v", err)
+	}
+	if _, err := c.Store(ctx, "x", strings.NewReader("x")); err != nil {
+		t.Fatalf("Store with the pin: %v", err)
+	}
+	c.Close()
+	other := peertest.NewCert(t, peertest.CertOptions{})
+	cfg.CertSHA256 = Fingerprint(other.Leaf)
+	_, err = Dial(ctx, cfg, nil)
+	var ce *CertError
+	if !errors.As(err, &ce) || ce.Flag != FlagCertSHA256 {
+		t.Fatalf("Dial with another pin: err = %v, want a CertError naming %s", err, FlagCertSHA256)
+	}
+	if err := (Config{Host: "h", CertSHA256: "zz"}).Validate(); err == nil {
+		t.Error("Validate accepted a malformed pin")
+	}
+}
