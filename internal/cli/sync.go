@@ -445,6 +445,15 @@ func newSyncEngine(st store.Store, set *remoteset.Set, files, tempExts string, l
 	})
 }
 
+// runSyncs runs the sync scheduler until ctx ends: syncs with --every or
+// --cron on their schedule, and those with --on-receive when the event log
+// records a file received into their folder. serve runs it next to the FTP
+// server.
+func runSyncs(ctx context.Context, st store.Store, set *remoteset.Set, files, tempExts string, log *slog.Logger) error {
+	eng := newSyncEngine(st, set, files, tempExts, log)
+	return filesync.NewScheduler(eng, st, filesync.SchedulerConfig{Logger: log, Events: st}).Run(ctx)
+}
+
 type syncEndpoints struct {
 	files string
 	set   *remoteset.Set

@@ -35,12 +35,26 @@ type syncLister interface {
 	Syncs(ctx context.Context) ([]store.Sync, error)
 }
 
+// eventLog is the store's event log, read for files received; store.Store
+// is one.
+type eventLog interface {
+	Events(ctx context.Context, afterID int64, limit int) ([]store.Event, error)
+	Account(ctx context.Context, name string) (store.Account, error)
+}
+
 // SchedulerConfig tunes a Scheduler. Zero fields mean the defaults.
 type SchedulerConfig struct {
 	Logger *slog.Logger
 	// Reload is how often sync definitions are read again, so added and
 	// changed syncs are picked up. Default 30s.
 	Reload time.Duration
+	// Events, when set, is watched for "received" events (from this
+	// process's FTP server or another sharing the store), each of which
+	// counts as a call to Received. Events recorded before Run started
+	// are not acted on.
+	Events eventLog
+	// PollEvents is how often Events is read. Default 1s.
+	PollEvents time.Duration
 }
 
 // Scheduler starts syncs on their schedule (Sync.Every or Sync.Cron) and
@@ -70,6 +84,9 @@ func NewScheduler(r syncRunner, st syncLister, cfg SchedulerConfig) *Scheduler {
 	if cfg.Reload <= 0 {
 		cfg.Reload = 30 * time.Second
 	}
+	if cfg.PollEvents <= 0 {
+		cfg.PollEvents = time.Second
+	}
 	return &Scheduler{r: r, st: st, log: cfg.Logger, cfg: cfg, wake: make(chan struct{}, 1),
 		running: map[string]bool{}, again: map[string]bool{}}
 }
@@ -93,9 +110,20 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	defer s.wg.Wait()
 	var syncs []store.Sync
 	next := map[string]time.Time{}
-	var reloadAt time.Time
+	var reloadAt, pollAt time.Time
+	var lastEvent int64
+	if s.cfg.Events != nil {
+		var err error
+		if lastEvent, err = s.tailEvents(ctx); err != nil {
+			s.log.Error("read the event log; on-receive triggers only for new events", "err", err)
+		}
+	}
 	for {
 		now := time.Now()
+		if s.cfg.Events != nil && !now.Before(pollAt) {
+			lastEvent = s.pollEvents(ctx, lastEvent)
+			pollAt = now.Add(s.cfg.PollEvents)
+		}
 		if !now.Before(reloadAt) {
 			all, err := s.st.Syncs(ctx)
 			if err != nil {
@@ -119,6 +147,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			s.start(ctx, name)
 		}
 		wait := reloadAt.Sub(now)
+		if s.cfg.Events != nil {
+			wait = min(wait, pollAt.Sub(now))
+		}
 		for _, at := range next {
 			if !at.IsZero() && at.Sub(now) < wait {
 				wait = at.Sub(now)
@@ -233,4 +264,55 @@ func (s *Scheduler) start(ctx context.Context, name string) {
 			s.mu.Unlock()
 		}
 	}()
+}
+
+// tailEvents returns the ID of the newest event.
+func (s *Scheduler) tailEvents(ctx context.Context) (int64, error) {
+	var last int64
+	for {
+		evs, err := s.cfg.Events.Events(ctx, last, 1000)
+		if err != nil || len(evs) == 0 {
+			return last, err
+		}
+		last = evs[len(evs)-1].ID
+	}
+}
+
+// pollEvents turns the received events after last into Received calls and
+// returns the newest event ID seen.
+func (s *Scheduler) pollEvents(ctx context.Context, last int64) int64 {
+	partner := map[string]bool{}
+	for {
+		evs, err := s.cfg.Events.Events(ctx, last, 1000)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.log.Warn("read the event log", "err", err)
+			}
+			return last
+		}
+		for _, e := range evs {
+			last = e.ID
+			if e.Kind != store.EventReceived || e.Account == "" {
+				continue
+			}
+			isPartner, ok := partner[e.Account]
+			if !ok {
+				a, err := s.cfg.Events.Account(ctx, e.Account)
+				isPartner = err == nil && a.Kind == store.Partner
+				partner[e.Account] = isPartner
+			}
+			// A partner's paths are relative to its own folder,
+			// DATA/files/NAME; a staff user's to DATA/files.
+			p := e.Path
+			if isPartner {
+				p = e.Account + "/" + strings.TrimPrefix(p, "/")
+			}
+			s.mu.Lock()
+			s.received = append(s.received, strings.Trim(path.Clean("/"+p), "/"))
+			s.mu.Unlock()
+		}
+		if len(evs) < 1000 {
+			return last
+		}
+	}
 }

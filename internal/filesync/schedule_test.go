@@ -2,6 +2,7 @@ package filesync
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -118,4 +119,71 @@ func TestSchedulerOnReceive(t *testing.T) {
 		cancel()
 		<-done
 	})
+}
+
+type fakeEvents struct {
+	mu  sync.Mutex
+	evs []store.Event
+}
+
+func (f *fakeEvents) add(e store.Event) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	e.ID = int64(len(f.evs) + 1)
+	f.evs = append(f.evs, e)
+}
+
+func (f *fakeEvents) Events(_ context.Context, after int64, limit int) ([]store.Event, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []store.Event
+	for _, e := range f.evs {
+		if e.ID > after && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeEvents) Account(_ context.Context, name string) (store.Account, error) {
+	if name == "ops" {
+		return store.Account{Name: name, Kind: store.Staff}, nil
+	}
+	return store.Account{Name: name, Kind: store.Partner}, nil
+}
+
+func TestSchedulerWatchesReceivedEvents(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &fakeRunner{}
+		ev := &fakeEvents{}
+		ev.add(store.Event{Kind: store.EventReceived, Account: "acme", Path: "/receive/old.edi"}) // before start: ignored
+		s := NewScheduler(r, fakeLister{
+			{Name: "acme-in", Folder: "acme/receive", OnReceive: true, Direction: store.SyncPush},
+			{Name: "shared", Folder: "shared/in", OnReceive: true, Direction: store.SyncTwoWay},
+		}, SchedulerConfig{Events: ev})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- s.Run(ctx) }()
+		synctest.Wait()
+		if got := r.got(); len(got) != 0 {
+			t.Fatalf("runs for old events: %v", got)
+		}
+		ev.add(store.Event{Kind: store.EventLogin, Account: "acme"})
+		ev.add(store.Event{Kind: store.EventReceived, Account: "acme", Path: "/receive/new.edi"})
+		ev.add(store.Event{Kind: store.EventReceived, Account: "ops", Path: "/shared/in/x.edi"})
+		ev.add(store.Event{Kind: store.EventReceived, Account: "acme", Path: "/send/not-synced.edi"})
+		time.Sleep(2 * time.Second)
+		synctest.Wait()
+		if d := cmp.Diff([]string{"acme-in", "shared"}, sorted(r.got())); d != "" {
+			t.Errorf("runs (-want +got):\n%s", d)
+		}
+		cancel()
+		<-done
+	})
+}
+
+func sorted(s []string) []string {
+	out := slices.Clone(s)
+	slices.Sort(out)
+	return out
 }
