@@ -10,13 +10,25 @@ import (
 	"github.com/wharf-mft/wharf/internal/peertest"
 )
 
-// TestRemoteInteropVsftpd drives the remote and mount commands against
-// vsftpd (WHARF_INTEROP=1): the certificate refusal and its flag, remote
-// test, put, ls and get, and a partner's mounts of it through `wharf serve`.
-func TestRemoteInteropVsftpd(t *testing.T) {
-	for _, mode := range []peertest.TLSMode{peertest.ExplicitTLS, peertest.ImplicitTLS} {
-		t.Run(mode.String(), func(t *testing.T) {
-			s := peertest.Vsftpd(t, peertest.Options{TLS: mode})
+// TestRemoteInterop drives the remote and mount commands against vsftpd,
+// ProFTPD and pure-ftpd (WHARF_INTEROP=1): the certificate refusal and its
+// flag, remote test, put, ls and get, and a partner's mount of the peer
+// read through `wharf serve`.
+func TestRemoteInterop(t *testing.T) {
+	peers := []struct {
+		name  string
+		start func(testing.TB, peertest.Options) *peertest.Server
+		mode  peertest.TLSMode
+	}{
+		{"vsftpd/explicit", peertest.Vsftpd, peertest.ExplicitTLS},
+		{"vsftpd/implicit", peertest.Vsftpd, peertest.ImplicitTLS},
+		{"proftpd/explicit", peertest.ProFTPD, peertest.ExplicitTLS},
+		{"pure-ftpd/explicit", peertest.PureFTPd, peertest.ExplicitTLS},
+	}
+	for _, p := range peers {
+		t.Run(p.name, func(t *testing.T) {
+			mode := p.mode
+			s := p.start(t, peertest.Options{TLS: mode})
 			dir := t.TempDir()
 			url := "ftps://" + s.User + "@" + s.Addr + s.Dir
 			var tlsArgs []string
@@ -46,7 +58,7 @@ func TestRemoteInteropVsftpd(t *testing.T) {
 			}
 			mustRun(t, dir, "", "remote", "put", src, "v:/")
 			if got, err := os.ReadFile(filepath.Join(s.Root, "work", "order.edi")); err != nil || !bytes.Equal(got, data) {
-				t.Fatalf("file on vsftpd: %d bytes, %v; want %d", len(got), err, len(data))
+				t.Fatalf("file on the peer: %d bytes, %v; want %d", len(got), err, len(data))
 			}
 			r = mustRun(t, dir, "", "remote", "ls", "v:")
 			if !strings.Contains(r.stdout, "order.edi") || !strings.Contains(r.stdout, "1433600") {
