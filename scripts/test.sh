@@ -19,6 +19,11 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 root=$PWD
+# go needs HOME (or GOCACHE) for its build cache; CI may run without it.
+if [[ -z ${HOME:-} ]]; then
+	HOME=$(getent passwd "$(id -u)" | cut -d: -f6)
+	export HOME=${HOME:-/root}
+fi
 peertest=$root/internal/peertest
 peerdir=${WHARF_PEER_DIR:-$HOME/.cache/wharf/peers}
 
@@ -29,6 +34,15 @@ log=$(mktemp "${TMPDIR:-/tmp}/wharf-install.XXXXXX.log")
 trap 'rm -f "$log"' EXIT
 
 say() { printf 'test.sh: %s\n' "$*" >&2; }
+
+if ! command -v go >/dev/null 2>&1; then
+	say "go not found on PATH: install Go $(sed -n 's/^go //p' go.mod) first"
+	exit 1
+fi
+
+# Wait for a dpkg lock held by another apt (unattended-upgrades on a fresh
+# machine) instead of failing at once.
+apt_opts=(-o DPkg::Lock::Timeout=300)
 
 # listfile prints the package names in a PACKAGES-style file (one per line,
 # # comments), or nothing when it does not exist.
@@ -75,7 +89,7 @@ install_peers() {
 	fi
 	say "installing test peers (log: apt output is shown only on failure)"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update >>"$log" 2>&1 || fail_install
+	apt-get "${apt_opts[@]}" update >>"$log" 2>&1 || fail_install
 	if ((${#missing[@]} > 0)); then
 		say "apt-get install ${missing[*]}"
 		# A policy-rc.d that exits 101 keeps Debian from starting vsftpd
@@ -85,7 +99,7 @@ install_peers() {
 			printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1
 		fi
 		local ok=1
-		apt-get install -y --no-install-recommends "${missing[@]}" >>"$log" 2>&1 || ok=0
+		apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}" >>"$log" 2>&1 || ok=0
 		if ((made_policy)); then
 			rm -f "$policy"
 		fi
