@@ -42,7 +42,7 @@ func buildWharf(ctx context.Context, repo, dir string) (string, error) {
 // runs; FTPS clients still get TLS) and connection caps raised above the
 // idle-session count.
 func startWharf(ctx context.Context, bin, dir, certFile, keyFile string, sessions int, taken *[][2]int) (*server, error) {
-	data := filepath.Join(dir, "wharf")
+	data := filepath.Join(dir, "wharf-data")
 	if err := os.MkdirAll(data, 0o755); err != nil {
 		return nil, err
 	}
