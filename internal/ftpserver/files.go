@@ -217,10 +217,13 @@ func (f *files) Chown(string, int, int) error { return errNotSupported }
 
 var errNotSupported = errors.New("not supported by this server")
 
-// Open opens a file for reading (used for HASH).
+// Open opens a file for ftpserverlib to hash (HASH, XSHA256, XMD5); file
+// downloads go through GetHandle.
 func (f *files) Open(name string) (afero.File, error) {
 	n, err := f.ss.resolve(name)
-	if err == nil && !n.access.Read {
+	// Hashing a file needs no download right where the account may write:
+	// an uploader verifies its own upload (HASH/XSHA256 right after STOR).
+	if err == nil && !n.access.Read && !n.access.Write {
 		err = errDenied
 	}
 	if err != nil {

@@ -5,7 +5,9 @@ package remoteset
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
+	"os"
 	"log/slog"
 	"path"
 	"sync"
@@ -26,8 +28,9 @@ type Set struct {
 	log       *slog.Logger
 	selfNonce string
 
-	mu    sync.Mutex
-	pools map[string]pooled
+	mu      sync.Mutex
+	pools   map[string]pooled
+	closing sync.WaitGroup // replaced pools draining
 }
 
 type pooled struct {
@@ -71,9 +74,21 @@ func (s *Set) Config(ctx context.Context, r store.Remote) (remote.Config, error)
 	if err != nil {
 		return remote.Config{}, fmt.Errorf("remote %q: %w", r.Name, err)
 	}
+	var roots *x509.CertPool
+	if st.CAFile != "" {
+		pemData, err := os.ReadFile(st.CAFile)
+		if err != nil {
+			return remote.Config{}, fmt.Errorf("remote %q CA file: %w", r.Name, err)
+		}
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(pemData) {
+			return remote.Config{}, fmt.Errorf("remote %q CA file %s holds no PEM certificate", r.Name, st.CAFile)
+		}
+	}
 	return remote.Config{
 		Host: st.Host, Port: st.Port, User: st.User, Password: pw, Root: st.Root,
 		TLS: mode, AllowSelfSigned: st.AllowSelfSigned, AllowNameMismatch: st.AllowNameMismatch,
+		AllowExpired: st.AllowExpired, RootCAs: roots, CertSHA256: st.CertSHA256,
 		MaxConns: st.MaxConns, Active: st.Active, SourceAddress: st.SourceAddress, ReadOnly: st.ReadOnly,
 		SelfNonce: s.selfNonce, AllowSelf: st.AllowSelf,
 	}, nil
@@ -100,7 +115,8 @@ func (s *Set) Pool(ctx context.Context, name string) (*remote.Pool, store.Remote
 		return nil, r, fmt.Errorf("remote %q: %w", name, err)
 	}
 	if old, ok := s.pools[name]; ok {
-		go old.pool.Close() // connections in use finish first
+		// Connections in use finish first; Close waits for that.
+		s.closing.Go(func() { old.pool.Close() })
 	}
 	s.pools[name] = pooled{pool: pool, updated: r.UpdatedAt}
 	return pool, r, nil
@@ -128,5 +144,6 @@ func (s *Set) Close() error {
 		p.pool.Close()
 		delete(s.pools, name)
 	}
+	s.closing.Wait()
 	return nil
 }

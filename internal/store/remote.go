@@ -23,6 +23,9 @@ type RemoteSettings struct {
 	TLS               string `json:"tls,omitempty"` // never, if-available, explicit, implicit
 	AllowSelfSigned   bool   `json:"allow_self_signed,omitempty"`
 	AllowNameMismatch bool   `json:"allow_name_mismatch,omitempty"`
+	AllowExpired      bool   `json:"allow_expired,omitempty"`
+	CAFile            string `json:"ca_file,omitempty"`     // PEM CAs to trust instead of the system's
+	CertSHA256        string `json:"cert_sha256,omitempty"` // pinned server certificate
 	MaxConns          int    `json:"max_conns,omitempty"`
 	Active            bool   `json:"active,omitempty"`
 	SourceAddress     string `json:"source_address,omitempty"`
