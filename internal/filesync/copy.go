@@ -34,21 +34,9 @@ func (x *runner) ensureDirs(ctx context.Context, p string) error {
 	root := x.dirs["."]
 	x.mu.Unlock()
 	if !root {
-		// A new sync whose remote folder does not exist yet.
-		dirs := parentDirs(x.base + "/x")
-		if x.base == "" {
-			dirs = nil
+		if err := x.ensureRoot(ctx); err != nil {
+			return err
 		}
-		for _, d := range dirs {
-			if err := x.raw.MakeDir(ctx, d); err != nil {
-				if e, serr := x.raw.Stat(ctx, d); serr != nil || e.Type != remote.Dir {
-					return err
-				}
-			}
-		}
-		x.mu.Lock()
-		x.dirs["."] = true
-		x.mu.Unlock()
 	}
 	for _, d := range parentDirs(p) {
 		x.mu.Lock()
@@ -57,17 +45,50 @@ func (x *runner) ensureDirs(ctx context.Context, p string) error {
 		if known {
 			continue
 		}
-		if err := x.rem.MakeDir(ctx, d); err != nil {
-			// Exists already (another worker, or a listing filtered it)?
-			if e, serr := x.rem.Stat(ctx, d); serr != nil || e.Type != remote.Dir {
-				return err
+		err := x.makeDir(ctx, x.rem, d)
+		if err != nil && x.base != "" {
+			// Some servers (vsftpd) list a missing folder as empty, so
+			// the sync's own folder may not exist after all.
+			if rerr := x.ensureRoot(ctx); rerr == nil {
+				err = x.makeDir(ctx, x.rem, d)
 			}
+		}
+		if err != nil {
+			return err
 		}
 		x.mu.Lock()
 		x.dirs[d] = true
 		x.mu.Unlock()
 	}
 	return nil
+}
+
+// ensureRoot creates the sync's remote folder and those above it.
+func (x *runner) ensureRoot(ctx context.Context) error {
+	if x.base != "" {
+		for _, d := range parentDirs(x.base + "/x") {
+			if err := x.makeDir(ctx, x.raw, d); err != nil {
+				return err
+			}
+		}
+	}
+	x.mu.Lock()
+	x.dirs["."] = true
+	x.mu.Unlock()
+	return nil
+}
+
+// makeDir creates d on r unless it exists already.
+func (x *runner) makeDir(ctx context.Context, r Remote, d string) error {
+	err := r.MakeDir(ctx, d)
+	if err == nil {
+		return nil
+	}
+	// Exists already (another worker, or a listing filtered it)?
+	if e, serr := r.Stat(ctx, d); serr == nil && e.Type == remote.Dir {
+		return nil
+	}
+	return err
 }
 
 // pushFile uploads local p (listed as src) to remote dst and returns the

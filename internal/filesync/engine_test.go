@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/wharf-mft/wharf/internal/remote"
 	"github.com/wharf-mft/wharf/internal/store"
 )
 
@@ -512,4 +513,27 @@ func TestRunsNeverOverlap(t *testing.T) {
 	if d := cmp.Diff(map[string]int{"a.edi": 1}, e.delivered()); d != "" {
 		t.Errorf("deliveries (-want +got):\n%s", d)
 	}
+}
+
+// TestRemoteFolderListedEmptyWhenMissing: vsftpd answers LIST of a missing
+// folder with an empty listing; the first push still creates the folder.
+func TestRemoteFolderListedEmptyWhenMissing(t *testing.T) {
+	e := newEnv(t, store.Sync{Direction: store.SyncPush, RemotePath: "out/acme"})
+	write(t, e.local, "d/a.edi", "alpha", t0)
+	x := &emptyWhenMissing{e.rem}
+	e.engine.ep = endpoints{files: e.files, rem: x}
+	e.mustRun()
+	if d := cmp.Diff(map[string]string{"out/acme/d/a.edi": "alpha"}, tree(t, e.rem.root)); d != "" {
+		t.Errorf("remote (-want +got):\n%s", d)
+	}
+}
+
+type emptyWhenMissing struct{ *fakeRemote }
+
+func (r *emptyWhenMissing) List(ctx context.Context, dir string) ([]remote.Entry, error) {
+	es, err := r.fakeRemote.List(ctx, dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	return es, err
 }

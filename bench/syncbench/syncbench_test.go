@@ -1,0 +1,303 @@
+// Package syncbench compares `wharf sync run` with `rclone sync --transfers
+// 8` and `lftp mirror -R --parallel=8` against vsftpd and pure-ftpd on
+// loopback. It is a test so it can start the peers with internal/peertest;
+// it runs only with WHARF_SYNCBENCH=1. See README.md.
+package syncbench
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wharf-mft/wharf/internal/peertest"
+)
+
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v >= 0 {
+		return v
+	}
+	return def
+}
+
+// shape is the test tree: the research baseline's by default.
+type shape struct {
+	smallN, smallKiB, dirs, medN, medMiB int
+}
+
+func (s shape) String() string {
+	return fmt.Sprintf("%d x %d KiB in %d folders + %d x %d MiB", s.smallN, s.smallKiB, s.dirs, s.medN, s.medMiB)
+}
+
+// makeTree writes the tree under dir and returns its file count and bytes.
+func makeTree(t *testing.T, dir string, s shape) (int, int64) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	var n int
+	var total int64
+	write := func(p string, size int) {
+		b := make([]byte, size)
+		for i := 0; i < size; i += 8 {
+			v := rng.Uint64()
+			for j := 0; j < 8 && i+j < size; j++ {
+				b[i+j] = byte(v >> (8 * j))
+			}
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		total += int64(size)
+	}
+	for i := range s.smallN {
+		write(filepath.Join(dir, fmt.Sprintf("d%02d", i%max(s.dirs, 1)), fmt.Sprintf("f%05d.dat", i)), s.smallKiB<<10)
+	}
+	for i := range s.medN {
+		write(filepath.Join(dir, "big", fmt.Sprintf("m%02d.bin", i)), s.medMiB<<20)
+	}
+	return n, total
+}
+
+// count returns the visible files and bytes under dir (hidden upload
+// temporaries excluded).
+func count(dir string) (int, int64) {
+	var n int
+	var total int64
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && !strings.HasPrefix(d.Name(), ".") {
+			fi, err := d.Info()
+			if err == nil {
+				n++
+				total += fi.Size()
+			}
+		}
+		return nil
+	})
+	return n, total
+}
+
+// measurement is one timed command.
+type measurement struct {
+	wall, cpu time.Duration
+}
+
+func timed(t *testing.T, ctx context.Context, env []string, name string, args ...string) measurement {
+	t.Helper()
+	cmd := exec.CommandContext(ctx, name, args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out.String())
+	}
+	return measurement{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()}
+}
+
+func median(ms []measurement) measurement {
+	slices.SortFunc(ms, func(a, b measurement) int { return int(a.wall - b.wall) })
+	return ms[len(ms)/2]
+}
+
+// tool is one sync client under test.
+type tool struct {
+	name  string
+	setup func(t *testing.T)                  // once per target
+	up    func(t *testing.T) (cmd func() measurement)
+	// down copies the tool's upload into a fresh local folder and
+	// returns where.
+	down func(t *testing.T) (measurement, string)
+}
+
+type target struct {
+	name  string
+	start func(testing.TB, peertest.Options) *peertest.Server
+	opts  peertest.Options
+}
+
+func TestSyncBench(t *testing.T) {
+	if os.Getenv("WHARF_SYNCBENCH") != "1" {
+		t.Skip("benchmark: set WHARF_SYNCBENCH=1 (and WHARF_INTEROP=1 for the peers); see bench/syncbench/README.md")
+	}
+	for _, tool := range []string{"rclone", "lftp"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s not found: apt-get install rclone lftp", tool)
+		}
+	}
+	ctx := t.Context()
+	runs := envInt("SYNCBENCH_RUNS", 3)
+	sh := shape{envInt("SYNCBENCH_SMALL_N", 2000), envInt("SYNCBENCH_SMALL_KIB", 4), envInt("SYNCBENCH_DIRS", 20),
+		envInt("SYNCBENCH_MED_N", 20), envInt("SYNCBENCH_MED_MIB", 16)}
+	base := os.Getenv("SYNCBENCH_DIR")
+	work, err := os.MkdirTemp(base, "syncbench-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(work) })
+	// The peers resolve their roots as unprivileged users.
+	os.Chmod(work, 0o755)
+
+	wharf := filepath.Join(work, "wharf")
+	root, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	build := exec.CommandContext(ctx, "go", "build", "-o", wharf, "./cmd/wharf")
+	build.Dir = filepath.Dir(strings.TrimSpace(string(root)))
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build wharf: %v\n%s", err, out)
+	}
+	data := filepath.Join(work, "data")
+	tree := filepath.Join(data, "files", "tree")
+	files, bytes := makeTree(t, tree, sh)
+	t.Logf("tree: %s = %d files, %d bytes; %d runs each, median", sh, files, bytes, runs)
+
+	var rows []string
+	for _, tg := range []target{
+		{"vsftpd plain", peertest.Vsftpd, peertest.Options{TLS: peertest.NoTLS}},
+		{"vsftpd FTPS", peertest.Vsftpd, peertest.Options{}},
+		{"pure-ftpd FTPS", peertest.PureFTPd, peertest.Options{}},
+	} {
+		s := tg.start(t, tg.opts)
+		remoteDir := filepath.Join(s.Root, "work")
+		tls := s.Opts.TLS != peertest.NoTLS
+		for _, tl := range tools(t, ctx, wharf, data, tree, work, s, tls) {
+			tl.setup(t)
+			var ups, noops, downs []measurement
+			for range runs {
+				os.RemoveAll(filepath.Join(remoteDir, tl.name))
+				up := tl.up(t)
+				ups = append(ups, up())
+				if n, b := count(filepath.Join(remoteDir, tl.name)); n != files || b != bytes {
+					t.Fatalf("%s to %s: %d files, %d bytes on the server; want %d, %d", tl.name, tg.name, n, b, files, bytes)
+				}
+				noops = append(noops, up())
+				m, dst := tl.down(t)
+				downs = append(downs, m)
+				if n, b := count(dst); n != files || b != bytes {
+					t.Fatalf("%s from %s: %d files, %d bytes downloaded; want %d, %d", tl.name, tg.name, n, b, files, bytes)
+				}
+				os.RemoveAll(dst)
+			}
+			u, n, d := median(ups), median(noops), median(downs)
+			row := fmt.Sprintf("| %s | %s | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f |", tg.name, tl.name,
+				u.wall.Seconds(), float64(files)/u.wall.Seconds(), u.cpu.Seconds(), n.wall.Seconds(), n.cpu.Seconds(), d.wall.Seconds(), d.cpu.Seconds())
+			t.Log(row)
+			rows = append(rows, row)
+		}
+		os.RemoveAll(remoteDir + "/wharf")
+	}
+	fmt.Printf("\ntree: %s (%d files, %d bytes), median of %d runs, seconds\n\n", sh, files, bytes, runs)
+	fmt.Println("| target | client | push s | files/s | push CPU s | no-op s | no-op CPU s | pull s | pull CPU s |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	for _, r := range rows {
+		fmt.Println(r)
+	}
+}
+
+func tools(t *testing.T, ctx context.Context, wharf, data, tree, work string, s *peertest.Server, tls bool) []tool {
+	port := strconv.Itoa(s.Port)
+	wh := func(stdin string, args ...string) {
+		t.Helper()
+		cmd := exec.CommandContext(ctx, wharf, append([]string{"--data", data}, args...)...)
+		cmd.Stdin = strings.NewReader(stdin)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("wharf %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	tlsMode := "never"
+	if tls {
+		tlsMode = "explicit"
+	}
+	rcEnv := []string{"RCLONE_CONFIG_BT_TYPE=ftp", "RCLONE_CONFIG_BT_HOST=" + s.Host, "RCLONE_CONFIG_BT_PORT=" + port,
+		"RCLONE_CONFIG_BT_USER=" + s.User}
+	obscured, err := exec.Command("rclone", "obscure", s.Password).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rcEnv = append(rcEnv, "RCLONE_CONFIG_BT_PASS="+strings.TrimSpace(string(obscured)))
+	var rcFlags []string
+	if tls {
+		rcEnv = append(rcEnv, "RCLONE_CONFIG_BT_EXPLICIT_TLS=true", "RCLONE_CONFIG_BT_NO_CHECK_CERTIFICATE=true")
+	}
+	if s.Kind == "vsftpd" {
+		rcFlags = append(rcFlags, "--ftp-writing-mdtm")
+		if tls {
+			rcFlags = append(rcFlags, "--ftp-disable-tls13")
+		}
+	}
+	lftpTLS := "set ftp:ssl-allow no"
+	if tls {
+		lftpTLS = "set ftp:ssl-force yes; set ftp:ssl-protect-data yes; set ftp:ssl-protect-list yes"
+	}
+	lftp := func(cmd string) string {
+		return fmt.Sprintf("set cmd:fail-exit yes; set net:max-retries 2; set net:timeout 30; set net:reconnect-interval-base 1; "+
+			"set ftp:passive-mode on; %s; set ssl:verify-certificate no; open -u %s,%s -p %s ftp://%s; %s",
+			lftpTLS, s.User, s.Password, port, s.Host, cmd)
+	}
+	return []tool{{
+		name: "wharf",
+		setup: func(t *testing.T) {
+			exec.Command(wharf, "--data", data, "sync", "remove", "up").Run()
+			exec.Command(wharf, "--data", data, "sync", "remove", "down").Run()
+			exec.Command(wharf, "--data", data, "remote", "remove", "bt").Run()
+			wh(s.Password+"\n", "remote", "add", "bt", "--url", fmt.Sprintf("ftp://%s@%s:%s/work", s.User, s.Host, port),
+				"--tls", tlsMode, "--allow-self-signed", "--max-conns", "9", "--password-stdin")
+		},
+		up: func(t *testing.T) func() measurement {
+			exec.Command(wharf, "--data", data, "sync", "remove", "up").Run()
+			wh("", "sync", "add", "up", "--folder", "tree", "--remote", "bt:/wharf", "--direction", "push")
+			return func() measurement { return timed(t, ctx, nil, wharf, "--data", data, "sync", "run", "up") }
+		},
+		down: func(t *testing.T) (measurement, string) {
+			// A sync's folder is under DATA/files.
+			dst := filepath.Join(data, "files", "dl-wharf")
+			os.RemoveAll(dst)
+			if err := os.MkdirAll(dst, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			exec.Command(wharf, "--data", data, "sync", "remove", "down").Run()
+			wh("", "sync", "add", "down", "--folder", "dl-wharf", "--remote", "bt:/wharf", "--direction", "pull")
+			return timed(t, ctx, nil, wharf, "--data", data, "sync", "run", "down"), dst
+		},
+	}, {
+		name:  "rclone",
+		setup: func(t *testing.T) {},
+		up: func(t *testing.T) func() measurement {
+			return func() measurement {
+				return timed(t, ctx, rcEnv, "rclone", append(append([]string{"-q"}, rcFlags...), "sync", "--transfers", "8", tree, "bt:work/rclone")...)
+			}
+		},
+		down: func(t *testing.T) (measurement, string) {
+			dst := filepath.Join(work, "dl-rclone")
+			os.RemoveAll(dst)
+			return timed(t, ctx, rcEnv, "rclone", append(append([]string{"-q"}, rcFlags...), "copy", "--transfers", "8", "bt:work/rclone", dst)...), dst
+		},
+	}, {
+		name:  "lftp",
+		setup: func(t *testing.T) {},
+		up: func(t *testing.T) func() measurement {
+			return func() measurement {
+				return timed(t, ctx, nil, "lftp", "-c", lftp("mirror -R --parallel=8 "+tree+" work/lftp"))
+			}
+		},
+		down: func(t *testing.T) (measurement, string) {
+			dst := filepath.Join(work, "dl-lftp")
+			os.RemoveAll(dst)
+			return timed(t, ctx, nil, "lftp", "-c", lftp("mirror --parallel=8 work/lftp "+dst)), dst
+		},
+	}}
+}
