@@ -115,7 +115,7 @@ func median(ms []measurement) measurement {
 // tool is one sync client under test.
 type tool struct {
 	name  string
-	setup func(t *testing.T)                  // once per target
+	setup func(t *testing.T) // once per target
 	up    func(t *testing.T) (cmd func() measurement)
 	// down copies the tool's upload into a fresh local folder and
 	// returns where.
