@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -132,6 +133,9 @@ type remoteFlags struct {
 	sourceAddress     string
 	readOnly          bool
 	allowSelf         bool
+	allowExpired      bool
+	caFile            string
+	certSHA256        string
 }
 
 func (f *remoteFlags) register(fs *pflag.FlagSet, set bool) {
@@ -155,6 +159,9 @@ func (f *remoteFlags) register(fs *pflag.FlagSet, set bool) {
 	fs.StringVar(&f.sourceAddress, "source-address", "", "local IP address to connect from")
 	fs.BoolVar(&f.readOnly, "read-only", false, "never change anything on the remote")
 	fs.BoolVar(&f.allowSelf, "allow-self", false, "allow this remote to be this same Wharf instance")
+	fs.BoolVar(&f.allowExpired, "allow-expired", false, "accept an expired or not yet valid certificate")
+	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of the CAs to trust for this remote instead of the system's")
+	fs.StringVar(&f.certSHA256, "cert-sha256", "", "pin the server certificate: its hex SHA-256 (wharf remote test prints it)")
 }
 
 // apply copies the flags given into s and returns the names of the
@@ -190,6 +197,7 @@ func (f *remoteFlags) apply(fs *pflag.FlagSet, s *store.RemoteSettings) ([]strin
 		{"active", &s.Active, f.active},
 		{"read-only", &s.ReadOnly, f.readOnly},
 		{"allow-self", &s.AllowSelf, f.allowSelf},
+		{"allow-expired", &s.AllowExpired, f.allowExpired},
 	}
 	for _, b := range bools {
 		if fs.Changed(b.flag) {
@@ -203,6 +211,24 @@ func (f *remoteFlags) apply(fs *pflag.FlagSet, s *store.RemoteSettings) ([]strin
 		}
 		s.MaxConns = f.maxConns
 		changed = append(changed, "max-conns")
+	}
+	if fs.Changed("ca-file") {
+		if f.caFile != "" {
+			abs, err := filepath.Abs(f.caFile)
+			if err != nil {
+				return nil, fmt.Errorf("--ca-file: %w", err)
+			}
+			if _, err := os.Stat(abs); err != nil {
+				return nil, fmt.Errorf("--ca-file: %w: give a readable PEM file", err)
+			}
+			f.caFile = abs
+		}
+		s.CAFile = f.caFile
+		changed = append(changed, "ca-file")
+	}
+	if fs.Changed("cert-sha256") {
+		s.CertSHA256 = f.certSHA256
+		changed = append(changed, "cert-sha256")
 	}
 	if fs.Changed("source-address") {
 		if f.sourceAddress != "" && net.ParseIP(f.sourceAddress) == nil {
@@ -380,6 +406,9 @@ type remoteView struct {
 	TLS               string    `json:"tls"`
 	AllowSelfSigned   bool      `json:"allow_self_signed"`
 	AllowNameMismatch bool      `json:"allow_name_mismatch"`
+	AllowExpired      bool      `json:"allow_expired"`
+	CAFile            string    `json:"ca_file,omitempty"`
+	CertSHA256        string    `json:"cert_sha256,omitempty"`
 	MaxConns          int       `json:"max_conns"`
 	Active            bool      `json:"active"`
 	SourceAddress     string    `json:"source_address"`
@@ -396,6 +425,7 @@ func viewRemote(r store.Remote) remoteView {
 	v := remoteView{
 		Name: r.Name, URL: remoteURL(s), Host: s.Host, Port: s.Port, User: s.User, Root: s.Root, TLS: s.TLS,
 		AllowSelfSigned: s.AllowSelfSigned, AllowNameMismatch: s.AllowNameMismatch, MaxConns: s.MaxConns,
+		AllowExpired: s.AllowExpired, CAFile: s.CAFile, CertSHA256: s.CertSHA256,
 		Active: s.Active, SourceAddress: s.SourceAddress, ReadOnly: s.ReadOnly, AllowSelf: s.AllowSelf,
 		PasswordSet: len(r.PasswordEnc) > 0, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
@@ -428,7 +458,7 @@ func (v remoteView) options() string {
 		name string
 	}{
 		{v.AllowSelfSigned, "allow-self-signed"}, {v.AllowNameMismatch, "allow-name-mismatch"},
-		{v.Active, "active"}, {v.ReadOnly, "read-only"}, {v.AllowSelf, "allow-self"},
+		{v.Active, "active"}, {v.ReadOnly, "read-only"}, {v.AllowSelf, "allow-self"}, {v.AllowExpired, "allow-expired"},
 	} {
 		if b.on {
 			o = append(o, b.name)
@@ -528,6 +558,9 @@ func (n remotes) showCmd() *cobra.Command {
 			row("tls", v.TLS)
 			row("allow self-signed", yesNo(v.AllowSelfSigned))
 			row("allow name mismatch", yesNo(v.AllowNameMismatch))
+			row("allow expired", yesNo(v.AllowExpired))
+			row("CA file", pick(v.CAFile == "", "(system CAs)", v.CAFile))
+			row("pinned certificate", pick(v.CertSHA256 == "", "(none)", v.CertSHA256))
 			row("max connections", strconv.Itoa(v.MaxConns))
 			row("mode", pick(v.Active, "active", "passive"))
 			row("source address", pick(v.SourceAddress == "", "(any)", v.SourceAddress))
