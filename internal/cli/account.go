@@ -406,11 +406,21 @@ func (n accounts) removeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			mounts, err := st.Mounts(ctx, acct.Name)
+			if err != nil {
+				return err
+			}
 			if err := st.DeleteAccount(ctx, acct.Name); err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "removed %s %q\n", n.noun(), acct.Name)
+			for _, m := range mounts {
+				if err := st.DeleteMount(ctx, m.Account, m.Path); err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "removed its mount %s of remote %q\n", m.Path, m.Remote)
+			}
 			if n.kind == store.Partner {
 				fmt.Fprintf(out, "its files in %s were kept: delete them yourself when no longer needed\n", n.home(d, acct.Name))
 			}
