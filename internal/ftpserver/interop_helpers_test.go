@@ -75,7 +75,7 @@ func runCmd(env []string, name string, args ...string) (result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, name, args...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(clientEnv(), env...)
 	cmd.WaitDelay = 2 * time.Second
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
@@ -91,6 +91,19 @@ func runCmd(env []string, name string, args ...string) (result, error) {
 		return r, fmt.Errorf("%s: %v", name, err)
 	}
 	return r, nil
+}
+
+// clientEnv is the environment without proxy settings, which curl and
+// lftp would otherwise apply to the loopback server.
+func clientEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		if !strings.HasSuffix(strings.ToLower(k), "_proxy") {
+			env = append(env, kv)
+		}
+	}
+	return env
 }
 
 // redact hides the test password in logged command lines.
