@@ -156,7 +156,8 @@ func hasReply(replies []string, code, text string) bool {
 }
 
 func (r result) String() string {
-	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.exit, r.stdout, r.stderr)
+	s := fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.exit, r.stdout, r.stderr)
+	return strings.ReplaceAll(s, testPass, "***")
 }
 
 // randomData returns n random bytes.
