@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -624,4 +625,49 @@ func (r *rawFTP) list(t *testing.T, cmd string) (int, string, string) {
 		t.Fatal(err)
 	}
 	return code, msg, string(b)
+}
+
+// TestInteropRawBadLineDuringTransfer: a command line with a bare CR sent
+// while a download runs is refused, and the refusal does not interleave
+// with the transfer's own replies (under -race: no concurrent writes to
+// the control connection).
+func TestInteropRawBadLineDuringTransfer(t *testing.T) {
+	interop(t)
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{AllowPlain: true})
+	data := randomData(t, 16<<20)
+	writeFile(t, filepath.Join(ts.root, "acme", "send", "big.edi"), data)
+	c, _, _ := rawDial(t, "", ts.addr)
+	c.login("acme")
+	dc, err := dialFrom(t, "", c.pasv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer dc.Close()
+	if code, msg := c.cmd("RETR /send/big.edi"); code != 150 {
+		t.Fatalf("RETR = %d %s, want 150", code, msg)
+	}
+	c.send("NOOP\rX\r\n")
+	got := make(chan []byte, 1)
+	go func() {
+		_ = dc.SetReadDeadline(time.Now().Add(clientTimeout))
+		b, _ := io.ReadAll(dc)
+		got <- b
+	}()
+	var codes []int
+	for range 2 {
+		code, msg, err := c.reply()
+		if err != nil {
+			t.Fatalf("reply: %v (codes so far %v)", err, codes)
+		}
+		t.Logf("< %d %s", code, msg)
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	if codes[0] != 226 || codes[1] < 500 {
+		t.Errorf("replies %v, want the transfer's 226 and a 5xx for the bad line", codes)
+	}
+	if b := <-got; sum(b) != sum(data) {
+		t.Errorf("download got %d bytes, want the whole %d-byte file", len(b), len(data))
+	}
 }
