@@ -115,6 +115,7 @@ type memStat struct {
 	procs int
 	rssKB int64 // sum of VmRSS: counts shared pages once per process
 	pssKB int64 // sum of Pss: shared pages split between their users
+	alive int   // sessions that answered NOOP right after the reading
 }
 
 func (m memStat) rssMiB() float64 { return float64(m.rssKB) / 1024 }

@@ -77,9 +77,11 @@ func run(ctx context.Context, o options) (err error) {
 	}()
 	for _, s := range servers {
 		logf("%s on %s", s.name, s.addr())
-		if _, err := openSessions(ctx, s, 1, 1); err != nil {
+		ss, err := openSessions(ctx, s, 1, 1)
+		if err != nil {
 			return fmt.Errorf("FTPS login check: %w", err)
 		}
+		closeSessions(ss)
 	}
 
 	var rows []row
@@ -115,6 +117,7 @@ type row struct {
 	label, unit   string
 	wharf, vsftpd float64
 	target        string // ">=" (Wharf at least vsftpd), "<=", or "" for none
+	count         bool   // whole numbers
 	note          string
 }
 
@@ -254,6 +257,12 @@ func benchSessions(ctx context.Context, o options, servers []*server) ([]row, er
 			row{part: "c5", label: fmt.Sprintf("(c) %d idle FTPS sessions, %v after last login: PSS", o.sessions, o.settleLong), unit: "MiB",
 				wharf: w.late.pssMiB(), vsftpd: v.late.pssMiB()})
 	}
+	lastW, lastV := w.early.alive, v.early.alive
+	if o.settleLong > o.settle {
+		lastW, lastV = w.late.alive, v.late.alive
+	}
+	rows = append(rows, row{part: "c7", label: "(c) sessions still answering NOOP at the last reading", unit: "",
+		wharf: float64(lastW), vsftpd: float64(lastV), count: true})
 	rows = append(rows, row{part: "c6", label: "(c) PSS per idle session ((last reading - no sessions) / sessions)", unit: "KiB",
 		wharf: float64(late.pssKB-w.idle.pssKB) / n, vsftpd: float64(v.late.pssKB-v.idle.pssKB) / n})
 	if o.settleLong <= o.settle {
@@ -264,7 +273,8 @@ func benchSessions(ctx context.Context, o options, servers []*server) ([]row, er
 
 // sessionsMem measures s with no sessions, then opens o.sessions idle FTPS
 // sessions and measures again o.settle and o.settleLong after the last
-// login. Every session must still answer NOOP after each reading. It closes
+// login. After each reading it counts the sessions that still answer NOOP
+// (a NOOP also resets the server's idle timer). It closes
 // loggedIn once its logins are over, whether or not they succeeded.
 func sessionsMem(ctx context.Context, o options, s *server, loggedIn chan<- struct{}) (sessionMem, error) {
 	var once sync.Once
@@ -300,8 +310,13 @@ func sessionsMem(ctx context.Context, o options, s *server, loggedIn chan<- stru
 		if err != nil {
 			return ms, err
 		}
-		if alive := checkSessions(ss, o.loginParallel); alive != len(ss) {
-			return ms, fmt.Errorf("%s: only %d of %d sessions answer NOOP %v after the last login", s.name, alive, len(ss), after)
+		alive, firstErr := checkSessions(ss, o.loginParallel)
+		ms.alive = alive
+		if alive != len(ss) {
+			logf("%s: only %d of %d sessions answer NOOP %v after the last login; first failure: %v", s.name, alive, len(ss), after, firstErr)
+		}
+		if alive == 0 {
+			return ms, fmt.Errorf("%s: no session answers NOOP %v after the last login: %w", s.name, after, firstErr)
 		}
 		logf("%s: %v after the last login: %d processes, RSS %.1f MiB, PSS %.1f MiB", s.name, after, ms.procs, ms.rssMiB(), ms.pssMiB())
 		return ms, nil

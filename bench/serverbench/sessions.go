@@ -14,6 +14,7 @@ import (
 type session struct {
 	conn net.Conn
 	tp   *textproto.Conn
+	dead bool // failed a NOOP; checkSessions skips it
 }
 
 // login opens a control connection, upgrades it with AUTH TLS and logs in.
@@ -106,29 +107,40 @@ func openSessions(ctx context.Context, s *server, n, parallel int) ([]*session, 
 	return out, nil
 }
 
-// checkSessions sends NOOP on every session and returns how many answered.
-func checkSessions(ss []*session, parallel int) int {
+// checkSessions sends NOOP on every session that answered the last time,
+// marks the ones that fail dead, and returns how many answered and the first
+// failure.
+func checkSessions(ss []*session, parallel int) (int, error) {
 	var mu sync.Mutex
 	alive := 0
+	var first error
 	var wg sync.WaitGroup
 	next := make(chan *session)
 	for range max(parallel, 1) {
 		wg.Go(func() {
 			for se := range next {
-				if se.noop() == nil {
-					mu.Lock()
+				err := se.noop()
+				mu.Lock()
+				if err == nil {
 					alive++
-					mu.Unlock()
+				} else {
+					se.dead = true
+					if first == nil {
+						first = err
+					}
 				}
+				mu.Unlock()
 			}
 		})
 	}
 	for _, se := range ss {
-		next <- se
+		if !se.dead {
+			next <- se
+		}
 	}
 	close(next)
 	wg.Wait()
-	return alive
+	return alive, first
 }
 
 func closeSessions(ss []*session) {

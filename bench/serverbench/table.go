@@ -31,7 +31,11 @@ func printTable(w io.Writer, o options, rows []row) {
 		if r.vsftpd > 0 {
 			ratio = fmt.Sprintf("%.2f", r.wharf/r.vsftpd)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", r.label, r.unit, num(r.wharf), num(r.vsftpd), ratio, verdict(r))
+		wv, vv := num(r.wharf), num(r.vsftpd)
+		if r.count {
+			wv, vv = fmt.Sprintf("%.0f", r.wharf), fmt.Sprintf("%.0f", r.vsftpd)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", r.label, r.unit, wv, vv, ratio, verdict(r))
 		if r.note != "" {
 			notes = append(notes, r.note)
 		}
