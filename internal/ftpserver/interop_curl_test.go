@@ -523,8 +523,8 @@ func TestInteropCurlConcurrentSameName(t *testing.T) {
 		}
 		if res.r.exit == 0 {
 			won = append(won, res.i)
-		} else if res.r.exit != 25 {
-			t.Errorf("upload %d: exit %d, want 0 or 25\n%v", res.i, res.r.exit, res.r)
+		} else if res.r.exit != 25 && res.r.exit != 18 {
+			t.Errorf("upload %d: exit %d, want 0, or 25 or 18 (curl: upload failed or partial)\n%v", res.i, res.r.exit, res.r)
 		}
 	}
 	if len(won) != 1 {

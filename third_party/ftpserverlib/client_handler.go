@@ -121,6 +121,7 @@ type clientHandler struct {
 	connClosed          bool            // indicates if the connection has been commanded to close; guarded by connMu
 	connMu              sync.Mutex      // guards conn replacement (AUTH) against Close from other goroutines (Wharf patch)
 	rawConn             net.Conn        // the accepted connection, never replaced (Wharf patch)
+	writeMu             sync.Mutex      // serializes replies (Wharf patch)
 	tlsRequirement      TLSRequirement  // TLS requirement to respect
 }
 
@@ -537,11 +538,7 @@ func (c *clientHandler) handleCommandsStreamError(err error) bool {
 				StatusServiceNotAvailable,
 				fmt.Sprintf("command timeout (%d seconds): closing control connection", c.server.settings.IdleTimeout))
 
-			if errFlush := c.writer.Flush(); errFlush != nil {
-				c.logger.Error("Flush error", "err", errFlush)
-			}
-
-			return true
+			return true // writeMessage flushed
 		}
 
 		// Check if this is a closed connection error - treat as normal disconnect
@@ -678,14 +675,23 @@ func (c *clientHandler) executeCommandFn(cmdDesc *CommandDescription, command, p
 }
 
 func (c *clientHandler) writeLine(line string) {
+	c.writeRaw(line + "\r\n")
+}
+
+// writeRaw writes and flushes text. Wharf patch: the transfer goroutine
+// (226) and the command loop (replies to ABOR, STAT, or a refused line)
+// write concurrently, so writes are serialized.
+func (c *clientHandler) writeRaw(text string) {
 	if c.debug {
-		c.logger.Debug("Sending answer", "line", line)
+		c.logger.Debug("Sending answer", "line", strings.TrimRight(text, "\r\n"))
 	}
 
-	if _, err := fmt.Fprintf(c.writer, "%s\r\n", line); err != nil {
+	c.writeMu.Lock()
+	defer c.writeMu.Unlock()
+
+	if _, err := c.writer.WriteString(text); err != nil {
 		c.logger.Warn(
 			"Answer couldn't be sent",
-			"line", line,
 			"err", err,
 		)
 	}
@@ -701,13 +707,18 @@ func (c *clientHandler) writeLine(line string) {
 func (c *clientHandler) writeMessage(code int, message string) {
 	lines := getMessageLines(message)
 
+	// Wharf patch: one locked write per reply (see writeLine).
+	var b strings.Builder
+
 	for idx, line := range lines {
 		if idx < len(lines)-1 {
-			c.writeLine(fmt.Sprintf("%d-%s", code, line))
+			fmt.Fprintf(&b, "%d-%s\r\n", code, line)
 		} else {
-			c.writeLine(fmt.Sprintf("%d %s", code, line))
+			fmt.Fprintf(&b, "%d %s\r\n", code, line)
 		}
 	}
+
+	c.writeRaw(b.String())
 }
 
 func (c *clientHandler) GetTranferInfo() string {

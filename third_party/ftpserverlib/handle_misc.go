@@ -13,13 +13,22 @@ import (
 var errUnknownHash = errors.New("unknown hash algorithm")
 
 func (c *clientHandler) handleAUTH(_ string) error {
+	// Wharf patch: a second AUTH inside TLS would nest handshakes (RFC 4217 §4).
+	if c.HasTLSForControl() {
+		c.writeMessage(StatusBadCommandSequence, "AUTH refused: the control connection is already protected by TLS")
+
+		return nil
+	}
+
 	if tlsConfig, err := c.server.driver.GetTLSConfig(); err == nil {
 		c.writeMessage(StatusAuthAccepted, "AUTH command ok. Expecting TLS Negotiation.")
 		c.connMu.Lock()
 		c.conn = tls.Server(c.conn, tlsConfig)
 		c.connMu.Unlock()
 		c.reader = bufio.NewReaderSize(c.conn, maxCommandSize)
+		c.writeMu.Lock()
 		c.writer = bufio.NewWriter(c.conn)
+		c.writeMu.Unlock()
 		c.setTLSForControl(true)
 	} else {
 		c.writeMessage(StatusActionNotTaken, fmt.Sprintf("Cannot get a TLS config: %v", err))
@@ -29,15 +38,42 @@ func (c *clientHandler) handleAUTH(_ string) error {
 }
 
 func (c *clientHandler) handlePROT(param string) error {
-	// P for Private, C for Clear
-	c.setTLSForTransfer(param == "P")
-	c.writeMessage(StatusOK, "OK")
+	// Wharf patch: PROT needs a TLS control connection (RFC 4217 §9), only
+	// C and P exist, and C is refused where TLS is required.
+	if !c.HasTLSForControl() {
+		c.writeMessage(StatusBadCommandSequence, "PROT needs AUTH TLS first")
+
+		return nil
+	}
+
+	switch strings.ToUpper(param) {
+	case "P":
+		c.setTLSForTransfer(true)
+		c.writeMessage(StatusOK, "PROT P: data connections are protected")
+	case "C":
+		if c.isTLSRequired() {
+			c.writeMessage(StatusProtectionRefused, "PROT C refused: this server requires protected data connections; use PROT P")
+
+			return nil
+		}
+
+		c.setTLSForTransfer(false)
+		c.writeMessage(StatusOK, "PROT C: data connections are clear")
+	default:
+		c.writeMessage(StatusNotImplementedParam, "PROT "+param+" is not supported; use P (or C)")
+	}
 
 	return nil
 }
 
 func (c *clientHandler) handlePBSZ(_ string) error {
-	c.writeMessage(StatusOK, "Whatever")
+	if !c.HasTLSForControl() {
+		c.writeMessage(StatusBadCommandSequence, "PBSZ needs AUTH TLS first")
+
+		return nil
+	}
+
+	c.writeMessage(StatusOK, "PBSZ=0")
 
 	return nil
 }
