@@ -369,7 +369,7 @@ func TestRemoteSelf(t *testing.T) {
 		t.Errorf("remote test output lacks the failed greeting:\n%s", r.stdout)
 	}
 
-	// Read-only for the test: Diagnose's probe file ".wharf-probe-*" has
+	// Read-only for the test: Diagnose's probe file (".wharfprobe-*") has
 	// the prefix Wharf's server keeps for its own uploads in progress, so
 	// the transfer step cannot pass against a Wharf server.
 	record(mustRun(t, dir, "", "remote", "set", "self", "--allow-self", "--read-only"))

@@ -110,6 +110,11 @@ func ParseURL(s string) (Config, error) {
 	var cfg Config
 	u, err := url.Parse(s)
 	if err != nil {
+		// url.Parse quotes the whole URL, password included.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return cfg, fmt.Errorf("remote url: %w", err)
 	}
 	switch u.Scheme {

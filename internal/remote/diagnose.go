@@ -155,7 +155,8 @@ func Diagnose(ctx context.Context, cfg Config, log *slog.Logger) Report {
 func diagnoseTransfer(ctx context.Context, c *Conn, log *slog.Logger, add func(string, time.Time, error, string) bool) {
 	var b [8]byte
 	rand.Read(b[:])
-	probe := path.Join(c.root, ".wharf-probe-"+hex.EncodeToString(b[:]))
+	// Not ".wharf-…": Wharf's own server reserves that prefix.
+	probe := path.Join(c.root, ".wharfprobe-"+hex.EncodeToString(b[:]))
 	payload := []byte("wharf remote test " + hex.EncodeToString(b[:]) + "\n")
 	start := time.Now()
 	err := c.run(ctx, func() error {
