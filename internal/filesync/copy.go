@@ -180,10 +180,10 @@ func (x *runner) pullFile(ctx context.Context, p, dst, tmp string, src File, pri
 		return store.SyncSide{}, n, err
 	}
 	mt := src.ModTime
-	if !src.Precise {
-		// A LIST time has minutes at best: ask for the exact one (MDTM).
-		if e, err := x.rem.Stat(ctx, p); err == nil && e.PreciseTime && e.Size == n {
-			mt = e.ModTime
+	if mtr, ok := x.rem.(modTimer); ok && !src.Precise {
+		// A LIST time has minutes at best: ask for the exact one.
+		if t, err := mtr.ModTime(ctx, p); err == nil && !t.IsZero() {
+			mt = t
 		}
 	}
 	if !mt.IsZero() {

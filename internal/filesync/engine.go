@@ -133,13 +133,13 @@ func Validate(sy store.Sync) error {
 	if sy.Name == "" || strings.ContainsAny(sy.Name, "/\\\x00\r\n") {
 		errs = append(errs, fmt.Errorf("name %q: want a non-empty name without slashes", sy.Name))
 	}
-	if _, err := vfs.Clean(sy.Folder); err != nil || strings.Contains(sy.Folder, "..") || sy.Folder == "" {
+	if _, err := vfs.Clean(sy.Folder); err != nil || hasDotDot(sy.Folder) || strings.Trim(sy.Folder, "/") == "" {
 		errs = append(errs, fmt.Errorf("folder %q: want a path under the file root such as acme/send", sy.Folder))
 	}
 	if sy.Remote == "" {
 		errs = append(errs, errors.New("remote is empty"))
 	}
-	if _, err := vfs.Clean(sy.RemotePath); err != nil || strings.Contains(sy.RemotePath, "..") {
+	if _, err := vfs.Clean(sy.RemotePath); err != nil || hasDotDot(sy.RemotePath) {
 		errs = append(errs, fmt.Errorf("remote path %q: want a path without ..", sy.RemotePath))
 	}
 	switch sy.Direction {
@@ -160,6 +160,9 @@ func Validate(sy store.Sync) error {
 	case "", store.ConflictNewer, store.ConflictKeepBoth, store.ConflictLocal, store.ConflictRemote:
 	default:
 		errs = append(errs, fmt.Errorf("conflict %q: want newer, keep-both, local or remote", sy.Conflict))
+	}
+	if sy.OnReceive && sy.Direction == store.SyncPull {
+		errs = append(errs, errors.New("on-receive starts syncs that send received files: use it with push or two-way"))
 	}
 	if sy.MaxDelete < 0 || sy.MaxDelete > 100 {
 		errs = append(errs, fmt.Errorf("max-delete %d: want a percentage 0-100", sy.MaxDelete))
@@ -182,6 +185,15 @@ func Validate(sy store.Sync) error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+func hasDotDot(p string) bool {
+	for _, seg := range strings.Split(strings.ReplaceAll(p, "\\", "/"), "/") {
+		if seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // maxDelete returns a sync's guard percentage.
@@ -282,7 +294,9 @@ func (x *runner) listAndPlan(ctx context.Context) (Plan, []string, error) {
 	}
 	x.mu.Unlock()
 	pl := planner{dir: x.sy.Direction, deleteSource: x.sy.AfterCopy == store.AfterCopyDelete, conflict: x.sy.Conflict}
-	return pl.plan(lv, rv, state), temps, nil
+	p := pl.plan(lv, rv, state)
+	x.byContent(ctx, &p)
+	return p, temps, nil
 }
 
 func knowsRemote(state []store.SyncFile) bool {

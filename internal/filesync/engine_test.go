@@ -537,3 +537,29 @@ func (r *emptyWhenMissing) List(ctx context.Context, dir string) ([]remote.Entry
 	}
 	return es, err
 }
+
+func TestSameContentByHash(t *testing.T) {
+	for _, hashes := range []bool{true, false} {
+		t.Run(map[bool]string{true: "server-hashes", false: "no-hashes"}[hashes], func(t *testing.T) {
+			e := newEnv(t, store.Sync{Direction: store.SyncTwoWay})
+			e.rem.hashes = hashes
+			// Identical content, different times, no state: the first
+			// two-way run over two copies of one tree.
+			write(t, e.local, "same.edi", "same bytes", t0)
+			write(t, e.rem.root, "same.edi", "same bytes", t0.Add(time.Hour))
+			write(t, e.local, "diff.edi", "local bytes", t0)
+			write(t, e.rem.root, "diff.edi", "other bytes", t0.Add(time.Hour))
+			res := e.mustRun()
+			wantConflicts := 1
+			if !hashes {
+				wantConflicts = 2
+			}
+			if res.Run.Conflicts != wantConflicts {
+				t.Errorf("conflicts = %d, want %d", res.Run.Conflicts, wantConflicts)
+			}
+			if res := e.mustRun(); res.Run.Copied+res.Run.Conflicts != 0 {
+				t.Errorf("second run did %+v", res.Run)
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package filesync
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -29,6 +30,7 @@ type fakeRemote struct {
 	root    string
 	precise bool // MLSD-like times; false: LIST-like minutes
 	noMTime bool // SetModTime unsupported
+	hashes  bool // offers SHA-256 digests (HASH)
 
 	mu         sync.Mutex
 	failList   map[string]error // dir -> error
@@ -38,7 +40,7 @@ type fakeRemote struct {
 	storeHook  func(name string)
 }
 
-func newFakeRemote(t *testing.T) *fakeRemote {
+func newFakeRemote(t testing.TB) *fakeRemote {
 	return &fakeRemote{root: t.TempDir(), precise: true, failList: map[string]error{},
 		failStore: map[string]int{}, failDelete: map[string]error{}, stores: map[string]int{}}
 }
@@ -168,7 +170,7 @@ func (f *fakeRemote) SetModTime(ctx context.Context, name string, t time.Time) e
 
 // env is a store, a local folder and a fake remote wired to an Engine.
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	st     *sqlite.Store
 	files  string // DATA/files
 	local  string // the sync's folder
@@ -187,7 +189,7 @@ func (e endpoints) Local(folder string) (vfs.FS, error) {
 }
 func (e endpoints) Remote(ctx context.Context, name string) (Remote, error) { return e.rem, nil }
 
-func newEnv(t *testing.T, sy store.Sync) *env {
+func newEnv(t testing.TB, sy store.Sync) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "wharf.db"))
@@ -223,7 +225,7 @@ func newEnv(t *testing.T, sy store.Sync) *env {
 var t0 = time.Date(2026, 11, 20, 10, 30, 15, 0, time.UTC)
 
 // write creates a file under dir with content and mtime.
-func write(t *testing.T, dir, p, content string, mt time.Time) {
+func write(t testing.TB, dir, p, content string, mt time.Time) {
 	t.Helper()
 	fp := filepath.Join(dir, filepath.FromSlash(p))
 	if err := os.MkdirAll(filepath.Dir(fp), 0o755); err != nil {
@@ -328,4 +330,16 @@ func hasTemp(m map[string]string) []string {
 		}
 	}
 	return out
+}
+
+func (f *fakeRemote) Hash(ctx context.Context, name string) (string, string, error) {
+	if !f.hashes {
+		return "", "", nil
+	}
+	b, err := os.ReadFile(f.abs(name))
+	if err != nil {
+		return "", "", err
+	}
+	sum := sha256.Sum256(b)
+	return "SHA-256", hex.EncodeToString(sum[:]), nil
 }

@@ -29,6 +29,23 @@ type Remote interface {
 
 var _ Remote = (*remote.Pool)(nil)
 
+// modTimer is the optional Remote capability of telling one file's exact
+// modification time in one round trip (MDTM), used when a listing gave
+// minutes only (LIST). Without it, pulled files from LIST-only servers
+// (vsftpd) get the listed time, to the minute: a Stat there lists the
+// whole directory, which would cost a listing per file.
+type modTimer interface {
+	ModTime(ctx context.Context, name string) (time.Time, error)
+}
+
+func (u under) ModTime(ctx context.Context, name string) (time.Time, error) {
+	m, ok := u.r.(modTimer)
+	if !ok {
+		return time.Time{}, nil
+	}
+	return m.ModTime(ctx, u.p(name))
+}
+
 // under is a Remote view of the directory base of another.
 type under struct {
 	r    Remote

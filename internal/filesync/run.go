@@ -228,7 +228,6 @@ func (x *runner) attempt(ctx context.Context, it Item) (int64, error) {
 		}
 		wait *= 2
 	}
-	x.log.Error("sync file failed", "path", it.Path, "action", it.Action, "err", err)
 	return 0, err
 }
 

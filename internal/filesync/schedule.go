@@ -251,8 +251,10 @@ func (s *Scheduler) start(ctx context.Context, name string) {
 				s.log.Info("sync run skipped: another run is in progress", "sync", name)
 			case err != nil && ctx.Err() == nil:
 				s.log.Error("sync run failed", "sync", name, "err", err)
-			case err == nil && len(res.Errors) > 0:
-				s.log.Warn("sync run finished with failed files", "sync", name, "failed", len(res.Errors))
+			case err == nil:
+				for _, ferr := range res.Errors {
+					s.log.Warn("sync file failed; retried on the next run", "sync", name, "err", ferr)
+				}
 			}
 			s.mu.Lock()
 			if !s.again[name] || ctx.Err() != nil {

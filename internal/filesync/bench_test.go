@@ -1,0 +1,25 @@
+package filesync
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+// BenchmarkPushLocal measures the engine's own cost per file (journal,
+// state, local reads) with a remote on the local disk.
+func BenchmarkPushLocal(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		e := newEnv(b, store.Sync{Direction: store.SyncPush})
+		for i := range 2000 {
+			write(b, e.local, fmt.Sprintf("d%02d/f%04d", i%20, i), "0123456789abcdef", t0)
+		}
+		b.StartTimer()
+		res, err := e.run(RunOptions{})
+		if err != nil || res.Run.Copied != 2000 {
+			b.Fatal(res.Run, err)
+		}
+	}
+}
