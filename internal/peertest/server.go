@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -123,16 +124,17 @@ func FreePort(t testing.TB) int {
 // moment ago, for a passive port range.
 func FreePortRange(t testing.TB, n int) (lo, hi int) {
 	t.Helper()
-	for range 50 {
-		base := FreePort(t)
-		if base+n > 65535 {
-			continue
-		}
+	// Below the kernel's ephemeral range (32768+ by default), where no
+	// outgoing connection takes a port, so a run of free ones is easy to
+	// find even while many tests connect at once.
+	const low, high = 10000, 32000
+	for range 200 {
+		base := low + rand.IntN(high-low-n)
 		if rangeFree(base, n) {
 			return base, base + n - 1
 		}
 	}
-	t.Fatalf("no %d consecutive free ports", n)
+	t.Fatalf("no %d consecutive free ports between %d and %d", n, low, high)
 	return 0, 0
 }
 

@@ -36,6 +36,11 @@ func interopPeers() []peer {
 		)
 	}
 	out = append(out, peer{"proftpd/implicit/TLS 1.3", peertest.ProFTPD, peertest.Options{TLS: peertest.ImplicitTLS}})
+	// Wharf's own server, as a separate process.
+	out = append(out,
+		peer{"wharf/explicit", peertest.Wharf, peertest.Options{}},
+		peer{"wharf/implicit/TLS 1.3", peertest.Wharf, peertest.Options{TLS: peertest.ImplicitTLS, TLSVersion: tls.VersionTLS13}},
+	)
 	return out
 }
 

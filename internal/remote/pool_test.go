@@ -22,7 +22,20 @@ import (
 // connections, and each file arrives intact.
 func TestInteropPoolParallel(t *testing.T) {
 	peertest.Interop(t)
-	s := peertest.Vsftpd(t, peertest.Options{})
+	for _, pr := range []peer{
+		{"vsftpd", peertest.Vsftpd, peertest.Options{}},
+		{"proftpd", peertest.ProFTPD, peertest.Options{}},
+		{"pure-ftpd", peertest.PureFTPd, peertest.Options{}},
+		{"wharf", peertest.Wharf, peertest.Options{}},
+	} {
+		t.Run(pr.name, func(t *testing.T) {
+			t.Parallel()
+			poolParallel(t, pr.start(t, pr.opts))
+		})
+	}
+}
+
+func poolParallel(t *testing.T, s *peertest.Server) {
 	cfg := configFor(s)
 	p, err := NewPool(cfg, PoolOptions{Logger: testLogger(t)})
 	if err != nil {
@@ -293,6 +306,7 @@ func TestInteropLargeRoundTrip(t *testing.T) {
 		{"vsftpd", peertest.Vsftpd, peertest.Options{}},
 		{"proftpd", peertest.ProFTPD, peertest.Options{}},
 		{"pure-ftpd", peertest.PureFTPd, peertest.Options{}},
+		{"wharf", peertest.Wharf, peertest.Options{}},
 	} {
 		t.Run(pr.name, func(t *testing.T) {
 			s := pr.start(t, pr.opts)
