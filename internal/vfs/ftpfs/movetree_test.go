@@ -17,7 +17,9 @@ import (
 // to rename folders, as some do (550), so FS must move them entry by entry.
 type dirRenameRefuser struct{ root string }
 
-func (p dirRenameRefuser) local(name string) string { return filepath.Join(p.root, filepath.FromSlash(name)) }
+func (p dirRenameRefuser) local(name string) string {
+	return filepath.Join(p.root, filepath.FromSlash(name))
+}
 
 func (p dirRenameRefuser) List(_ context.Context, dir string) ([]remote.Entry, error) {
 	ents, err := os.ReadDir(p.local(dir))
@@ -57,8 +59,12 @@ func (p dirRenameRefuser) Rename(_ context.Context, from, to string) error {
 func (p dirRenameRefuser) MakeDir(_ context.Context, name string) error {
 	return os.Mkdir(p.local(name), 0o750)
 }
-func (p dirRenameRefuser) RemoveDir(_ context.Context, name string) error { return os.Remove(p.local(name)) }
-func (p dirRenameRefuser) Delete(_ context.Context, name string) error    { return os.Remove(p.local(name)) }
+func (p dirRenameRefuser) RemoveDir(_ context.Context, name string) error {
+	return os.Remove(p.local(name))
+}
+func (p dirRenameRefuser) Delete(_ context.Context, name string) error {
+	return os.Remove(p.local(name))
+}
 func (dirRenameRefuser) Retrieve(context.Context, string, int64, io.Writer) (int64, error) {
 	return 0, nil
 }
