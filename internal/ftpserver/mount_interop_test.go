@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -251,5 +252,53 @@ func TestMountRemoteKilledMidTransfer(t *testing.T) {
 	}
 	if err := c.Stor("/acme/receive/still.edi", strings.NewReader("ok")); err != nil {
 		t.Errorf("local upload with the remote down: %v", err)
+	}
+}
+
+// TestMountClientAbortLeavesNothing: a client killed mid-upload into a mount
+// (a FIN without TLS close_notify) aborts the remote upload, and the remote
+// keeps neither the file nor its temporary name.
+func TestMountClientAbortLeavesNothing(t *testing.T) {
+	interop(t, "curl")
+	b := vsftpdBackend(t)
+	ts := mountServer(t, b, 2, 5*time.Second)
+	local := filepath.Join(t.TempDir(), "big.bin")
+	writeFile(t, local, randomData(t, 16<<20))
+	ctx, cancel := context.WithTimeout(context.Background(), clientTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "curl", "-sS", "--ssl-reqd", "-k", "-u", "ops:"+testPass, "--limit-rate", "2M",
+		"-T", local, "ftp://127.0.0.1:"+strconv.Itoa(port(ts.addr))+"/bank/big.bin")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Wait until the upload reached the remote (its temporary name shows up).
+	waitFor(ctx, t, "the upload to reach the remote", func() bool {
+		ents, _ := os.ReadDir(b.dir)
+		return len(ents) > 0
+	})
+	cmd.Process.Kill()
+	cmd.Wait()
+	// The server records the abort once the remote upload is torn down.
+	waitFor(ctx, t, "an aborted event for the killed upload", func() bool {
+		return ts.hasEvent(t, store.EventAborted, "/bank/big.bin")
+	})
+	ents, _ := os.ReadDir(b.dir)
+	for _, e := range ents {
+		t.Errorf("left on the remote after the client was killed: %s", e.Name())
+	}
+}
+
+// waitFor polls an outside condition (a peer's files, the event log) that
+// offers no notification, until ctx ends.
+func waitFor(ctx context.Context, t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("gave up waiting for %s", what)
+		case <-tick.C:
+		}
 	}
 }
