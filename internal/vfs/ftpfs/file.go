@@ -113,10 +113,15 @@ type writeFile struct {
 func (w *writeFile) upload(r io.Reader) (int64, error) {
 	defer w.fs.invalidate()
 	rp := w.fs.remotePath(w.name)
+	// Not cancelled with the session: a client that vanishes mid-upload
+	// ends the session, and the remote package must still get to delete
+	// its temporary file. The client's reader failing ends the upload, and
+	// the pool's I/O deadlines bound it.
+	ctx := context.WithoutCancel(w.fs.ctx)
 	if w.appendMode {
-		return w.fs.pool.Append(w.fs.ctx, rp, r)
+		return w.fs.pool.Append(ctx, rp, r)
 	}
-	return w.fs.pool.Store(w.fs.ctx, rp, r)
+	return w.fs.pool.Store(ctx, rp, r)
 }
 
 // ReadFrom uploads everything r yields; the file is published when the
