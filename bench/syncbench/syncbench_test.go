@@ -166,33 +166,47 @@ func TestSyncBench(t *testing.T) {
 	t.Logf("tree: %s = %d files, %d bytes; %d runs each, median", sh, files, bytes, runs)
 
 	var rows []string
-	for _, tg := range []target{
+	targets := []target{
 		{"vsftpd plain", peertest.Vsftpd, peertest.Options{TLS: peertest.NoTLS}},
 		{"vsftpd FTPS", peertest.Vsftpd, peertest.Options{}},
 		{"pure-ftpd FTPS", peertest.PureFTPd, peertest.Options{}},
-	} {
-		s := tg.start(t, tg.opts)
+	}
+	// Start every peer before the first transfer: thousands of data
+	// connections later make 64 consecutive free ports hard to find.
+	servers := make([]*peertest.Server, len(targets))
+	for i, tg := range targets {
+		servers[i] = tg.start(t, tg.opts)
+	}
+	for ti, tg := range targets {
+		s := servers[ti]
 		remoteDir := filepath.Join(s.Root, "work")
-		tls := s.Opts.TLS != peertest.NoTLS
-		for _, tl := range tools(t, ctx, wharf, data, tree, work, s, tls) {
+		tlsOn := s.Opts.TLS != peertest.NoTLS
+		// Runs go round the tools, so load from elsewhere on the machine
+		// spreads over all of them.
+		tls := tools(t, ctx, wharf, data, tree, work, s, tlsOn)
+		ups, noops, downs := make([][]measurement, len(tls)), make([][]measurement, len(tls)), make([][]measurement, len(tls))
+		for _, tl := range tls {
 			tl.setup(t)
-			var ups, noops, downs []measurement
-			for range runs {
+		}
+		for range runs {
+			for i, tl := range tls {
 				os.RemoveAll(filepath.Join(remoteDir, tl.name))
 				up := tl.up(t)
-				ups = append(ups, up())
+				ups[i] = append(ups[i], up())
 				if n, b := count(filepath.Join(remoteDir, tl.name)); n != files || b != bytes {
 					t.Fatalf("%s to %s: %d files, %d bytes on the server; want %d, %d", tl.name, tg.name, n, b, files, bytes)
 				}
-				noops = append(noops, up())
+				noops[i] = append(noops[i], up())
 				m, dst := tl.down(t)
-				downs = append(downs, m)
+				downs[i] = append(downs[i], m)
 				if n, b := count(dst); n != files || b != bytes {
 					t.Fatalf("%s from %s: %d files, %d bytes downloaded; want %d, %d", tl.name, tg.name, n, b, files, bytes)
 				}
 				os.RemoveAll(dst)
 			}
-			u, n, d := median(ups), median(noops), median(downs)
+		}
+		for i, tl := range tls {
+			u, n, d := median(ups[i]), median(noops[i]), median(downs[i])
 			row := fmt.Sprintf("| %s | %s | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f |", tg.name, tl.name,
 				u.wall.Seconds(), float64(files)/u.wall.Seconds(), u.cpu.Seconds(), n.wall.Seconds(), n.cpu.Seconds(), d.wall.Seconds(), d.cpu.Seconds())
 			t.Log(row)

@@ -23,3 +23,19 @@ func BenchmarkPushLocal(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPullLocal is BenchmarkPushLocal the other way.
+func BenchmarkPullLocal(b *testing.B) {
+	for b.Loop() {
+		b.StopTimer()
+		e := newEnv(b, store.Sync{Direction: store.SyncPull})
+		for i := range 2000 {
+			write(b, e.rem.root, fmt.Sprintf("d%02d/f%04d", i%20, i), "0123456789abcdef", t0)
+		}
+		b.StartTimer()
+		res, err := e.run(RunOptions{})
+		if err != nil || res.Run.Copied != 2000 {
+			b.Fatal(res.Run, err)
+		}
+	}
+}

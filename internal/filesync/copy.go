@@ -146,8 +146,9 @@ func (x *runner) setMTime(ctx context.Context, p string, t time.Time) bool {
 
 // pullFile downloads remote p (listed as src) into local dst through a
 // temporary name next to it, and returns the local side to record. dst is
-// replaced only while it is still prior (absent when prior is nil).
-func (x *runner) pullFile(ctx context.Context, p, dst, tmp string, src File, prior *File) (store.SyncSide, int64, error) {
+// replaced only while it is still prior (absent when prior is nil). With
+// durable, the data is flushed to disk before the rename.
+func (x *runner) pullFile(ctx context.Context, p, dst, tmp string, src File, prior *File, durable bool) (store.SyncSide, int64, error) {
 	if dir := path.Dir(dst); dir != "." {
 		if err := x.local.MkdirAll(dir, 0o755); err != nil {
 			return store.SyncSide{}, 0, err
@@ -171,7 +172,10 @@ func (x *runner) pullFile(ctx context.Context, p, dst, tmp string, src File, pri
 	if n != src.Size {
 		return store.SyncSide{}, n, fmt.Errorf("%w: got %d bytes, listed %d", errChanged, n, src.Size)
 	}
-	if s, ok := f.(interface{ Sync() error }); ok {
+	// The page cache outlives a killed process, so only a power cut can
+	// lose a renamed file's data: worth a flush when the remote source is
+	// about to be deleted, not on every copy.
+	if s, ok := f.(interface{ Sync() error }); ok && durable {
 		if err := s.Sync(); err != nil {
 			return store.SyncSide{}, n, err
 		}
@@ -275,7 +279,7 @@ func (x *runner) pull(ctx context.Context, it Item) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	ls, n, err := x.pullFile(ctx, it.Path, it.Path, d.Temp, src, it.Local)
+	ls, n, err := x.pullFile(ctx, it.Path, it.Path, d.Temp, src, it.Local, it.DeleteSource)
 	if err != nil {
 		x.fail(ctx, op, err)
 		return n, err
@@ -409,7 +413,7 @@ func (x *runner) settle(ctx context.Context, it Item, d opDetail, l, r File) (pu
 		if err != nil {
 			return nil, nil, n, err
 		}
-		cl, m, err := x.pullFile(ctx, c, c, x.tempFor(c), r, nil)
+		cl, m, err := x.pullFile(ctx, c, c, x.tempFor(c), r, nil, false)
 		if err != nil {
 			return nil, nil, n + m, err
 		}
@@ -423,7 +427,7 @@ func (x *runner) settle(ctx context.Context, it Item, d opDetail, l, r File) (pu
 		if fi, err := x.local.Stat(c); err == nil {
 			cl = File{Size: fi.Size(), ModTime: fi.ModTime(), Precise: true}
 		}
-		ls, n, err := x.pullFile(ctx, p, p, x.tempFor(p), r, nil)
+		ls, n, err := x.pullFile(ctx, p, p, x.tempFor(p), r, nil, false)
 		if err != nil {
 			return nil, nil, n, err
 		}
@@ -451,7 +455,7 @@ func (x *runner) settle(ctx context.Context, it Item, d opDetail, l, r File) (pu
 	if err != nil {
 		return nil, nil, n, err
 	}
-	lsR, m, err := x.pullFile(ctx, cR, cR, x.tempFor(cR), r, nil)
+	lsR, m, err := x.pullFile(ctx, cR, cR, x.tempFor(cR), r, nil, false)
 	if err != nil {
 		return nil, nil, n + m, err
 	}

@@ -42,8 +42,11 @@ func interopPeers(t *testing.T) []func(t *testing.T) peer {
 func fromPeertest(t *testing.T, s *peertest.Server) peer {
 	cfg := remote.Config{Host: s.Host, Port: s.Port, User: s.User, Password: secret.Secret(s.Password),
 		Root: s.Dir, RootCAs: s.Cert.Roots, IOTimeout: 20 * time.Second, MaxConns: 8}
-	if s.Opts.TLS == peertest.ImplicitTLS {
+	switch s.Opts.TLS {
+	case peertest.ImplicitTLS:
 		cfg.TLS = remote.TLSImplicit
+	case peertest.NoTLS:
+		cfg.TLS = remote.TLSNever
 	}
 	dir := filepath.Join(s.Root, filepath.FromSlash(strings.TrimPrefix(s.Dir, "/")))
 	return peer{name: s.Kind, cfg: cfg, dir: dir, seed: func(t *testing.T, p, content string, mt time.Time) {
