@@ -109,7 +109,7 @@ func (s *Scheduler) Received(p string) {
 func (s *Scheduler) Run(ctx context.Context) error {
 	defer s.wg.Wait()
 	var syncs []store.Sync
-	next := map[string]time.Time{}
+	next, specs := map[string]time.Time{}, map[string]string{}
 	var reloadAt, pollAt time.Time
 	var lastEvent int64
 	if s.cfg.Events != nil {
@@ -133,7 +133,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				s.log.Error("load syncs", "err", err)
 			} else {
 				syncs = all
-				next = schedule(syncs, next, now, s.log)
+				next = schedule(syncs, next, specs, now, s.log)
 			}
 			reloadAt = now.Add(s.cfg.Reload)
 		}
@@ -168,17 +168,20 @@ func (s *Scheduler) Run(ctx context.Context) error {
 }
 
 // schedule returns the next run time of each scheduled sync, keeping the
-// times already planned for syncs whose schedule did not change.
-func schedule(syncs []store.Sync, old map[string]time.Time, now time.Time, log *slog.Logger) map[string]time.Time {
+// times already planned for syncs whose schedule did not change (specs
+// holds each sync's schedule as last seen, and is updated).
+func schedule(syncs []store.Sync, old map[string]time.Time, specs map[string]string, now time.Time, log *slog.Logger) map[string]time.Time {
 	out := map[string]time.Time{}
 	for _, sy := range syncs {
 		if sy.Every <= 0 && sy.Cron == "" {
 			continue
 		}
-		if at, ok := old[sy.Name]; ok {
+		spec := sy.Every.String() + "|" + sy.Cron
+		if at, ok := old[sy.Name]; ok && specs[sy.Name] == spec {
 			out[sy.Name] = at
 			continue
 		}
+		specs[sy.Name] = spec
 		at := nextRun(syncs, sy.Name, now)
 		if at.IsZero() {
 			log.Error("sync schedule invalid; not scheduled", "sync", sy.Name, "cron", sy.Cron)

@@ -187,3 +187,38 @@ func sorted(s []string) []string {
 	slices.Sort(out)
 	return out
 }
+
+type changingLister struct {
+	mu    sync.Mutex
+	syncs []store.Sync
+}
+
+func (l *changingLister) Syncs(context.Context) ([]store.Sync, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.syncs), nil
+}
+
+func TestSchedulerPicksUpChangedSchedule(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &fakeRunner{}
+		l := &changingLister{syncs: []store.Sync{{Name: "s", Every: time.Hour, Direction: store.SyncPush}}}
+		s := NewScheduler(r, l, SchedulerConfig{Reload: time.Minute})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- s.Run(ctx) }()
+		synctest.Wait()
+		l.mu.Lock()
+		l.syncs[0].Every = 2 * time.Minute
+		l.mu.Unlock()
+		// Reloaded at 1m, so runs at 3m, 5m, 7m, 9m: four in ten minutes
+		// rather than none before the hour.
+		time.Sleep(10 * time.Minute)
+		synctest.Wait()
+		if got := len(r.got()); got != 4 {
+			t.Errorf("%d runs in 10 minutes after changing every 1h to 2m, want 4", got)
+		}
+		cancel()
+		<-done
+	})
+}
