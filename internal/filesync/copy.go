@@ -359,6 +359,20 @@ func (x *runner) deleteFile(ctx context.Context, it Item) error {
 		}
 		return nil
 	}
+	if !it.AfterCopy && it.Remote != nil {
+		// A deletion propagated from the local side must not take a
+		// remote file changed since the listing with it.
+		e, err := x.rem.Stat(ctx, it.Path)
+		if notExist(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if e.Size != it.Remote.Size || !e.ModTime.IsZero() && !timesMatch(e.ModTime, it.Remote.ModTime, e.PreciseTime && it.Remote.Precise) {
+			return errChanged
+		}
+	}
 	if err := x.rem.Delete(ctx, it.Path); err != nil && !notExist(err) {
 		return err
 	}

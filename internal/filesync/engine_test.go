@@ -563,3 +563,23 @@ func TestSameContentByHash(t *testing.T) {
 		})
 	}
 }
+
+func TestPropagatedDeleteSparesChangedFile(t *testing.T) {
+	e := newEnv(t, store.Sync{Direction: store.SyncTwoWay})
+	write(t, e.local, "l.edi", "local now", t0.Add(time.Hour))
+	write(t, e.rem.root, "r.edi", "remote now", t0.Add(time.Hour))
+	x := &runner{e: e.engine, sy: e.sync, rem: e.rem, log: e.engine.log, dirs: map[string]bool{}}
+	x.local, _ = endpoints{files: e.files}.Local(e.sync.Folder)
+	listed := &File{Size: 4, ModTime: t0, Precise: true} // as listed, before the change
+	for _, it := range []Item{
+		{Path: "l.edi", Action: DeleteLocal, Local: listed},
+		{Path: "r.edi", Action: DeleteRemote, Remote: listed},
+	} {
+		if err := x.deleteFile(context.Background(), it); !errors.Is(err, errChanged) {
+			t.Errorf("%s %s changed since listing = %v, want errChanged", it.Action, it.Path, err)
+		}
+	}
+	if len(tree(t, e.local)) != 1 || len(tree(t, e.rem.root)) != 1 {
+		t.Errorf("a changed file was deleted")
+	}
+}
