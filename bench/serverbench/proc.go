@@ -159,18 +159,71 @@ func treeMem(pid int) (memStat, error) {
 	return m, nil
 }
 
-func procPPID(pid int) (int, bool) {
+// clockTick is USER_HZ, the unit of the times in /proc/PID/stat: 100 on
+// every Linux architecture Go supports.
+const clockTick = 10 * time.Millisecond
+
+// treeCPU returns the CPU time (user + system) that pid and all its
+// descendants have used, those already reaped included: a process's cutime
+// and cstime hold the times of the children it has waited for. For a
+// forking server this counts the session processes too.
+func treeCPU(pid int) (time.Duration, error) {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return 0, err
+	}
+	children := map[int][]int{}
+	for _, e := range ents {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ppid, ok := procPPID(child); ok {
+			children[ppid] = append(children[ppid], child)
+		}
+	}
+	var ticks int64
+	found := false
+	queue := []int{pid}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		queue = append(queue, children[p]...)
+		f, err := procStat(p)
+		if err != nil || len(f) < 15 {
+			continue
+		}
+		// Fields after the command: state is f[0]; utime, stime, cutime,
+		// cstime are fields 14-17 of stat, f[11]..f[14] here.
+		for _, v := range f[11:15] {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			ticks += n
+		}
+		found = true
+	}
+	if !found {
+		return 0, fmt.Errorf("process %d is gone", pid)
+	}
+	return time.Duration(ticks) * clockTick, nil
+}
+
+// procStat returns the fields of /proc/PID/stat after the command name.
+func procStat(pid int) ([]string, error) {
 	data, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
 	if err != nil {
-		return 0, false
+		return nil, err
 	}
 	// The command name in parentheses may hold spaces: fields start after ")".
 	i := bytes.LastIndexByte(data, ')')
 	if i < 0 {
-		return 0, false
+		return nil, fmt.Errorf("/proc/%d/stat: no command name", pid)
 	}
-	f := strings.Fields(string(data[i+1:]))
-	if len(f) < 2 {
+	return strings.Fields(string(data[i+1:])), nil
+}
+
+func procPPID(pid int) (int, bool) {
+	f, err := procStat(pid)
+	if err != nil || len(f) < 2 {
 		return 0, false
 	}
 	ppid, err := strconv.Atoi(f[1])
