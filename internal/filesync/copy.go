@@ -359,9 +359,9 @@ func (x *runner) deleteFile(ctx context.Context, it Item) error {
 		}
 		return nil
 	}
-	if !it.AfterCopy && it.Remote != nil {
-		// A deletion propagated from the local side must not take a
-		// remote file changed since the listing with it.
+	if it.Remote != nil {
+		// A deletion must not take a remote file changed since the
+		// listing with it.
 		e, err := x.rem.Stat(ctx, it.Path)
 		if notExist(err) {
 			return nil
