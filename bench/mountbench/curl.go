@@ -46,25 +46,16 @@ func curl(ctx context.Context, e endpoint, path string, args ...string) (curlRun
 	cmd.Stdin = strings.NewReader(fmt.Sprintf("user = \"%s:%s\"\n", e.user, e.password))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	before := make([]time.Duration, len(e.servers))
-	for i, p := range e.servers {
-		before[i] = cpuTime(p.pid())
+	r, err := metered(e, func(r *curlRun) error {
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("curl %s %s: %w: %s", e.name, e.url(path), err, strings.TrimSpace(stderr.String()))
+		}
+		r.curlCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		return nil
+	})
+	if err != nil {
+		return r, err
 	}
-	busy0, _ := cpuBusy()
-	if err := cmd.Run(); err != nil {
-		return curlRun{}, fmt.Errorf("curl %s %s: %w: %s", e.name, e.url(path), err, strings.TrimSpace(stderr.String()))
-	}
-	busy1, _ := cpuBusy()
-	var r curlRun
-	for i, p := range e.servers {
-		r.serverCPU = append(r.serverCPU, cpuTime(p.pid())-before[i])
-	}
-	r.curlCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	r.otherCPU = busy1 - busy0 - r.curlCPU
-	for _, t := range r.serverCPU {
-		r.otherCPU -= t
-	}
-	r.otherCPU = max(0, r.otherCPU)
 	f := strings.Fields(stdout.String())
 	if len(f) != 5 {
 		return curlRun{}, fmt.Errorf("curl %s: unexpected -w output %q", e.name, stdout.String())
@@ -75,6 +66,32 @@ func curl(ctx context.Context, e endpoint, path string, args ...string) (curlRun
 	r.up, _ = strconv.ParseInt(f[3], 10, 64)
 	r.down, _ = strconv.ParseInt(f[4], 10, 64)
 	return r, nil
+}
+
+// metered runs fn (a client talking to e) and charges the CPU time of
+// e's servers, and of everything else on the machine, to the run.
+func metered(e endpoint, fn func(*curlRun) error) (curlRun, error) {
+	meters := make([]*cpuMeter, len(e.servers))
+	for i, p := range e.servers {
+		meters[i] = startCPU(p.pid())
+	}
+	busy0, _ := cpuBusy()
+	self0 := selfCPU()
+	var r curlRun
+	err := fn(&r)
+	// Let the servers finish the session (QUIT, exit) before the meters stop.
+	time.Sleep(200 * time.Millisecond)
+	busy1, _ := cpuBusy()
+	for _, m := range meters {
+		r.serverCPU = append(r.serverCPU, m.stop())
+	}
+	self := selfCPU() - self0 // the meters' sampling, and a Go client's work
+	r.otherCPU = busy1 - busy0 - self - r.curlCPU
+	for _, t := range r.serverCPU {
+		r.otherCPU -= t
+	}
+	r.otherCPU = max(0, r.otherCPU)
+	return r, err
 }
 
 func seconds(s string) time.Duration {

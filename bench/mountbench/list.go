@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 const entryPrefix = "mb-entry-"
@@ -47,6 +48,21 @@ func list(ctx context.Context, e endpoint, name string, nlst bool, out string, e
 	if err != nil {
 		return r, err
 	}
+	if got := countEntries(data, nlst); got != entries {
+		return r, fmt.Errorf("%s %s: %d entries in %d bytes, want %d", e.name, verbOf(nlst), got, len(data), entries)
+	}
+	return r, nil
+}
+
+func verbOf(nlst bool) string {
+	if nlst {
+		return "NLST"
+	}
+	return "LIST"
+}
+
+// countEntries counts the lines of a listing that name a listed file.
+func countEntries(data []byte, nlst bool) int {
 	got := 0
 	for line := range bytes.SplitSeq(data, []byte("\n")) {
 		line = bytes.TrimRight(line, "\r")
@@ -55,12 +71,34 @@ func list(ctx context.Context, e endpoint, name string, nlst bool, out string, e
 			got++
 		}
 	}
-	if got != entries {
-		verb := "LIST"
-		if nlst {
-			verb = "NLST"
-		}
-		return r, fmt.Errorf("%s %s: %d entries in %d bytes, want %d", e.name, verb, got, len(data), entries)
+	return got
+}
+
+// goList logs in to e with the Go client, changes into /bank/name, and
+// times one LIST (or NLST) there: EPSV to 226, login not included. The
+// servers' CPU time is that of the listing alone.
+func goList(ctx context.Context, e endpoint, name string, nlst bool, entries int) (curlRun, error) {
+	c, err := dialFTPS(ctx, e)
+	if err != nil {
+		return curlRun{}, fmt.Errorf("%s: %w", e.name, err)
+	}
+	defer c.close()
+	if _, err := c.cmd(250, "CWD /bank/"+name); err != nil {
+		return curlRun{}, fmt.Errorf("%s: %w", e.name, err)
+	}
+	var data []byte
+	r, err := metered(e, func(r *curlRun) error {
+		start := time.Now()
+		data, err = c.list(ctx, verbOf(nlst))
+		r.total = time.Since(start)
+		return err
+	})
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", e.name, err)
+	}
+	r.down = int64(len(data))
+	if got := countEntries(data, nlst); got != entries {
+		return r, fmt.Errorf("%s %s (Go client): %d entries in %d bytes, want %d", e.name, verbOf(nlst), got, len(data), entries)
 	}
 	return r, nil
 }

@@ -104,7 +104,7 @@ func run(ctx context.Context, o options) (err error) {
 // measure is one measured operation: every run of it, by endpoint name.
 type measure struct {
 	label string
-	kind  string   // "xfer", "login" or "list"
+	kind  string   // "xfer", "login", "list" (curl) or "golist" (the Go client)
 	size  int64    // bytes moved, for MB/s
 	login *measure // for a listing: the same login without it
 	runs  map[string][]curlRun
@@ -205,13 +205,20 @@ func benchList(ctx context.Context, o options, dir string, v *peer, eps []endpoi
 	logf("%s: %s", login.label, login.summary())
 	ms := []*measure{login}
 	for _, nlst := range []bool{false, true} {
-		verb := "LIST"
-		if nlst {
-			verb = "NLST"
-		}
-		m := &measure{label: fmt.Sprintf("(b) %s of %d entries", verb, o.entries), kind: "list", login: login}
+		m := &measure{label: fmt.Sprintf("(b) %s of %d entries", verbOf(nlst), o.entries), kind: "list", login: login}
 		err := each(ctx, o, m, o.listRuns, eps, func(e endpoint, _ int) (curlRun, error) {
 			return list(ctx, e, "list", nlst, out, o.entries)
+		})
+		if err != nil {
+			return nil, err
+		}
+		logf("%s: %s", m.label, m.summary())
+		ms = append(ms, m)
+	}
+	for _, nlst := range []bool{false, true} {
+		m := &measure{label: fmt.Sprintf("(b) %s of %d entries, Go client, EPSV to 226", verbOf(nlst), o.entries), kind: "golist"}
+		err := each(ctx, o, m, o.listRuns, eps, func(e endpoint, _ int) (curlRun, error) {
+			return goList(ctx, e, "list", nlst, o.entries)
 		})
 		if err != nil {
 			return nil, err

@@ -35,6 +35,16 @@ func (m *measure) med(name string, f func(curlRun) float64) float64 {
 	return median(xs)
 }
 
+// best returns the highest f over the runs of endpoint name: other work
+// on the machine only ever slows a run down.
+func (m *measure) best(name string, f func(curlRun) float64) float64 {
+	var b float64
+	for _, r := range m.runs[name] {
+		b = max(b, f(r))
+	}
+	return b
+}
+
 func (m *measure) mbps(r curlRun) float64 { return float64(m.size) / r.total.Seconds() / 1e6 }
 
 func totalMS(r curlRun) float64 { return float64(r.total) / float64(time.Millisecond) }
@@ -71,11 +81,17 @@ func printTable(w io.Writer, o options, ms []*measure) {
 			if g/d >= target {
 				verdict = fmt.Sprintf(">= %.2f MET", target)
 			}
-			fmt.Fprintf(tw, "%s\tMB/s\t%.0f\t%.0f\t%.2f\t%s\t\n", m.label, d, g, g/d, verdict)
+			fmt.Fprintf(tw, "%s, median\tMB/s\t%.0f\t%.0f\t%.2f\t%s\t\n", m.label, d, g, g/d, verdict)
+			d, g = m.best("direct", m.mbps), m.best("mount", m.mbps)
+			fmt.Fprintf(tw, "%s, best run\tMB/s\t%.0f\t%.0f\t%.2f\t-\t\n", m.label, d, g, g/d)
 			continue
 		}
 		d, g := m.med("direct", totalMS), m.med("mount", totalMS)
-		fmt.Fprintf(tw, "%s, curl total\tms\t%.1f\t%.1f\t%.2f\t-\t\n", m.label, d, g, g/d)
+		label := m.label + ", curl total"
+		if m.kind == "golist" {
+			label = m.label
+		}
+		fmt.Fprintf(tw, "%s\tms\t%.1f\t%.1f\t%.2f\t-\t\n", label, d, g, g/d)
 		if m.login != nil {
 			d -= m.login.med("direct", totalMS)
 			g -= m.login.med("mount", totalMS)
@@ -84,8 +100,11 @@ func printTable(w io.Writer, o options, ms []*measure) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "  MB/s: 10^6 bytes/s over curl's total time, TLS handshake and login included; mount/direct above 1 is faster.")
+	fmt.Fprintln(w, "  The target applies to the medians; the best runs show what each path does with the least interference.")
 	fmt.Fprintln(w, "  ms: wall time of one curl call; mount/direct above 1 is slower. \"minus login + CWD\" subtracts the")
 	fmt.Fprintln(w, "  median curl -I of the same folder (connect, TLS, USER/PASS, CWD) from the listing's median.")
+	fmt.Fprintln(w, "  \"Go client\": the benchmark's own FTPS client, logged in and in the folder, times EPSV, TYPE A, the")
+	fmt.Fprintln(w, "  listing command, the data connection with its TLS resumption and the 226; it has no curl wait.")
 	busy, all := 0, 0
 	for _, m := range ms {
 		for _, rs := range m.runs {
@@ -102,8 +121,8 @@ func printTable(w io.Writer, o options, ms []*measure) {
 	}
 	fmt.Fprintln(w)
 
-	fmt.Fprintln(w, "CPU seconds per run, median (curl from rusage; Wharf and vsftpd with its session processes from /proc;")
-	fmt.Fprintln(w, "others: the machine's busy time minus these three, i.e. whatever else ran meanwhile):")
+	fmt.Fprintln(w, "CPU seconds per run, median of each column (curl from rusage; Wharf and vsftpd, with its session processes,")
+	fmt.Fprintln(w, "sampled from /proc every 0.1s; others: the machine's busy time minus these three and this benchmark):")
 	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "measurement\tpath\twall s\tcurl\twharf\tvsftpd\tall three\tothers\t")
 	fmt.Fprintln(tw, "-----------\t----\t------\t----\t-----\t------\t---------\t------\t")
@@ -128,7 +147,11 @@ func printTable(w io.Writer, o options, ms []*measure) {
 				wh = fmt.Sprintf("%.3f", secs(func(r curlRun) time.Duration { return r.serverCPU[0] }))
 			}
 			others := secs(func(r curlRun) time.Duration { return r.otherCPU })
-			fmt.Fprintf(tw, "%s\t%s\t%.3f\t%.3f\t%s\t%.3f\t%.3f\t%.3f\t\n", m.label, name, wall, cl, wh, vs, all, others)
+			client := fmt.Sprintf("%.3f", cl)
+			if m.kind == "golist" {
+				client = "-" // this process: not counted
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%.3f\t%s\t%s\t%.3f\t%.3f\t%.3f\t\n", m.label, name, wall, client, wh, vs, all, others)
 		}
 	}
 	tw.Flush()
