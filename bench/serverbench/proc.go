@@ -124,26 +124,8 @@ func (m memStat) pssMiB() float64 { return float64(m.pssKB) / 1024 }
 // treeMem sums VmRSS (/proc/PID/status) and Pss (/proc/PID/smaps_rollup) over
 // pid and all its descendants.
 func treeMem(pid int) (memStat, error) {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return memStat{}, err
-	}
-	children := map[int][]int{}
-	for _, e := range ents {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		if ppid, ok := procPPID(child); ok {
-			children[ppid] = append(children[ppid], child)
-		}
-	}
 	var m memStat
-	queue := []int{pid}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		queue = append(queue, children[p]...)
+	for _, p := range descendants(pid) {
 		rss, err := procField(filepath.Join("/proc", strconv.Itoa(p), "status"), "VmRSS:")
 		if err != nil {
 			continue // exited meanwhile
@@ -163,14 +145,80 @@ func treeMem(pid int) (memStat, error) {
 // every Linux architecture Go supports.
 const clockTick = 10 * time.Millisecond
 
-// treeCPU returns the CPU time (user + system) that pid and all its
-// descendants have used, those already reaped included: a process's cutime
-// and cstime hold the times of the children it has waited for. For a
-// forking server this counts the session processes too.
-func treeCPU(pid int) (time.Duration, error) {
+// cpuSampler adds up the CPU time (user + system) of a process and all its
+// descendants while it runs. It samples /proc every 50 ms and keeps each
+// process's last reading, because a forking server's session processes may
+// exit without being waited for (vsftpd's), and then their times never reach
+// any parent's cutime. A process's last 50 ms can go uncounted.
+type cpuSampler struct {
+	pid   int
+	first map[procKey]int64 // ticks when first seen; 0 for processes born later
+	last  map[procKey]int64
+	stop  chan struct{}
+	done  chan struct{}
+}
+
+// procKey tells processes apart even when a PID is reused.
+type procKey struct {
+	pid   int
+	start string // starttime field of /proc/PID/stat
+}
+
+func startCPU(pid int) *cpuSampler {
+	c := &cpuSampler{pid: pid, first: map[procKey]int64{}, last: map[procKey]int64{},
+		stop: make(chan struct{}), done: make(chan struct{})}
+	c.sample(true)
+	go func() {
+		defer close(c.done)
+		t := time.NewTicker(50 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.stop:
+				return
+			case <-t.C:
+				c.sample(false)
+			}
+		}
+	}()
+	return c
+}
+
+// total stops the sampler and returns the CPU time used since it started.
+func (c *cpuSampler) total() time.Duration {
+	close(c.stop)
+	<-c.done
+	c.sample(false)
+	var ticks int64
+	for k, v := range c.last {
+		ticks += v - c.first[k]
+	}
+	return time.Duration(ticks) * clockTick
+}
+
+func (c *cpuSampler) sample(initial bool) {
+	for _, p := range descendants(c.pid) {
+		f, err := procStat(p)
+		if err != nil || len(f) < 20 {
+			continue
+		}
+		// After the command name, f[0] is field 3 of stat (state), so utime
+		// and stime (fields 14, 15) are f[11], f[12], starttime (22) is f[19].
+		ut, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		k := procKey{p, f[19]}
+		if initial {
+			c.first[k] = ut + st
+		}
+		c.last[k] = ut + st
+	}
+}
+
+// descendants returns pid and every process below it.
+func descendants(pid int) []int {
 	ents, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0, err
+		return nil
 	}
 	children := map[int][]int{}
 	for _, e := range ents {
@@ -182,29 +230,15 @@ func treeCPU(pid int) (time.Duration, error) {
 			children[ppid] = append(children[ppid], child)
 		}
 	}
-	var ticks int64
-	found := false
+	var out []int
 	queue := []int{pid}
 	for len(queue) > 0 {
 		p := queue[0]
 		queue = queue[1:]
+		out = append(out, p)
 		queue = append(queue, children[p]...)
-		f, err := procStat(p)
-		if err != nil || len(f) < 15 {
-			continue
-		}
-		// Fields after the command: state is f[0]; utime, stime, cutime,
-		// cstime are fields 14-17 of stat, f[11]..f[14] here.
-		for _, v := range f[11:15] {
-			n, _ := strconv.ParseInt(v, 10, 64)
-			ticks += n
-		}
-		found = true
 	}
-	if !found {
-		return 0, fmt.Errorf("process %d is gone", pid)
-	}
-	return time.Duration(ticks) * clockTick, nil
+	return out
 }
 
 // procStat returns the fields of /proc/PID/stat after the command name.

@@ -216,7 +216,7 @@ func benchTree(ctx context.Context, o options, dir, caFile string, servers []*se
 		{part: "b", label: fmt.Sprintf("(b) tree %d x %d B, FTPS, lftp mirror -R --parallel=%d", o.treeFiles, o.treeFileSize, o.treeParallel),
 			unit: "s", wharf: median(got["wharf"]), vsftpd: median(got["vsftpd"]), target: "<="},
 		{part: "b", label: "    server CPU time for it", unit: "s", wharf: median(cpu["wharf"]), vsftpd: median(cpu["vsftpd"]),
-			note: "server CPU time: user + system of the server and all its (reaped) session processes, from /proc/PID/stat; less sensitive than wall time to other load on the machine"},
+			note: "server CPU time: user + system of the server and all its session processes, sampled from /proc/PID/stat every 50 ms; less sensitive than wall time to other load on the machine"},
 	}, nil
 }
 
@@ -374,22 +374,15 @@ func settleProcs(ctx context.Context, s *server) {
 }
 
 // cpuOf runs f and returns the CPU time s's processes used meanwhile, after
-// a forking server has reaped the sessions f opened.
+// a forking server's session processes have exited.
 func cpuOf(ctx context.Context, s *server, f func() error) (time.Duration, error) {
-	pid := s.proc.cmd.Process.Pid
-	before, err := treeCPU(pid)
-	if err != nil {
-		return 0, err
+	c := startCPU(s.proc.cmd.Process.Pid)
+	err := f()
+	if err == nil {
+		settleProcs(ctx, s)
 	}
-	if err := f(); err != nil {
-		return 0, err
-	}
-	settleProcs(ctx, s)
-	after, err := treeCPU(pid)
-	if err != nil {
-		return 0, err
-	}
-	return after - before, nil
+	used := c.total()
+	return used, err
 }
 
 func median(xs []float64) float64 {
