@@ -35,7 +35,7 @@ type syncStore interface {
 	ReleaseSyncLease(ctx context.Context, syncID int64, holder string) error
 	SaveSyncRun(ctx context.Context, r *store.SyncRun) error
 	SyncRuns(ctx context.Context, syncID int64, limit int) ([]store.SyncRun, error)
-	SaveSyncOp(ctx context.Context, op *store.SyncOp, put []store.SyncFile, drop []string) error
+	SaveSyncOp(ctx context.Context, op *store.SyncOp, put []store.SyncFile, drop []string, ev *store.Event) error
 	SyncOps(ctx context.Context, syncID, runID int64, status string) ([]store.SyncOp, error)
 	AddEvent(ctx context.Context, e store.Event) (int64, error)
 }
@@ -70,6 +70,10 @@ type Engine struct {
 	cfg  Config
 	log  *slog.Logger
 	self holderID
+	// jmu serialises this process's journal writes: SQLite takes one
+	// writer at a time, and writers queued here cost less than writers
+	// spinning in its busy handler.
+	jmu sync.Mutex
 	// clock, when set, gives a run's start time (tests name conflict
 	// files with it).
 	clock func() time.Time

@@ -64,7 +64,7 @@ func (x *runner) recover(ctx context.Context) (int, error) {
 		// Nothing verifiable happened, or it is safe to redo (deletes,
 		// conflicts: the fresh plan sees where they stopped).
 		op.Status, op.Finished, op.Error = store.OpAborted, time.Now(), "interrupted"
-		if err := x.e.st.SaveSyncOp(ctx, op, nil, nil); err != nil {
+		if err := x.e.st.SaveSyncOp(ctx, op, nil, nil, nil); err != nil {
 			return n, err
 		}
 	}

@@ -22,7 +22,7 @@ func crashed(t *testing.T, e *env, action Action, p string, d opDetail) {
 	}
 	b, _ := json.Marshal(d)
 	op := &store.SyncOp{RunID: run.ID, SyncID: e.sync.ID, Path: p, Action: string(action), Status: store.OpStarted, Detail: string(b)}
-	if err := e.st.SaveSyncOp(ctx, op, nil, nil); err != nil {
+	if err := e.st.SaveSyncOp(ctx, op, nil, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -109,12 +109,20 @@ func (x *runner) finish(ctx context.Context, res *Result, err error) {
 		"conflicts", r.Conflicts, "failed", r.Failed, "bytes", r.Bytes, "dur", r.Finished.Sub(r.Started))
 }
 
-func (x *runner) event(ctx context.Context, kind, p string, bytes int64, detail string) {
+func (x *runner) eventOf(kind, p string, bytes int64, detail string) store.Event {
 	e := store.Event{Kind: kind, Account: "sync:" + x.sy.Name, Bytes: bytes, Detail: detail}
 	if p != "" {
 		e.Path = "/" + path.Join(x.sy.Folder, p)
 	}
-	if _, err := x.e.st.AddEvent(context.WithoutCancel(ctx), e); err != nil {
+	return e
+}
+
+func (x *runner) event(ctx context.Context, kind, p string, bytes int64, detail string) {
+	e := x.eventOf(kind, p, bytes, detail)
+	x.e.jmu.Lock()
+	_, err := x.e.st.AddEvent(context.WithoutCancel(ctx), e)
+	x.e.jmu.Unlock()
+	if err != nil {
 		x.log.Error("record sync event", "kind", kind, "err", err)
 	}
 }
@@ -254,7 +262,10 @@ func (x *runner) begin(ctx context.Context, it Item, d opDetail) (*store.SyncOp,
 		return nil, err
 	}
 	op := &store.SyncOp{RunID: x.run.ID, SyncID: x.sy.ID, Path: it.Path, Action: string(it.Action), Status: store.OpStarted, Detail: string(b)}
-	if err := x.e.st.SaveSyncOp(ctx, op, nil, nil); err != nil {
+	x.e.jmu.Lock()
+	err = x.e.st.SaveSyncOp(ctx, op, nil, nil, nil)
+	x.e.jmu.Unlock()
+	if err != nil {
 		return nil, err
 	}
 	return op, nil
@@ -267,7 +278,9 @@ func (x *runner) step(ctx context.Context, op *store.SyncOp, d opDetail) error {
 		return err
 	}
 	op.Detail = string(b)
-	return x.e.st.SaveSyncOp(ctx, op, nil, nil)
+	x.e.jmu.Lock()
+	defer x.e.jmu.Unlock()
+	return x.e.st.SaveSyncOp(ctx, op, nil, nil, nil)
 }
 
 // done finishes op together with the state it leaves. It is recorded even
@@ -277,17 +290,19 @@ func (x *runner) done(ctx context.Context, op *store.SyncOp, n int64, put []stor
 	for i := range put {
 		put[i].SyncedAt = op.Finished
 	}
-	if err := x.e.st.SaveSyncOp(context.WithoutCancel(ctx), op, put, drop); err != nil {
-		return err
-	}
-	x.event(ctx, store.EventSyncFile, op.Path, n, op.Action)
-	return nil
+	ev := x.eventOf(store.EventSyncFile, op.Path, n, op.Action)
+	x.e.jmu.Lock()
+	defer x.e.jmu.Unlock()
+	return x.e.st.SaveSyncOp(context.WithoutCancel(ctx), op, put, drop, &ev)
 }
 
 // fail finishes op as failed; the state is left as it was.
 func (x *runner) fail(ctx context.Context, op *store.SyncOp, err error) {
 	op.Status, op.Error, op.Finished = store.OpFailed, err.Error(), time.Now()
-	if serr := x.e.st.SaveSyncOp(context.WithoutCancel(ctx), op, nil, nil); serr != nil {
+	x.e.jmu.Lock()
+	serr := x.e.st.SaveSyncOp(context.WithoutCancel(ctx), op, nil, nil, nil)
+	x.e.jmu.Unlock()
+	if serr != nil {
 		x.log.Error("journal failed op", "path", op.Path, "err", serr)
 	}
 }

@@ -62,8 +62,9 @@ type Store interface {
 	// SyncRuns returns up to limit runs of a sync, newest first.
 	SyncRuns(ctx context.Context, syncID int64, limit int) ([]SyncRun, error)
 	// SaveSyncOp inserts op (ID 0, setting the ID) or updates it, and in
-	// the same transaction applies put and drop as PutSyncFiles does.
-	SaveSyncOp(ctx context.Context, op *SyncOp, put []SyncFile, drop []string) error
+	// the same transaction applies put and drop as PutSyncFiles does and
+	// appends ev to the event log when it is not nil.
+	SaveSyncOp(ctx context.Context, op *SyncOp, put []SyncFile, drop []string, ev *Event) error
 	// SyncOps returns the ops of a sync in journal order: of one run when
 	// runID is not 0, and only those with status when status is not "".
 	SyncOps(ctx context.Context, syncID, runID int64, status string) ([]SyncOp, error)

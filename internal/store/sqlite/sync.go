@@ -303,7 +303,7 @@ func (s *Store) SyncRuns(ctx context.Context, syncID int64, limit int) ([]store.
 }
 
 // SaveSyncOp inserts or updates op and applies put and drop, atomically.
-func (s *Store) SaveSyncOp(ctx context.Context, op *store.SyncOp, put []store.SyncFile, drop []string) error {
+func (s *Store) SaveSyncOp(ctx context.Context, op *store.SyncOp, put []store.SyncFile, drop []string, ev *store.Event) error {
 	if op.Started.IsZero() {
 		op.Started = time.Now()
 	}
@@ -320,7 +320,19 @@ func (s *Store) SaveSyncOp(ctx context.Context, op *store.SyncOp, put []store.Sy
 				WHERE id = ?`, append(args, op.ID)...); err != nil {
 			return err
 		}
-		return putSyncFiles(ctx, tx, op.SyncID, put, drop)
+		if err := putSyncFiles(ctx, tx, op.SyncID, put, drop); err != nil {
+			return err
+		}
+		if ev == nil {
+			return nil
+		}
+		e := *ev
+		if e.Time.IsZero() {
+			e.Time = time.Now()
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO events (time, kind, account, path, bytes, remote_addr, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			e.Time.UnixNano(), e.Kind, e.Account, e.Path, e.Bytes, e.RemoteAddr, e.Detail)
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("journal %s %q: %w", op.Action, op.Path, err)

@@ -98,7 +98,7 @@ func testSyncs(t *testing.T, s store.Store) {
 		t.Fatalf("SaveSyncRun = %v, ID %d", err, run.ID)
 	}
 	op := &store.SyncOp{RunID: run.ID, SyncID: sy.ID, Path: "c.edi", Action: "push", Status: store.OpStarted, Detail: `{"size":3}`}
-	if err := s.SaveSyncOp(ctx, op, nil, nil); err != nil || op.ID == 0 {
+	if err := s.SaveSyncOp(ctx, op, nil, nil, nil); err != nil || op.ID == 0 {
 		t.Fatalf("SaveSyncOp = %v, ID %d", err, op.ID)
 	}
 	if started, err := s.SyncOps(ctx, sy.ID, 0, store.OpStarted); err != nil || len(started) != 1 || started[0].Detail != `{"size":3}` {
@@ -106,8 +106,12 @@ func testSyncs(t *testing.T, s store.Store) {
 	}
 	op.Status, op.Bytes, op.Finished = store.OpDone, 3, time.Now()
 	put := []store.SyncFile{{Path: "c.edi", Local: store.SyncSide{Exists: true, Size: 3}, Remote: store.SyncSide{Exists: true, Size: 3}}}
-	if err := s.SaveSyncOp(ctx, op, put, []string{"a.edi"}); err != nil {
+	before, _ := s.Events(ctx, 0, 1000)
+	if err := s.SaveSyncOp(ctx, op, put, []string{"a.edi"}, &store.Event{Kind: store.EventSyncFile, Account: "sync:acme-out", Path: "/acme/send/c.edi", Bytes: 3}); err != nil {
 		t.Fatal(err)
+	}
+	if after, _ := s.Events(ctx, 0, 1000); len(after) != len(before)+1 || after[len(after)-1].Kind != store.EventSyncFile {
+		t.Errorf("SaveSyncOp with an event: %d events before, %d after", len(before), len(after))
 	}
 	if started, _ := s.SyncOps(ctx, sy.ID, 0, store.OpStarted); len(started) != 0 {
 		t.Errorf("SyncOps(started) after finishing = %+v", started)
