@@ -442,6 +442,16 @@ func (n syncs) openEngine(ctx context.Context, cmd *cobra.Command) (*syncEnv, er
 func newSyncEngine(st store.Store, set *remoteset.Set, files, tempExts string, log *slog.Logger) *filesync.Engine {
 	return filesync.New(st, syncEndpoints{files: files, set: set}, filesync.Config{
 		Logger: log, TempExtensions: filesync.ParseExtensions(tempExts),
+		TempExtensionsFor: func(ctx context.Context, folder string) ([]string, bool) {
+			// DATA/files/NAME/... belongs to partner NAME, whose own
+			// setting overrides the server's.
+			name, _, _ := strings.Cut(folder, "/")
+			a, err := st.Account(ctx, name)
+			if err != nil || a.Kind != store.Partner || a.Policy.TempExtensions == nil {
+				return nil, false
+			}
+			return filesync.ParseExtensions(*a.Policy.TempExtensions), true
+		},
 	})
 }
 

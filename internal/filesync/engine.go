@@ -60,6 +60,10 @@ type Config struct {
 	// TempExtensions are lower-case extensions with their dot (".tmp")
 	// of files still being received; see ParseExtensions.
 	TempExtensions []string
+	// TempExtensionsFor, when set, gives the temp extensions of one
+	// sync's folder (an account's own setting), overriding
+	// TempExtensions when it returns ok.
+	TempExtensionsFor func(ctx context.Context, folder string) (exts []string, ok bool)
 }
 
 // Engine runs syncs. It is safe for concurrent use; runs of one sync never
@@ -263,14 +267,20 @@ type runner struct {
 // tempMark starts the names of this sync's pull temporaries.
 func (x *runner) tempMark() string { return fmt.Sprintf("%ssync-%d-", tempPrefix, x.sy.ID) }
 
-func (x *runner) lister() (lister, error) {
+func (x *runner) lister(ctx context.Context) (lister, error) {
 	f, err := ParseFilter(x.sy.Filter)
-	return lister{filter: f, tempExts: x.e.cfg.TempExtensions}, err
+	exts := x.e.cfg.TempExtensions
+	if fn := x.e.cfg.TempExtensionsFor; fn != nil {
+		if e, ok := fn(ctx, x.sy.Folder); ok {
+			exts = e
+		}
+	}
+	return lister{filter: f, tempExts: exts}, err
 }
 
 // listAndPlan lists both sides and plans against the stored state.
 func (x *runner) listAndPlan(ctx context.Context) (Plan, []string, error) {
-	l, err := x.lister()
+	l, err := x.lister(ctx)
 	if err != nil {
 		return Plan{}, nil, err
 	}

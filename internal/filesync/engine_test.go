@@ -583,3 +583,16 @@ func TestPropagatedDeleteSparesChangedFile(t *testing.T) {
 		t.Errorf("a changed file was deleted")
 	}
 }
+
+func TestTempExtensionsPerFolder(t *testing.T) {
+	e := newEnv(t, store.Sync{Direction: store.SyncPush})
+	e.engine.cfg.TempExtensionsFor = func(_ context.Context, folder string) ([]string, bool) {
+		return []string{".filepart"}, folder == "acme/send"
+	}
+	write(t, e.local, "a.edi.filepart", "partial", t0)
+	write(t, e.local, "b.edi.tmp", "server setting overridden", t0)
+	e.mustRun()
+	if d := cmp.Diff([]string{"b.edi.tmp"}, keys(tree(t, e.rem.root))); d != "" {
+		t.Errorf("pushed (-want +got):\n%s", d)
+	}
+}
