@@ -89,18 +89,22 @@ func childMain(c string) int {
 // left locally.
 func TestKillLoop(t *testing.T) {
 	peertest.Interop(t)
+	pure := func(t *testing.T) peer { return fromPeertest(t, peertest.PureFTPd(t, peertest.Options{})) }
+	vsftpd := func(t *testing.T) peer { return fromPeertest(t, peertest.Vsftpd(t, peertest.Options{})) }
 	for _, tc := range []struct {
-		dir   string
-		start func(testing.TB, peertest.Options) *peertest.Server
-		name  string
+		dir  string
+		peer func(t *testing.T) peer
+		name string
 	}{
-		{store.SyncPush, peertest.PureFTPd, "pure-ftpd"},
-		{store.SyncPull, peertest.PureFTPd, "pure-ftpd"},
-		{store.SyncTwoWay, peertest.PureFTPd, "pure-ftpd"},
-		{store.SyncPush, peertest.Vsftpd, "vsftpd"},
+		{store.SyncPush, pure, "pure-ftpd"},
+		{store.SyncPull, pure, "pure-ftpd"},
+		{store.SyncTwoWay, pure, "pure-ftpd"},
+		{store.SyncPush, vsftpd, "vsftpd"},
+		{store.SyncPush, wharfPeer, "wharf"},
+		{store.SyncPull, wharfPeer, "wharf"},
 	} {
 		t.Run(tc.dir+"/"+tc.name, func(t *testing.T) {
-			killLoop(t, fromPeertest(t, tc.start(t, peertest.Options{})), tc.dir, 20)
+			killLoop(t, tc.peer(t), tc.dir, 20)
 		})
 	}
 }
