@@ -150,8 +150,16 @@ func (x *runner) setMTime(ctx context.Context, p string, t time.Time) bool {
 // durable, the data is flushed to disk before the rename.
 func (x *runner) pullFile(ctx context.Context, p, dst, tmp string, src File, prior *File, durable bool) (store.SyncSide, int64, error) {
 	if dir := path.Dir(dst); dir != "." {
-		if err := x.local.MkdirAll(dir, 0o755); err != nil {
-			return store.SyncSide{}, 0, err
+		x.mu.Lock()
+		made := x.localDirs[dir]
+		x.mu.Unlock()
+		if !made {
+			if err := x.local.MkdirAll(dir, 0o755); err != nil {
+				return store.SyncSide{}, 0, err
+			}
+			x.mu.Lock()
+			x.localDirs[dir] = true
+			x.mu.Unlock()
 		}
 	}
 	f, err := x.local.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)

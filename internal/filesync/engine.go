@@ -237,7 +237,8 @@ func (e *Engine) Run(ctx context.Context, name string, o RunOptions) (Result, er
 		return Result{}, fmt.Errorf("sync %q: remote %q: %w", name, sy.Remote, err)
 	}
 	rp := strings.Trim(path.Clean("/"+sy.RemotePath), "/")
-	x := &runner{e: e, sy: sy, local: local, rem: under{r: rem, base: rp}, raw: rem, base: rp, log: log, dirs: map[string]bool{}}
+	x := &runner{e: e, sy: sy, local: local, rem: under{r: rem, base: rp}, raw: rem, base: rp, log: log,
+		dirs: map[string]bool{}, localDirs: map[string]bool{}}
 	if o.DryRun {
 		return x.dryRun(ctx, o)
 	}
@@ -258,10 +259,11 @@ type runner struct {
 
 	lv, rv view // listings, read-only once planning starts
 
-	mu      sync.Mutex
-	dirs    map[string]bool // remote directories known to exist
-	seq     int
-	noMTime bool // the remote refused to set a modification time
+	mu        sync.Mutex
+	dirs      map[string]bool // remote directories known to exist
+	localDirs map[string]bool // local directories made or seen by this run
+	seq       int
+	noMTime   bool // the remote refused to set a modification time
 }
 
 // tempMark starts the names of this sync's pull temporaries.
