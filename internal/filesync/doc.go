@@ -7,7 +7,10 @@
 // For every path a sync has handled, the store keeps what each side looked
 // like when the two were last in step (store.SyncFile). A side has changed
 // when its size or modification time differs from that record; remote times
-// from a minute-precision LIST are compared at minute precision. A pushed
+// from a minute-precision LIST are compared at minute precision. Where the
+// server can tell a digest (HASH, XSHA256, ...), two files of the same size
+// whose times differ are compared by content before one is copied over the
+// other or a conflict is raised. A pushed
 // file that the partner has since deleted is therefore not pushed again
 // unless the local copy changes (exactly-once delivery), and two-way syncs
 // can tell a deletion from a file that never arrived.
@@ -35,4 +38,10 @@
 // and counted once; any other is marked aborted and planned afresh. Runs of
 // one sync never overlap: each holds a lease in the store, renewed while it
 // runs, and its context ends when the lease is lost.
+//
+// # Scheduling
+//
+// A Scheduler runs syncs on their Every or Cron schedule, and syncs with
+// OnReceive when a "received" event for their folder appears in the
+// store's event log (or Received is called).
 package filesync
