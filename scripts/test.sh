@@ -130,4 +130,5 @@ if (($# == 0)); then
 	set -- ./...
 fi
 say "go test -race -p 2 -timeout 20m $*"
+rm -f "$log" # exec skips the EXIT trap
 exec go test -race -p 2 -timeout 20m "$@"
