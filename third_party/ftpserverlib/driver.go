@@ -1,10 +1,9 @@
 package ftpserver
 
 import (
-	"crypto/rand"
 	"crypto/tls"
 	"io"
-	"math/big"
+	"math/rand/v2"
 	"net"
 	"os"
 
@@ -282,11 +281,9 @@ type PortRange struct {
 
 // FetchNext returns the next port to try for the range
 func (r PortRange) FetchNext() (int, int, bool) {
-	n, err := rand.Int(rand.Reader, big.NewInt(int64(r.End-r.Start+1)))
-	if err != nil {
-		return 0, 0, false
-	}
-	port := r.Start + int(n.Int64())
+	// Wharf patch: math/rand/v2 (a ChaCha8 generator seeded at random) is
+	// unpredictable enough for a port pick and costs no big.Int per try.
+	port := r.Start + rand.IntN(r.End-r.Start+1)
 
 	return port, port, true
 }
@@ -305,12 +302,9 @@ type PortMappingRange struct {
 
 // FetchNext returns the next port mapping to try for the range
 func (r PortMappingRange) FetchNext() (int, int, bool) {
-	n, err := rand.Int(rand.Reader, big.NewInt(int64(r.Count)))
-	if err != nil {
-		return 0, 0, false
-	}
+	n := rand.IntN(r.Count)
 
-	return r.ExposedStart + int(n.Int64()), r.ListenedStart + int(n.Int64()), true
+	return r.ExposedStart + n, r.ListenedStart + n, true
 }
 
 // NumberAttempts returns the number of attempts for the range

@@ -121,6 +121,19 @@ func getPassivePortCandidates(portMapping PasvPortGetter) []passivePortCandidate
 }
 
 func (c *clientHandler) findListenerWithinPortRange(portMapping PasvPortGetter) (int, *net.TCPListener, error) {
+	// Wharf patch: most first tries succeed, so try random candidates as
+	// they come before collecting the whole range.
+	for range portSearchMinAttempts {
+		exposedPort, listenedPort, ok := portMapping.FetchNext()
+		if !ok {
+			break
+		}
+
+		if ln, err := net.ListenTCP("tcp", &net.TCPAddr{IP: net.IPv4zero, Port: listenedPort}); err == nil {
+			return exposedPort, ln, nil
+		}
+	}
+
 	candidates := getPassivePortCandidates(portMapping)
 
 	for _, candidate := range candidates {
