@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -45,6 +46,7 @@ type Server struct {
 	tls       *tlsConfigs
 	filter    Filter
 	limits    *limits
+	hashSlots chan struct{} // bounds concurrent password hashes to the CPUs
 	openMount func(context.Context, store.Mount) (vfs.FS, error)
 	greeting  string
 
@@ -96,6 +98,7 @@ func New(cfg Config, opt Options) (*Server, error) {
 		tls:       tc,
 		filter:    filter,
 		limits:    newLimits(cfg),
+		hashSlots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		openMount: opt.OpenMount,
 		greeting:  greeting(cfg.Banner, opt.InstanceID),
 		sessions:  make(map[ftplib.ClientContext]*session),

@@ -152,6 +152,9 @@ func (s *Server) login(cc ftplib.ClientContext, user, pass string) (ftplib.Clien
 	ip := clientIP(cc.RemoteAddr())
 	a, err := s.lookup(user)
 	ok := false
+	// argon2id takes 19 MiB per hash: a burst of logins waits for a slot
+	// rather than growing the heap by 19 MiB per concurrent login.
+	s.hashSlots <- struct{}{}
 	if err == nil && !a.Disabled {
 		ok, _ = password.Verify(a.PasswordHash, pass)
 	} else if err == nil || errors.Is(err, store.ErrNotFound) {
@@ -159,6 +162,7 @@ func (s *Server) login(cc ftplib.ClientContext, user, pass string) (ftplib.Clien
 		// which names exist.
 		_, _ = password.Verify(dummyHash, pass)
 	}
+	<-s.hashSlots
 	if !ok {
 		banned := s.limits.failed(ip)
 		ss.log.Warn("login failed", "user", user, "banned", banned)
