@@ -95,7 +95,7 @@ func TestPassiveRangeAndAddress(t *testing.T) {
 
 func TestIdleTimeout(t *testing.T) {
 	yes := true
-	ts := startServer(t, ftpserver.Config{IdleTimeout: time.Second}, func(a *store.Account) { a.Policy.AllowPlain = &yes })
+	ts := startServer(t, ftpserver.Config{IdleTimeout: 3 * time.Second}, func(a *store.Account) { a.Policy.AllowPlain = &yes })
 	c := rawLogin(t, ts.addr)
 	// The server closes an idle session: the next read ends (with a 421
 	// notice or EOF) well before the test's own deadline.
