@@ -156,8 +156,19 @@ func (a *app) serve(ctx context.Context, cfg config.Config, keeperURL string) er
 		abs = d.root
 	}
 	log.Info("serving", "data", abs, "accounts", len(accounts))
-	if err := srv.Serve(ctx); err != nil {
-		return err
+	// The sync scheduler (--every, --cron, --on-receive) runs beside the
+	// server and stops with it.
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	syncDone := make(chan error, 1)
+	go func() { syncDone <- runSyncs(ctx, st, remotes, d.files, cfg.Server.TempExtensions, log) }()
+	serveErr := srv.Serve(ctx)
+	stop()
+	if err := <-syncDone; err != nil && !errors.Is(err, context.Canceled) {
+		log.Error("sync scheduler", "err", err)
+	}
+	if serveErr != nil {
+		return serveErr
 	}
 	log.Info("stopped")
 	return nil
