@@ -121,8 +121,14 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	for {
 		now := time.Now()
 		if s.cfg.Events != nil && !now.Before(pollAt) {
+			prev := lastEvent
 			lastEvent = s.pollEvents(ctx, lastEvent)
 			pollAt = now.Add(s.cfg.PollEvents)
+			if lastEvent != prev {
+				// New events may concern a sync added since the last
+				// reload: read the definitions again before matching.
+				reloadAt = now
+			}
 		}
 		if !now.Before(reloadAt) {
 			all, err := s.st.Syncs(ctx)
