@@ -337,13 +337,6 @@ func interopSuite(t *testing.T, p peer) {
 			// Wharf runs as this test's user (root here), which can read
 			// a mode 000 directory: nothing to cut short.
 			t.Logf("wharf peer: listing of a mode-0 directory as root = %v", err)
-		case "vsftpd":
-			// vsftpd answers LIST of an unreadable directory with the
-			// directory's own entry and "226 Transfer done (but failed to
-			// open directory)": a success reply. Until internal/remote
-			// maps that reply to an error, only the guard (not forced
-			// here) protects against it.
-			t.Logf("vsftpd: unreadable directory listed as success (known quirk): run = %v", err)
 		default:
 			if err == nil {
 				t.Errorf("run with an unreadable remote directory succeeded")

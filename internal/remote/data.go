@@ -144,6 +144,12 @@ func (c *Conn) finish(dc net.Conn, upload bool, ioErr error) error {
 	if code/100 != 2 {
 		return replyError(code, msg)
 	}
+	if ioErr == nil && !upload && failedDespite2xx(msg) {
+		// vsftpd answers a LIST of a folder it cannot open with "226
+		// Transfer done (but failed to open directory)": an empty listing
+		// that must not read as "everything was deleted".
+		return replyError(550, msg)
+	}
 	return ioErr
 }
 

@@ -3,6 +3,7 @@ package remote
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -66,4 +67,10 @@ func (c *Conn) setModTime(ap string, t time.Time) error {
 		last = replyError(code, msg)
 	}
 	return fmt.Errorf("%w: %w", errNoSetTime, last)
+}
+
+// failedDespite2xx reports a transfer reply that says 2xx but admits a
+// failure (vsftpd: "226 Transfer done (but failed to open directory)").
+func failedDespite2xx(msg string) bool {
+	return strings.Contains(strings.ToLower(msg), "failed to open directory")
 }
