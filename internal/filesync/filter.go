@@ -1,65 +1,17 @@
 package filesync
 
 import (
-	"fmt"
-	"path"
 	"strings"
+
+	"github.com/wharf-mft/wharf/internal/namefilter"
 )
 
-// Filter selects the files a sync handles: comma-separated globs matched
-// against the base name, ignoring case, where a leading "-" excludes
-// ("*.edi,*.x12,-*.tmp"). A name passes when it matches no exclude and
-// either there are no includes or it matches one; this is the same rule as
-// the server's allowed-files filter. The zero Filter passes every name.
-type Filter struct {
-	include, exclude []string
-}
+// Filter selects the files a sync handles; it is the server's
+// allowed-files filter (see namefilter).
+type Filter = namefilter.Filter
 
 // ParseFilter parses a filter; "" passes everything.
-func ParseFilter(s string) (Filter, error) {
-	var f Filter
-	for _, p := range strings.Split(s, ",") {
-		p = strings.ToLower(strings.TrimSpace(p))
-		if p == "" {
-			continue
-		}
-		neg := strings.HasPrefix(p, "-")
-		if neg {
-			p = strings.TrimSpace(p[1:])
-		}
-		if p == "" || strings.Contains(p, "/") {
-			return Filter{}, fmt.Errorf("filter pattern %q: want a file-name glob such as *.edi or -*.tmp", p)
-		}
-		if _, err := path.Match(p, ""); err != nil {
-			return Filter{}, fmt.Errorf("filter pattern %q: %w", p, err)
-		}
-		if neg {
-			f.exclude = append(f.exclude, p)
-		} else {
-			f.include = append(f.include, p)
-		}
-	}
-	return f, nil
-}
-
-// Match reports whether base name passes the filter.
-func (f Filter) Match(name string) bool {
-	n := strings.ToLower(name)
-	for _, p := range f.exclude {
-		if ok, _ := path.Match(p, n); ok {
-			return false
-		}
-	}
-	if len(f.include) == 0 {
-		return true
-	}
-	for _, p := range f.include {
-		if ok, _ := path.Match(p, n); ok {
-			return true
-		}
-	}
-	return false
-}
+func ParseFilter(s string) (Filter, error) { return namefilter.Parse(s) }
 
 // Prefixes of names that are uploads in progress and never picked up:
 // the Wharf server's hidden upload names, and this package's own pull

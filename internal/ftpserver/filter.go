@@ -1,80 +1,11 @@
 package ftpserver
 
 import (
-	"errors"
-	"fmt"
-	"path"
 	"regexp"
 	"strings"
+
+	"github.com/wharf-mft/wharf/internal/namefilter"
 )
-
-// Filter is an allowed-files filter: comma-separated globs, where a leading
-// "-" makes a pattern exclude. A name is allowed when it matches no exclude
-// and either there are no include patterns or it matches one. Matching is
-// on the base name and ignores case, so "*.edi" also admits "ORDER.EDI".
-// The zero Filter allows every name.
-type Filter struct {
-	include, exclude []string
-}
-
-// ParseFilter parses "*.edi,*.x12,-*.tmp". Empty allows everything.
-func ParseFilter(s string) (Filter, error) {
-	var f Filter
-	for _, p := range strings.Split(s, ",") {
-		p = strings.ToLower(strings.TrimSpace(p))
-		if p == "" {
-			continue
-		}
-		neg := strings.HasPrefix(p, "-")
-		if neg {
-			p = strings.TrimSpace(p[1:])
-		}
-		if p == "" || strings.Contains(p, "/") {
-			return Filter{}, fmt.Errorf("pattern %q: want a file-name glob such as *.edi or -*.tmp", p)
-		}
-		if _, err := path.Match(p, ""); err != nil {
-			return Filter{}, fmt.Errorf("pattern %q: %w", p, err)
-		}
-		if neg {
-			f.exclude = append(f.exclude, p)
-		} else {
-			f.include = append(f.include, p)
-		}
-	}
-	return f, nil
-}
-
-// errFiltered is wrapped by Check's errors.
-var errFiltered = errors.New("file name not allowed")
-
-// Check returns nil when name (a base name) is allowed, and otherwise an
-// error naming the rule that refused it.
-func (f Filter) Check(name string) error {
-	n := strings.ToLower(name)
-	for _, p := range f.exclude {
-		if ok, _ := path.Match(p, n); ok {
-			return fmt.Errorf("%w: %q matches the excluded pattern -%s", errFiltered, name, p)
-		}
-	}
-	if len(f.include) == 0 {
-		return nil
-	}
-	for _, p := range f.include {
-		if ok, _ := path.Match(p, n); ok {
-			return nil
-		}
-	}
-	return fmt.Errorf("%w: %q matches none of the allowed patterns %s", errFiltered, name, strings.Join(f.include, ","))
-}
-
-// String returns the filter in its parsed form.
-func (f Filter) String() string {
-	parts := append([]string(nil), f.include...)
-	for _, p := range f.exclude {
-		parts = append(parts, "-"+p)
-	}
-	return strings.Join(parts, ",")
-}
 
 // parseExtensions parses ".tmp,.part" (the dots optional) into lower-case
 // suffixes with their dot.
@@ -112,3 +43,9 @@ func tempBase(name string, exts []string) (string, bool) {
 	}
 	return name, false
 }
+
+// ParseFilter parses an allowed-files filter (see namefilter.Parse).
+func ParseFilter(s string) (Filter, error) { return namefilter.Parse(s) }
+
+// Filter is the allowed-files filter.
+type Filter = namefilter.Filter

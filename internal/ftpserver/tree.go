@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/wharf-mft/wharf/internal/namefilter"
 	"github.com/wharf-mft/wharf/internal/store"
 	"github.com/wharf-mft/wharf/internal/vfs"
 )
@@ -129,7 +130,7 @@ func publicErr(err error) error {
 		return nil
 	case errors.As(err, &coded):
 		return err // written for clients (a mount's remote errors), with its reply code
-	case errors.Is(err, errDenied), errors.Is(err, errFiltered), errors.Is(err, errExists), errors.Is(err, errNotLoggedIn):
+	case errors.Is(err, errDenied), errors.Is(err, namefilter.ErrRefused), errors.Is(err, errExists), errors.Is(err, errNotLoggedIn):
 		return err
 	case errors.Is(err, fs.ErrInvalid):
 		return fmt.Errorf("invalid path: %w", errors.Unwrap(err))
