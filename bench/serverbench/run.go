@@ -271,7 +271,7 @@ func benchSessions(ctx context.Context, o options, servers []*server) ([]row, er
 		rows = append(rows,
 			row{part: "c4", label: fmt.Sprintf("(c) %d idle FTPS sessions, %v after last login: RSS", o.sessions, o.settleLong), unit: "MiB",
 				wharf: w.late.rssMiB(), vsftpd: v.late.rssMiB(),
-				note: fmt.Sprintf("wharf hashes each password with argon2id (19 MiB); with %d logins in flight the Go heap peaks, and an idle Go process returns that memory only after a GC (forced every 2 minutes) and then gradually", o.loginParallel)},
+				note: fmt.Sprintf("wharf hashes each password with argon2id (19 MiB each); %d logins at a time grow the Go heap, and an idle Go process returns freed memory only after a GC (forced every 2 minutes) and then gradually", o.loginParallel)},
 			row{part: "c5", label: fmt.Sprintf("(c) %d idle FTPS sessions, %v after last login: PSS", o.sessions, o.settleLong), unit: "MiB",
 				wharf: w.late.pssMiB(), vsftpd: v.late.pssMiB()})
 	}
