@@ -34,7 +34,7 @@ func (d *driver) WrapPassiveListener(ln net.Listener) (net.Listener, error) {
 
 // stallConn renews its deadline before every read and write. Bulk copies
 // go in chunks, each with a fresh deadline, through the embedded
-// *net.TCPConn, so plain transfers keep sendfile and splice.
+// *net.TCPConn, so plain downloads keep sendfile.
 type stallConn struct {
 	*net.TCPConn
 	idle time.Duration
