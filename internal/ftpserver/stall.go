@@ -40,7 +40,11 @@ type stallConn struct {
 	idle time.Duration
 }
 
-const stallChunk = 4 << 20
+// stallChunk bounds what moves under one deadline: small enough that a
+// slow but moving client (about 1 KiB/s) finishes a chunk within the
+// default 5-minute idle timeout, large enough that a sendfile per chunk
+// costs nothing measurable.
+const stallChunk = 256 << 10
 
 func (c *stallConn) Read(b []byte) (int, error) {
 	_ = c.TCPConn.SetReadDeadline(time.Now().Add(c.idle))

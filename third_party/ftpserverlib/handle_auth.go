@@ -18,7 +18,9 @@ func (c *clientHandler) handleUSER(user string) error {
 	}
 
 	if c.isTLSRequired() && !c.HasTLSForControl() {
-		c.writeMessage(StatusServiceNotAvailable, "TLS is required")
+		// Wharf patch: 530 (not logged in), as vsftpd answers; 421 made
+		// clients retry or report a timeout.
+		c.writeMessage(StatusNotLoggedIn, "TLS is required: use AUTH TLS (explicit FTPS) or the implicit FTPS port")
 		_ = c.disconnect()
 
 		return nil
