@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/wharf-mft/wharf/bench/internal/benchkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,7 +36,7 @@ func run(ctx context.Context, o options) (err error) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return err
 	}
-	certFile, keyFile, err := writeCert(dir)
+	certFile, keyFile, err := benchkit.WriteCert(dir, "wharf mountbench")
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/wharf-mft/wharf/bench/internal/benchkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -45,7 +46,7 @@ func run(ctx context.Context, o options) (err error) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return err
 	}
-	certFile, keyFile, err := writeCert(dir)
+	certFile, keyFile, err := benchkit.WriteCert(dir, "wharf serverbench")
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,5 @@
-package main
+// Package benchkit holds what Wharf's benchmarks share.
+package benchkit
 
 import (
 	"crypto/ecdsa"
@@ -14,11 +15,10 @@ import (
 	"time"
 )
 
-// writeCert writes a self-signed ECDSA P-256 certificate for 127.0.0.1 to
-// dir/cert.pem and its PKCS #8 key to dir/key.pem. vsftpd and Wharf both use
-// it, so every TLS handshake on the way costs the same. Copied from
-// bench/serverbench.
-func writeCert(dir string) (certFile, keyFile string, err error) {
+// WriteCert writes a self-signed ECDSA P-256 certificate for 127.0.0.1 to
+// dir/cert.pem and its PKCS #8 key to dir/key.pem, with name as its common
+// name. Every server in a benchmark uses it, so TLS handshakes cost the same.
+func WriteCert(dir, name string) (certFile, keyFile string, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return "", "", err
@@ -26,7 +26,7 @@ func writeCert(dir string) (certFile, keyFile string, err error) {
 	now := time.Now()
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(now.UnixNano()),
-		Subject:               pkix.Name{CommonName: "wharf mountbench"},
+		Subject:               pkix.Name{CommonName: name},
 		NotBefore:             now.Add(-time.Hour),
 		NotAfter:              now.Add(24 * time.Hour),
 		KeyUsage:              x509.KeyUsageDigitalSignature,
