@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/wharf-mft/wharf/bench/internal/benchkit"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -16,7 +17,7 @@ type endpoint struct {
 	url      func(p string) string
 	user     string
 	password string
-	servers  []*proc // whose CPU time a run is charged: Wharf and vsftpd, or vsftpd
+	servers  []*benchkit.Proc // whose CPU time a run is charged: Wharf and vsftpd, or vsftpd
 }
 
 // curlRun is one curl call: its phases as curl reports them (-w), the bytes
@@ -73,7 +74,7 @@ func curl(ctx context.Context, e endpoint, path string, args ...string) (curlRun
 func metered(e endpoint, fn func(*curlRun) error) (curlRun, error) {
 	meters := make([]*cpuMeter, len(e.servers))
 	for i, p := range e.servers {
-		meters[i] = startCPU(p.pid())
+		meters[i] = startCPU(p.Pid())
 	}
 	busy0, _ := cpuBusy()
 	self0 := selfCPU()
@@ -83,7 +84,7 @@ func metered(e endpoint, fn func(*curlRun) error) (curlRun, error) {
 	time.Sleep(200 * time.Millisecond)
 	busy1, _ := cpuBusy()
 	for _, m := range meters {
-		r.serverCPU = append(r.serverCPU, m.stop())
+		r.serverCPU = append(r.serverCPU, m.Stop())
 	}
 	self := selfCPU() - self0 // the meters' sampling, and a Go client's work
 	r.otherCPU = busy1 - busy0 - self - r.curlCPU

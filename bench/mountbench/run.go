@@ -52,22 +52,22 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return err
 	}
-	defer v.proc.stop()
+	defer v.proc.Stop()
 	g, err := startWharf(ctx, o, bin, dir, certFile, keyFile, v, &taken)
 	if err != nil {
 		return err
 	}
-	defer g.proc.stop()
+	defer g.proc.Stop()
 	defer func() {
 		if err != nil {
-			for _, p := range []*proc{g.proc, v.proc} {
-				fmt.Fprintf(os.Stderr, "--- %s log (last lines) ---\n%s\n", p.name, p.tail(30))
+			for _, p := range []*benchkit.Proc{g.proc, v.proc} {
+				fmt.Fprintf(os.Stderr, "--- %s log (last lines) ---\n%s\n", p.Name(), p.Tail(30))
 			}
 		}
 	}()
 	logf("vsftpd on 127.0.0.1:%d, wharf on 127.0.0.1:%d (mount /bank of %s -> vsftpd /bank), files in %s", v.port, g.port, g.user, dir)
-	direct := endpoint{name: "direct", url: v.url, user: v.user, password: v.password, servers: []*proc{v.proc}}
-	mount := endpoint{name: "mount", url: g.url, user: g.user, password: g.password, servers: []*proc{g.proc, v.proc}}
+	direct := endpoint{name: "direct", url: v.url, user: v.user, password: v.password, servers: []*benchkit.Proc{v.proc}}
+	mount := endpoint{name: "mount", url: g.url, user: g.user, password: g.password, servers: []*benchkit.Proc{g.proc, v.proc}}
 	eps := []endpoint{direct, mount}
 	// A first listing checks both logins and the mount, and opens the
 	// mount's first connection to vsftpd, which a client of a running
@@ -239,8 +239,8 @@ func hold(ctx context.Context, o options, v *peer, g *gateway) error {
 		return err
 	}
 	logf("holding until Ctrl-C or -timeout; /bank has big.bin (%d MiB) and list/ (%d files)", o.bigSize>>20, o.entries)
-	logf("direct: curl --ssl-reqd -k -u %s:%s %s  (vsftpd pid %d, files %s)", v.user, v.password, v.url("/bank/"), v.proc.pid(), v.bank)
-	logf("mount:  curl --ssl-reqd -k -u %s:%s %s  (wharf pid %d, log %s)", g.user, g.password, g.url("/bank/"), g.proc.pid(), g.proc.logPath)
+	logf("direct: curl --ssl-reqd -k -u %s:%s %s  (vsftpd pid %d, files %s)", v.user, v.password, v.url("/bank/"), v.proc.Pid(), v.bank)
+	logf("mount:  curl --ssl-reqd -k -u %s:%s %s  (wharf pid %d, log %s)", g.user, g.password, g.url("/bank/"), g.proc.Pid(), g.proc.LogPath())
 	<-ctx.Done()
 	return nil
 }

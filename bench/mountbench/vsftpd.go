@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/wharf-mft/wharf/bench/internal/benchkit"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +17,7 @@ type peer struct {
 	password string
 	bank     string
 	uid, gid int
-	proc     *proc
+	proc     *benchkit.Proc
 }
 
 func (v *peer) url(p string) string { return fmt.Sprintf("ftp://127.0.0.1:%d%s", v.port, p) }
@@ -45,12 +46,12 @@ func startVsftpd(ctx context.Context, bin, dir, certFile, keyFile string, taken 
 	if err := os.Chown(v.bank, uid, gid); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := benchkit.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	v.port = port
-	lo, hi, err := freeRange(200, taken)
+	lo, hi, err := benchkit.FreeRange(200, taken)
 	if err != nil {
 		return nil, err
 	}
@@ -76,13 +77,13 @@ func startVsftpd(ctx context.Context, bin, dir, certFile, keyFile string, taken 
 	if err := os.WriteFile(cf, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
 		return nil, err
 	}
-	p, err := startProc("vsftpd", []string{bin, cf}, nil, filepath.Join(base, "vsftpd.log"))
+	p, err := benchkit.StartProc("vsftpd", []string{bin, cf}, nil, filepath.Join(base, "vsftpd.log"))
 	if err != nil {
 		return nil, err
 	}
 	v.proc = p
-	if err := p.waitReady(ctx, fmt.Sprintf("127.0.0.1:%d", port)); err != nil {
-		p.stop()
+	if err := p.WaitReady(ctx, fmt.Sprintf("127.0.0.1:%d", port)); err != nil {
+		p.Stop()
 		return nil, err
 	}
 	return v, nil

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/wharf-mft/wharf/bench/internal/benchkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +22,7 @@ type gateway struct {
 	port     int
 	user     string
 	password string
-	proc     *proc
+	proc     *benchkit.Proc
 }
 
 func (g *gateway) url(p string) string { return fmt.Sprintf("ftp://127.0.0.1:%d%s", g.port, p) }
@@ -75,12 +76,12 @@ func startWharf(ctx context.Context, o options, bin, dir, certFile, keyFile stri
 	if err := wharfCmd(ctx, bin, "", "--data", data, "mount", "add", g.user, "/bank", "vsftpd"); err != nil {
 		return nil, err
 	}
-	port, err := freePort()
+	port, err := benchkit.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	g.port = port
-	lo, hi, err := freeRange(200, taken)
+	lo, hi, err := benchkit.FreeRange(200, taken)
 	if err != nil {
 		return nil, err
 	}
@@ -89,13 +90,13 @@ func startWharf(ctx context.Context, o options, bin, dir, certFile, keyFile stri
 		"--passive-ports", fmt.Sprintf("%d-%d", lo, hi),
 		"--cert", certFile, "--key", keyFile,
 	}
-	p, err := startProc("wharf", argv, nil, filepath.Join(dir, "wharf.log"))
+	p, err := benchkit.StartProc("wharf", argv, nil, filepath.Join(dir, "wharf.log"))
 	if err != nil {
 		return nil, err
 	}
 	g.proc = p
-	if err := p.waitReady(ctx, fmt.Sprintf("127.0.0.1:%d", port)); err != nil {
-		p.stop()
+	if err := p.WaitReady(ctx, fmt.Sprintf("127.0.0.1:%d", port)); err != nil {
+		p.Stop()
 		return nil, err
 	}
 	return g, nil

@@ -62,17 +62,17 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return err
 	}
-	defer wharf.proc.stop()
+	defer wharf.proc.Stop()
 	vsftpd, err := startVsftpd(ctx, o.vsftpdBin, dir, certFile, keyFile, &taken)
 	if err != nil {
 		return err
 	}
-	defer vsftpd.proc.stop()
+	defer vsftpd.proc.Stop()
 	servers := []*server{wharf, vsftpd}
 	defer func() {
 		if err != nil {
 			for _, s := range servers {
-				fmt.Fprintf(os.Stderr, "--- %s log (last lines) ---\n%s\n", s.name, s.proc.tail(30))
+				fmt.Fprintf(os.Stderr, "--- %s log (last lines) ---\n%s\n", s.name, s.proc.Tail(30))
 			}
 		}
 	}()
@@ -300,7 +300,7 @@ func sessionsMem(ctx context.Context, o options, s *server, loggedIn chan<- stru
 	endLogins := func() { once.Do(func() { close(loggedIn) }) }
 	defer endLogins()
 	var m sessionMem
-	pid := s.proc.cmd.Process.Pid
+	pid := s.proc.Pid()
 	settleProcs(ctx, s)
 	var err error
 	if m.idle, err = treeMem(pid); err != nil {
@@ -359,7 +359,7 @@ func settleProcs(ctx context.Context, s *server) {
 	deadline := time.Now().Add(30 * time.Second)
 	last, same := -1, 0
 	for time.Now().Before(deadline) && ctx.Err() == nil {
-		m, err := treeMem(s.proc.cmd.Process.Pid)
+		m, err := treeMem(s.proc.Pid())
 		if err != nil || m.procs == 1 {
 			return
 		}
@@ -377,7 +377,7 @@ func settleProcs(ctx context.Context, s *server) {
 // cpuOf runs f and returns the CPU time s's processes used meanwhile, after
 // a forking server's session processes have exited.
 func cpuOf(ctx context.Context, s *server, f func() error) (time.Duration, error) {
-	c := startCPU(s.proc.cmd.Process.Pid)
+	c := startCPU(s.proc.Pid())
 	err := f()
 	if err == nil {
 		settleProcs(ctx, s)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/wharf-mft/wharf/bench/internal/benchkit"
 	"net"
 	"strconv"
 )
@@ -16,7 +17,7 @@ type server struct {
 	sendDir  string
 	recvDir  string
 	uid, gid int // owner of files the server writes; seeded files get it too
-	proc     *proc
+	proc     *benchkit.Proc
 }
 
 func (s *server) addr() string { return net.JoinHostPort(s.host, strconv.Itoa(s.port)) }

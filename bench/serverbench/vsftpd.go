@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/wharf-mft/wharf/bench/internal/benchkit"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,12 +39,12 @@ func startVsftpd(ctx context.Context, bin, dir, certFile, keyFile string, taken 
 			return nil, err
 		}
 	}
-	port, err := freePort()
+	port, err := benchkit.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	s.port = port
-	lo, hi, err := freeRange(500, taken)
+	lo, hi, err := benchkit.FreeRange(500, taken)
 	if err != nil {
 		return nil, err
 	}
@@ -68,13 +69,13 @@ func startVsftpd(ctx context.Context, bin, dir, certFile, keyFile string, taken 
 	if err := os.WriteFile(cf, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
 		return nil, err
 	}
-	p, err := startProc("vsftpd", []string{bin, cf}, nil, filepath.Join(base, "vsftpd.log"))
+	p, err := benchkit.StartProc("vsftpd", []string{bin, cf}, nil, filepath.Join(base, "vsftpd.log"))
 	if err != nil {
 		return nil, err
 	}
 	s.proc = p
-	if err := p.waitReady(ctx, s.addr()); err != nil {
-		p.stop()
+	if err := p.WaitReady(ctx, s.addr()); err != nil {
+		p.Stop()
 		return nil, err
 	}
 	return s, nil

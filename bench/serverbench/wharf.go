@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/wharf-mft/wharf/bench/internal/benchkit"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -62,12 +63,12 @@ func startWharf(ctx context.Context, bin, dir, certFile, keyFile string, session
 			return nil, err
 		}
 	}
-	port, err := freePort()
+	port, err := benchkit.FreePort()
 	if err != nil {
 		return nil, err
 	}
 	s.port = port
-	lo, hi, err := freeRange(500, taken)
+	lo, hi, err := benchkit.FreeRange(500, taken)
 	if err != nil {
 		return nil, err
 	}
@@ -79,13 +80,13 @@ func startWharf(ctx context.Context, bin, dir, certFile, keyFile string, session
 		"--allow-plain",
 		"--cert", certFile, "--key", keyFile,
 	}
-	p, err := startProc("wharf", argv, nil, filepath.Join(dir, "wharf.log"))
+	p, err := benchkit.StartProc("wharf", argv, nil, filepath.Join(dir, "wharf.log"))
 	if err != nil {
 		return nil, err
 	}
 	s.proc = p
-	if err := p.waitReady(ctx, s.addr()); err != nil {
-		p.stop()
+	if err := p.WaitReady(ctx, s.addr()); err != nil {
+		p.Stop()
 		return nil, err
 	}
 	return s, nil
