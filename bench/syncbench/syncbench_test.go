@@ -87,6 +87,81 @@ func count(dir string) (int, int64) {
 	return n, total
 }
 
+// changeSome rewrites 1 % of the tree's small files (every 100th) and, when
+// there are any, the first big one, with new content of the same size, and
+// returns their paths relative to dir. The new time is a minute ahead of
+// the clock: lftp keeps a remote copy that looks newer than the local file
+// (vsftpd stamps uploads with the upload time, to the minute in LIST), so
+// an edit must look newer than any upload of the last minute. round makes
+// every call's content new.
+func changeSome(t *testing.T, dir string, s shape, round int) []string {
+	t.Helper()
+	rel := s.onePercent()
+	rng := rand.New(rand.NewPCG(uint64(round), 99))
+	mt := time.Now().Add(time.Minute).Truncate(time.Second)
+	for _, r := range rel {
+		p := filepath.Join(dir, r)
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, fi.Size())
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(p, mt, mt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return rel
+}
+
+// onePercent returns the files changeSome rewrites.
+func (s shape) onePercent() []string {
+	var rel []string
+	for i := 0; i < s.smallN; i += 100 {
+		rel = append(rel, filepath.Join(fmt.Sprintf("d%02d", i%max(s.dirs, 1)), fmt.Sprintf("f%05d.dat", i)))
+	}
+	if s.medN > 0 {
+		rel = append(rel, filepath.Join("big", "m00.bin"))
+	}
+	return rel
+}
+
+// backdate gives the changed files a time in the past again, so the next
+// client's no-op run does not see files "newer" than its uploads.
+func backdate(t *testing.T, dir string, rel []string) {
+	t.Helper()
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	for _, r := range rel {
+		if err := os.Chtimes(filepath.Join(dir, r), old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// sameContent fails unless every rel file under got equals the one under
+// want.
+func sameContent(t *testing.T, who, want, got string, rel []string) {
+	t.Helper()
+	for _, r := range rel {
+		a, err := os.ReadFile(filepath.Join(want, r))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(got, r))
+		if err != nil {
+			t.Fatalf("%s: changed file %s: %v", who, r, err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Fatalf("%s: changed file %s did not arrive: server copy differs", who, r)
+		}
+	}
+}
+
 // measurement is one timed command.
 type measurement struct {
 	wall, cpu time.Duration
@@ -165,11 +240,15 @@ func TestSyncBench(t *testing.T) {
 	files, bytes := makeTree(t, tree, sh)
 	t.Logf("tree: %s = %d files, %d bytes; %d runs each, median", sh, files, bytes, runs)
 
-	var rows []string
+	var rows, ratios []string
+	round := 0
 	targets := []target{
 		{"vsftpd plain", peertest.Vsftpd, peertest.Options{TLS: peertest.NoTLS}},
 		{"vsftpd FTPS", peertest.Vsftpd, peertest.Options{}},
 		{"pure-ftpd FTPS", peertest.PureFTPd, peertest.Options{}},
+	}
+	if only := os.Getenv("SYNCBENCH_TARGETS"); only != "" {
+		targets = slices.DeleteFunc(targets, func(tg target) bool { return !strings.Contains(only, tg.name) })
 	}
 	// Start every peer before the first transfer: thousands of data
 	// connections later make 64 consecutive free ports hard to find.
@@ -183,20 +262,34 @@ func TestSyncBench(t *testing.T) {
 		tlsOn := s.Opts.TLS != peertest.NoTLS
 		// Runs go round the tools, so load from elsewhere on the machine
 		// spreads over all of them.
-		tls := tools(t, ctx, wharf, data, tree, work, s, tlsOn)
-		ups, noops, downs := make([][]measurement, len(tls)), make([][]measurement, len(tls)), make([][]measurement, len(tls))
+		tls := tools(t, ctx, wharf, data, tree, work, s, tlsOn, strings.ReplaceAll(tg.name, " ", "-"))
+		if only := os.Getenv("SYNCBENCH_TOOLS"); only != "" {
+			// wharf stays first: the ratios compare it with the rest.
+			tls = slices.DeleteFunc(tls, func(tl tool) bool { return tl.name != "wharf" && !strings.Contains(only, tl.name) })
+		}
+		n := len(tls)
+		ups, noops, changes, downs := make([][]measurement, n), make([][]measurement, n), make([][]measurement, n), make([][]measurement, n)
 		for _, tl := range tls {
 			tl.setup(t)
 		}
 		for range runs {
 			for i, tl := range tls {
-				os.RemoveAll(filepath.Join(remoteDir, tl.name))
+				dir := filepath.Join(remoteDir, tl.name)
+				os.RemoveAll(dir)
 				up := tl.up(t)
 				ups[i] = append(ups[i], up())
-				if n, b := count(filepath.Join(remoteDir, tl.name)); n != files || b != bytes {
+				if n, b := count(dir); n != files || b != bytes {
 					t.Fatalf("%s to %s: %d files, %d bytes on the server; want %d, %d", tl.name, tg.name, n, b, files, bytes)
 				}
 				noops[i] = append(noops[i], up())
+				round++
+				changed := changeSome(t, tree, sh, round)
+				changes[i] = append(changes[i], up())
+				sameContent(t, tl.name+" to "+tg.name, tree, dir, changed)
+				if n, b := count(dir); n != files || b != bytes {
+					t.Fatalf("%s to %s after the change: %d files, %d bytes on the server; want %d, %d", tl.name, tg.name, n, b, files, bytes)
+				}
+				backdate(t, tree, changed)
 				m, dst := tl.down(t)
 				downs[i] = append(downs[i], m)
 				if n, b := count(dst); n != files || b != bytes {
@@ -205,25 +298,79 @@ func TestSyncBench(t *testing.T) {
 				os.RemoveAll(dst)
 			}
 		}
+		med := make([][4]measurement, n)
 		for i, tl := range tls {
-			u, n, d := median(ups[i]), median(noops[i]), median(downs[i])
-			row := fmt.Sprintf("| %s | %s | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f |", tg.name, tl.name,
-				u.wall.Seconds(), float64(files)/u.wall.Seconds(), u.cpu.Seconds(), n.wall.Seconds(), n.cpu.Seconds(), d.wall.Seconds(), d.cpu.Seconds())
+			u, o, c, d := median(ups[i]), median(noops[i]), median(changes[i]), median(downs[i])
+			med[i] = [4]measurement{u, o, c, d}
+			row := fmt.Sprintf("| %s | %s | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |", tg.name, tl.name,
+				u.wall.Seconds(), float64(files)/u.wall.Seconds(), u.cpu.Seconds(), o.wall.Seconds(), o.cpu.Seconds(),
+				c.wall.Seconds(), c.cpu.Seconds(), d.wall.Seconds(), d.cpu.Seconds())
 			t.Log(row)
 			rows = append(rows, row)
 		}
+		ratios = append(ratios, ratioRows(tg.name, tls, med)...)
 		os.RemoveAll(remoteDir + "/wharf")
 	}
-	fmt.Printf("\ntree: %s (%d files, %d bytes), median of %d runs, seconds\n\n", sh, files, bytes, runs)
-	fmt.Println("| target | client | push s | files/s | push CPU s | no-op s | no-op CPU s | pull s | pull CPU s |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Printf("\ntree: %s (%d files, %d bytes), median of %d runs, seconds; 1 %% = %d files rewritten\n\n",
+		sh, files, bytes, runs, len(sh.onePercent()))
+	fmt.Println("| target | client | push s | files/s | push CPU s | no-op s | no-op CPU s | 1 % s | 1 % CPU s | pull s | pull CPU s |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, r := range rows {
+		fmt.Println(r)
+	}
+	fmt.Println()
+	fmt.Println("| target | scenario | wharf s | best peer | peer s | wharf/best peer | target | met |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- |")
+	for _, r := range ratios {
 		fmt.Println(r)
 	}
 }
 
-func tools(t *testing.T, ctx context.Context, wharf, data, tree, work string, s *peertest.Server, tls bool) []tool {
+// ratioRows compares wharf (tls[0]) with the faster peer in each scenario
+// against the targets: first push at most 0.8x, unchanged re-run
+// at most 0.5x; the 1 % run has none.
+func ratioRows(target string, tls []tool, med [][4]measurement) []string {
+	var out []string
+	if len(tls) < 2 {
+		return nil
+	}
+	for k, sc := range []struct {
+		name  string
+		limit float64
+	}{{"push", 0.8}, {"no-op", 0.5}, {"1 % changed", 0}} {
+		best := 1
+		for i := 2; i < len(tls); i++ {
+			if med[i][k].wall < med[best][k].wall {
+				best = i
+			}
+		}
+		w, p := med[0][k].wall.Seconds(), med[best][k].wall.Seconds()
+		r := w / p
+		lim, met := "-", "-"
+		if sc.limit > 0 {
+			lim = fmt.Sprintf("<= %.1f", sc.limit)
+			met = "no"
+			if r <= sc.limit {
+				met = "yes"
+			}
+		}
+		out = append(out, fmt.Sprintf("| %s | %s | %.2f | %s | %.2f | %.2f | %s | %s |", target, sc.name, w, tls[best].name, p, r, lim, met))
+	}
+	return out
+}
+
+func tools(t *testing.T, ctx context.Context, wharf, data, tree, work string, s *peertest.Server, tls bool, label string) []tool {
 	port := strconv.Itoa(s.Port)
+	// SYNCBENCH_PROFILE=DIR has every wharf run write a CPU profile there.
+	profDir := os.Getenv("SYNCBENCH_PROFILE")
+	var nprof int
+	profEnv := func(what string) []string {
+		if profDir == "" {
+			return nil
+		}
+		nprof++
+		return []string{"WHARF_CPUPROFILE=" + filepath.Join(profDir, fmt.Sprintf("%s-%02d-%s.pprof", label, nprof, what))}
+	}
 	wh := func(stdin string, args ...string) {
 		t.Helper()
 		cmd := exec.CommandContext(ctx, wharf, append([]string{"--data", data}, args...)...)
@@ -274,7 +421,7 @@ func tools(t *testing.T, ctx context.Context, wharf, data, tree, work string, s 
 		up: func(t *testing.T) func() measurement {
 			exec.Command(wharf, "--data", data, "sync", "remove", "up").Run()
 			wh("", "sync", "add", "up", "--folder", "tree", "--remote", "bt:/wharf", "--direction", "push")
-			return func() measurement { return timed(t, ctx, nil, wharf, "--data", data, "sync", "run", "up") }
+			return func() measurement { return timed(t, ctx, profEnv("up"), wharf, "--data", data, "sync", "run", "up") }
 		},
 		down: func(t *testing.T) (measurement, string) {
 			// A sync's folder is under DATA/files.
@@ -285,7 +432,7 @@ func tools(t *testing.T, ctx context.Context, wharf, data, tree, work string, s 
 			}
 			exec.Command(wharf, "--data", data, "sync", "remove", "down").Run()
 			wh("", "sync", "add", "down", "--folder", "dl-wharf", "--remote", "bt:/wharf", "--direction", "pull")
-			return timed(t, ctx, nil, wharf, "--data", data, "sync", "run", "down"), dst
+			return timed(t, ctx, profEnv("down"), wharf, "--data", data, "sync", "run", "down"), dst
 		},
 	}, {
 		name:  "rclone",
