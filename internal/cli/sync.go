@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -494,6 +495,13 @@ listed and retried on the next run.`,
 		Args:    oneSync,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			if p := os.Getenv("WHARF_CPUPROFILE"); p != "" {
+				stop, err := cpuProfile(p)
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			e, err := n.openEngine(ctx, cmd)
 			if err != nil {
 				return err
@@ -530,6 +538,24 @@ listed and retried on the next run.`,
 	f.BoolVar(&force, "force", false, "run even if it deletes more than --max-delete percent of a side's files")
 	f.BoolVarP(&verbose, "verbose", "v", false, "print each file as it is done")
 	return cmd
+}
+
+// cpuProfile writes a CPU profile of the rest of the command to p until
+// stop is called: WHARF_CPUPROFILE=FILE wharf sync run NAME, then
+// go tool pprof FILE.
+func cpuProfile(p string) (stop func(), err error) {
+	f, err := os.Create(p)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // syncProgress shows a run's progress: a bar on a terminal, and with
