@@ -159,15 +159,16 @@ func benchXfer(ctx context.Context, o options, dir string, servers []*server) ([
 				}
 				for _, s := range order {
 					var mbps float64
+					var setup time.Duration
 					used, err := cpuOf(ctx, s, func() (err error) {
-						mbps, err = curlXfer(ctx, s, tls, up, big, fmt.Sprintf("up-%d.bin", i), o.bigSize)
+						mbps, setup, err = curlXfer(ctx, s, tls, up, big, fmt.Sprintf("up-%d.bin", i), o.bigSize)
 						return err
 					})
 					if err != nil {
 						return nil, err
 					}
 					if o.verbose {
-						logf("%s %s %s run %d: %.1f MB/s, server CPU %v", s.name, verb, mode, i+1, mbps, used.Round(10*time.Millisecond))
+						logf("%s %s %s run %d: %.1f MB/s, server CPU %v, before the transfer %v", s.name, verb, mode, i+1, mbps, used.Round(10*time.Millisecond), setup.Round(time.Millisecond))
 					}
 					got[s.name] = append(got[s.name], mbps)
 					cpu[s.name] = append(cpu[s.name], used.Seconds())

@@ -49,13 +49,14 @@ func seed(s *server, big string) error {
 }
 
 // curlXfer transfers the big file once with curl and returns MB/s (10^6
-// bytes per second over curl's total time, login included). An upload goes
-// to /receive/name and is checked on disk, then removed.
-func curlXfer(ctx context.Context, s *server, tls, up bool, big, name string, size int64) (float64, error) {
+// bytes per second over curl's total time, login included) and the time
+// curl took before the transfer began (connect, TLS, login, PASV). An
+// upload goes to /receive/name and is checked on disk, then removed.
+func curlXfer(ctx context.Context, s *server, tls, up bool, big, name string, size int64) (mbps float64, setup time.Duration, err error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
 	args := []string{"-sS", "--fail", "--ftp-pasv", "--max-time", "600", "-K", "-",
-		"-w", "%{time_total} %{size_upload} %{size_download}"}
+		"-w", "%{time_total} %{size_upload} %{size_download} %{time_pretransfer}"}
 	if tls {
 		args = append(args, "--ssl-reqd", "-k")
 	}
@@ -70,11 +71,11 @@ func curlXfer(ctx context.Context, s *server, tls, up bool, big, name string, si
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return 0, fmt.Errorf("curl %s %s: %w: %s", s.name, strings.Join(args[len(args)-2:], " "), err, strings.TrimSpace(stderr.String()))
+		return 0, 0, fmt.Errorf("curl %s %s: %w: %s", s.name, strings.Join(args[len(args)-2:], " "), err, strings.TrimSpace(stderr.String()))
 	}
 	f := strings.Fields(stdout.String())
-	if len(f) != 3 {
-		return 0, fmt.Errorf("curl %s: unexpected -w output %q", s.name, stdout.String())
+	if len(f) != 4 {
+		return 0, 0, fmt.Errorf("curl %s: unexpected -w output %q", s.name, stdout.String())
 	}
 	secs, _ := strconv.ParseFloat(f[0], 64)
 	moved, _ := strconv.ParseInt(f[2], 10, 64)
@@ -83,15 +84,16 @@ func curlXfer(ctx context.Context, s *server, tls, up bool, big, name string, si
 		dst := filepath.Join(s.recvDir, name)
 		fi, err := os.Stat(dst)
 		if err != nil {
-			return 0, fmt.Errorf("%s upload: %w", s.name, err)
+			return 0, 0, fmt.Errorf("%s upload: %w", s.name, err)
 		}
 		if fi.Size() != size {
-			return 0, fmt.Errorf("%s upload %s: %d bytes on disk, want %d", s.name, dst, fi.Size(), size)
+			return 0, 0, fmt.Errorf("%s upload %s: %d bytes on disk, want %d", s.name, dst, fi.Size(), size)
 		}
 		os.Remove(dst)
 	}
 	if moved != size || secs <= 0 {
-		return 0, fmt.Errorf("curl %s: moved %d bytes in %gs, want %d", s.name, moved, secs, size)
+		return 0, 0, fmt.Errorf("curl %s: moved %d bytes in %gs, want %d", s.name, moved, secs, size)
 	}
-	return float64(size) / secs / 1e6, nil
+	pre, _ := strconv.ParseFloat(f[3], 64)
+	return float64(size) / secs / 1e6, time.Duration(pre * float64(time.Second)), nil
 }

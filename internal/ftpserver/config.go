@@ -73,6 +73,10 @@ type Config struct {
 
 	// LoginFailDelay delays each failed login reply. Default 1s.
 	LoginFailDelay time.Duration `yaml:"login_fail_delay"`
+	// PasswordCache is how long a password that verified is remembered
+	// (as a keyed MAC in memory), so the account's next logins skip
+	// argon2id. Default 15m; negative turns the cache off.
+	PasswordCache time.Duration `yaml:"password_cache"`
 	// BanAfter failed logins from one IP within BanFor bans that IP for
 	// BanFor. Defaults 10 and 15m; BanAfter < 0 disables banning.
 	BanAfter int           `yaml:"ban_after"`
@@ -103,6 +107,9 @@ func (c Config) Defaults() Config {
 	}
 	if c.LoginFailDelay == 0 {
 		c.LoginFailDelay = time.Second
+	}
+	if c.PasswordCache == 0 {
+		c.PasswordCache = 15 * time.Minute
 	}
 	if c.BanAfter == 0 {
 		c.BanAfter = 10

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"github.com/wharf-mft/wharf/internal/password"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -46,7 +47,8 @@ type Server struct {
 	tls       *tlsConfigs
 	filter    Filter
 	limits    *limits
-	hashSlots chan struct{} // bounds concurrent password hashes to the CPUs
+	hashSlots chan struct{}   // bounds concurrent password hashes to the CPUs
+	passwords *password.Cache // nil when cfg.PasswordCache < 0
 	openMount func(context.Context, store.Mount) (vfs.FS, error)
 	greeting  string
 
@@ -90,7 +92,12 @@ func New(cfg Config, opt Options) (*Server, error) {
 		return nil, err
 	}
 	filter, _ := ParseFilter(cfg.Filter)
+	var passwords *password.Cache
+	if cfg.PasswordCache > 0 {
+		passwords = password.NewCache(cfg.PasswordCache, 100_000)
+	}
 	return &Server{
+		passwords: passwords,
 		cfg:       cfg,
 		store:     opt.Store,
 		root:      opt.FileRoot,

@@ -151,18 +151,22 @@ func (s *Server) login(cc ftplib.ClientContext, user, pass string) (ftplib.Clien
 	}
 	ip := clientIP(cc.RemoteAddr())
 	a, err := s.lookup(user)
-	ok := false
-	// argon2id takes 19 MiB per hash: a burst of logins waits for a slot
-	// rather than growing the heap by 19 MiB per concurrent login.
-	s.hashSlots <- struct{}{}
-	if err == nil && !a.Disabled {
-		ok, _ = password.Verify(a.PasswordHash, pass)
-	} else if err == nil || errors.Is(err, store.ErrNotFound) {
-		// Spend the same time on unknown users, so timing does not tell
-		// which names exist.
-		_, _ = password.Verify(dummyHash, pass)
+	ok := err == nil && !a.Disabled && s.passwords.Hit(a.Name, a.PasswordHash, pass)
+	if !ok {
+		// argon2id takes 19 MiB per hash: a burst of logins waits for a
+		// slot rather than growing the heap by 19 MiB per concurrent login.
+		s.hashSlots <- struct{}{}
+		if err == nil && !a.Disabled {
+			if ok, _ = password.Verify(a.PasswordHash, pass); ok {
+				s.passwords.Remember(a.Name, a.PasswordHash, pass)
+			}
+		} else if err == nil || errors.Is(err, store.ErrNotFound) {
+			// Spend the same time on unknown users, so timing does not
+			// tell which names exist.
+			_, _ = password.Verify(dummyHash, pass)
+		}
+		<-s.hashSlots
 	}
-	<-s.hashSlots
 	if !ok {
 		banned := s.limits.failed(ip)
 		ss.log.Warn("login failed", "user", user, "banned", banned)
