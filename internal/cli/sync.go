@@ -644,6 +644,9 @@ func printSummary(w io.Writer, res filesync.Result, dry bool, d time.Duration) {
 	if res.Recovered > 0 {
 		fmt.Fprintf(w, "; completed %d files of an interrupted run", res.Recovered)
 	}
+	if res.Plan.FromJournal {
+		fmt.Fprint(w, "; no local file changed since the last sync, so the remote was not listed")
+	}
 	fmt.Fprintln(w)
 }
 

@@ -148,7 +148,7 @@ func Validate(sy store.Sync) error {
 		errs = append(errs, errors.New("remote is empty"))
 	}
 	if _, err := vfs.Clean(sy.RemotePath); err != nil || hasDotDot(sy.RemotePath) {
-		errs = append(errs, fmt.Errorf("remote path %q: want a path without ..", sy.RemotePath))
+		errs = append(errs, fmt.Errorf(`remote path %q: want a path without ".."`, sy.RemotePath))
 	}
 	switch sy.Direction {
 	case store.SyncPush, store.SyncPull, store.SyncTwoWay:
@@ -280,8 +280,10 @@ func (x *runner) lister(ctx context.Context) (lister, error) {
 	return lister{filter: f, tempExts: exts}, err
 }
 
-// listAndPlan lists both sides and plans against the stored state.
-func (x *runner) listAndPlan(ctx context.Context) (Plan, []string, error) {
+// listAndPlan lists both sides and plans against the stored state. A real
+// push whose local files are all as last synced plans from the journal
+// without listing the remote (see planFromJournal); dry runs always list.
+func (x *runner) listAndPlan(ctx context.Context, dry bool) (Plan, []string, error) {
 	l, err := x.lister(ctx)
 	if err != nil {
 		return Plan{}, nil, err
@@ -293,6 +295,13 @@ func (x *runner) listAndPlan(ctx context.Context) (Plan, []string, error) {
 	lv, temps, err := l.local(x.local, x.tempMark())
 	if err != nil {
 		return Plan{}, nil, err
+	}
+	pl := planner{dir: x.sy.Direction, deleteSource: x.sy.AfterCopy == store.AfterCopyDelete, conflict: x.sy.Conflict}
+	if !dry && x.sy.Direction == store.SyncPush {
+		if p, ok := planFromJournal(pl, lv, state); ok {
+			x.lv = lv
+			return p, temps, nil
+		}
 	}
 	rv, dirs, err := l.remote(ctx, x.rem, x.e.cfg.Transfers)
 	if errors.Is(err, errMissingRoot) && !knowsRemote(state) {
@@ -309,10 +318,45 @@ func (x *runner) listAndPlan(ctx context.Context) (Plan, []string, error) {
 		x.dirs[d] = true
 	}
 	x.mu.Unlock()
-	pl := planner{dir: x.sy.Direction, deleteSource: x.sy.AfterCopy == store.AfterCopyDelete, conflict: x.sy.Conflict}
 	p := pl.plan(lv, rv, state)
 	x.byContent(ctx, &p)
 	return p, temps, nil
+}
+
+// planFromJournal plans a push without listing the remote when that
+// cannot change what the run does: every local file is as last synced
+// (size and time), so the remote's side decides nothing. For such a file a
+// push does nothing whether its copy is still there, changed, or consumed
+// by the partner (exactly once: a consumed file is not sent again), and a
+// path gone locally is never deleted remotely. The remote is taken to be as
+// the journal last saw it; the plan is used only when it has no action and
+// no state to record. Otherwise (a new or changed local file, a source to
+// delete, a record to drop) the remote is listed as usual.
+func planFromJournal(pl planner, lv view, state []store.SyncFile) (Plan, bool) {
+	if len(lv) == 0 {
+		return Plan{}, false
+	}
+	rec := make(map[string]store.SyncSide, len(state))
+	rv := make(view, len(state))
+	for _, f := range state {
+		rec[f.Path] = f.Local
+		if f.Remote.Exists {
+			rv[f.Path] = File{Size: f.Remote.Size, ModTime: f.Remote.ModTime, Precise: f.Remote.Precise}
+		}
+	}
+	for p, f := range lv {
+		if s, ok := rec[p]; !ok || !sameLocal(f, s) {
+			return Plan{}, false
+		}
+	}
+	p := pl.plan(lv, rv, state)
+	for _, it := range p.Items {
+		if it.Action != Skip || it.put != nil || it.drop {
+			return Plan{}, false
+		}
+	}
+	p.FromJournal = true
+	return p, true
 }
 
 func knowsRemote(state []store.SyncFile) bool {
@@ -341,7 +385,7 @@ func (x *runner) guard(p Plan) error {
 }
 
 func (x *runner) dryRun(ctx context.Context, o RunOptions) (Result, error) {
-	p, _, err := x.listAndPlan(ctx)
+	p, _, err := x.listAndPlan(ctx, true)
 	if err != nil {
 		return Result{}, fmt.Errorf("sync %q: %w", x.sy.Name, err)
 	}

@@ -596,3 +596,50 @@ func TestTempExtensionsPerFolder(t *testing.T) {
 		t.Errorf("pushed (-want +got):\n%s", d)
 	}
 }
+
+// An unchanged push plans from the journal and does not list the remote:
+// nothing the remote could show would make it act.
+func TestUnchangedPushDoesNotListRemote(t *testing.T) {
+	e := newEnv(t, store.Sync{Direction: store.SyncPush})
+	write(t, e.local, "a.edi", "alpha", t0)
+	write(t, e.local, "sub/b.edi", "bravo", t0)
+	e.mustRun()
+	listErr := errors.New("421 service not available")
+	e.rem.failList["."] = listErr
+	// The partner consumed b; a is still there. Neither is sent again,
+	// and a file removed locally is not deleted remotely.
+	remove(t, e.rem.root, "sub/b.edi")
+	for range 2 {
+		res := e.mustRun()
+		if !res.Plan.FromJournal || res.Run.Copied != 0 || res.Run.Skipped != 2 {
+			t.Fatalf("unchanged run = %+v (from journal %v), want 2 skipped from the journal", res.Run, res.Plan.FromJournal)
+		}
+	}
+	remove(t, e.local, "a.edi")
+	if res := e.mustRun(); !res.Plan.FromJournal || res.Run.Copied+res.Run.Deleted != 0 {
+		t.Fatalf("run after a local delete = %+v (from journal %v), want no action from the journal", res.Run, res.Plan.FromJournal)
+	}
+	if d := cmp.Diff(map[string]string{"a.edi": "alpha"}, tree(t, e.rem.root)); d != "" {
+		t.Errorf("remote tree (-want +got):\n%s", d)
+	}
+	// A changed or new file needs the listing again.
+	for _, p := range []string{"sub/b.edi", "c.edi"} {
+		write(t, e.local, p, "changed", t0.Add(time.Hour))
+		if _, err := e.run(RunOptions{}); !errors.Is(err, listErr) {
+			t.Fatalf("run after writing %s = %v, want the listing error", p, err)
+		}
+		remove(t, e.local, p)
+	}
+	// A dry run always lists.
+	if _, err := e.run(RunOptions{DryRun: true}); !errors.Is(err, listErr) {
+		t.Fatalf("dry run = %v, want the listing error", err)
+	}
+	delete(e.rem.failList, ".")
+	write(t, e.local, "sub/b.edi", "bravo v2", t0.Add(time.Hour))
+	if res := e.mustRun(); res.Plan.FromJournal || res.Run.Copied != 1 {
+		t.Fatalf("run after a change = %+v (from journal %v), want 1 copied after a listing", res.Run, res.Plan.FromJournal)
+	}
+	if d := cmp.Diff(map[string]int{"a.edi": 1, "sub/b.edi": 2}, e.delivered()); d != "" {
+		t.Errorf("deliveries (-want +got):\n%s", d)
+	}
+}

@@ -12,7 +12,6 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -319,16 +318,6 @@ func keys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	sort.Strings(out)
-	return out
-}
-
-func hasTemp(m map[string]string) []string {
-	var out []string
-	for k := range m {
-		if strings.Contains(k, ".wharf-") {
-			out = append(out, k)
-		}
-	}
 	return out
 }
 

@@ -53,6 +53,9 @@ type Plan struct {
 	// Files on each side now, and in the last synced state.
 	LocalFiles, RemoteFiles int
 	KnownLocal, KnownRemote int
+	// FromJournal: a push with every local file as last synced, planned
+	// without listing the remote; RemoteFiles then counts the journal's.
+	FromJournal bool
 }
 
 // Count returns how many items have action a.
@@ -265,10 +268,16 @@ func refreshed(s *store.SyncFile, src, dst *File, srcIsLocal bool) *store.SyncFi
 		l, r = dst, src
 	}
 	n := store.SyncFile{Path: s.Path, Local: sideOf(l), Remote: sideOf(r)}
-	if n.Local == s.Local && n.Remote == s.Remote {
+	if sameSide(n.Local, s.Local) && sameSide(n.Remote, s.Remote) {
 		return nil
 	}
 	return &n
+}
+
+// sameSide reports whether two records say the same. Times compare with
+// Equal: the store hands them back in another location than a listing.
+func sameSide(a, b store.SyncSide) bool {
+	return a.Exists == b.Exists && a.Size == b.Size && a.Precise == b.Precise && a.ModTime.Equal(b.ModTime)
 }
 
 func sideOf(f *File) store.SyncSide {

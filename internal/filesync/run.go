@@ -46,7 +46,7 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 	if res.Recovered, err = x.recover(ctx); err != nil {
 		return res, fmt.Errorf("sync %q: recover interrupted run: %w", x.sy.Name, err)
 	}
-	p, temps, err := x.listAndPlan(ctx)
+	p, temps, err := x.listAndPlan(ctx, false)
 	if err != nil {
 		return res, fmt.Errorf("sync %q: %w", x.sy.Name, err)
 	}
