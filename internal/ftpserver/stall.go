@@ -57,24 +57,41 @@ func (c *stallConn) Write(b []byte) (int, error) {
 }
 
 // ReadFrom sends r (a download) in chunks; for an *os.File each chunk is
-// a sendfile. A chunk that went out in under a second doubles the next one
-// (up to 16 MiB), so fast clients pay few syscalls while a slow one is
-// still never cut mid-chunk.
+// a sendfile, for a plain *net.TCPConn (a mount relaying a remote's data
+// connection) a splice. A chunk that went out in under a second doubles
+// the next one (up to 16 MiB), so fast clients pay few syscalls while a
+// slow one is still never cut mid-chunk. A *io.LimitedReader is unwrapped
+// (and its N kept up to date), because the kernel paths see through one
+// level only.
 func (c *stallConn) ReadFrom(r io.Reader) (int64, error) {
+	limit := int64(-1)
+	lr, limited := r.(*io.LimitedReader)
+	if limited {
+		r, limit = lr.R, lr.N
+	}
 	var total int64
 	chunk := int64(stallChunk)
-	for {
+	for limit != 0 {
+		n := chunk
+		if limit > 0 && limit < n {
+			n = limit
+		}
 		start := time.Now()
 		_ = c.TCPConn.SetWriteDeadline(start.Add(c.idle))
-		n, err := c.TCPConn.ReadFrom(&io.LimitedReader{R: r, N: chunk})
-		total += n
-		if err != nil || n < chunk {
+		got, err := c.TCPConn.ReadFrom(&io.LimitedReader{R: r, N: n})
+		total += got
+		if limited {
+			lr.N -= got
+			limit = lr.N
+		}
+		if err != nil || got < n {
 			return total, err
 		}
 		if time.Since(start) < time.Second && chunk < 16<<20 {
 			chunk *= 2
 		}
 	}
+	return total, nil
 }
 
 // WriteTo receives into w (an upload) in chunks; for an *os.File each

@@ -216,6 +216,21 @@ func (r netReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// WriteTo lets the connection's own WriteTo (deadlineConn's, which splices
+// plain TCP) do the copy, marking its errors as network errors as Read
+// does: io.Copy would otherwise see only netReader's Read.
+func (r netReader) WriteTo(w io.Writer) (int64, error) {
+	wt, ok := r.Conn.(io.WriterTo)
+	if !ok {
+		return io.Copy(w, struct{ io.Reader }{r})
+	}
+	n, err := wt.WriteTo(w)
+	if err != nil {
+		err = &netError{"read data", err}
+	}
+	return n, err
+}
+
 type netWriter struct{ net.Conn }
 
 func (w netWriter) Write(p []byte) (int, error) {
