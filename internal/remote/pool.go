@@ -89,6 +89,19 @@ func NewPool(cfg Config, o PoolOptions) (*Pool, error) {
 // new one. It waits for a free slot until ctx ends. Return the connection with
 // Release.
 func (p *Pool) Acquire(ctx context.Context) (*Conn, error) {
+	return p.acquire(ctx, false)
+}
+
+// freshFor is how long after its release an idle connection is trusted
+// without a NOOP by operations that tolerate a dead one (see acquire).
+const freshFor = time.Second
+
+// acquire is Acquire; with trustFresh, an idle connection released less
+// than freshFor ago is returned without the NOOP round trip. Only
+// operations that are safely retried on a fresh connection when the first
+// command fails may ask: a connection the server dropped fails that command
+// before anything else happens, and Do retries it.
+func (p *Pool) acquire(ctx context.Context, trustFresh bool) (*Conn, error) {
 	select {
 	case p.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -103,9 +116,13 @@ func (p *Pool) Acquire(ctx context.Context) (*Conn, error) {
 		if !ok {
 			break
 		}
-		if p.now().Sub(ic.since) > p.cfg.IdleTimeout {
+		idle := p.now().Sub(ic.since)
+		if idle > p.cfg.IdleTimeout {
 			p.discard(ic.c)
 			continue
+		}
+		if trustFresh && idle < freshFor {
+			return ic.c, nil
 		}
 		if err := ic.c.NoOp(ctx); err != nil {
 			p.discard(ic.c)
@@ -262,10 +279,15 @@ func (p *Pool) count(f func(*PoolStats)) {
 // while the error is transient (a 4xx reply, a broken connection) and never
 // after a permanent one (a 5xx reply, a certificate or login refusal).
 func (p *Pool) Do(ctx context.Context, fn func(ctx context.Context, c *Conn) error) error {
+	return p.do(ctx, false, fn)
+}
+
+// do is Do; trustFresh is acquire's.
+func (p *Pool) do(ctx context.Context, trustFresh bool, fn func(ctx context.Context, c *Conn) error) error {
 	var err error
 	for attempt := 1; ; attempt++ {
 		var c *Conn
-		c, err = p.Acquire(ctx)
+		c, err = p.acquire(ctx, trustFresh)
 		if err == nil {
 			err = fn(ctx, c)
 			p.Release(c)
@@ -335,7 +357,22 @@ func (p *Pool) Retrieve(ctx context.Context, name string, offset int64, w io.Wri
 // only when r is an io.Seeker or nothing was read from it yet. A temporary
 // file that a broken connection left is deleted over the next one.
 func (p *Pool) Store(ctx context.Context, name string, r io.Reader) (int64, error) {
-	var n int64
+	u, err := p.upload(ctx, name, r, UploadOptions{}, false)
+	return u.Bytes, err
+}
+
+// Upload is Store with options (see Conn.Upload): a caller-chosen
+// temporary name, which every try reuses and a failed one deletes, and the
+// modification time, set before the rename on the same connection. It
+// reuses a connection released within the last second without a NOOP: a
+// dead one fails before anything is read from r, and the upload is retried
+// on a fresh one.
+func (p *Pool) Upload(ctx context.Context, name string, r io.Reader, o UploadOptions) (Uploaded, error) {
+	return p.upload(ctx, name, r, o, true)
+}
+
+func (p *Pool) upload(ctx context.Context, name string, r io.Reader, o UploadOptions, trustFresh bool) (Uploaded, error) {
+	var u Uploaded
 	seeker, canSeek := r.(io.Seeker)
 	var start int64
 	if canSeek {
@@ -346,7 +383,7 @@ func (p *Pool) Store(ctx context.Context, name string, r io.Reader) (int64, erro
 	}
 	cr := &countReader{r: r}
 	var leftover string
-	err := p.Do(ctx, func(ctx context.Context, c *Conn) error {
+	err := p.do(ctx, trustFresh, func(ctx context.Context, c *Conn) error {
 		if leftover != "" {
 			c.deleteLeftover(ctx, leftover)
 			leftover = ""
@@ -358,7 +395,7 @@ func (p *Pool) Store(ctx context.Context, name string, r io.Reader) (int64, erro
 			cr.n = 0
 		}
 		var err error
-		n, err = c.Store(ctx, name, cr)
+		u, err = c.Upload(ctx, name, cr, o)
 		leftover, c.leftover = c.leftover, ""
 		if err != nil && cr.n > 0 && !canSeek {
 			return noRetry{err} // the source cannot rewind
@@ -371,7 +408,7 @@ func (p *Pool) Store(ctx context.Context, name string, r io.Reader) (int64, erro
 			p.Release(c)
 		}
 	}
-	return n, err
+	return u, err
 }
 
 // noRetry makes an error permanent for Do.

@@ -26,26 +26,60 @@ var ErrVerify = errors.New("upload verification failed")
 // server offers HASH, XSHA256 or XMD5, the hash, then renames it into place.
 // On failure it deletes the temporary file.
 func (c *Conn) Store(ctx context.Context, p string, r io.Reader) (int64, error) {
+	u, err := c.Upload(ctx, p, r, UploadOptions{})
+	return u.Bytes, err
+}
+
+// UploadOptions are Upload's choices; the zero value uploads as Store does.
+type UploadOptions struct {
+	// Temp is the hidden name the data goes to before the rename: one from
+	// TempName(p), so a caller that journals it can delete it after a
+	// crash. "" picks a fresh one.
+	Temp string
+	// ModTime, when not zero, is set on the temporary file once it is
+	// verified and before it is renamed, on the same connection, so the
+	// file appears under its name with its time. A server that refuses
+	// (5xx) does not fail the upload; Uploaded.ModTimeSet tells.
+	ModTime time.Time
+}
+
+// Uploaded is what an upload did.
+type Uploaded struct {
+	Bytes      int64
+	ModTimeSet bool // UploadOptions.ModTime was set
+}
+
+// Upload is Store with options: a caller-chosen temporary name and the
+// modification time to give the file.
+func (c *Conn) Upload(ctx context.Context, p string, r io.Reader, o UploadOptions) (Uploaded, error) {
 	ap, err := c.abs(p)
 	if err != nil {
-		return 0, err
+		return Uploaded{}, err
 	}
 	if c.cfg.ReadOnly {
-		return 0, fmt.Errorf("store %q: %w", p, ErrReadOnly)
+		return Uploaded{}, fmt.Errorf("store %q: %w", p, ErrReadOnly)
 	}
-	var n int64
+	tmp := tempName(ap)
+	if o.Temp != "" {
+		if !IsTemp(path.Base(o.Temp)) || path.Dir(path.Clean("/"+o.Temp)) != path.Dir(path.Clean("/"+p)) {
+			return Uploaded{}, fmt.Errorf("store %q: temporary name %q: %w: want TempName's form in the same folder", p, o.Temp, ErrInvalidArg)
+		}
+		if tmp, err = c.abs(o.Temp); err != nil {
+			return Uploaded{}, err
+		}
+	}
+	var u Uploaded
 	err = c.run(ctx, func() error {
-		n, err = c.store(ctx, ap, r)
+		u, err = c.store(ctx, ap, tmp, r, o.ModTime)
 		return err
 	})
 	if err != nil {
-		return n, fmt.Errorf("store %q: %w", p, err)
+		return u, fmt.Errorf("store %q: %w", p, err)
 	}
-	return n, nil
+	return u, nil
 }
 
-func (c *Conn) store(ctx context.Context, ap string, r io.Reader) (n int64, err error) {
-	tmp := tempName(ap)
+func (c *Conn) store(ctx context.Context, ap, tmp string, r io.Reader, mtime time.Time) (u Uploaded, err error) {
 	alg, verb := c.hashMethod()
 	var h hash.Hash
 	if alg != "" {
@@ -67,15 +101,17 @@ func (c *Conn) store(ctx context.Context, ap string, r io.Reader) (n int64, err 
 			c.log.Warn("remote temporary file left behind", "path", tmp, "err", derr)
 		}
 	}()
-	if n, err = c.upload(ctx, "STOR", tmp, r); err != nil {
-		return n, err
+	n, err := c.upload(ctx, "STOR", tmp, r)
+	u.Bytes = n
+	if err != nil {
+		return u, err
 	}
 	size, err := c.size(tmp)
 	if err != nil {
-		return n, err
+		return u, err
 	}
 	if size >= 0 && size != n {
-		return n, fmt.Errorf("%w: sent %d bytes, server has %d", ErrVerify, n, size)
+		return u, fmt.Errorf("%w: sent %d bytes, server has %d", ErrVerify, n, size)
 	}
 	if h != nil {
 		got, err := c.remoteHash(alg, verb, tmp)
@@ -86,13 +122,26 @@ func (c *Conn) store(ctx context.Context, ap string, r io.Reader) (n int64, err 
 			// partner folder that allows uploads only, say): SIZE matched.
 			c.log.Info("remote refused the hash check; verified by size", "path", tmp, "reply", te.Error())
 		case err != nil:
-			return n, err
+			return u, err
 		}
 		if want := hex.EncodeToString(h.Sum(nil)); err == nil && !strings.EqualFold(got, want) {
-			return n, fmt.Errorf("%w: %s sent %s, server has %s", ErrVerify, alg, want, got)
+			return u, fmt.Errorf("%w: %s sent %s, server has %s", ErrVerify, alg, want, got)
 		}
 	}
-	return n, c.renameOver(tmp, ap)
+	if !mtime.IsZero() {
+		// rename(2) keeps the time, so the file never shows without it.
+		err := c.setModTime(tmp, mtime.UTC())
+		var te *textproto.Error
+		switch {
+		case err == nil:
+			u.ModTimeSet = true
+		case errors.Is(err, errNoSetTime) || errors.As(err, &te) && te.Code >= 500:
+			c.log.Debug("remote did not set the modification time", "path", tmp, "err", err)
+		default:
+			return u, err
+		}
+	}
+	return u, c.renameOver(tmp, ap)
 }
 
 // TempSuffix ends the hidden names Store uploads to before renaming.
@@ -104,6 +153,10 @@ const TempSuffix = ".wharf-part"
 func IsTemp(name string) bool {
 	return strings.HasPrefix(name, ".") && strings.HasSuffix(name, TempSuffix)
 }
+
+// TempName returns a fresh temporary name for uploading p (a path as
+// Upload takes it): ".<name>.<12 hex>.wharf-part" in p's folder.
+func TempName(p string) string { return tempName(p) }
 
 // tempName returns a hidden name next to ap: ".<name>.<random>.wharf-part",
 // cut to fit maxNameLen.
