@@ -158,6 +158,11 @@ func benchXfer(ctx context.Context, o options, dir string, servers []*server) ([
 					order = []*server{servers[1], servers[0]}
 				}
 				for _, s := range order {
+					if up {
+						if err := warmPages(dir, o.bigSize); err != nil {
+							return nil, err
+						}
+					}
 					var mbps float64
 					var setup time.Duration
 					used, err := cpuOf(ctx, s, func() (err error) {
