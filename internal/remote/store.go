@@ -106,6 +106,10 @@ func (c *Conn) store(ctx context.Context, ap, tmp string, r io.Reader, mtime tim
 	if err != nil {
 		return u, err
 	}
+	if h == nil && (mtime.IsZero() || c.mtimeMethod != 0) {
+		u.ModTimeSet, err = c.publish(tmp, ap, n, mtime)
+		return u, err
+	}
 	size, err := c.size(tmp)
 	if err != nil {
 		return u, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -121,5 +122,54 @@ func TestUploadTrustsFreshConnection(t *testing.T) {
 	}
 	if st := p.Stats(); st.Dials != 2 || st.Retries != 1 {
 		t.Errorf("stats %+v, want 2 dials and 1 retry", st)
+	}
+}
+
+// Once a connection knows how the server sets times, SIZE and the time go
+// in one write; a size that does not match still deletes the temporary
+// file and renames nothing.
+func TestUploadPipelinedVerify(t *testing.T) {
+	s := newFake(t)
+	s.feat = []string{"MFMT"}
+	s.handlers["MFMT"] = func(fc *fakeConn, arg string) { fc.reply("213 Modify=" + arg) }
+	var wrongSize bool
+	s.handlers["SIZE"] = func(fc *fakeConn, arg string) {
+		b, ok := fc.s.file(arg)
+		switch {
+		case !ok:
+			fc.reply("550 no such file")
+		case wrongSize:
+			fc.reply("213 1")
+		default:
+			fc.reply("213 " + strconv.Itoa(len(b)))
+		}
+	}
+	s.start()
+	c, err := Dial(context.Background(), s.config(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	mt := time.Date(2026, 11, 20, 10, 30, 15, 0, time.UTC)
+	for _, name := range []string{"a", "b"} {
+		if u, err := c.Upload(ctx, name, strings.NewReader("alpha"), UploadOptions{ModTime: mt}); err != nil || !u.ModTimeSet {
+			t.Fatalf("Upload(%s) = %+v, %v", name, u, err)
+		}
+	}
+	if b, _ := s.file("/b"); string(b) != "alpha" {
+		t.Errorf("b = %q, want alpha", b)
+	}
+	wrongSize = true
+	before := len(s.commands())
+	if _, err := c.Upload(ctx, "c", strings.NewReader("alpha"), UploadOptions{ModTime: mt}); !errors.Is(err, ErrVerify) {
+		t.Fatalf("Upload with a wrong SIZE = %v, want ErrVerify", err)
+	}
+	cmds := s.commands()[before:]
+	if hasCmd(cmds, "RNFR") || !hasCmd(cmds, "DELE /.c.") {
+		t.Errorf("transcript %q: want the temporary file deleted and no rename", cmds)
+	}
+	if _, ok := s.file("/c"); ok {
+		t.Errorf("c published despite the wrong size")
 	}
 }

@@ -1,0 +1,101 @@
+package remote
+
+import (
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// publish verifies an upload of n bytes at tmp by SIZE, sets its time when
+// mtime is not zero, and renames it to ap. SIZE and the time command go in
+// one write, their replies read in order (RFC 959 lets a client send a
+// command before the previous reply; the servers we test read commands one
+// line at a time): one round trip instead of two. RNFR and RNTO follow one
+// at a time, and only when the size matched: pipelined after a failed RNFR,
+// an RNTO could rename whatever an earlier failed RNTO left pending on some
+// servers (ftpserverlib keeps it). It is used once the connection knows how
+// the server sets times (c.mtimeMethod) and when no hash is checked; store
+// does the same steps one round trip each otherwise.
+func (c *Conn) publish(tmp, ap string, n int64, mtime time.Time) (timeSet bool, err error) {
+	lines := [][2]string{{"SIZE", tmp}}
+	if !mtime.IsZero() {
+		lines = append(lines, c.mtimeCommand(tmp, mtime.UTC()))
+	}
+	if err := c.sendLines(lines); err != nil {
+		return false, err
+	}
+	// Read every reply before judging, so the connection stays in step.
+	codes, msgs := make([]int, len(lines)), make([]string, len(lines))
+	for i := range lines {
+		if codes[i], msgs[i], err = c.reply(); err != nil {
+			return false, err
+		}
+	}
+	switch size := replySize(codes[0], msgs[0]); {
+	case codes[0] == 550:
+		return false, fmt.Errorf("SIZE: %w: %w", fs.ErrNotExist, replyError(codes[0], msgs[0]))
+	case size >= 0 && size != n:
+		return false, fmt.Errorf("%w: sent %d bytes, server has %d", ErrVerify, n, size)
+	}
+	if !mtime.IsZero() {
+		switch code := codes[1]; {
+		case code/100 == 2:
+			timeSet = true
+		case code >= 500:
+			c.log.Debug("remote did not set the modification time", "path", tmp, "reply", replyError(code, msgs[1]))
+		default:
+			return false, fmt.Errorf("%s: %w", lines[1][0], replyError(code, msgs[1]))
+		}
+	}
+	return timeSet, c.renameOver(tmp, ap)
+}
+
+// mtimeCommand is the command that sets p's time the way that worked on
+// this connection before (c.mtimeMethod, see setModTime).
+func (c *Conn) mtimeCommand(p string, t time.Time) [2]string {
+	ts := t.Format("20060102150405")
+	switch c.mtimeMethod {
+	case mtimeMFMT:
+		return [2]string{"MFMT", ts + " " + p}
+	case mtimeSiteUTIM:
+		return [2]string{"SITE", "UTIME " + ts + " " + p}
+	}
+	return [2]string{"MDTM", ts + " " + p}
+}
+
+// sendLines writes several command lines in one write.
+func (c *Conn) sendLines(lines [][2]string) error {
+	var b strings.Builder
+	for _, l := range lines {
+		verb, arg := l[0], l[1]
+		if err := checkArg(arg); err != nil {
+			return fmt.Errorf("%s %q: %w", verb, arg, err)
+		}
+		line := verb
+		if arg != "" {
+			line += " " + arg
+		}
+		c.log.Debug("ftp send", "line", line)
+		b.WriteString(line)
+		b.WriteString("\r\n")
+	}
+	if _, err := c.ctl.Write([]byte(b.String())); err != nil {
+		return &netError{"send " + lines[0][0], err}
+	}
+	return nil
+}
+
+// replySize is the size a SIZE reply tells, or -1.
+func replySize(code int, msg string) int64 {
+	if code != 213 {
+		return -1
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(msg), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
