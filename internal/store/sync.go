@@ -128,3 +128,16 @@ type SyncLease struct {
 	Holder string
 	Until  time.Time
 }
+
+// SyncOpSave is one SaveSyncOp call (op, put, drop, ev) of a batch. A
+// store that can commit several in one transaction offers
+//
+//	SaveSyncOps(ctx context.Context, batch []SyncOpSave) error
+//
+// which applies them in order, all or none; SQLite does (group commit).
+type SyncOpSave struct {
+	Op    *SyncOp
+	Put   []SyncFile
+	Drop  []string
+	Event *Event
+}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -21,6 +22,10 @@ import (
 // concurrent use.
 type Store struct {
 	db *sql.DB
+	// prep holds the sync journal's statements, prepared once (see
+	// stmts in sync.go).
+	prepMu sync.Mutex
+	prep   map[string]*sql.Stmt
 }
 
 var _ store.Store = (*Store)(nil)
@@ -46,7 +51,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.prepMu.Lock()
+	for _, p := range s.prep {
+		p.Close()
+	}
+	s.prep = nil
+	s.prepMu.Unlock()
+	return s.db.Close()
+}
 
 var migrations = []string{
 	`CREATE TABLE accounts (

@@ -160,10 +160,14 @@ func (s *Store) SyncFiles(ctx context.Context, syncID int64) ([]store.SyncFile, 
 
 // PutSyncFiles upserts put and removes drop in one transaction.
 func (s *Store) PutSyncFiles(ctx context.Context, syncID int64, put []store.SyncFile, drop []string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error { return putSyncFiles(ctx, tx, syncID, put, drop) })
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		st := stmts{s: s, tx: tx}
+		defer st.close()
+		return putSyncFiles(ctx, st.exec, syncID, put, drop)
+	})
 }
 
-func putSyncFiles(ctx context.Context, tx *sql.Tx, syncID int64, put []store.SyncFile, drop []string) error {
+func putSyncFiles(ctx context.Context, exec func(ctx context.Context, q string, args ...any) (sql.Result, error), syncID int64, put []store.SyncFile, drop []string) error {
 	for _, f := range put {
 		local, err := json.Marshal(f.Local)
 		if err != nil {
@@ -177,14 +181,12 @@ func putSyncFiles(ctx context.Context, tx *sql.Tx, syncID int64, put []store.Syn
 		if at.IsZero() {
 			at = time.Now()
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sync_files (sync_id, path, local, remote, synced_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (sync_id, path) DO UPDATE SET local = excluded.local, remote = excluded.remote, synced_at = excluded.synced_at`,
-			syncID, f.Path, string(local), string(remote), at.UnixNano()); err != nil {
+		if _, err := exec(ctx, putFile, syncID, f.Path, string(local), string(remote), at.UnixNano()); err != nil {
 			return fmt.Errorf("put sync file %q: %w", f.Path, err)
 		}
 	}
 	for _, p := range drop {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sync_files WHERE sync_id = ? AND path = ?`, syncID, p); err != nil {
+		if _, err := exec(ctx, dropFile, syncID, p); err != nil {
 			return fmt.Errorf("drop sync file %q: %w", p, err)
 		}
 	}
@@ -304,40 +306,133 @@ func (s *Store) SyncRuns(ctx context.Context, syncID int64, limit int) ([]store.
 
 // SaveSyncOp inserts or updates op and applies put and drop, atomically.
 func (s *Store) SaveSyncOp(ctx context.Context, op *store.SyncOp, put []store.SyncFile, drop []string, ev *store.Event) error {
+	return s.SaveSyncOps(ctx, []store.SyncOpSave{{Op: op, Put: put, Drop: drop, Event: ev}})
+}
+
+// SaveSyncOps applies a batch of SaveSyncOp calls in order in one
+// transaction, all or none, preparing each statement once: a sync run's
+// journal writes that queue up while one commits share the next commit.
+func (s *Store) SaveSyncOps(ctx context.Context, batch []store.SyncOpSave) error {
+	var failed *store.SyncOp
+	var inserted []*store.SyncOp
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		st := stmts{s: s, tx: tx}
+		defer st.close()
+		for _, b := range batch {
+			failed = b.Op
+			isNew := b.Op.ID == 0
+			if err := st.saveOp(ctx, b); err != nil {
+				return err
+			}
+			if isNew {
+				inserted = append(inserted, b.Op)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		// Rolled back: the IDs handed out are not the ops' any more.
+		for _, op := range inserted {
+			op.ID = 0
+		}
+		if failed == nil {
+			return fmt.Errorf("journal: %w", err)
+		}
+		return fmt.Errorf("journal %s %q: %w", failed.Action, failed.Path, err)
+	}
+	return nil
+}
+
+// stmts runs a transaction's statements, each prepared once per Store:
+// on a journal of thousands of small writes, parsing the SQL every time
+// cost more than running it.
+type stmts struct {
+	s  *Store
+	tx *sql.Tx
+	m  map[string]*sql.Stmt
+}
+
+func (st *stmts) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	p, ok := st.m[q]
+	if !ok {
+		shared, err := st.s.prepared(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		// Reuses the statement where it is prepared on the
+		// transaction's connection already.
+		p = st.tx.StmtContext(ctx, shared)
+		if st.m == nil {
+			st.m = map[string]*sql.Stmt{}
+		}
+		st.m[q] = p
+	}
+	return p.ExecContext(ctx, args...)
+}
+
+// close closes the transaction's handles; the shared statements stay.
+func (st *stmts) close() {
+	for _, p := range st.m {
+		p.Close()
+	}
+}
+
+// prepared returns q prepared on the database, preparing it on first use.
+func (s *Store) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
+	s.prepMu.Lock()
+	defer s.prepMu.Unlock()
+	if p, ok := s.prep[q]; ok {
+		return p, nil
+	}
+	p, err := s.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if s.prep == nil {
+		s.prep = map[string]*sql.Stmt{}
+	}
+	s.prep[q] = p
+	return p, nil
+}
+
+const (
+	insertOp = `INSERT INTO sync_ops (run_id, sync_id, path, action, status, detail, bytes, error, started, finished)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updateOp = `UPDATE sync_ops SET run_id = ?, sync_id = ?, path = ?, action = ?, status = ?, detail = ?, bytes = ?, error = ?, started = ?, finished = ?
+		WHERE id = ?`
+	insertEvent = `INSERT INTO events (time, kind, account, path, bytes, remote_addr, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`
+	putFile     = `INSERT INTO sync_files (sync_id, path, local, remote, synced_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (sync_id, path) DO UPDATE SET local = excluded.local, remote = excluded.remote, synced_at = excluded.synced_at`
+	dropFile = `DELETE FROM sync_files WHERE sync_id = ? AND path = ?`
+)
+
+func (st *stmts) saveOp(ctx context.Context, b store.SyncOpSave) error {
+	op := b.Op
 	if op.Started.IsZero() {
 		op.Started = time.Now()
 	}
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		args := []any{op.RunID, op.SyncID, op.Path, op.Action, op.Status, op.Detail, op.Bytes, op.Error, op.Started.UnixNano(), unixOrZero(op.Finished)}
-		if op.ID == 0 {
-			res, err := tx.ExecContext(ctx, `INSERT INTO sync_ops (run_id, sync_id, path, action, status, detail, bytes, error, started, finished)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
-			if err != nil {
-				return err
-			}
-			op.ID, _ = res.LastInsertId()
-		} else if _, err := tx.ExecContext(ctx, `UPDATE sync_ops SET run_id = ?, sync_id = ?, path = ?, action = ?, status = ?, detail = ?, bytes = ?, error = ?, started = ?, finished = ?
-				WHERE id = ?`, append(args, op.ID)...); err != nil {
+	args := []any{op.RunID, op.SyncID, op.Path, op.Action, op.Status, op.Detail, op.Bytes, op.Error, op.Started.UnixNano(), unixOrZero(op.Finished)}
+	if op.ID == 0 {
+		res, err := st.exec(ctx, insertOp, args...)
+		if err != nil {
 			return err
 		}
-		if err := putSyncFiles(ctx, tx, op.SyncID, put, drop); err != nil {
-			return err
-		}
-		if ev == nil {
-			return nil
-		}
-		e := *ev
-		if e.Time.IsZero() {
-			e.Time = time.Now()
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO events (time, kind, account, path, bytes, remote_addr, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			e.Time.UnixNano(), e.Kind, e.Account, e.Path, e.Bytes, e.RemoteAddr, e.Detail)
+		op.ID, _ = res.LastInsertId()
+	} else if _, err := st.exec(ctx, updateOp, append(args, op.ID)...); err != nil {
 		return err
-	})
-	if err != nil {
-		return fmt.Errorf("journal %s %q: %w", op.Action, op.Path, err)
 	}
-	return nil
+	if err := putSyncFiles(ctx, st.exec, op.SyncID, b.Put, b.Drop); err != nil {
+		return err
+	}
+	if b.Event == nil {
+		return nil
+	}
+	e := *b.Event
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	_, err := st.exec(ctx, insertEvent, e.Time.UnixNano(), e.Kind, e.Account, e.Path, e.Bytes, e.RemoteAddr, e.Detail)
+	return err
 }
 
 // SyncOps returns ops of a sync in journal order; see store.Store.
