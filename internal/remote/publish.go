@@ -98,4 +98,3 @@ func replySize(code int, msg string) int64 {
 	}
 	return n
 }
-
