@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/wharf-mft/wharf/bench/internal/benchkit"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -14,10 +13,11 @@ import (
 // endpoint is where curl goes: Wharf's mount or vsftpd itself.
 type endpoint struct {
 	name     string // "mount" or "direct"
+	mode     mode
 	url      func(p string) string
 	user     string
 	password string
-	servers  []*benchkit.Proc // whose CPU time a run is charged: Wharf and vsftpd, or vsftpd
+	servers  []server // whose CPU time a run is charged: Wharf and vsftpd, or vsftpd
 }
 
 // curlRun is one curl call: its phases as curl reports them (-w), the bytes
@@ -33,13 +33,18 @@ type curlRun struct {
 	busyStart     bool            // the machine was not idle when the run started
 }
 
-// curl runs curl once over explicit FTPS (--ssl-reqd, certificate checks
-// off) against e, in passive mode, with args before the URL of path.
+// curl runs curl once against e, in passive mode, with args before the URL
+// of path: over explicit FTPS (--ssl-reqd, certificate checks off) or, in
+// plain mode, over plain FTP.
 func curl(ctx context.Context, e endpoint, path string, args ...string) (curlRun, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
 	defer cancel()
-	argv := []string{"-sS", "--fail", "--ftp-pasv", "--ssl-reqd", "-k", "--max-time", "600", "-K", "-",
-		"-w", "%{time_pretransfer} %{time_starttransfer} %{time_total} %{size_upload} %{size_download}"}
+	argv := []string{"-sS", "--fail", "--ftp-pasv"}
+	if e.mode.tls() {
+		argv = append(argv, "--ssl-reqd", "-k")
+	}
+	argv = append(argv, "--max-time", "600", "-K", "-",
+		"-w", "%{time_pretransfer} %{time_starttransfer} %{time_total} %{size_upload} %{size_download}")
 	argv = append(argv, args...)
 	argv = append(argv, e.url(path))
 	cmd := exec.CommandContext(ctx, "curl", argv...)
@@ -49,7 +54,7 @@ func curl(ctx context.Context, e endpoint, path string, args ...string) (curlRun
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	r, err := metered(e, func(r *curlRun) error {
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("curl %s %s: %w: %s", e.name, e.url(path), err, strings.TrimSpace(stderr.String()))
+			return fmt.Errorf("curl %s (%s) %s: %w: %s", e.name, e.mode.label(), e.url(path), err, strings.TrimSpace(stderr.String()))
 		}
 		r.curlCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 		return nil
@@ -74,7 +79,7 @@ func curl(ctx context.Context, e endpoint, path string, args ...string) (curlRun
 func metered(e endpoint, fn func(*curlRun) error) (curlRun, error) {
 	meters := make([]*cpuMeter, len(e.servers))
 	for i, p := range e.servers {
-		meters[i] = startCPU(p.Pid())
+		meters[i] = startCPU(p)
 	}
 	busy0, _ := cpuBusy()
 	self0 := selfCPU()

@@ -12,19 +12,20 @@ import (
 	"time"
 )
 
-// ftpsClient is a minimal explicit-FTPS client for timing listings without
-// curl: curl waits about 200ms inside each transfer's set-up on both paths
-// (see README.md), which would hide what the listing itself costs.
-type ftpsClient struct {
-	conn *tls.Conn
+// ftpClient is a minimal plain-FTP and explicit-FTPS client for timing
+// listings without curl: curl waits about 200ms inside each transfer's
+// set-up on both paths (see README.md), which would hide what the listing
+// itself costs.
+type ftpClient struct {
+	conn net.Conn
 	r    *bufio.Reader
-	cfg  *tls.Config
+	cfg  *tls.Config // nil in plain mode
 	host string
 }
 
-// dialFTPS connects to e, upgrades to TLS (certificate not checked, like
-// curl -k) and logs in with PROT P.
-func dialFTPS(ctx context.Context, e endpoint) (*ftpsClient, error) {
+// dialFTP connects to e and logs in; in explicit mode it first upgrades to
+// TLS (certificate not checked, like curl -k) and then sets PROT P.
+func dialFTP(ctx context.Context, e endpoint) (*ftpClient, error) {
 	u := e.url("/")
 	addr := strings.TrimSuffix(strings.TrimPrefix(u, "ftp://"), "/")
 	var d net.Dialer
@@ -34,27 +35,32 @@ func dialFTPS(ctx context.Context, e endpoint) (*ftpsClient, error) {
 	}
 	raw.SetDeadline(time.Now().Add(time.Minute))
 	host, _, _ := net.SplitHostPort(addr)
-	c := &ftpsClient{r: bufio.NewReader(raw), host: host,
-		// One session cache for control and data: servers that require TLS
-		// session reuse (vsftpd's require_ssl_reuse) check that the data
-		// connection resumes the control connection's session.
-		cfg: &tls.Config{InsecureSkipVerify: true, ServerName: host, ClientSessionCache: tls.NewLRUClientSessionCache(4)}}
+	c := &ftpClient{conn: raw, r: bufio.NewReader(raw), host: host}
 	if _, _, err := c.reply(220); err != nil {
 		raw.Close()
 		return nil, err
 	}
-	fmt.Fprintf(raw, "AUTH TLS\r\n")
-	if _, _, err := c.reply(234); err != nil {
-		raw.Close()
-		return nil, err
-	}
-	c.conn = tls.Client(raw, c.cfg)
-	c.r = bufio.NewReader(c.conn)
-	for _, step := range []struct {
+	type step struct {
 		cmd  string
 		want int
-	}{{"USER " + e.user, 331}, {"PASS " + e.password, 230}, {"PBSZ 0", 200}, {"PROT P", 200}} {
-		if _, err := c.cmd(step.want, step.cmd); err != nil {
+	}
+	steps := []step{{"USER " + e.user, 331}, {"PASS " + e.password, 230}}
+	if e.mode.tls() {
+		fmt.Fprintf(raw, "AUTH TLS\r\n")
+		if _, _, err := c.reply(234); err != nil {
+			raw.Close()
+			return nil, err
+		}
+		// One session cache for control and data: servers that require TLS
+		// session reuse (vsftpd's require_ssl_reuse) check that the data
+		// connection resumes the control connection's session.
+		c.cfg = &tls.Config{InsecureSkipVerify: true, ServerName: host, ClientSessionCache: tls.NewLRUClientSessionCache(4)}
+		c.conn = tls.Client(raw, c.cfg)
+		c.r = bufio.NewReader(c.conn)
+		steps = append(steps, step{"PBSZ 0", 200}, step{"PROT P", 200})
+	}
+	for _, st := range steps {
+		if _, err := c.cmd(st.want, st.cmd); err != nil {
 			c.conn.Close()
 			return nil, err
 		}
@@ -62,13 +68,13 @@ func dialFTPS(ctx context.Context, e endpoint) (*ftpsClient, error) {
 	return c, nil
 }
 
-func (c *ftpsClient) close() {
+func (c *ftpClient) close() {
 	fmt.Fprintf(c.conn, "QUIT\r\n")
 	c.conn.Close()
 }
 
 // cmd sends line and wants a reply with code want.
-func (c *ftpsClient) cmd(want int, line string) (string, error) {
+func (c *ftpClient) cmd(want int, line string) (string, error) {
 	if _, err := fmt.Fprintf(c.conn, "%s\r\n", line); err != nil {
 		return "", err
 	}
@@ -82,7 +88,7 @@ func (c *ftpsClient) cmd(want int, line string) (string, error) {
 
 // reply reads one reply, multi-line ones included (RFC 959 §4.2), and
 // wants code want.
-func (c *ftpsClient) reply(want int) (int, string, error) {
+func (c *ftpClient) reply(want int) (int, string, error) {
 	line, err := c.r.ReadString('\n')
 	if err != nil {
 		return 0, "", err
@@ -110,9 +116,10 @@ func (c *ftpsClient) reply(want int) (int, string, error) {
 }
 
 // list runs verb (LIST or NLST) in the current folder the way curl does
-// (EPSV, TYPE A, verb; the data connection is opened after EPSV and its TLS
-// handshake done after the 150), and returns the listing.
-func (c *ftpsClient) list(ctx context.Context, verb string) ([]byte, error) {
+// (EPSV, TYPE A, verb; the data connection is opened after EPSV and, in
+// explicit mode, its TLS handshake done after the 150), and returns the
+// listing.
+func (c *ftpClient) list(ctx context.Context, verb string) ([]byte, error) {
 	msg, err := c.cmd(229, "EPSV")
 	if err != nil {
 		return nil, err
@@ -138,7 +145,10 @@ func (c *ftpsClient) list(ctx context.Context, verb string) ([]byte, error) {
 	if _, err := c.cmd(150, verb); err != nil {
 		return nil, err
 	}
-	dc := tls.Client(raw, c.cfg)
+	dc := raw
+	if c.cfg != nil {
+		dc = tls.Client(raw, c.cfg)
+	}
 	data, err := io.ReadAll(dc)
 	if err != nil {
 		return nil, fmt.Errorf("%s data: %w", verb, err)

@@ -78,7 +78,7 @@ func countEntries(data []byte, nlst bool) int {
 // times one LIST (or NLST) there: EPSV to 226, login not included. The
 // servers' CPU time is that of the listing alone.
 func goList(ctx context.Context, e endpoint, name string, nlst bool, entries int) (curlRun, error) {
-	c, err := dialFTPS(ctx, e)
+	c, err := dialFTP(ctx, e)
 	if err != nil {
 		return curlRun{}, fmt.Errorf("%s: %w", e.name, err)
 	}

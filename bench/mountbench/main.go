@@ -3,8 +3,10 @@
 // through) and curl against the same vsftpd directly, side by side on
 // 127.0.0.1, in one run:
 //
-//	(a) a 1 GiB download and a 1 GiB upload over explicit FTPS, MB/s;
-//	(b) LIST and NLST of a 5,000-entry remote folder, wall time.
+//	(a) a 1 GiB download and a 1 GiB upload, MB/s;
+//	(b) LIST and NLST of a 5,000-entry remote folder, wall time;
+//
+// each over plain FTP and over explicit FTPS on every leg (-tls).
 //
 // It builds wharf from ./cmd/wharf, starts vsftpd and Wharf on free loopback
 // ports from a temporary directory, sets up the mount with the wharf CLI,
@@ -29,6 +31,7 @@ type options struct {
 	vsftpdBin   string
 	dir         string
 	parts       map[string]bool
+	modes       []mode
 	runs        int
 	listRuns    int
 	bigSize     int64
@@ -44,13 +47,14 @@ type options struct {
 
 func parseFlags() options {
 	var o options
-	var parts string
+	var parts, tlsModes string
 	var bigMiB int
 	flag.StringVar(&o.repo, "repo", "", "Wharf repository to build ./cmd/wharf from (default: the module around the working directory)")
 	flag.StringVar(&o.wharfBin, "wharf", "", "use this wharf binary instead of building one")
 	flag.StringVar(&o.vsftpdBin, "vsftpd", "/usr/sbin/vsftpd", "vsftpd binary")
 	flag.StringVar(&o.dir, "dir", defaultDir(), "where the temporary directory (vsftpd's files, Wharf's data) goes; a tmpfs keeps disk writeback out of the numbers")
 	flag.StringVar(&parts, "parts", "xfer,list", "which parts to run: xfer (a), list (b)")
+	flag.StringVar(&tlsModes, "tls", "both", "explicit (FTPS on every leg), plain (plain FTP on every leg) or both")
 	flag.IntVar(&o.runs, "runs", 3, "runs per transfer; the table shows the median")
 	flag.IntVar(&o.listRuns, "list-runs", 5, "runs per listing; the table shows the median")
 	flag.IntVar(&bigMiB, "size-mib", 1024, "size of the transferred file in MiB")
@@ -64,6 +68,11 @@ func parseFlags() options {
 	flag.BoolVar(&o.verbose, "v", false, "log each run")
 	flag.Parse()
 	o.bigSize = int64(bigMiB) << 20
+	var err error
+	if o.modes, err = parseModes(tlsModes); err != nil {
+		fmt.Fprintln(os.Stderr, "mountbench:", err)
+		os.Exit(2)
+	}
 	o.parts = map[string]bool{}
 	for _, p := range strings.Split(parts, ",") {
 		o.parts[strings.TrimSpace(p)] = true

@@ -2,28 +2,72 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wharf-mft/wharf/bench/internal/benchkit"
 )
 
-// cpuMeter measures the CPU time (user + system) a process and its
-// descendants use between start and stop. vsftpd forks a process (or two)
+// server is a server process whose CPU time the runs are charged.
+type server struct {
+	proc *benchkit.Proc
+	cg   *cgroup // nil: sampled from /proc
+}
+
+// ownCgroup moves the just started p into a new cgroup named after this
+// benchmark, tag and p, before p forks any session; without cgroups it
+// logs why and returns nil, and p's CPU time is sampled from /proc.
+func ownCgroup(p *benchkit.Proc, tag string) *cgroup {
+	cg, err := newCgroup(fmt.Sprintf("wharf-mountbench-%d-%s-%s", os.Getpid(), tag, p.Name()))
+	if err == nil {
+		if err = cg.add(p.Pid()); err != nil {
+			cg.remove()
+		}
+	}
+	if err != nil {
+		logf("%s CPU time sampled from /proc (no cgroup: %v)", p.Name(), err)
+		return nil
+	}
+	return cg
+}
+
+// stopServer stops p and removes its cgroup, if any.
+func stopServer(p *benchkit.Proc, cg *cgroup) {
+	p.Stop()
+	if cg != nil {
+		if err := cg.remove(); err != nil {
+			logf("%s: %v", p.Name(), err)
+		}
+	}
+}
+
+// cpuMeter measures the CPU time (user + system) a server and its
+// descendants use between start and stop: from the server's cgroup when it
+// has one, else by sampling /proc. vsftpd forks a process (or two)
 // per session, and a session's processes may exit, or be orphaned, before
 // anyone reaps them into their parent's cutime: so the meter samples every
 // process of the tree every 100ms and sums what each used while it was
 // seen. A process that exits loses at most its last 100ms.
 type cpuMeter struct {
+	cg         *cgroup
+	cg0        time.Duration // cg's usage at start
 	root       int
 	base, last map[int]int64 // self ticks by pid: at start (0 if born later), latest seen
 	stopc      chan struct{}
 	done       chan struct{}
 }
 
-func startCPU(root int) *cpuMeter {
-	m := &cpuMeter{root: root, base: map[int]int64{}, last: map[int]int64{}, stopc: make(chan struct{}), done: make(chan struct{})}
+func startCPU(s server) *cpuMeter {
+	if s.cg != nil {
+		if t, err := s.cg.usage(); err == nil {
+			return &cpuMeter{cg: s.cg, cg0: t}
+		}
+	}
+	m := &cpuMeter{root: s.proc.Pid(), base: map[int]int64{}, last: map[int]int64{}, stopc: make(chan struct{}), done: make(chan struct{})}
 	m.sample()
 	for pid, t := range m.last {
 		m.base[pid] = t
@@ -44,8 +88,12 @@ func startCPU(root int) *cpuMeter {
 	return m
 }
 
-// stop ends the sampling and returns the CPU time used since start.
+// Stop ends the sampling and returns the CPU time used since start.
 func (m *cpuMeter) Stop() time.Duration {
+	if m.cg != nil {
+		t, _ := m.cg.usage()
+		return t - m.cg0
+	}
 	close(m.stopc)
 	<-m.done
 	m.sample()

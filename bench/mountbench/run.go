@@ -40,71 +40,98 @@ func run(ctx context.Context, o options) (err error) {
 	if err != nil {
 		return err
 	}
-	bin := o.wharfBin
+	bin, build := o.wharfBin, "binary "+o.wharfBin
 	if bin == "" {
-		logf("building ./cmd/wharf")
-		if bin, err = buildWharf(ctx, o.repo, dir); err != nil {
+		repo, err := moduleDir(ctx, o.repo)
+		if err != nil {
+			return err
+		}
+		build = revision(ctx, repo)
+		logf("building ./cmd/wharf of %s (%s)", repo, build)
+		if bin, err = buildWharf(ctx, repo, dir); err != nil {
 			return err
 		}
 	}
+	// Every mode's servers run from the start: the ones not measured sit
+	// idle, and -hold can print them all.
 	var taken [][2]int
-	v, err := startVsftpd(ctx, o.vsftpdBin, dir, certFile, keyFile, &taken)
-	if err != nil {
-		return err
-	}
-	defer v.proc.Stop()
-	g, err := startWharf(ctx, o, bin, dir, certFile, keyFile, v, &taken)
-	if err != nil {
-		return err
-	}
-	defer g.proc.Stop()
+	var stacks []*stack
+	defer func() {
+		for _, s := range stacks {
+			s.stop()
+		}
+	}()
 	defer func() {
 		if err != nil {
-			for _, p := range []*benchkit.Proc{g.proc, v.proc} {
-				fmt.Fprintf(os.Stderr, "--- %s log (last lines) ---\n%s\n", p.Name(), p.Tail(30))
+			for _, s := range stacks {
+				s.tails()
 			}
 		}
 	}()
-	logf("vsftpd on 127.0.0.1:%d, wharf on 127.0.0.1:%d (mount /bank of %s -> vsftpd /bank), files in %s", v.port, g.port, g.user, dir)
-	direct := endpoint{name: "direct", url: v.url, user: v.user, password: v.password, servers: []*benchkit.Proc{v.proc}}
-	mount := endpoint{name: "mount", url: g.url, user: g.user, password: g.password, servers: []*benchkit.Proc{g.proc, v.proc}}
-	eps := []endpoint{direct, mount}
-	// A first listing checks both logins and the mount, and opens the
-	// mount's first connection to vsftpd, which a client of a running
-	// gateway would find open.
-	probe := filepath.Join(dir, "probe.txt")
-	for _, e := range eps {
-		if _, err := curl(ctx, e, "/bank/", "--list-only", "-o", probe); err != nil {
-			return fmt.Errorf("login check: %w", err)
+	for _, md := range o.modes {
+		s, err := startStack(ctx, o, md, bin, filepath.Join(dir, string(md)), certFile, keyFile, &taken)
+		if err != nil {
+			return err
 		}
+		stacks = append(stacks, s)
 	}
 
 	if o.hold {
-		return hold(ctx, o, v, g)
+		return hold(ctx, o, stacks)
 	}
 
 	var ms []*measure
 	if o.parts["xfer"] {
-		m, err := benchXfer(ctx, o, v, eps)
-		if err != nil {
-			return err
+		var per [][]*measure
+		for _, s := range stacks {
+			m, err := benchXfer(ctx, o, s)
+			if err != nil {
+				return err
+			}
+			per = append(per, m)
 		}
-		ms = append(ms, m...)
+		ms = append(ms, interleave(per)...)
 	}
 	if o.parts["list"] {
-		m, err := benchList(ctx, o, dir, v, eps)
-		if err != nil {
-			return err
+		var per [][]*measure
+		for _, s := range stacks {
+			m, err := benchList(ctx, o, s)
+			if err != nil {
+				return err
+			}
+			per = append(per, m)
 		}
-		ms = append(ms, m...)
+		ms = append(ms, interleave(per)...)
 	}
-	printTable(os.Stdout, o, ms)
+	cgroups := true
+	for _, s := range stacks {
+		cgroups = cgroups && s.v.cg != nil && s.g.cg != nil
+	}
+	printTable(os.Stdout, o, build, cgroups, ms)
 	return nil
+}
+
+// interleave returns the i-th measure of every mode before the (i+1)-th,
+// so that the table shows a measurement's modes on adjacent rows.
+func interleave(per [][]*measure) []*measure {
+	var out []*measure
+	for i := 0; ; i++ {
+		n := len(out)
+		for _, ms := range per {
+			if i < len(ms) {
+				out = append(out, ms[i])
+			}
+		}
+		if len(out) == n {
+			return out
+		}
+	}
 }
 
 // measure is one measured operation: every run of it, by endpoint name.
 type measure struct {
 	label string
+	mode  mode
 	kind  string   // "xfer", "login", "list" (curl) or "golist" (the Go client)
 	size  int64    // bytes moved, for MB/s
 	login *measure // for a listing: the same login without it
@@ -151,7 +178,8 @@ func (r curlRun) describe(m *measure) string {
 	return s
 }
 
-func benchXfer(ctx context.Context, o options, v *peer, eps []endpoint) ([]*measure, error) {
+func benchXfer(ctx context.Context, o options, s *stack) ([]*measure, error) {
+	v, eps := s.v, s.eps
 	big := filepath.Join(v.bank, "big.bin")
 	logf("writing a %d MiB test file", o.bigSize>>20)
 	if err := writeBigFile(big, o.bigSize, v.uid, v.gid); err != nil {
@@ -162,7 +190,7 @@ func benchXfer(ctx context.Context, o options, v *peer, eps []endpoint) ([]*meas
 	if o.bigSize == 1<<30 {
 		size = "1 GiB"
 	}
-	down := &measure{label: "(a) download " + size, kind: "xfer", size: o.bigSize}
+	down := &measure{label: "(a) download " + size + ", " + s.mode.label(), mode: s.mode, kind: "xfer", size: o.bigSize}
 	err := each(ctx, o, down, o.runs, eps, func(e endpoint, _ int) (curlRun, error) {
 		return download(ctx, e, "big.bin", o.bigSize)
 	})
@@ -170,7 +198,7 @@ func benchXfer(ctx context.Context, o options, v *peer, eps []endpoint) ([]*meas
 		return nil, err
 	}
 	logf("%s: %s", down.label, down.summary())
-	up := &measure{label: "(a) upload " + size, kind: "xfer", size: o.bigSize}
+	up := &measure{label: "(a) upload " + size + ", " + s.mode.label(), mode: s.mode, kind: "xfer", size: o.bigSize}
 	err = each(ctx, o, up, o.runs, eps, func(e endpoint, i int) (curlRun, error) {
 		return upload(ctx, e, v, big, fmt.Sprintf("up-%s-%d.bin", e.name, i), o.bigSize)
 	})
@@ -181,12 +209,13 @@ func benchXfer(ctx context.Context, o options, v *peer, eps []endpoint) ([]*meas
 	return []*measure{down, up}, nil
 }
 
-func benchList(ctx context.Context, o options, dir string, v *peer, eps []endpoint) ([]*measure, error) {
-	logf("creating %d files to list", o.entries)
+func benchList(ctx context.Context, o options, s *stack) ([]*measure, error) {
+	v, eps := s.v, s.eps
+	logf("%s: creating %d files to list", s.mode.label(), o.entries)
 	if err := writeListDir(filepath.Join(v.bank, "list"), o.entries, v.uid, v.gid); err != nil {
 		return nil, err
 	}
-	out := filepath.Join(dir, "listing.txt")
+	out := filepath.Join(s.dir, "listing.txt")
 	// One unmeasured listing each first: the folder's inode and dentries
 	// are then cached for both, whichever goes first.
 	for _, e := range eps {
@@ -196,7 +225,7 @@ func benchList(ctx context.Context, o options, dir string, v *peer, eps []endpoi
 	}
 	// curl -I on the folder logs in and changes into it, and lists nothing:
 	// the listings' time minus this one is the listing itself.
-	login := &measure{label: "(b) login + CWD only (curl -I)", kind: "login"}
+	login := &measure{label: "(b) login + CWD only (curl -I), " + s.mode.label(), mode: s.mode, kind: "login"}
 	err := each(ctx, o, login, o.listRuns, eps, func(e endpoint, _ int) (curlRun, error) {
 		return curl(ctx, e, "/bank/list/", "-I", "-o", os.DevNull)
 	})
@@ -206,7 +235,7 @@ func benchList(ctx context.Context, o options, dir string, v *peer, eps []endpoi
 	logf("%s: %s", login.label, login.summary())
 	ms := []*measure{login}
 	for _, nlst := range []bool{false, true} {
-		m := &measure{label: fmt.Sprintf("(b) %s of %d entries", verbOf(nlst), o.entries), kind: "list", login: login}
+		m := &measure{label: fmt.Sprintf("(b) %s of %d entries, %s", verbOf(nlst), o.entries, s.mode.label()), mode: s.mode, kind: "list", login: login}
 		err := each(ctx, o, m, o.listRuns, eps, func(e endpoint, _ int) (curlRun, error) {
 			return list(ctx, e, "list", nlst, out, o.entries)
 		})
@@ -217,7 +246,7 @@ func benchList(ctx context.Context, o options, dir string, v *peer, eps []endpoi
 		ms = append(ms, m)
 	}
 	for _, nlst := range []bool{false, true} {
-		m := &measure{label: fmt.Sprintf("(b) %s of %d entries, Go client, EPSV to 226", verbOf(nlst), o.entries), kind: "golist"}
+		m := &measure{label: fmt.Sprintf("(b) %s of %d entries, %s, Go client, EPSV to 226", verbOf(nlst), o.entries, s.mode.label()), mode: s.mode, kind: "golist"}
 		err := each(ctx, o, m, o.listRuns, eps, func(e endpoint, _ int) (curlRun, error) {
 			return goList(ctx, e, "list", nlst, o.entries)
 		})
@@ -230,17 +259,25 @@ func benchList(ctx context.Context, o options, dir string, v *peer, eps []endpoi
 	return ms, nil
 }
 
-// hold prints how to reach both servers and waits for ctx to end.
-func hold(ctx context.Context, o options, v *peer, g *gateway) error {
-	if err := writeBigFile(filepath.Join(v.bank, "big.bin"), o.bigSize, v.uid, v.gid); err != nil {
-		return err
+// hold prints how to reach every mode's servers and waits for ctx to end.
+func hold(ctx context.Context, o options, stacks []*stack) error {
+	for _, s := range stacks {
+		v, g := s.v, s.g
+		if err := writeBigFile(filepath.Join(v.bank, "big.bin"), o.bigSize, v.uid, v.gid); err != nil {
+			return err
+		}
+		if err := writeListDir(filepath.Join(v.bank, "list"), o.entries, v.uid, v.gid); err != nil {
+			return err
+		}
+		flags := ""
+		if s.mode.tls() {
+			flags = "--ssl-reqd -k "
+		}
+		logf("%s: /bank has big.bin (%d MiB) and list/ (%d files)", s.mode.label(), o.bigSize>>20, o.entries)
+		logf("  direct: curl %s-u %s:%s %s  (vsftpd pid %d, files %s)", flags, v.user, v.password, v.url("/bank/"), v.proc.Pid(), v.bank)
+		logf("  mount:  curl %s-u %s:%s %s  (wharf pid %d, log %s)", flags, g.user, g.password, g.url("/bank/"), g.proc.Pid(), g.proc.LogPath())
 	}
-	if err := writeListDir(filepath.Join(v.bank, "list"), o.entries, v.uid, v.gid); err != nil {
-		return err
-	}
-	logf("holding until Ctrl-C or -timeout; /bank has big.bin (%d MiB) and list/ (%d files)", o.bigSize>>20, o.entries)
-	logf("direct: curl --ssl-reqd -k -u %s:%s %s  (vsftpd pid %d, files %s)", v.user, v.password, v.url("/bank/"), v.proc.Pid(), v.bank)
-	logf("mount:  curl --ssl-reqd -k -u %s:%s %s  (wharf pid %d, log %s)", g.user, g.password, g.url("/bank/"), g.proc.Pid(), g.proc.LogPath())
+	logf("holding until Ctrl-C or -timeout")
 	<-ctx.Done()
 	return nil
 }

@@ -18,18 +18,20 @@ type peer struct {
 	bank     string
 	uid, gid int
 	proc     *benchkit.Proc
+	cg       *cgroup // nil: CPU time sampled from /proc
 }
 
 func (v *peer) url(p string) string { return fmt.Sprintf("ftp://127.0.0.1:%d%s", v.port, p) }
 
-// startVsftpd runs vsftpd in the foreground on a free loopback port with
-// explicit FTPS required for login and data and require_ssl_reuse=YES. It
+// startVsftpd runs vsftpd in the foreground on a free loopback port. In
+// explicit mode it requires FTPS for login and data, with
+// require_ssl_reuse=YES; in plain mode it has no TLS at all. It
 // serves the anonymous login, chrooted to dir/vsftpd/root, whose /bank
 // folder the login may write to: vsftpd checks local users only through
 // PAM, so a local user would need a system account (peertest and
 // serverbench make the same choice). The anonymous login still sends USER
 // and PASS over TLS and moves data like a local user.
-func startVsftpd(ctx context.Context, bin, dir, certFile, keyFile string, taken *[][2]int) (*peer, error) {
+func startVsftpd(ctx context.Context, bin, dir string, md mode, certFile, keyFile string, taken *[][2]int) (*peer, error) {
 	if _, err := os.Stat(bin); err != nil {
 		return nil, fmt.Errorf("vsftpd: %w (apt-get install vsftpd)", err)
 	}
@@ -69,9 +71,11 @@ func startVsftpd(ctx context.Context, bin, dir, certFile, keyFile string, taken 
 		"mdtm_write=YES", "use_localtime=NO",
 		"max_clients=0", "max_per_ip=0", "idle_session_timeout=600", "data_connection_timeout=120",
 		"xferlog_enable=YES", "xferlog_file=" + filepath.Join(base, "xferlog"), "log_ftp_protocol=NO",
-		"ssl_enable=YES", "allow_anon_ssl=YES", "force_anon_logins_ssl=YES", "force_anon_data_ssl=YES",
-		"require_ssl_reuse=YES", "ssl_ciphers=HIGH", "ssl_sslv2=NO", "ssl_sslv3=NO", "ssl_tlsv1=YES",
-		"rsa_cert_file=" + certFile, "rsa_private_key_file=" + keyFile,
+	}
+	if md.tls() {
+		conf = append(conf, "ssl_enable=YES", "allow_anon_ssl=YES", "force_anon_logins_ssl=YES", "force_anon_data_ssl=YES",
+			"require_ssl_reuse=YES", "ssl_ciphers=HIGH", "ssl_sslv2=NO", "ssl_sslv3=NO", "ssl_tlsv1=YES",
+			"rsa_cert_file="+certFile, "rsa_private_key_file="+keyFile)
 	}
 	cf := filepath.Join(base, "vsftpd.conf")
 	if err := os.WriteFile(cf, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
@@ -82,8 +86,9 @@ func startVsftpd(ctx context.Context, bin, dir, certFile, keyFile string, taken 
 		return nil, err
 	}
 	v.proc = p
+	v.cg = ownCgroup(p, string(md))
 	if err := p.WaitReady(ctx, fmt.Sprintf("127.0.0.1:%d", port)); err != nil {
-		p.Stop()
+		stopServer(p, v.cg)
 		return nil, err
 	}
 	return v, nil
