@@ -3,6 +3,7 @@ package filesync
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"time"
@@ -91,10 +92,12 @@ func (x *runner) makeDir(ctx context.Context, r Remote, d string) error {
 	return err
 }
 
-// pushFile uploads local p (listed as src) to remote dst and returns the
-// remote side to record. The remote shows dst only once the upload is
-// complete and verified (Remote.Store).
-func (x *runner) pushFile(ctx context.Context, p, dst string, src File) (store.SyncSide, int64, error) {
+// pushFile uploads local p (listed as src) to remote dst through the
+// temporary name tmp ("" for a fresh one) and returns the remote side to
+// record. The remote shows dst only once the upload is complete and
+// verified, with its time where the server sets one (Remote.Store,
+// remote.Pool.Upload).
+func (x *runner) pushFile(ctx context.Context, p, dst, tmp string, src File) (store.SyncSide, int64, error) {
 	if err := x.ensureDirs(ctx, dst); err != nil {
 		return store.SyncSide{}, 0, err
 	}
@@ -105,8 +108,15 @@ func (x *runner) pushFile(ctx context.Context, p, dst string, src File) (store.S
 		}
 		return store.SyncSide{}, 0, err
 	}
-	n, err := x.rem.Store(ctx, dst, f)
+	x.mu.Lock()
+	mt := src.ModTime
+	if x.noMTime {
+		mt = time.Time{}
+	}
+	x.mu.Unlock()
+	up, err := x.upload(ctx, dst, f, remote.UploadOptions{Temp: tmp, ModTime: mt})
 	f.Close()
+	n := up.Bytes
 	if err != nil {
 		return store.SyncSide{}, n, err
 	}
@@ -116,10 +126,31 @@ func (x *runner) pushFile(ctx context.Context, p, dst string, src File) (store.S
 		return store.SyncSide{}, n, errChanged
 	}
 	side := store.SyncSide{Exists: true, Size: n}
-	if x.setMTime(ctx, dst, src.ModTime) {
+	switch {
+	case up.ModTimeSet:
 		side.ModTime = src.ModTime
+	case !mt.IsZero() && ctx.Err() == nil:
+		// A server that refuses once is not asked again in this run; the
+		// record then holds no time and later runs compare the size.
+		x.log.Warn("remote cannot set modification times; comparing sizes", "path", dst)
+		x.mu.Lock()
+		x.noMTime = true
+		x.mu.Unlock()
 	}
 	return side, n, nil
+}
+
+// upload is Remote.Upload where the remote has it (under always does).
+func (x *runner) upload(ctx context.Context, dst string, r io.Reader, o remote.UploadOptions) (remote.Uploaded, error) {
+	if u, ok := x.rem.(uploader); ok {
+		return u.Upload(ctx, dst, r, o)
+	}
+	n, err := x.rem.Store(ctx, dst, r)
+	up := remote.Uploaded{Bytes: n}
+	if err == nil && !o.ModTime.IsZero() {
+		up.ModTimeSet = x.rem.SetModTime(ctx, dst, o.ModTime) == nil
+	}
+	return up, err
 }
 
 // setMTime sets a remote file's time, reporting whether the server took it.
@@ -237,19 +268,40 @@ func (x *runner) tempFor(p string) string {
 
 // push copies a local file to the remote, then deletes the source when
 // asked and the copy is verified.
-func (x *runner) push(ctx context.Context, it Item) (int64, error) {
+func (x *runner) push(ctx context.Context, it Item, b *begun) (int64, error) {
 	src := *it.Local
-	d := opDetail{Size: src.Size, ModTime: src.ModTime, Prior: it.Remote, DeleteSource: it.DeleteSource}
-	op, err := x.begin(ctx, it, d)
+	op, d, err := x.started(ctx, it, b)
 	if err != nil {
 		return 0, err
 	}
-	rs, n, err := x.pushFile(ctx, it.Path, it.Path, src)
+	rs, n, err := x.pushFile(ctx, it.Path, it.Path, d.Temp, src)
 	if err != nil {
 		x.fail(ctx, op, err)
 		return n, err
 	}
 	return n, x.afterPush(ctx, op, d, rs, n)
+}
+
+// copyDetail is the journal detail a push or pull starts with.
+func (x *runner) copyDetail(it Item) opDetail {
+	if it.Action == Push {
+		src := *it.Local
+		return opDetail{Size: src.Size, ModTime: src.ModTime, Prior: it.Remote, Temp: remote.TempName(it.Path), DeleteSource: it.DeleteSource}
+	}
+	src := *it.Remote
+	return opDetail{Size: src.Size, ModTime: src.ModTime, Precise: src.Precise, Prior: it.Local,
+		Temp: x.tempFor(it.Path), DeleteSource: it.DeleteSource}
+}
+
+// started returns the copy's op journaled as started: b when the executor
+// journaled it ahead (beginAll), else a new one.
+func (x *runner) started(ctx context.Context, it Item, b *begun) (*store.SyncOp, opDetail, error) {
+	if b != nil {
+		return b.op, b.d, nil
+	}
+	d := x.copyDetail(it)
+	op, err := x.begin(ctx, it, d)
+	return op, d, err
 }
 
 // afterPush deletes the pushed source when asked, then finishes op.
@@ -279,11 +331,9 @@ func (x *runner) afterPush(ctx context.Context, op *store.SyncOp, d opDetail, rs
 
 // pull copies a remote file into the folder, then deletes the remote
 // source when asked and the copy is in place.
-func (x *runner) pull(ctx context.Context, it Item) (int64, error) {
+func (x *runner) pull(ctx context.Context, it Item, b *begun) (int64, error) {
 	src := *it.Remote
-	d := opDetail{Size: src.Size, ModTime: src.ModTime, Precise: src.Precise, Prior: it.Local,
-		Temp: x.tempFor(it.Path), DeleteSource: it.DeleteSource}
-	op, err := x.begin(ctx, it, d)
+	op, d, err := x.started(ctx, it, b)
 	if err != nil {
 		return 0, err
 	}
@@ -431,7 +481,7 @@ func (x *runner) settle(ctx context.Context, it Item, d opDetail, l, r File) (pu
 		if err := x.rem.Rename(ctx, p, c); err != nil {
 			return nil, nil, 0, err
 		}
-		rs, n, err := x.pushFile(ctx, p, p, l)
+		rs, n, err := x.pushFile(ctx, p, p, "", l)
 		if err != nil {
 			return nil, nil, n, err
 		}
@@ -453,7 +503,7 @@ func (x *runner) settle(ctx context.Context, it Item, d opDetail, l, r File) (pu
 		if err != nil {
 			return nil, nil, n, err
 		}
-		cr, m, err := x.pushFile(ctx, c, c, cl)
+		cr, m, err := x.pushFile(ctx, c, c, "", cl)
 		if err != nil {
 			return nil, nil, n + m, err
 		}
@@ -473,7 +523,7 @@ func (x *runner) settle(ctx context.Context, it Item, d opDetail, l, r File) (pu
 	if fi, err := x.local.Stat(cL); err == nil {
 		ll = File{Size: fi.Size(), ModTime: fi.ModTime(), Precise: true}
 	}
-	rsL, n, err := x.pushFile(ctx, cL, cL, ll)
+	rsL, n, err := x.pushFile(ctx, cL, cL, "", ll)
 	if err != nil {
 		return nil, nil, n, err
 	}

@@ -256,6 +256,7 @@ type runner struct {
 	log   *slog.Logger
 	run   store.SyncRun
 	start time.Time
+	j     *journal // while the plan's actions run
 
 	lv, rv view // listings, read-only once planning starts
 

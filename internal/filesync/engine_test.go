@@ -3,9 +3,11 @@ package filesync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -641,5 +643,48 @@ func TestUnchangedPushDoesNotListRemote(t *testing.T) {
 	}
 	if d := cmp.Diff(map[string]int{"a.edi": 1, "sub/b.edi": 2}, e.delivered()); d != "" {
 		t.Errorf("deliveries (-want +got):\n%s", d)
+	}
+}
+
+// Copies are journaled as started a chunk at a time ahead of the workers;
+// a run that stops leaves none of them started: those no worker took are
+// aborted, and the next run delivers every file once.
+func TestCopiesJournaledAhead(t *testing.T) {
+	e := newEnv(t, store.Sync{Direction: store.SyncPush})
+	e.engine.cfg.Transfers = 2 // chunks of 4
+	for i := range 40 {
+		write(t, e.local, fmt.Sprintf("d%d/f%02d.edi", i%3, i), "x", t0)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stores atomic.Int32
+	e.rem.storeHook = func(string) {
+		if stores.Add(1) == 6 {
+			cancel()
+		}
+	}
+	if _, err := e.engine.Run(ctx, e.sync.Name, RunOptions{}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled run = %v, want context.Canceled", err)
+	}
+	started, err := e.st.SyncOps(context.Background(), e.sync.ID, 0, store.OpStarted)
+	if err != nil || len(started) != 0 {
+		t.Fatalf("ops still started after the run stopped: %d (%v)", len(started), err)
+	}
+	aborted, _ := e.st.SyncOps(context.Background(), e.sync.ID, 0, store.OpAborted)
+	if len(aborted) == 0 {
+		t.Errorf("no op journaled ahead was aborted")
+	}
+	e.rem.storeHook = nil
+	if res := e.mustRun(); res.Recovered != 0 {
+		t.Errorf("run after the stop recovered %d ops, want 0", res.Recovered)
+	}
+	got := e.delivered()
+	if len(got) != 40 {
+		t.Errorf("%d files delivered, want 40", len(got))
+	}
+	for p, n := range got {
+		if n != 1 {
+			t.Errorf("%s delivered %d times", p, n)
+		}
 	}
 }

@@ -38,6 +38,32 @@ type modTimer interface {
 	ModTime(ctx context.Context, name string) (time.Time, error)
 }
 
+// uploader is the optional Remote capability of uploading through a
+// temporary name the caller chose (so the journal can record it before the
+// upload starts, and recovery delete it) and of setting the modification
+// time before the rename; *remote.Pool has it.
+type uploader interface {
+	Upload(ctx context.Context, name string, r io.Reader, o remote.UploadOptions) (remote.Uploaded, error)
+}
+
+// Upload uploads with the remote's Upload, or with Store and then
+// SetModTime (on a random temporary name) when it has none.
+func (u under) Upload(ctx context.Context, name string, r io.Reader, o remote.UploadOptions) (remote.Uploaded, error) {
+	if m, ok := u.r.(uploader); ok {
+		if o.Temp != "" {
+			o.Temp = u.p(o.Temp)
+		}
+		return m.Upload(ctx, u.p(name), r, o)
+	}
+	n, err := u.Store(ctx, name, r)
+	up := remote.Uploaded{Bytes: n}
+	if err != nil || o.ModTime.IsZero() {
+		return up, err
+	}
+	up.ModTimeSet = u.SetModTime(ctx, name, o.ModTime) == nil
+	return up, nil
+}
+
 func (u under) ModTime(ctx context.Context, name string) (time.Time, error) {
 	m, ok := u.r.(modTimer)
 	if !ok {

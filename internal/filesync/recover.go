@@ -48,7 +48,15 @@ func (x *runner) recover(ctx context.Context) (int, error) {
 		var ok bool
 		switch Action(op.Action) {
 		case Push:
-			x.removeUploadTemps(ctx, op.Path)
+			if d.Temp != "" {
+				// Journaled before the upload started: the only
+				// temporary this op can have left.
+				if err := x.rem.Delete(ctx, d.Temp); err != nil && !notExist(err) {
+					return n, fmt.Errorf("%s %s: remove interrupted upload %s: %w", op.Action, op.Path, d.Temp, err)
+				}
+			} else {
+				x.removeUploadTemps(ctx, op.Path)
+			}
 			ok, err = x.recoverPush(ctx, op, d)
 		case Pull:
 			ok, err = x.recoverPull(ctx, op, d)

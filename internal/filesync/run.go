@@ -69,7 +69,10 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 	if err := x.recordSkips(ctx, p); err != nil {
 		return res, err
 	}
+	x.j = x.e.startJournal(ctx)
 	res.Errors = x.execute(ctx, p, o)
+	x.j.close()
+	x.j = nil
 	if err := context.Cause(ctx); err != nil {
 		return res, fmt.Errorf("sync %q: %w", x.sy.Name, err)
 	}
@@ -171,35 +174,42 @@ func (x *runner) execute(ctx context.Context, p Plan, o RunOptions) []error {
 	var mu sync.Mutex
 	var errs []error
 	do := func(items []Item) {
-		work := make(chan Item)
+		work := make(chan task)
 		var wg sync.WaitGroup
 		for range min(x.e.cfg.Transfers, max(len(items), 1)) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for it := range work {
-					n, err := x.attempt(ctx, it)
+				for tk := range work {
+					n, err := x.attempt(ctx, tk)
 					mu.Lock()
 					if err != nil {
 						x.run.Failed++
-						errs = append(errs, fmt.Errorf("%s %s: %w", it.Action, it.Path, err))
+						errs = append(errs, fmt.Errorf("%s %s: %w", tk.it.Action, tk.it.Path, err))
 					} else {
-						countAction(&x.run, it.Action)
+						countAction(&x.run, tk.it.Action)
 						x.run.Bytes += n
 					}
 					mu.Unlock()
 					if o.OnItem != nil {
-						o.OnItem(ItemResult{Item: it, Bytes: n, Err: err})
+						o.OnItem(ItemResult{Item: tk.it, Bytes: n, Err: err})
 					}
 				}
 			}()
 		}
+		// Copies are journaled as started a chunk at a time, in one
+		// commit, ahead of the workers that carry them out.
+		chunk := 2 * x.e.cfg.Transfers
 	feed:
-		for _, it := range items {
-			select {
-			case work <- it:
-			case <-ctx.Done():
-				break feed
+		for i := 0; i < len(items); i += chunk {
+			tasks := x.beginAll(ctx, items[i:min(i+chunk, len(items))])
+			for j, tk := range tasks {
+				select {
+				case work <- tk:
+				case <-ctx.Done():
+					x.abandon(ctx, tasks[j:])
+					break feed
+				}
 			}
 		}
 		close(work)
@@ -210,23 +220,85 @@ func (x *runner) execute(ctx context.Context, p Plan, o RunOptions) []error {
 	return errs
 }
 
+// task is one action for a worker, with its op when journaled ahead.
+type task struct {
+	it Item
+	b  *begun
+}
+
+// begun is a copy journaled as started before a worker took it.
+type begun struct {
+	op *store.SyncOp
+	d  opDetail
+}
+
+// beginAll journals the pushes and pulls among items as started in one
+// commit. If that fails, each is journaled by its worker as before.
+func (x *runner) beginAll(ctx context.Context, items []Item) []task {
+	tasks := make([]task, len(items))
+	var saves []store.SyncOpSave
+	for i, it := range items {
+		tasks[i].it = it
+		if it.Action != Push && it.Action != Pull {
+			continue
+		}
+		d := x.copyDetail(it)
+		op, err := x.newOp(it, d)
+		if err != nil {
+			continue
+		}
+		tasks[i].b = &begun{op: op, d: d}
+		saves = append(saves, store.SyncOpSave{Op: op})
+	}
+	if len(saves) == 0 {
+		return tasks
+	}
+	if err := x.save(ctx, saves...); err != nil {
+		x.log.Warn("journal copies ahead", "err", err)
+		for i := range tasks {
+			tasks[i].b = nil
+		}
+	}
+	return tasks
+}
+
+// abandon marks the ops journaled ahead for tasks no worker took as
+// aborted, so the next run need not look for what they left (nothing).
+func (x *runner) abandon(ctx context.Context, tasks []task) {
+	var saves []store.SyncOpSave
+	for _, tk := range tasks {
+		if tk.b != nil {
+			op := tk.b.op
+			op.Status, op.Finished, op.Error = store.OpAborted, time.Now(), "not started: the run stopped"
+			saves = append(saves, store.SyncOpSave{Op: op})
+		}
+	}
+	if len(saves) > 0 {
+		if err := x.save(context.WithoutCancel(ctx), saves...); err != nil {
+			x.log.Error("journal abandoned copies", "err", err)
+		}
+	}
+}
+
 // errNotRetried marks failures that another try would not fix.
 var errNotRetried = errors.New("not retried")
 
-// attempt journals and performs one action, retrying failures.
-func (x *runner) attempt(ctx context.Context, it Item) (int64, error) {
+// attempt journals and performs one action, retrying failures; only the
+// first try uses an op journaled ahead.
+func (x *runner) attempt(ctx context.Context, tk task) (int64, error) {
 	wait := x.e.cfg.RetryWait
 	var err error
 	for try := 1; ; try++ {
 		var n int64
-		n, err = x.perform(ctx, it)
+		n, err = x.perform(ctx, tk.it, tk.b)
+		tk.b = nil
 		if err == nil {
 			return n, nil
 		}
 		if ctx.Err() != nil || errors.Is(err, errNotRetried) || try >= x.e.cfg.Retries {
 			break
 		}
-		x.log.Warn("sync file failed, retrying", "path", it.Path, "action", it.Action, "try", try, "err", err)
+		x.log.Warn("sync file failed, retrying", "path", tk.it.Path, "action", tk.it.Action, "try", try, "err", err)
 		t := time.NewTimer(wait)
 		select {
 		case <-t.C:
@@ -245,7 +317,7 @@ type opDetail struct {
 	ModTime      time.Time `json:"mtime,omitzero"` // the source's
 	Precise      bool      `json:"precise,omitempty"`
 	Prior        *File     `json:"prior,omitempty"` // the target before the copy
-	Temp         string    `json:"temp,omitempty"`  // pull temporary
+	Temp         string    `json:"temp,omitempty"`  // the copy's temporary name (local for a pull, remote for a push)
 	DeleteSource bool      `json:"delete_source,omitempty"`
 	// Step is "copied" once the copy is verified and in place; Dest is
 	// then the target's recorded side.
@@ -255,17 +327,42 @@ type opDetail struct {
 	Winner   string          `json:"winner,omitempty"`
 }
 
-// begin journals op as started.
-func (x *runner) begin(ctx context.Context, it Item, d opDetail) (*store.SyncOp, error) {
+// save journals one write: through the run's group-committing journal
+// while the actions run, else directly. Either way it returns once the
+// write is committed.
+func (x *runner) save(ctx context.Context, saves ...store.SyncOpSave) error {
+	if x.j != nil {
+		if err := ctx.Err(); err != nil && saves[0].Op.Status == store.OpStarted && saves[0].Op.ID == 0 {
+			return err // the run is stopping: start nothing new
+		}
+		return x.j.save(saves)
+	}
+	x.e.jmu.Lock()
+	defer x.e.jmu.Unlock()
+	for _, s := range saves {
+		if err := x.e.st.SaveSyncOp(ctx, s.Op, s.Put, s.Drop, s.Event); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// newOp returns a started op for it with detail d, not yet journaled.
+func (x *runner) newOp(it Item, d opDetail) (*store.SyncOp, error) {
 	b, err := json.Marshal(d)
 	if err != nil {
 		return nil, err
 	}
-	op := &store.SyncOp{RunID: x.run.ID, SyncID: x.sy.ID, Path: it.Path, Action: string(it.Action), Status: store.OpStarted, Detail: string(b)}
-	x.e.jmu.Lock()
-	err = x.e.st.SaveSyncOp(ctx, op, nil, nil, nil)
-	x.e.jmu.Unlock()
+	return &store.SyncOp{RunID: x.run.ID, SyncID: x.sy.ID, Path: it.Path, Action: string(it.Action), Status: store.OpStarted, Detail: string(b)}, nil
+}
+
+// begin journals op as started.
+func (x *runner) begin(ctx context.Context, it Item, d opDetail) (*store.SyncOp, error) {
+	op, err := x.newOp(it, d)
 	if err != nil {
+		return nil, err
+	}
+	if err := x.save(ctx, store.SyncOpSave{Op: op}); err != nil {
 		return nil, err
 	}
 	return op, nil
@@ -278,9 +375,7 @@ func (x *runner) step(ctx context.Context, op *store.SyncOp, d opDetail) error {
 		return err
 	}
 	op.Detail = string(b)
-	x.e.jmu.Lock()
-	defer x.e.jmu.Unlock()
-	return x.e.st.SaveSyncOp(ctx, op, nil, nil, nil)
+	return x.save(ctx, store.SyncOpSave{Op: op})
 }
 
 // done finishes op together with the state it leaves. It is recorded even
@@ -291,29 +386,25 @@ func (x *runner) done(ctx context.Context, op *store.SyncOp, n int64, put []stor
 		put[i].SyncedAt = op.Finished
 	}
 	ev := x.eventOf(store.EventSyncFile, op.Path, n, op.Action)
-	x.e.jmu.Lock()
-	defer x.e.jmu.Unlock()
-	return x.e.st.SaveSyncOp(context.WithoutCancel(ctx), op, put, drop, &ev)
+	return x.save(context.WithoutCancel(ctx), store.SyncOpSave{Op: op, Put: put, Drop: drop, Event: &ev})
 }
 
 // fail finishes op as failed; the state is left as it was.
 func (x *runner) fail(ctx context.Context, op *store.SyncOp, err error) {
 	op.Status, op.Error, op.Finished = store.OpFailed, err.Error(), time.Now()
-	x.e.jmu.Lock()
-	serr := x.e.st.SaveSyncOp(context.WithoutCancel(ctx), op, nil, nil, nil)
-	x.e.jmu.Unlock()
-	if serr != nil {
+	if serr := x.save(context.WithoutCancel(ctx), store.SyncOpSave{Op: op}); serr != nil {
 		x.log.Error("journal failed op", "path", op.Path, "err", serr)
 	}
 }
 
-// perform journals and carries out one action once.
-func (x *runner) perform(ctx context.Context, it Item) (int64, error) {
+// perform journals and carries out one action once; b is the op
+// journaled ahead, if any.
+func (x *runner) perform(ctx context.Context, it Item, b *begun) (int64, error) {
 	switch it.Action {
 	case Push:
-		return x.push(ctx, it)
+		return x.push(ctx, it, b)
 	case Pull:
-		return x.pull(ctx, it)
+		return x.pull(ctx, it, b)
 	case DeleteLocal, DeleteRemote:
 		return 0, x.delete(ctx, it)
 	case Conflict:

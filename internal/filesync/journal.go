@@ -1,0 +1,111 @@
+package filesync
+
+import (
+	"context"
+	"sync"
+
+	"github.com/wharf-mft/wharf/internal/store"
+)
+
+// batchSaver is the optional store capability of committing several
+// SaveSyncOp calls in one transaction (store.SyncOpSave); SQLite has it.
+type batchSaver interface {
+	SaveSyncOps(ctx context.Context, batch []store.SyncOpSave) error
+}
+
+// maxBatch bounds one group commit.
+const maxBatch = 128
+
+// journal writes a run's ops from one goroutine. Writes that queue up while
+// a commit is under way go into the next transaction together (group
+// commit), where the store can batch. Every caller still returns only once
+// its own write is committed, so "journaled, then acted" holds exactly as
+// with one transaction per write; only the commits are fewer. A batch that
+// fails is retried write by write, so one bad write fails only its caller.
+type journal struct {
+	e    *Engine
+	reqs chan *jreq
+	wg   sync.WaitGroup
+}
+
+type jreq struct {
+	saves []store.SyncOpSave // committed together
+	done  chan error
+}
+
+// startJournal starts the writer; close stops it once the run's workers
+// have returned. ctx is the run's; writes outlive its cancellation (a
+// finished action is recorded even when the run is stopping).
+func (e *Engine) startJournal(ctx context.Context) *journal {
+	j := &journal{e: e, reqs: make(chan *jreq, maxBatch)}
+	ctx = context.WithoutCancel(ctx)
+	j.wg.Add(1)
+	go func() {
+		defer j.wg.Done()
+		j.loop(ctx)
+	}()
+	return j
+}
+
+func (j *journal) close() {
+	close(j.reqs)
+	j.wg.Wait()
+}
+
+// save queues writes and waits until they are committed, together.
+func (j *journal) save(saves []store.SyncOpSave) error {
+	r := &jreq{saves: saves, done: make(chan error, 1)}
+	j.reqs <- r
+	return <-r.done
+}
+
+func (j *journal) loop(ctx context.Context) {
+	batch := make([]*jreq, 0, maxBatch)
+	for r := range j.reqs {
+		batch = append(batch[:0], r)
+	more:
+		for len(batch) < maxBatch {
+			select {
+			case r, ok := <-j.reqs:
+				if !ok {
+					break more
+				}
+				batch = append(batch, r)
+			default:
+				break more
+			}
+		}
+		j.commit(ctx, batch)
+	}
+}
+
+func (j *journal) commit(ctx context.Context, batch []*jreq) {
+	j.e.jmu.Lock()
+	defer j.e.jmu.Unlock()
+	bs, ok := j.e.st.(batchSaver)
+	if ok && len(batch) > 1 {
+		var saves []store.SyncOpSave
+		for _, r := range batch {
+			saves = append(saves, r.saves...)
+		}
+		if bs.SaveSyncOps(ctx, saves) == nil {
+			for _, r := range batch {
+				r.done <- nil
+			}
+			return
+		}
+	}
+	for _, r := range batch {
+		if ok {
+			r.done <- bs.SaveSyncOps(ctx, r.saves)
+			continue
+		}
+		var err error
+		for _, s := range r.saves {
+			if err = j.e.st.SaveSyncOp(ctx, s.Op, s.Put, s.Drop, s.Event); err != nil {
+				break
+			}
+		}
+		r.done <- err
+	}
+}
