@@ -27,6 +27,16 @@ func (l stallListener) Accept() (net.Conn, error) {
 	return &stallConn{TCPConn: tc, idle: l.idle}, nil
 }
 
+// WrapActiveConn implements ftpserverlib's active-connection hook (a
+// Wharf patch): active data connections get the same deadlines.
+func (d *driver) WrapActiveConn(c net.Conn) (net.Conn, error) {
+	tc, ok := c.(*net.TCPConn)
+	if !ok || d.srv.cfg.IdleTimeout <= 0 {
+		return c, nil
+	}
+	return &stallConn{TCPConn: tc, idle: d.srv.cfg.IdleTimeout}, nil
+}
+
 // WrapPassiveListener implements ftpserverlib's passive-listener hook.
 func (d *driver) WrapPassiveListener(ln net.Listener) (net.Listener, error) {
 	return stallListener{Listener: ln, idle: d.srv.cfg.IdleTimeout}, nil

@@ -65,3 +65,62 @@ func TestStalledUploadIsCut(t *testing.T) {
 		}
 	}
 }
+
+// TestStalledDownloadIsCut: a client that opens a plain data connection
+// (passive, or active where the server dials it) and then reads nothing is
+// cut after the idle timeout, instead of holding its session forever.
+func TestStalledDownloadIsCut(t *testing.T) {
+	for _, active := range []bool{false, true} {
+		t.Run(map[bool]string{false: "passive", true: "active"}[active], func(t *testing.T) {
+			yes := true
+			ts := startServer(t, ftpserver.Config{IdleTimeout: 3 * time.Second, ActiveMode: true}, func(a *store.Account) { a.Policy.AllowPlain = &yes })
+			if err := os.WriteFile(filepath.Join(ts.root, "acme", "send", "big.edi"), make([]byte, 64<<20), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			c := rawLogin(t, ts.addr)
+			var data net.Conn
+			if active {
+				ln, err := net.Listen("tcp", "127.0.0.1:0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer ln.Close()
+				cmd(t, c, 200, "EPRT |1|127.0.0.1|%d|", ln.Addr().(*net.TCPAddr).Port)
+				if err := c.PrintfLine("RETR /send/big.edi"); err != nil {
+					t.Fatal(err)
+				}
+				if data, err = ln.Accept(); err != nil {
+					t.Fatal(err)
+				}
+			} else {
+				msg := cmd(t, c, 229, "EPSV")
+				var p int
+				if _, err := fmt.Sscanf(msg[strings.Index(msg, "(|||"):], "(|||%d|)", &p); err != nil {
+					t.Fatalf("EPSV reply %q: %v", msg, err)
+				}
+				var err error
+				if data, err = net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err != nil {
+					t.Fatal(err)
+				}
+				if err := c.PrintfLine("RETR /send/big.edi"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			defer data.Close() // connected, never read
+			if _, _, err := c.ReadResponse(150); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			code, reply, err := c.ReadResponse(226)
+			if err == nil {
+				t.Fatalf("stalled download completed: %d %s", code, reply)
+			}
+			if code < 400 && !errors.Is(err, io.EOF) {
+				t.Fatalf("stalled download: reply %d %q, %v; want 4xx/5xx or a closed session", code, reply, err)
+			}
+			if d := time.Since(start); d > 15*time.Second {
+				t.Errorf("cut after %v; want about the 3s idle timeout", d)
+			}
+		})
+	}
+}

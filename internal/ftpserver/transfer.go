@@ -69,10 +69,23 @@ func (d *download) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// WriteTo lets io.Copy hand the data connection to the file, so plain FTP
-// downloads use sendfile.
+// WriteTo lets io.Copy hand the data connection to the file. A local file
+// goes to the connection's ReadFrom (stallConn's: sendfile in chunks under
+// write deadlines); io.Copy would pick os.File.WriteTo, which sendfiles
+// straight to the socket and bypasses the deadlines, so a client that
+// stopped reading held its session forever. A mounted file's WriteTo
+// relays from the remote itself.
 func (d *download) WriteTo(w io.Writer) (int64, error) {
-	n, err := io.Copy(w, d.file)
+	var n int64
+	var err error
+	if f, ok := d.file.(*os.File); ok {
+		if rf, ok := w.(io.ReaderFrom); ok {
+			n, err = rf.ReadFrom(f)
+			d.add(n)
+			return n, err
+		}
+	}
+	n, err = io.Copy(w, d.file)
 	d.add(n)
 	return n, err
 }

@@ -51,6 +51,14 @@ type MainDriverExtensionPassiveWrapper interface {
 	WrapPassiveListener(listener net.Listener) (net.Listener, error)
 }
 
+// MainDriverExtensionActiveWrapper lets the driver wrap each active-mode
+// data connection once it is dialled and before TLS, as
+// MainDriverExtensionPassiveWrapper does for passive ones: for deadlines,
+// for instance (Wharf patch).
+type MainDriverExtensionActiveWrapper interface {
+	WrapActiveConn(conn net.Conn) (net.Conn, error)
+}
+
 // MainDriverExtensionDataTLSConfig lets the driver choose the TLS config of
 // each client's data connections, for example to require that they resume
 // that client's own control session (Wharf patch).

@@ -70,6 +70,9 @@ func (c *clientHandler) handlePORT(param string) error {
 		settings:  c.server.settings,
 		tlsConfig: tlsConfig,
 	}
+	if wrapper, ok := c.server.driver.(MainDriverExtensionActiveWrapper); ok {
+		c.transfer.(*activeTransferHandler).wrap = wrapper.WrapActiveConn
+	}
 
 	c.transferMu.Unlock()
 	c.setLastDataChannel(DataChannelActive)
@@ -89,6 +92,7 @@ type activeTransferHandler struct {
 	settings  *Settings    // Settings
 	tlsConfig *tls.Config  // not nil if the active connection requires TLS
 	info      string       // transfer info
+	wrap      func(net.Conn) (net.Conn, error)
 }
 
 func (a *activeTransferHandler) GetInfo() string {
@@ -111,6 +115,12 @@ func (a *activeTransferHandler) Open() (net.Conn, error) {
 	conn, err := dialer.Dial("tcp", a.raddr.String())
 	if err != nil {
 		return nil, newNetworkError("could not establish active connection", err)
+	}
+
+	if a.wrap != nil {
+		if conn, err = a.wrap(conn); err != nil {
+			return nil, newNetworkError("could not wrap active connection", err)
+		}
 	}
 
 	if a.tlsConfig != nil {
