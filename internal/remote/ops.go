@@ -260,7 +260,11 @@ func (c *Conn) Retrieve(ctx context.Context, p string, offset int64, w io.Writer
 			return err
 		}
 		var cerr error
-		n, cerr = io.Copy(w, netReader{dc})
+		if _, splices := dc.(io.WriterTo); splices {
+			n, cerr = io.Copy(w, netReader{dc})
+		} else {
+			n, cerr = relay(w, dc)
+		}
 		if err := c.finish(dc, false, cerr); err != nil {
 			return err
 		}
