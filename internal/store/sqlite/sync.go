@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wharf-mft/wharf/internal/store"
@@ -146,16 +148,86 @@ func (s *Store) SyncFiles(ctx context.Context, syncID int64) ([]store.SyncFile, 
 		if err := rows.Scan(&f.Path, &local, &remote, &at); err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal([]byte(local), &f.Local); err != nil {
+		if err := decodeSide(local, &f.Local); err != nil {
 			return nil, fmt.Errorf("sync file %q: %w", f.Path, err)
 		}
-		if err := json.Unmarshal([]byte(remote), &f.Remote); err != nil {
+		if err := decodeSide(remote, &f.Remote); err != nil {
 			return nil, fmt.Errorf("sync file %q: %w", f.Path, err)
 		}
 		f.SyncedAt = time.Unix(0, at)
 		out = append(out, f)
 	}
 	return out, rows.Err()
+}
+
+// decodeSide decodes a stored store.SyncSide. The JSON that json.Marshal
+// wrote for it ({"exists":true,"size":5,"mtime":"...","precise":true}) is
+// read directly, several times faster than encoding/json: an unchanged
+// push reads every record of its sync. Anything else goes to
+// json.Unmarshal.
+func decodeSide(s string, side *store.SyncSide) error {
+	if v, ok := quickSide(s); ok {
+		*side = v
+		return nil
+	}
+	*side = store.SyncSide{}
+	return json.Unmarshal([]byte(s), side)
+}
+
+func quickSide(s string) (v store.SyncSide, ok bool) {
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return v, false
+	}
+	body := s[1 : len(s)-1]
+	if strings.ContainsAny(body, "\\ \t\r\n{}[]") {
+		return v, false
+	}
+	seen := map[string]bool{}
+	for field := range strings.SplitSeq(body, ",") {
+		key, val, ok := strings.Cut(field, ":")
+		if !ok || len(key) < 2 || key[0] != '"' || key[len(key)-1] != '"' {
+			return v, false
+		}
+		key = key[1 : len(key)-1]
+		if seen[key] {
+			return v, false
+		}
+		seen[key] = true
+		switch key {
+		case "exists", "precise":
+			var b bool
+			switch val {
+			case "true":
+				b = true
+			case "false":
+			default:
+				return v, false
+			}
+			if key == "exists" {
+				v.Exists = b
+			} else {
+				v.Precise = b
+			}
+		case "size":
+			n, err := strconv.ParseInt(val, 10, 64)
+			if err != nil || val != strconv.FormatInt(n, 10) {
+				return v, false
+			}
+			v.Size = n
+		case "mtime":
+			if len(val) < 2 || val[0] != '"' || val[len(val)-1] != '"' {
+				return v, false
+			}
+			t, err := time.Parse(time.RFC3339Nano, val[1:len(val)-1])
+			if err != nil {
+				return v, false
+			}
+			v.ModTime = t
+		default:
+			return v, false
+		}
+	}
+	return v, body != ""
 }
 
 // PutSyncFiles upserts put and removes drop in one transaction.
@@ -437,8 +509,20 @@ func (st *stmts) saveOp(ctx context.Context, b store.SyncOpSave) error {
 
 // SyncOps returns ops of a sync in journal order; see store.Store.
 func (s *Store) SyncOps(ctx context.Context, syncID, runID int64, status string) ([]store.SyncOp, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, run_id, sync_id, path, action, status, detail, bytes, error, started, finished FROM sync_ops
-		WHERE sync_id = ? AND (? = 0 OR run_id = ?) AND (? = '' OR status = ?) ORDER BY id`, syncID, runID, runID, status, status)
+	// Only the conditions asked for, so SQLite can use the (sync_id,
+	// status) index: a run looks for ops left started every time, and a
+	// sync's ops grow with every run.
+	q := `SELECT id, run_id, sync_id, path, action, status, detail, bytes, error, started, finished FROM sync_ops WHERE sync_id = ?`
+	args := []any{syncID}
+	if runID != 0 {
+		q += ` AND run_id = ?`
+		args = append(args, runID)
+	}
+	if status != "" {
+		q += ` AND status = ?`
+		args = append(args, status)
+	}
+	rows, err := s.db.QueryContext(ctx, q+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
 	}
