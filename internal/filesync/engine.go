@@ -289,11 +289,19 @@ func (x *runner) listAndPlan(ctx context.Context, dry bool) (Plan, []string, err
 	if err != nil {
 		return Plan{}, nil, err
 	}
-	state, err := x.e.st.SyncFiles(ctx, x.sy.ID)
-	if err != nil {
-		return Plan{}, nil, fmt.Errorf("load sync state: %w", err)
-	}
+	// The state loads while the folder is walked.
+	var state []store.SyncFile
+	var serr error
+	loaded := make(chan struct{})
+	go func() {
+		defer close(loaded)
+		state, serr = x.e.st.SyncFiles(ctx, x.sy.ID)
+	}()
 	lv, temps, err := l.local(x.local, x.tempMark())
+	<-loaded
+	if serr != nil {
+		return Plan{}, nil, fmt.Errorf("load sync state: %w", serr)
+	}
 	if err != nil {
 		return Plan{}, nil, err
 	}
