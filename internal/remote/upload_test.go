@@ -1,8 +1,11 @@
 package remote
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -171,5 +174,36 @@ func TestUploadPipelinedVerify(t *testing.T) {
 	}
 	if _, ok := s.file("/c"); ok {
 		t.Errorf("c published despite the wrong size")
+	}
+}
+
+// A local file goes to a plain data connection by sendfile, in chunks that
+// grow; what arrives is the file.
+func TestUploadFromFile(t *testing.T) {
+	s := newFake(t).start()
+	p, err := NewPool(s.config(), PoolOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	data := make([]byte, 3<<20+17)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	name := filepath.Join(t.TempDir(), "big")
+	if err := os.WriteFile(name, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	u, err := p.Upload(context.Background(), "big", f, UploadOptions{})
+	if err != nil || u.Bytes != int64(len(data)) {
+		t.Fatalf("Upload = %+v, %v; want %d bytes", u, err, len(data))
+	}
+	if b, _ := s.file("/big"); !bytes.Equal(b, data) {
+		t.Errorf("server has %d bytes, not the file's %d", len(b), len(data))
 	}
 }
