@@ -15,11 +15,16 @@
 // unless the local copy changes (exactly-once delivery), and two-way syncs
 // can tell a deletion from a file that never arrived.
 //
+// A push whose local files are all as last synced does not list the remote:
+// whatever the remote shows, such a run does nothing (a push never deletes
+// remotely, and a copy the partner consumed is not sent again), so it plans
+// from the journal alone (Plan.FromJournal).
+//
 // # Safety
 //
-// A run first lists both sides completely; a listing that fails or is cut
-// short stops the run before anything changes, so it never counts as
-// deletions. A run that would delete more than the sync's MaxDelete percent
+// A run otherwise first lists both sides completely; a listing that fails
+// or is cut short stops the run before anything changes, so it never
+// counts as deletions. A run that would delete more than the sync's MaxDelete percent
 // of the files on a side stops with ErrTooManyDeletes unless forced.
 // Files still being written (hidden ".wharf-" names, remote ".wharf-part"
 // upload temporaries, and the configured temp receive extensions) are never
@@ -29,13 +34,18 @@
 //
 // Every action is journaled (store.SyncOp) as started before it touches
 // anything and finished in the same transaction as the state it leaves.
-// Copies land under a temporary name and are renamed into place only when
-// verified: remote.Pool.Store does so on the remote, and pulls write
+// Copies are journaled as started a chunk at a time just before workers
+// take them, and writes that queue up while one commits share the next
+// commit (group commit); each still waits for its own commit. Copies land
+// under a temporary name, recorded in the journal before the copy starts,
+// and are renamed into place only when verified: remote.Pool.Upload does so
+// on the remote (with the time set before the rename), and pulls write
 // ".wharf-sync-*" files next to their target. A source is deleted only after
 // its copy is verified and journaled. A run that finds ops still started
-// (the process died) recovers each one before listing: a copy whose
-// verified result is in place is completed (its source deleted if asked)
-// and counted once; any other is marked aborted and planned afresh. Runs of
+// (the process died) recovers each one before listing: its temporary file
+// is deleted; a copy whose verified result is in place is completed (its
+// source deleted if asked) and counted once; any other is marked aborted
+// and planned afresh. Runs of
 // one sync never overlap: each holds a lease in the store, renewed while it
 // runs, and its context ends when the lease is lost.
 //
