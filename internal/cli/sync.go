@@ -41,7 +41,8 @@ is verified. Files still being received (hidden .wharf- names, the server's
 temp extensions) are never picked up.
 
 Safety: a run lists both sides completely first; a listing that fails stops
-the run before anything changes. A run that would delete more than
+the run before anything changes. (A push with no local file changed since the
+last sync has nothing to do whatever the remote holds, and does not list it.) A run that would delete more than
 --max-delete percent of the files on a side stops; check, then run it with
 --force. Every action is journaled, so a run killed at any moment finishes
 on the next run without losing or duplicating a file.
