@@ -50,9 +50,10 @@ func (x *runner) recover(ctx context.Context) (int, error) {
 		case Push:
 			if d.Temp != "" {
 				// Journaled before the upload started: the only
-				// temporary this op can have left.
+				// temporary this op can have left. It is hidden and
+				// never picked up, so a failure here only costs space.
 				if err := x.rem.Delete(ctx, d.Temp); err != nil && !notExist(err) {
-					return n, fmt.Errorf("%s %s: remove interrupted upload %s: %w", op.Action, op.Path, d.Temp, err)
+					x.log.Warn("remove interrupted upload", "path", d.Temp, "err", err)
 				}
 			} else {
 				x.removeUploadTemps(ctx, op.Path)

@@ -48,6 +48,17 @@ func TestRecovery(t *testing.T) {
 		wantRemote: map[string]string{"a.edi": "alpha"},
 		wantCopies: map[string]int{"a.edi": 1},
 	}, {
+		name: "push killed mid-upload, its temporary journaled",
+		sync: store.Sync{Direction: store.SyncPush},
+		setup: func(t *testing.T, e *env) {
+			write(t, e.local, "in/a.edi", "alpha", t0)
+			write(t, e.rem.root, "in/.a.edi.0123456789ab.wharf-part", "al", t0)
+			crashed(t, e, Push, "in/a.edi", opDetail{Size: 5, ModTime: t0, Temp: "in/.a.edi.0123456789ab.wharf-part"})
+		},
+		wantLocal:  map[string]string{"in/a.edi": "alpha"},
+		wantRemote: map[string]string{"in/a.edi": "alpha"},
+		wantCopies: map[string]int{"in/a.edi": 1},
+	}, {
 		name: "push killed after the upload landed, before the source was deleted",
 		sync: store.Sync{Direction: store.SyncPush, AfterCopy: store.AfterCopyDelete},
 		setup: func(t *testing.T, e *env) {
