@@ -49,6 +49,7 @@ type Server struct {
 	filter    Filter
 	limits    *limits
 	hashSlots chan struct{}   // bounds concurrent password hashes to the CPUs
+	dummyHash string          // verified against for unknown users, so timing does not tell which names exist
 	passwords *password.Cache // nil when cfg.PasswordCache < 0
 	openMount func(context.Context, store.Mount) (vfs.FS, error)
 	greeting  string
@@ -93,6 +94,12 @@ func New(cfg Config, opt Options) (*Server, error) {
 		return nil, err
 	}
 	filter, _ := ParseFilter(cfg.Filter)
+	// Made here, not at package init: every wharf command links this
+	// package, and only a server verifies passwords.
+	dummy, err := password.Hash("wharf-no-such-user")
+	if err != nil {
+		return nil, fmt.Errorf("prepare login checks: %w", err)
+	}
 	var passwords *password.Cache
 	if cfg.PasswordCache > 0 {
 		passwords = password.NewCache(cfg.PasswordCache, 100_000)
@@ -107,6 +114,7 @@ func New(cfg Config, opt Options) (*Server, error) {
 		filter:    filter,
 		limits:    newLimits(cfg),
 		hashSlots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
+		dummyHash: dummy,
 		openMount: opt.OpenMount,
 		greeting:  greeting(cfg.Banner, opt.InstanceID),
 		sessions:  make(map[ftplib.ClientContext]*session),

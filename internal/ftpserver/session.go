@@ -163,7 +163,7 @@ func (s *Server) login(cc ftplib.ClientContext, user, pass string) (ftplib.Clien
 		} else if err == nil || errors.Is(err, store.ErrNotFound) {
 			// Spend the same time on unknown users, so timing does not
 			// tell which names exist.
-			_, _ = password.Verify(dummyHash(), pass)
+			_, _ = password.Verify(s.dummyHash, pass)
 		}
 		<-s.hashSlots
 	}
@@ -206,14 +206,6 @@ func (s *Server) login(cc ftplib.ClientContext, user, pass string) (ftplib.Clien
 	s.record(store.Event{Kind: store.EventLogin, Account: a.Name, RemoteAddr: cc.RemoteAddr().String()})
 	return &files{ss: ss}, nil
 }
-
-// dummyHash is verified against for unknown users. It is made on first
-// use: an argon2id hash costs tens of milliseconds, which every wharf
-// command (not only serve) would otherwise pay at start.
-var dummyHash = sync.OnceValue(func() string {
-	h, _ := password.Hash("wharf-no-such-user")
-	return h
-})
 
 func (s *Server) policyFor(a store.Account) policy {
 	c := s.cfg
