@@ -18,19 +18,29 @@ const maxBatch = 128
 
 // journal writes a run's ops from one goroutine. Writes that queue up while
 // a commit is under way go into the next transaction together (group
-// commit), where the store can batch. Every caller still returns only once
+// commit), where the store can batch. A caller of save returns only once
 // its own write is committed, so "journaled, then acted" holds exactly as
 // with one transaction per write; only the commits are fewer. A batch that
 // fails is retried write by write, so one bad write fails only its caller.
+//
+// post queues a write without waiting: for the record that finishes an op
+// whose action is complete, which guards nothing after it. Writes commit in
+// the order they were queued, so a later save waits for every post before
+// it. A post that fails leaves its op started, which the next run's
+// recovery verifies (as after a crash between the action and its record);
+// close reports it.
 type journal struct {
 	e    *Engine
 	reqs chan *jreq
 	wg   sync.WaitGroup
+
+	mu     sync.Mutex
+	failed []error // of posts
 }
 
 type jreq struct {
 	saves []store.SyncOpSave // committed together
-	done  chan error
+	done  chan error         // nil for a post
 }
 
 // startJournal starts the writer; close stops it once the run's workers
@@ -47,9 +57,12 @@ func (e *Engine) startJournal(ctx context.Context) *journal {
 	return j
 }
 
-func (j *journal) close() {
+// close stops the writer once every queued write is committed and returns
+// the errors of posts that failed.
+func (j *journal) close() []error {
 	close(j.reqs)
 	j.wg.Wait()
+	return j.failed
 }
 
 // save queues writes and waits until they are committed, together.
@@ -57,6 +70,25 @@ func (j *journal) save(saves []store.SyncOpSave) error {
 	r := &jreq{saves: saves, done: make(chan error, 1)}
 	j.reqs <- r
 	return <-r.done
+}
+
+// post queues writes to be committed together, without waiting.
+func (j *journal) post(saves []store.SyncOpSave) {
+	j.reqs <- &jreq{saves: saves}
+}
+
+// finish hands r its outcome: to its waiting caller, or for a post to the
+// errors close returns.
+func (j *journal) finish(r *jreq, err error) {
+	if r.done != nil {
+		r.done <- err
+		return
+	}
+	if err != nil {
+		j.mu.Lock()
+		j.failed = append(j.failed, err)
+		j.mu.Unlock()
+	}
 }
 
 func (j *journal) loop(ctx context.Context) {
@@ -90,14 +122,14 @@ func (j *journal) commit(ctx context.Context, batch []*jreq) {
 		}
 		if bs.SaveSyncOps(ctx, saves) == nil {
 			for _, r := range batch {
-				r.done <- nil
+				j.finish(r, nil)
 			}
 			return
 		}
 	}
 	for _, r := range batch {
 		if ok {
-			r.done <- bs.SaveSyncOps(ctx, r.saves)
+			j.finish(r, bs.SaveSyncOps(ctx, r.saves))
 			continue
 		}
 		var err error
@@ -106,6 +138,6 @@ func (j *journal) commit(ctx context.Context, batch []*jreq) {
 				break
 			}
 		}
-		r.done <- err
+		j.finish(r, err)
 	}
 }

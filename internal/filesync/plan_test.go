@@ -1,6 +1,7 @@
 package filesync
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -103,5 +104,30 @@ func TestFilter(t *testing.T) {
 		if _, err := ParseFilter(bad); err == nil {
 			t.Errorf("ParseFilter(%q) succeeded", bad)
 		}
+	}
+}
+
+func TestWorkOrder(t *testing.T) {
+	f := func(p string, a Action, size int64) Item {
+		it := Item{Path: p, Action: a}
+		if a == Pull {
+			it.Remote = &File{Size: size}
+		} else {
+			it.Local = &File{Size: size}
+		}
+		return it
+	}
+	items := []Item{
+		f("a/1", Push, 10), f("a/2", Push, 10), f("a/3", Push, 10),
+		f("big/x", Push, 2<<20), f("big/y", Pull, 8<<20),
+		f("b/1", Push, 10), f("c/1", Conflict, 0), f("c/2", Push, 10),
+	}
+	var got []string
+	for _, it := range workOrder(items) {
+		got = append(got, it.Path)
+	}
+	want := []string{"big/y", "big/x", "a/1", "b/1", "c/1", "a/2", "c/2", "a/3"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("order %v, want %v", got, want)
 	}
 }

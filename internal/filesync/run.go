@@ -71,7 +71,12 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 	}
 	x.j = x.e.startJournal(ctx)
 	res.Errors = x.execute(ctx, p, o)
-	x.j.close()
+	for _, err := range x.j.close() {
+		// The action happened; its op stays started and the next run's
+		// recovery verifies it.
+		x.run.Failed++
+		res.Errors = append(res.Errors, fmt.Errorf("journal: %w (the next run verifies the copy)", err))
+	}
 	x.j = nil
 	if err := context.Cause(ctx); err != nil {
 		return res, fmt.Errorf("sync %q: %w", x.sy.Name, err)
@@ -181,6 +186,12 @@ func (x *runner) execute(ctx context.Context, p Plan, o RunOptions) []error {
 			go func() {
 				defer wg.Done()
 				for tk := range work {
+					if ctx.Err() != nil {
+						// The run is stopping: what was journaled
+						// ahead is not started.
+						x.abandon(ctx, []task{tk})
+						continue
+					}
 					n, err := x.attempt(ctx, tk)
 					mu.Lock()
 					if err != nil {
@@ -215,7 +226,7 @@ func (x *runner) execute(ctx context.Context, p Plan, o RunOptions) []error {
 		close(work)
 		wg.Wait()
 	}
-	do(copies)
+	do(workOrder(copies))
 	do(deletes)
 	return errs
 }
@@ -379,14 +390,22 @@ func (x *runner) step(ctx context.Context, op *store.SyncOp, d opDetail) error {
 }
 
 // done finishes op together with the state it leaves. It is recorded even
-// when ctx has ended: the action has happened.
+// when ctx has ended: the action has happened. During a run it is queued
+// without waiting for the commit (journal.post).
 func (x *runner) done(ctx context.Context, op *store.SyncOp, n int64, put []store.SyncFile, drop []string) error {
 	op.Status, op.Bytes, op.Finished = store.OpDone, n, time.Now()
 	for i := range put {
 		put[i].SyncedAt = op.Finished
 	}
 	ev := x.eventOf(store.EventSyncFile, op.Path, n, op.Action)
-	return x.save(context.WithoutCancel(ctx), store.SyncOpSave{Op: op, Put: put, Drop: drop, Event: &ev})
+	s := store.SyncOpSave{Op: op, Put: put, Drop: drop, Event: &ev}
+	if x.j != nil {
+		// Nothing waits on this record: the action is complete, and what
+		// follows it in the journal commits after it.
+		x.j.post([]store.SyncOpSave{s})
+		return nil
+	}
+	return x.save(context.WithoutCancel(ctx), s)
 }
 
 // fail finishes op as failed; the state is left as it was.
