@@ -124,3 +124,61 @@ func TestStalledDownloadIsCut(t *testing.T) {
 		})
 	}
 }
+
+// TestAbortStalledDownload: ABOR while a plain download is blocked on a
+// client that reads nothing ends the transfer at once (not after the idle
+// timeout), keeps the file and records no sent event.
+func TestAbortStalledDownload(t *testing.T) {
+	yes := true
+	ts := startServer(t, ftpserver.Config{IdleTimeout: time.Minute, RemoveAfterSend: true}, func(a *store.Account) { a.Policy.AllowPlain = &yes })
+	p := filepath.Join(ts.root, "acme", "send", "big.edi")
+	if err := os.WriteFile(p, make([]byte, 64<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := rawLogin(t, ts.addr)
+	msg := cmd(t, c, 229, "EPSV")
+	var port int
+	if _, err := fmt.Sscanf(msg[strings.Index(msg, "(|||"):], "(|||%d|)", &port); err != nil {
+		t.Fatalf("EPSV reply %q: %v", msg, err)
+	}
+	data, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer data.Close() // connected, never read
+	if err := c.PrintfLine("RETR /send/big.edi"); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.ReadResponse(150); err != nil {
+		t.Fatal(err)
+	}
+	// One byte read proves the transfer runs; the server then fills the
+	// socket buffers and blocks on the client, which reads no more.
+	if _, err := io.ReadFull(data, make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := c.PrintfLine("ABOR"); err != nil {
+		t.Fatal(err)
+	}
+	var codes []int
+	for len(codes) == 0 || codes[len(codes)-1] != 226 && codes[len(codes)-1] != 225 {
+		code, line, err := c.ReadResponse(0)
+		if err != nil && code == 0 {
+			t.Fatalf("after ABOR: %v (replies so far %v)", err, codes)
+		}
+		codes = append(codes, code)
+		if code >= 500 {
+			t.Fatalf("ABOR: %d %s", code, line)
+		}
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("ABOR took %v; want it at once, not after the 1-minute idle timeout", d)
+	}
+	if !exists(p) {
+		t.Errorf("send/big.edi removed after an aborted download")
+	}
+	if ts.hasEvent(t, store.EventSent, "/send/big.edi") {
+		t.Errorf("sent event for an aborted download")
+	}
+}
