@@ -9,20 +9,23 @@ import (
 )
 
 // publish verifies an upload of n bytes at tmp by SIZE, sets its time when
-// mtime is not zero, and renames it to ap. SIZE and the time command go in
-// one write, their replies read in order (RFC 959 lets a client send a
-// command before the previous reply; the servers we test read commands one
-// line at a time): one round trip instead of two. RNFR and RNTO follow one
-// at a time, and only when the size matched: pipelined after a failed RNFR,
-// an RNTO could rename whatever an earlier failed RNTO left pending on some
-// servers (ftpserverlib keeps it). It is used once the connection knows how
-// the server sets times (c.mtimeMethod) and when no hash is checked; store
+// mtime is not zero, and renames it to ap. SIZE, the time command and RNFR
+// go in one write, their replies read in order (RFC 959 lets a client send
+// a command before the previous reply; the servers we test read commands
+// one line at a time): one round trip instead of three. RNTO follows only
+// when all three succeeded and the size matched. A pending RNFR left by a
+// failed check is harmless: every rename here starts with its own RNFR.
+// RNTO itself is never pipelined: after a failed RNFR it could rename
+// whatever an earlier failed RNTO left pending on some servers
+// (ftpserverlib keeps it). It is used once the connection knows how the
+// server sets times (c.mtimeMethod) and when no hash is checked; store
 // does the same steps one round trip each otherwise.
 func (c *Conn) publish(tmp, ap string, n int64, mtime time.Time) (timeSet bool, err error) {
 	lines := [][2]string{{"SIZE", tmp}}
 	if !mtime.IsZero() {
 		lines = append(lines, c.mtimeCommand(tmp, mtime.UTC()))
 	}
+	lines = append(lines, [2]string{"RNFR", tmp})
 	if err := c.sendLines(lines); err != nil {
 		return false, err
 	}
@@ -49,7 +52,10 @@ func (c *Conn) publish(tmp, ap string, n int64, mtime time.Time) (timeSet bool, 
 			return false, fmt.Errorf("%s: %w", lines[1][0], replyError(code, msgs[1]))
 		}
 	}
-	return timeSet, c.renameOver(tmp, ap)
+	if last := len(lines) - 1; codes[last] != 350 {
+		return false, fmt.Errorf("RNFR: %w", replyError(codes[last], msgs[last]))
+	}
+	return timeSet, c.renameOverTo(tmp, ap)
 }
 
 // mtimeCommand is the command that sets p's time the way that worked on

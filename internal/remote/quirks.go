@@ -10,9 +10,18 @@ import (
 // renameOver renames from to to. Servers differ when to exists: vsftpd and
 // ProFTPD replace it (rename(2)), others answer 550/553. Then the target is
 // deleted and the rename tried once more: the old file disappears a moment
-// before the new one appears, but nothing partial is ever visible.
+// before the new one appears, but nothing partial is ever visible. A
+// refused RNFR (from is missing) ends it there, with to untouched.
 func (c *Conn) renameOver(from, to string) error {
-	err := c.rename(from, to)
+	if _, err := c.expect(350, "RNFR", from); err != nil {
+		return err
+	}
+	return c.renameOverTo(from, to)
+}
+
+// renameOverTo is renameOver once the server has accepted RNFR from.
+func (c *Conn) renameOverTo(from, to string) error {
+	_, err := c.expect(250, "RNTO", to)
 	if err == nil || !isReply(err, 5) {
 		return err
 	}

@@ -87,7 +87,8 @@ func TestQuirkSetModTimeFallback(t *testing.T) {
 	}
 }
 
-// A failed verification deletes the temporary upload and never renames it.
+// A failed verification deletes the temporary upload and never renames it
+// (the pipelined RNFR gets no RNTO).
 func TestStoreVerifyFailureCleansUp(t *testing.T) {
 	s := newFake(t)
 	s.handlers["SIZE"] = func(fc *fakeConn, _ string) { fc.reply("213 1") } // wrong size
@@ -101,7 +102,7 @@ func TestStoreVerifyFailureCleansUp(t *testing.T) {
 		t.Fatalf("Store err = %v, want a transient verification error", err)
 	}
 	cmds := s.commands()
-	if hasCmd(cmds, "RNFR") || !hasCmd(cmds, "DELE /.f.edi.") {
+	if hasCmd(cmds, "RNTO") || !hasCmd(cmds, "DELE /.f.edi.") {
 		t.Errorf("transcript %q: want the temporary file deleted and no rename", cmds)
 	}
 	s.mu.Lock()
@@ -170,5 +171,27 @@ func TestStatWithoutMLST(t *testing.T) {
 	}
 	if e, err := c.Stat(context.Background(), "d"); err != nil || e.Type != Dir {
 		t.Fatalf("Stat(d) = %+v, %v", e, err)
+	}
+}
+
+// A rename whose source is missing (RNFR refused) leaves the target alone:
+// renameOver's delete-and-retry is only for a refused RNTO.
+func TestRenameMissingSourceKeepsTarget(t *testing.T) {
+	s := newFake(t)
+	s.files["/target.edi"] = []byte("keep me")
+	s.start()
+	c, err := Dial(context.Background(), s.config(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Rename(context.Background(), "missing.edi", "target.edi"); !isReply(err, 550) {
+		t.Fatalf("Rename from a missing file = %v, want the 550", err)
+	}
+	if hasCmd(s.commands(), "DELE") {
+		t.Errorf("transcript %q: the target was deleted", s.commands())
+	}
+	if b, ok := s.file("/target.edi"); !ok || string(b) != "keep me" {
+		t.Errorf("target = %q, %v; want it unchanged", b, ok)
 	}
 }

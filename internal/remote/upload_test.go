@@ -128,9 +128,9 @@ func TestUploadTrustsFreshConnection(t *testing.T) {
 	}
 }
 
-// Once a connection knows how the server sets times, SIZE and the time go
-// in one write; a size that does not match still deletes the temporary
-// file and renames nothing.
+// Once a connection knows how the server sets times, SIZE, the time and
+// RNFR go in one write; a size that does not match still deletes the
+// temporary file and renames nothing (no RNTO follows the RNFR).
 func TestUploadPipelinedVerify(t *testing.T) {
 	s := newFake(t)
 	s.feat = []string{"MFMT"}
@@ -169,7 +169,7 @@ func TestUploadPipelinedVerify(t *testing.T) {
 		t.Fatalf("Upload with a wrong SIZE = %v, want ErrVerify", err)
 	}
 	cmds := s.commands()[before:]
-	if hasCmd(cmds, "RNFR") || !hasCmd(cmds, "DELE /.c.") {
+	if hasCmd(cmds, "RNTO") || !hasCmd(cmds, "DELE /.c.") {
 		t.Errorf("transcript %q: want the temporary file deleted and no rename", cmds)
 	}
 	if _, ok := s.file("/c"); ok {
