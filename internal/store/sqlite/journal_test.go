@@ -63,4 +63,24 @@ func TestSaveSyncOpsBatch(t *testing.T) {
 	if err != nil || len(evs) != 1 || evs[0].Path != "/acme/send/a" {
 		t.Errorf("events = %+v, %v; want the one of a", evs, err)
 	}
+	// An op adopted by a later run (recovery) moves to that run, and a
+	// move to a run that does not exist fails as an insert would.
+	run2 := store.SyncRun{SyncID: sy.ID, Status: store.RunRunning}
+	if err := s.SaveSyncRun(ctx, &run2); err != nil {
+		t.Fatal(err)
+	}
+	b.RunID, b.Status = run2.ID, store.OpDone
+	if err := s.SaveSyncOps(ctx, []store.SyncOpSave{{Op: b}}); err != nil {
+		t.Fatal(err)
+	}
+	if ops, err := s.SyncOps(ctx, sy.ID, run2.ID, ""); err != nil || len(ops) != 1 || ops[0].Path != "b" || ops[0].Status != store.OpDone {
+		t.Errorf("ops of the adopting run = %+v, %v; want b done", ops, err)
+	}
+	if ops, err := s.SyncOps(ctx, sy.ID, run.ID, ""); err != nil || len(ops) != 1 || ops[0].Path != "a" {
+		t.Errorf("ops of the first run = %+v, %v; want a only", ops, err)
+	}
+	b.RunID = run2.ID + 100
+	if err := s.SaveSyncOps(ctx, []store.SyncOpSave{{Op: b}}); err == nil {
+		t.Error("moving an op to a run that does not exist succeeded")
+	}
 }

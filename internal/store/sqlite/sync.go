@@ -472,6 +472,7 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateOp = `UPDATE sync_ops SET run_id = ?, sync_id = ?, path = ?, action = ?, status = ?, detail = ?, bytes = ?, error = ?, started = ?, finished = ?
 		WHERE id = ?`
+	finishOp    = `UPDATE sync_ops SET status = ?, detail = ?, bytes = ?, error = ?, finished = ? WHERE id = ? AND run_id = ?`
 	insertEvent = `INSERT INTO events (time, kind, account, path, bytes, remote_addr, detail) VALUES (?, ?, ?, ?, ?, ?, ?)`
 	putFile     = `INSERT INTO sync_files (sync_id, path, local, remote, synced_at) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (sync_id, path) DO UPDATE SET local = excluded.local, remote = excluded.remote, synced_at = excluded.synced_at`
@@ -490,8 +491,20 @@ func (st *stmts) saveOp(ctx context.Context, b store.SyncOpSave) error {
 			return err
 		}
 		op.ID, _ = res.LastInsertId()
-	} else if _, err := st.exec(ctx, updateOp, append(args, op.ID)...); err != nil {
-		return err
+	} else {
+		// Most updates only finish an op of the run that journaled it: the
+		// narrow statement leaves the run index and the foreign keys alone
+		// (the full one costs twice as much). An op's sync, path, action and
+		// start never change; its run does when recovery adopts it.
+		res, err := st.exec(ctx, finishOp, op.Status, op.Detail, op.Bytes, op.Error, unixOrZero(op.Finished), op.ID, op.RunID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			if _, err := st.exec(ctx, updateOp, append(args, op.ID)...); err != nil {
+				return err
+			}
+		}
 	}
 	if err := putSyncFiles(ctx, st.exec, op.SyncID, b.Put, b.Drop); err != nil {
 		return err
