@@ -30,8 +30,12 @@ type fakeServer struct {
 	// With cert set, AUTH TLS works and data connections use dataCert
 	// (or cert).
 	cert, dataCert *tls.Certificate
-	conns          map[net.Conn]bool
-	wg             sync.WaitGroup
+	// curves, when set, are the key exchanges the server accepts; the
+	// groups each ClientHello offered go to offered ("ctl" or "data").
+	curves  []tls.CurveID
+	offered map[string][][]tls.CurveID
+	conns   map[net.Conn]bool
+	wg      sync.WaitGroup
 }
 
 type fakeConn struct {
@@ -91,6 +95,23 @@ func (s *fakeServer) start() *fakeServer {
 func (s *fakeServer) config() Config {
 	a := s.ln.Addr().(*net.TCPAddr)
 	return Config{Host: "127.0.0.1", Port: a.Port, User: "u", Password: "p", TLS: TLSNever}
+}
+
+// tlsConfig is the server side of a control ("ctl") or data handshake.
+func (s *fakeServer) tlsConfig(kind string, cert *tls.Certificate) *tls.Config {
+	return &tls.Config{
+		Certificates:     []tls.Certificate{*cert},
+		CurvePreferences: s.curves,
+		GetConfigForClient: func(hi *tls.ClientHelloInfo) (*tls.Config, error) {
+			s.mu.Lock()
+			if s.offered == nil {
+				s.offered = map[string][][]tls.CurveID{}
+			}
+			s.offered[kind] = append(s.offered[kind], hi.SupportedCurves)
+			s.mu.Unlock()
+			return nil, nil
+		},
+	}
 }
 
 func (s *fakeServer) commands() []string {
@@ -227,7 +248,7 @@ func (fc *fakeConn) standard(verb, arg string) bool {
 			break
 		}
 		fc.reply("234 go ahead")
-		fc.c = tls.Server(fc.c, &tls.Config{Certificates: []tls.Certificate{*s.cert}})
+		fc.c = tls.Server(fc.c, s.tlsConfig("ctl", s.cert))
 		fc.r = bufio.NewReader(fc.c)
 	case "PBSZ", "PROT":
 		fc.reply("200 ok")
@@ -269,7 +290,7 @@ func (fc *fakeConn) accept() net.Conn {
 		if cert == nil {
 			cert = fc.s.cert
 		}
-		return tls.Server(dc, &tls.Config{Certificates: []tls.Certificate{*cert}})
+		return tls.Server(dc, fc.s.tlsConfig("data", cert))
 	}
 	return dc
 }

@@ -150,6 +150,44 @@ func TestDataCertificateMustMatchControl(t *testing.T) {
 	}
 }
 
+// Data connections offer only the key exchange the server chose for the
+// control connection: no ML-KEM share it would not take, no
+// HelloRetryRequest (vsftpd accepts P-256 only).
+func TestDataHandshakeOffersControlCurve(t *testing.T) {
+	cert := peertest.NewCert(t, peertest.CertOptions{})
+	s := newFake(t)
+	s.cert, s.curves = &cert.TLS, []tls.CurveID{tls.CurveP256}
+	s.list = "type=file;size=1; a\r\n"
+	s.feat = []string{"MLST type*;"}
+	s.start()
+	cfg := s.config()
+	cfg.TLS, cfg.RootCAs = TLSExplicit, cert.Roots
+	c, err := Dial(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range 2 {
+		if _, err := c.List(context.Background(), "/"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ctl := s.offered["ctl"]; len(ctl) != 1 || len(ctl[0]) < 2 {
+		t.Errorf("control ClientHello offered %v, want Go's full list", ctl)
+	}
+	data := s.offered["data"]
+	if len(data) != 2 {
+		t.Fatalf("data ClientHellos %v, want 2", data)
+	}
+	for _, d := range data {
+		if len(d) != 1 || d[0] != tls.CurveP256 {
+			t.Errorf("data ClientHello offered %v, want only P-256 (the control connection's)", d)
+		}
+	}
+}
+
 // A wrong password is a permanent 530, and Diagnose says what to check.
 func TestInteropWrongPassword(t *testing.T) {
 	peertest.Interop(t)
