@@ -204,8 +204,18 @@ func (x *runner) pullFile(ctx context.Context, p, dst, tmp string, src File, pri
 			x.local.Remove(tmp)
 		}
 	}()
-	n, err := x.rem.Retrieve(ctx, p, 0, f)
-	if err != nil {
+	// A LIST time has minutes at best: ask for the exact one, in the same
+	// round trip as the download where the remote can.
+	wantTime := !src.Precise
+	var n int64
+	var exact time.Time
+	if tr, ok := x.rem.(timedRetriever); ok {
+		r, err := tr.RetrieveTimed(ctx, p, 0, f, wantTime)
+		n, exact, wantTime = r.Bytes, r.ModTime, false
+		if err != nil {
+			return store.SyncSide{}, n, err
+		}
+	} else if n, err = x.rem.Retrieve(ctx, p, 0, f); err != nil {
 		return store.SyncSide{}, n, err
 	}
 	if n != src.Size {
@@ -223,11 +233,13 @@ func (x *runner) pullFile(ctx context.Context, p, dst, tmp string, src File, pri
 		return store.SyncSide{}, n, err
 	}
 	mt := src.ModTime
-	if mtr, ok := x.rem.(modTimer); ok && !src.Precise {
-		// A LIST time has minutes at best: ask for the exact one.
-		if t, err := mtr.ModTime(ctx, p); err == nil && !t.IsZero() {
-			mt = t
+	if mtr, ok := x.rem.(modTimer); ok && wantTime {
+		if t, err := mtr.ModTime(ctx, p); err == nil {
+			exact = t
 		}
+	}
+	if !exact.IsZero() {
+		mt = exact
 	}
 	if !mt.IsZero() {
 		if err := x.local.Chtimes(tmp, mt, mt); err != nil {

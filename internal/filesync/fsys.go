@@ -38,6 +38,14 @@ type modTimer interface {
 	ModTime(ctx context.Context, name string) (time.Time, error)
 }
 
+// timedRetriever is the optional Remote capability of downloading a file
+// and telling its exact modification time in the same round trip (SIZE,
+// MDTM and EPSV pipelined); *remote.Pool has it. Without it a pull asks
+// modTimer after the download.
+type timedRetriever interface {
+	RetrieveTimed(ctx context.Context, name string, offset int64, w io.Writer, wantTime bool) (remote.Retrieved, error)
+}
+
 // uploader is the optional Remote capability of uploading through a
 // temporary name the caller chose (so the journal can record it before the
 // upload starts, and recovery delete it) and of setting the modification
@@ -62,6 +70,23 @@ func (u under) Upload(ctx context.Context, name string, r io.Reader, o remote.Up
 	}
 	up.ModTimeSet = u.SetModTime(ctx, name, o.ModTime) == nil
 	return up, nil
+}
+
+// RetrieveTimed downloads with the remote's RetrieveTimed, or with
+// Retrieve and then ModTime (when asked) where it has none.
+func (u under) RetrieveTimed(ctx context.Context, name string, offset int64, w io.Writer, wantTime bool) (remote.Retrieved, error) {
+	if m, ok := u.r.(timedRetriever); ok {
+		return m.RetrieveTimed(ctx, u.p(name), offset, w, wantTime)
+	}
+	n, err := u.Retrieve(ctx, name, offset, w)
+	r := remote.Retrieved{Bytes: n}
+	if err != nil || !wantTime {
+		return r, err
+	}
+	if t, err := u.ModTime(ctx, name); err == nil {
+		r.ModTime = t
+	}
+	return r, nil
 }
 
 func (u under) ModTime(ctx context.Context, name string) (time.Time, error) {

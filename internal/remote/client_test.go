@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net"
 	"net/textproto"
 	"os"
@@ -290,6 +292,45 @@ func TestShortRetrieve(t *testing.T) {
 	var buf bytes.Buffer
 	if _, err := c.Retrieve(context.Background(), "f", 0, &buf); err == nil || !Transient(err) {
 		t.Fatalf("Retrieve err = %v, want a transient short-transfer error", err)
+	}
+}
+
+// RetrieveTimed sends SIZE and MDTM in the same write as EPSV and returns
+// the exact time with the data; a missing file is fs.ErrNotExist.
+func TestRetrieveTimedPipelined(t *testing.T) {
+	s := newFake(t)
+	s.files["/f"] = []byte("0123456789")
+	s.handlers["MDTM"] = func(fc *fakeConn, arg string) {
+		if _, ok := fc.s.file(arg); !ok {
+			fc.reply("550 no such file")
+			return
+		}
+		fc.reply("213 20261120103015")
+	}
+	s.start()
+	c, err := Dial(context.Background(), s.config(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	before := len(s.commands())
+	var buf bytes.Buffer
+	r, err := c.RetrieveTimed(context.Background(), "f", 0, &buf, true)
+	if err != nil || r.Bytes != 10 || buf.String() != "0123456789" {
+		t.Fatalf("RetrieveTimed = %+v, %q, %v; want the 10 bytes", r, buf.String(), err)
+	}
+	if want := time.Date(2026, 11, 20, 10, 30, 15, 0, time.UTC); !r.ModTime.Equal(want) {
+		t.Errorf("ModTime = %v, want %v", r.ModTime, want)
+	}
+	if got, want := strings.Join(s.commands()[before:], ","), "SIZE /f,MDTM /f,EPSV,RETR /f"; got != want {
+		t.Errorf("commands %q, want %q", got, want)
+	}
+	if _, err := c.RetrieveTimed(context.Background(), "gone", 0, &buf, true); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("RetrieveTimed of a missing file = %v, want fs.ErrNotExist", err)
+	}
+	// The connection is still in step.
+	if _, err := c.Retrieve(context.Background(), "f", 0, io.Discard); err != nil {
+		t.Errorf("Retrieve after a missing file: %v", err)
 	}
 }
 

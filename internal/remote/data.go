@@ -17,20 +17,50 @@ import (
 // server answered 1xx and, under TLS, the handshake is done. The caller reads
 // or writes it and then calls finish.
 func (c *Conn) dataCmd(ctx context.Context, verb, arg string, offset int64) (net.Conn, error) {
+	dc, _, err := c.dataCmdAfter(ctx, nil, verb, arg, offset)
+	return dc, err
+}
+
+// reply is one server reply.
+type reply struct {
+	code int
+	msg  string
+}
+
+// dataCmdAfter is dataCmd with commands that go first, in the same write
+// as EPSV or PASV (pipelined, see publish), and whose replies it returns:
+// a round trip saved per command. In active mode they go one at a time.
+func (c *Conn) dataCmdAfter(ctx context.Context, pre [][2]string, verb, arg string, offset int64) (net.Conn, []reply, error) {
 	if err := checkArg(arg); err != nil {
-		return nil, fmt.Errorf("%s %q: %w", verb, arg, err)
+		return nil, nil, fmt.Errorf("%s %q: %w", verb, arg, err)
 	}
 	var dc net.Conn
 	var ln net.Listener
+	var replies []reply
 	var err error
 	if c.cfg.Active {
+		for _, l := range pre {
+			code, msg, err := c.cmd(l[0], l[1])
+			if err != nil {
+				return nil, nil, err
+			}
+			replies = append(replies, reply{code, msg})
+		}
 		ln, err = c.listenActive()
 	} else {
-		dc, err = c.dialPassive(ctx)
+		dc, replies, err = c.dialPassive(ctx, pre)
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	dc, err = c.dataCmdOpen(ctx, dc, ln, verb, arg, offset)
+	return dc, replies, err
+}
+
+// dataCmdOpen sends verb once the data connection is dialled (passive, dc)
+// or listened for (active, ln).
+func (c *Conn) dataCmdOpen(ctx context.Context, dc net.Conn, ln net.Listener, verb, arg string, offset int64) (net.Conn, error) {
+	var err error
 	fail := func(err error) (net.Conn, error) {
 		if dc != nil {
 			dc.Close()
@@ -156,21 +186,25 @@ func (c *Conn) finish(dc net.Conn, upload bool, ioErr error) error {
 // dialPassive asks for a passive port with EPSV, falling back to PASV when
 // the server does not know EPSV (C-02), and connects to the control peer's
 // IP whatever address a PASV reply names (C-01).
-func (c *Conn) dialPassive(ctx context.Context) (net.Conn, error) {
+func (c *Conn) dialPassive(ctx context.Context, pre [][2]string) (net.Conn, []reply, error) {
 	var port int
+	var replies []reply
 	var err error
 	if !c.epsvFailed {
-		port, err = c.epsv()
+		replies, port, err = c.epsv(pre)
+		pre = nil
 		if isReply(err, 500) || isReply(err, 502) {
 			c.epsvFailed = true
 		} else if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if c.epsvFailed {
-		if port, err = c.pasv(); err != nil {
-			return nil, err
+		var more []reply
+		if more, port, err = c.pasv(pre); err != nil {
+			return nil, nil, err
 		}
+		replies = append(replies, more...)
 	}
 	host, _, _ := net.SplitHostPort(c.raw.RemoteAddr().String())
 	d := net.Dialer{Timeout: c.cfg.DialTimeout}
@@ -179,17 +213,47 @@ func (c *Conn) dialPassive(ctx context.Context) (net.Conn, error) {
 	}
 	dc, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
-		return nil, &dataError{fmt.Errorf("open passive data connection: %w", err)}
+		return nil, nil, &dataError{fmt.Errorf("open passive data connection: %w", err)}
 	}
-	return dc, nil
+	return dc, replies, nil
+}
+
+// cmdAfter sends pre and then verb in one write and reads all their
+// replies, in order; without pre it is cmd.
+func (c *Conn) cmdAfter(pre [][2]string, verb, arg string) ([]reply, int, string, error) {
+	if len(pre) == 0 {
+		code, msg, err := c.cmd(verb, arg)
+		return nil, code, msg, err
+	}
+	if err := c.sendLines(append(pre[:len(pre):len(pre)], [2]string{verb, arg})); err != nil {
+		return nil, 0, "", err
+	}
+	replies := make([]reply, len(pre))
+	for i := range replies {
+		code, msg, err := c.reply()
+		if err != nil {
+			return nil, 0, "", err
+		}
+		replies[i] = reply{code, msg}
+	}
+	code, msg, err := c.reply()
+	return replies, code, msg, err
 }
 
 // epsv parses "229 Entering Extended Passive Mode (|||port|)" (RFC 2428).
-func (c *Conn) epsv() (int, error) {
-	msg, err := c.expect(229, "EPSV", "")
+func (c *Conn) epsv(pre [][2]string) ([]reply, int, error) {
+	replies, code, msg, err := c.cmdAfter(pre, "EPSV", "")
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
+	if code != 229 {
+		return replies, 0, fmt.Errorf("EPSV: %w", replyError(code, msg))
+	}
+	port, err := parseEPSV(msg)
+	return replies, port, err
+}
+
+func parseEPSV(msg string) (int, error) {
 	start, end := strings.IndexByte(msg, '('), strings.LastIndexByte(msg, ')')
 	if start < 0 || end < start+5 {
 		return 0, fmt.Errorf("epsv: malformed reply %q", truncate(msg))
@@ -205,11 +269,19 @@ func (c *Conn) epsv() (int, error) {
 
 // pasv parses "227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)" and keeps only
 // the port.
-func (c *Conn) pasv() (int, error) {
-	msg, err := c.expect(227, "PASV", "")
+func (c *Conn) pasv(pre [][2]string) ([]reply, int, error) {
+	replies, code, msg, err := c.cmdAfter(pre, "PASV", "")
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
+	if code != 227 {
+		return replies, 0, fmt.Errorf("PASV: %w", replyError(code, msg))
+	}
+	port, err := parsePASV(msg)
+	return replies, port, err
+}
+
+func parsePASV(msg string) (int, error) {
 	start := strings.IndexAny(msg, "0123456789")
 	if start < 0 {
 		return 0, fmt.Errorf("pasv: malformed reply %q", truncate(msg))

@@ -245,26 +245,50 @@ func (w netWriter) Write(p []byte) (int, error) {
 // When the server knows the file's size, fewer bytes than that is an error
 // even after 226 (C-18).
 func (c *Conn) Retrieve(ctx context.Context, p string, offset int64, w io.Writer) (int64, error) {
+	r, err := c.RetrieveTimed(ctx, p, offset, w, false)
+	return r.Bytes, err
+}
+
+// Retrieved is what RetrieveTimed did.
+type Retrieved struct {
+	Bytes   int64
+	ModTime time.Time // from MDTM when asked and the server answered; else zero
+}
+
+// RetrieveTimed is Retrieve that can also ask for the file's exact
+// modification time (MDTM), for listings that give minutes only. SIZE and
+// MDTM go in the same write as EPSV: one round trip for all three.
+func (c *Conn) RetrieveTimed(ctx context.Context, p string, offset int64, w io.Writer, wantTime bool) (Retrieved, error) {
 	ap, err := c.abs(p)
 	if err != nil {
-		return 0, err
+		return Retrieved{}, err
 	}
-	var n int64
+	var r Retrieved
 	err = c.run(ctx, func() error {
-		size, err := c.size(ap)
+		pre := [][2]string{{"SIZE", ap}}
+		if wantTime {
+			pre = append(pre, [2]string{"MDTM", ap})
+		}
+		dc, replies, err := c.dataCmdAfter(ctx, pre, "RETR", ap, offset)
 		if err != nil {
+			if len(replies) > 0 && replies[0].code == 550 {
+				// SIZE's 550 says more than RETR's refusal.
+				return fmt.Errorf("%w: %w", fs.ErrNotExist, replyError(replies[0].code, replies[0].msg))
+			}
 			return err
 		}
-		dc, err := c.dataCmd(ctx, "RETR", ap, offset)
-		if err != nil {
-			return err
+		size := replySize(replies[0].code, replies[0].msg)
+		if wantTime && replies[1].code == 213 {
+			r.ModTime, _ = parseMDTM(strings.TrimSpace(replies[1].msg))
 		}
 		var cerr error
+		var n int64
 		if _, splices := dc.(io.WriterTo); splices {
 			n, cerr = io.Copy(w, netReader{dc})
 		} else {
 			n, cerr = relay(w, dc)
 		}
+		r.Bytes += n
 		if err := c.finish(dc, false, cerr); err != nil {
 			return err
 		}
@@ -274,9 +298,9 @@ func (c *Conn) Retrieve(ctx context.Context, p string, offset int64, w io.Writer
 		return nil
 	})
 	if err != nil {
-		return n, fmt.Errorf("retrieve %q: %w", p, err)
+		return r, fmt.Errorf("retrieve %q: %w", p, err)
 	}
-	return n, nil
+	return r, nil
 }
 
 // upload sends r with verb (STOR or APPE) to ap.

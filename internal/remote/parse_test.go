@@ -164,9 +164,9 @@ func TestPassiveReplies(t *testing.T) {
 		}
 		var port int
 		if tt.verb == "EPSV" {
-			port, err = c.epsv()
+			_, port, err = c.epsv(nil)
 		} else {
-			port, err = c.pasv()
+			_, port, err = c.pasv(nil)
 		}
 		if (err != nil) != tt.wantErr || port != tt.port {
 			t.Errorf("%s reply %q = %d, %v; want %d, err %v", tt.verb, tt.reply, port, err, tt.port, tt.wantErr)

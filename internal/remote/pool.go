@@ -344,10 +344,20 @@ func (p *Pool) Stat(ctx context.Context, name string) (e Entry, err error) {
 // Retrieve copies name from offset to w. A retry resumes where the failed
 // try stopped (REST), so w sees every byte once.
 func (p *Pool) Retrieve(ctx context.Context, name string, offset int64, w io.Writer) (int64, error) {
-	var total int64
+	r, err := p.RetrieveTimed(ctx, name, offset, w, false)
+	return r.Bytes, err
+}
+
+// RetrieveTimed is Retrieve that can also ask for the file's exact
+// modification time, in the same round trip; see Conn.RetrieveTimed.
+func (p *Pool) RetrieveTimed(ctx context.Context, name string, offset int64, w io.Writer, wantTime bool) (Retrieved, error) {
+	var total Retrieved
 	err := p.Do(ctx, func(ctx context.Context, c *Conn) error {
-		n, err := c.Retrieve(ctx, name, offset+total, w)
-		total += n
+		r, err := c.RetrieveTimed(ctx, name, offset+total.Bytes, w, wantTime && total.ModTime.IsZero())
+		total.Bytes += r.Bytes
+		if !r.ModTime.IsZero() {
+			total.ModTime = r.ModTime
+		}
 		return err
 	})
 	return total, err
