@@ -15,6 +15,7 @@ import (
 
 	"github.com/wharf-mft/wharf/internal/remote"
 	"github.com/wharf-mft/wharf/internal/store"
+	"github.com/wharf-mft/wharf/internal/store/sqlite"
 )
 
 func TestPushKeep(t *testing.T) {
@@ -686,5 +687,43 @@ func TestCopiesJournaledAhead(t *testing.T) {
 		if n != 1 {
 			t.Errorf("%s delivered %d times", p, n)
 		}
+	}
+}
+
+// failDone fails the commit of any write that finishes the op of path.
+type failDone struct {
+	*sqlite.Store
+	path string
+}
+
+func (s failDone) SaveSyncOps(ctx context.Context, batch []store.SyncOpSave) error {
+	for _, b := range batch {
+		if b.Op.Path == s.path && b.Op.Status == store.OpDone {
+			return errors.New("disk full")
+		}
+	}
+	return s.Store.SaveSyncOps(ctx, batch)
+}
+
+// A copy whose done record fails to commit is counted as failed, not also
+// as copied, and the next run's recovery finishes it without copying again.
+func TestFailedDoneRecord(t *testing.T) {
+	e := newEnv(t, store.Sync{Direction: store.SyncPush})
+	for _, p := range []string{"a.edi", "b.edi", "c.edi"} {
+		write(t, e.local, p, "data "+p, t0)
+	}
+	eng := e.engine
+	e.engine = New(failDone{e.st, "b.edi"}, endpoints{files: e.files, rem: e.rem}, Config{RetryWait: time.Millisecond})
+	res, err := e.run(RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Run.Copied != 2 || res.Run.Failed != 1 || len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Error(), "disk full") {
+		t.Fatalf("run = %+v, errors %v; want 2 copied, 1 failed with the journal error", res.Run, res.Errors)
+	}
+	e.engine = eng
+	res = e.mustRun()
+	if res.Recovered != 1 || res.Run.Copied != 0 {
+		t.Errorf("next run = %+v, recovered %d; want b.edi recovered and nothing copied", res.Run, res.Recovered)
 	}
 }

@@ -35,7 +35,13 @@ type journal struct {
 	wg   sync.WaitGroup
 
 	mu     sync.Mutex
-	failed []error // of posts
+	failed []postFailure
+}
+
+// postFailure is a post whose commit failed: the ops it finished and why.
+type postFailure struct {
+	ops []*store.SyncOp
+	err error
 }
 
 type jreq struct {
@@ -58,8 +64,8 @@ func (e *Engine) startJournal(ctx context.Context) *journal {
 }
 
 // close stops the writer once every queued write is committed and returns
-// the errors of posts that failed.
-func (j *journal) close() []error {
+// the posts that failed.
+func (j *journal) close() []postFailure {
 	close(j.reqs)
 	j.wg.Wait()
 	return j.failed
@@ -85,8 +91,12 @@ func (j *journal) finish(r *jreq, err error) {
 		return
 	}
 	if err != nil {
+		f := postFailure{err: err}
+		for _, s := range r.saves {
+			f.ops = append(f.ops, s.Op)
+		}
 		j.mu.Lock()
-		j.failed = append(j.failed, err)
+		j.failed = append(j.failed, f)
 		j.mu.Unlock()
 	}
 }

@@ -25,6 +25,20 @@ func countAction(r *store.SyncRun, a Action) {
 	}
 }
 
+// uncountAction takes back a countAction.
+func uncountAction(r *store.SyncRun, a Action) {
+	switch a {
+	case Push, Pull:
+		r.Copied--
+	case DeleteLocal, DeleteRemote:
+		r.Deleted--
+	case Conflict:
+		r.Conflicts--
+	case Skip:
+		r.Skipped--
+	}
+}
+
 // runOnce is a real (not dry) run: lease, recovery, listing, plan, actions.
 func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err error) {
 	ctx, l, err := x.acquire(ctx)
@@ -71,11 +85,15 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 	}
 	x.j = x.e.startJournal(ctx)
 	res.Errors = x.execute(ctx, p, o)
-	for _, err := range x.j.close() {
-		// The action happened; its op stays started and the next run's
-		// recovery verifies it.
-		x.run.Failed++
-		res.Errors = append(res.Errors, fmt.Errorf("journal: %w (the next run verifies the copy)", err))
+	for _, f := range x.j.close() {
+		// The action happened but its record did not: the op stays
+		// started and the next run's recovery verifies it. Counted as
+		// failed here, not also as done.
+		for _, op := range f.ops {
+			uncountAction(&x.run, Action(op.Action))
+			x.run.Failed++
+		}
+		res.Errors = append(res.Errors, fmt.Errorf("journal: %w (the next run verifies the copy)", f.err))
 	}
 	x.j = nil
 	if err := context.Cause(ctx); err != nil {
