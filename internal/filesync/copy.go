@@ -205,17 +205,11 @@ func (x *runner) pullFile(ctx context.Context, p, dst, tmp string, src File, pri
 		}
 	}()
 	// A LIST time has minutes at best: ask for the exact one, in the same
-	// round trip as the download where the remote can.
-	wantTime := !src.Precise
-	var n int64
-	var exact time.Time
-	if tr, ok := x.rem.(timedRetriever); ok {
-		r, err := tr.RetrieveTimed(ctx, p, 0, f, wantTime)
-		n, exact, wantTime = r.Bytes, r.ModTime, false
-		if err != nil {
-			return store.SyncSide{}, n, err
-		}
-	} else if n, err = x.rem.Retrieve(ctx, p, 0, f); err != nil {
+	// round trip as the download where the remote can (under has the
+	// method whatever the remote behind it offers).
+	r, err := x.rem.(timedRetriever).RetrieveTimed(ctx, p, 0, f, !src.Precise)
+	n := r.Bytes
+	if err != nil {
 		return store.SyncSide{}, n, err
 	}
 	if n != src.Size {
@@ -233,13 +227,8 @@ func (x *runner) pullFile(ctx context.Context, p, dst, tmp string, src File, pri
 		return store.SyncSide{}, n, err
 	}
 	mt := src.ModTime
-	if mtr, ok := x.rem.(modTimer); ok && wantTime {
-		if t, err := mtr.ModTime(ctx, p); err == nil {
-			exact = t
-		}
-	}
-	if !exact.IsZero() {
-		mt = exact
+	if !r.ModTime.IsZero() {
+		mt = r.ModTime
 	}
 	if !mt.IsZero() {
 		if err := x.local.Chtimes(tmp, mt, mt); err != nil {

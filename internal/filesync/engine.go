@@ -403,7 +403,7 @@ func (x *runner) dryRun(ctx context.Context, o RunOptions) (Result, error) {
 	}
 	res := Result{Plan: p, Run: store.SyncRun{SyncID: x.sy.ID, DryRun: true, Status: store.RunOK}}
 	for _, it := range p.Items {
-		countAction(&res.Run, it.Action)
+		countAction(&res.Run, it.Action, 1)
 	}
 	if !o.Force {
 		if err := x.guard(p); err != nil {

@@ -12,30 +12,17 @@ import (
 	"github.com/wharf-mft/wharf/internal/store"
 )
 
-func countAction(r *store.SyncRun, a Action) {
+// countAction adds n (1, or -1 to take one back) to a's count in r.
+func countAction(r *store.SyncRun, a Action, n int) {
 	switch a {
 	case Push, Pull:
-		r.Copied++
+		r.Copied += n
 	case DeleteLocal, DeleteRemote:
-		r.Deleted++
+		r.Deleted += n
 	case Conflict:
-		r.Conflicts++
+		r.Conflicts += n
 	case Skip:
-		r.Skipped++
-	}
-}
-
-// uncountAction takes back a countAction.
-func uncountAction(r *store.SyncRun, a Action) {
-	switch a {
-	case Push, Pull:
-		r.Copied--
-	case DeleteLocal, DeleteRemote:
-		r.Deleted--
-	case Conflict:
-		r.Conflicts--
-	case Skip:
-		r.Skipped--
+		r.Skipped += n
 	}
 }
 
@@ -90,7 +77,7 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 		// started and the next run's recovery verifies it. Counted as
 		// failed here, not also as done.
 		for _, op := range f.ops {
-			uncountAction(&x.run, Action(op.Action))
+			countAction(&x.run, Action(op.Action), -1)
 			x.run.Failed++
 		}
 		res.Errors = append(res.Errors, fmt.Errorf("journal: %w (the next run verifies the copy)", f.err))
@@ -216,7 +203,7 @@ func (x *runner) execute(ctx context.Context, p Plan, o RunOptions) []error {
 						x.run.Failed++
 						errs = append(errs, fmt.Errorf("%s %s: %w", tk.it.Action, tk.it.Path, err))
 					} else {
-						countAction(&x.run, tk.it.Action)
+						countAction(&x.run, tk.it.Action, 1)
 						x.run.Bytes += n
 					}
 					mu.Unlock()

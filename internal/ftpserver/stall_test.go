@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,16 +23,7 @@ func TestStalledUploadIsCut(t *testing.T) {
 	yes := true
 	ts := startServer(t, ftpserver.Config{IdleTimeout: 3 * time.Second}, func(a *store.Account) { a.Policy.AllowPlain = &yes })
 	c := rawLogin(t, ts.addr)
-	msg := cmd(t, c, 229, "EPSV")
-	var p int
-	if _, err := fmt.Sscanf(msg[strings.Index(msg, "(|||"):], "(|||%d|)", &p); err != nil {
-		t.Fatalf("EPSV reply %q: %v", msg, err)
-	}
-	data, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer data.Close()
+	data := epsvDial(t, c)
 	if err := c.PrintfLine("STOR /receive/stalled.edi"); err != nil {
 		t.Fatal(err)
 	}
@@ -93,15 +85,7 @@ func TestStalledDownloadIsCut(t *testing.T) {
 					t.Fatal(err)
 				}
 			} else {
-				msg := cmd(t, c, 229, "EPSV")
-				var p int
-				if _, err := fmt.Sscanf(msg[strings.Index(msg, "(|||"):], "(|||%d|)", &p); err != nil {
-					t.Fatalf("EPSV reply %q: %v", msg, err)
-				}
-				var err error
-				if data, err = net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err != nil {
-					t.Fatal(err)
-				}
+				data = epsvDial(t, c)
 				if err := c.PrintfLine("RETR /send/big.edi"); err != nil {
 					t.Fatal(err)
 				}
@@ -136,16 +120,7 @@ func TestAbortStalledDownload(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := rawLogin(t, ts.addr)
-	msg := cmd(t, c, 229, "EPSV")
-	var port int
-	if _, err := fmt.Sscanf(msg[strings.Index(msg, "(|||"):], "(|||%d|)", &port); err != nil {
-		t.Fatalf("EPSV reply %q: %v", msg, err)
-	}
-	data, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer data.Close() // connected, never read
+	data := epsvDial(t, c) // connected, never read
 	if err := c.PrintfLine("RETR /send/big.edi"); err != nil {
 		t.Fatal(err)
 	}
@@ -181,4 +156,23 @@ func TestAbortStalledDownload(t *testing.T) {
 	if ts.hasEvent(t, store.EventSent, "/send/big.edi") {
 		t.Errorf("sent event for an aborted download")
 	}
+}
+
+// epsvDial sends EPSV on c and connects to the port the reply names; the
+// connection is closed when the test ends.
+func epsvDial(t *testing.T, c *textproto.Conn) net.Conn {
+	t.Helper()
+	msg := cmd(t, c, 229, "EPSV")
+	var p int
+	if i := strings.Index(msg, "(|||"); i < 0 {
+		t.Fatalf("EPSV reply %q names no port", msg)
+	} else if _, err := fmt.Sscanf(msg[i:], "(|||%d|)", &p); err != nil {
+		t.Fatalf("EPSV reply %q: %v", msg, err)
+	}
+	data, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { data.Close() })
+	return data
 }

@@ -308,11 +308,7 @@ func TestRetrieveTimedPipelined(t *testing.T) {
 		fc.reply("213 20261120103015")
 	}
 	s.start()
-	c, err := Dial(context.Background(), s.config(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := s.dial(Config{})
 	before := len(s.commands())
 	var buf bytes.Buffer
 	r, err := c.RetrieveTimed(context.Background(), "f", 0, &buf, true)

@@ -21,15 +21,9 @@ func (c *Conn) dataCmd(ctx context.Context, verb, arg string, offset int64) (net
 	return dc, err
 }
 
-// reply is one server reply.
-type reply struct {
-	code int
-	msg  string
-}
-
 // dataCmdAfter is dataCmd with commands that go first, in the same write
 // as EPSV or PASV (pipelined, see publish), and whose replies it returns:
-// a round trip saved per command. In active mode they go one at a time.
+// a round trip saved per command. In active mode they go before PORT.
 func (c *Conn) dataCmdAfter(ctx context.Context, pre [][2]string, verb, arg string, offset int64) (net.Conn, []reply, error) {
 	if err := checkArg(arg); err != nil {
 		return nil, nil, fmt.Errorf("%s %q: %w", verb, arg, err)
@@ -39,12 +33,10 @@ func (c *Conn) dataCmdAfter(ctx context.Context, pre [][2]string, verb, arg stri
 	var replies []reply
 	var err error
 	if c.cfg.Active {
-		for _, l := range pre {
-			code, msg, err := c.cmd(l[0], l[1])
-			if err != nil {
+		if len(pre) > 0 {
+			if replies, err = c.pipeline(pre); err != nil {
 				return nil, nil, err
 			}
-			replies = append(replies, reply{code, msg})
 		}
 		ln, err = c.listenActive()
 	} else {
@@ -191,7 +183,7 @@ func (c *Conn) dialPassive(ctx context.Context, pre [][2]string) (net.Conn, []re
 	var replies []reply
 	var err error
 	if !c.epsvFailed {
-		replies, port, err = c.epsv(pre)
+		replies, port, err = c.passive(pre, "EPSV", 229, parseEPSV)
 		pre = nil
 		if isReply(err, 500) || isReply(err, 502) {
 			c.epsvFailed = true
@@ -201,7 +193,7 @@ func (c *Conn) dialPassive(ctx context.Context, pre [][2]string) (net.Conn, []re
 	}
 	if c.epsvFailed {
 		var more []reply
-		if more, port, err = c.pasv(pre); err != nil {
+		if more, port, err = c.passive(pre, "PASV", 227, parsePASV); err != nil {
 			return nil, nil, err
 		}
 		replies = append(replies, more...)
@@ -218,41 +210,23 @@ func (c *Conn) dialPassive(ctx context.Context, pre [][2]string) (net.Conn, []re
 	return dc, replies, nil
 }
 
-// cmdAfter sends pre and then verb in one write and reads all their
-// replies, in order; without pre it is cmd.
-func (c *Conn) cmdAfter(pre [][2]string, verb, arg string) ([]reply, int, string, error) {
-	if len(pre) == 0 {
-		code, msg, err := c.cmd(verb, arg)
-		return nil, code, msg, err
-	}
-	if err := c.sendLines(append(pre[:len(pre):len(pre)], [2]string{verb, arg})); err != nil {
-		return nil, 0, "", err
-	}
-	replies := make([]reply, len(pre))
-	for i := range replies {
-		code, msg, err := c.reply()
-		if err != nil {
-			return nil, 0, "", err
-		}
-		replies[i] = reply{code, msg}
-	}
-	code, msg, err := c.reply()
-	return replies, code, msg, err
-}
-
-// epsv parses "229 Entering Extended Passive Mode (|||port|)" (RFC 2428).
-func (c *Conn) epsv(pre [][2]string) ([]reply, int, error) {
-	replies, code, msg, err := c.cmdAfter(pre, "EPSV", "")
+// passive sends pre and then verb (EPSV or PASV) in one write and returns
+// pre's replies and the port that parse reads from verb's reply.
+func (c *Conn) passive(pre [][2]string, verb string, want int, parse func(string) (int, error)) ([]reply, int, error) {
+	r, err := c.pipeline(append(pre[:len(pre):len(pre)], [2]string{verb, ""}))
 	if err != nil {
 		return nil, 0, err
 	}
-	if code != 229 {
-		return replies, 0, fmt.Errorf("EPSV: %w", replyError(code, msg))
+	last := r[len(r)-1]
+	if last.code != want {
+		return r[:len(pre)], 0, fmt.Errorf("%s: %w", verb, replyError(last.code, last.msg))
 	}
-	port, err := parseEPSV(msg)
-	return replies, port, err
+	port, err := parse(last.msg)
+	return r[:len(pre)], port, err
 }
 
+// parseEPSV reads the port from "229 Entering Extended Passive Mode
+// (|||port|)" (RFC 2428).
 func parseEPSV(msg string) (int, error) {
 	start, end := strings.IndexByte(msg, '('), strings.LastIndexByte(msg, ')')
 	if start < 0 || end < start+5 {
@@ -267,20 +241,8 @@ func parseEPSV(msg string) (int, error) {
 	return parsePort(parts[3])
 }
 
-// pasv parses "227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)" and keeps only
-// the port.
-func (c *Conn) pasv(pre [][2]string) ([]reply, int, error) {
-	replies, code, msg, err := c.cmdAfter(pre, "PASV", "")
-	if err != nil {
-		return nil, 0, err
-	}
-	if code != 227 {
-		return replies, 0, fmt.Errorf("PASV: %w", replyError(code, msg))
-	}
-	port, err := parsePASV(msg)
-	return replies, port, err
-}
-
+// parsePASV reads "227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)" and
+// keeps only the port.
 func parsePASV(msg string) (int, error) {
 	start := strings.IndexAny(msg, "0123456789")
 	if start < 0 {

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"bufio"
+	"context"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -112,6 +113,21 @@ func (s *fakeServer) tlsConfig(kind string, cert *tls.Certificate) *tls.Config {
 			return nil, nil
 		},
 	}
+}
+
+// dial logs in to the started server with cfg (s.config() when zero) and
+// closes the connection when the test ends.
+func (s *fakeServer) dial(cfg Config) *Conn {
+	s.t.Helper()
+	if cfg.Host == "" {
+		cfg = s.config()
+	}
+	c, err := Dial(context.Background(), cfg, nil)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	s.t.Cleanup(func() { c.Close() })
+	return c
 }
 
 func (s *fakeServer) commands() []string {

@@ -164,9 +164,9 @@ func TestPassiveReplies(t *testing.T) {
 		}
 		var port int
 		if tt.verb == "EPSV" {
-			_, port, err = c.epsv(nil)
+			_, port, err = c.passive(nil, "EPSV", 229, parseEPSV)
 		} else {
-			_, port, err = c.pasv(nil)
+			_, port, err = c.passive(nil, "PASV", 227, parsePASV)
 		}
 		if (err != nil) != tt.wantErr || port != tt.port {
 			t.Errorf("%s reply %q = %d, %v; want %d, err %v", tt.verb, tt.reply, port, err, tt.port, tt.wantErr)

@@ -26,34 +26,29 @@ func (c *Conn) publish(tmp, ap string, n int64, mtime time.Time) (timeSet bool, 
 		lines = append(lines, c.mtimeCommand(tmp, mtime.UTC()))
 	}
 	lines = append(lines, [2]string{"RNFR", tmp})
-	if err := c.sendLines(lines); err != nil {
+	// Every reply is read before judging, so the connection stays in step.
+	r, err := c.pipeline(lines)
+	if err != nil {
 		return false, err
 	}
-	// Read every reply before judging, so the connection stays in step.
-	codes, msgs := make([]int, len(lines)), make([]string, len(lines))
-	for i := range lines {
-		if codes[i], msgs[i], err = c.reply(); err != nil {
-			return false, err
-		}
-	}
-	switch size := replySize(codes[0], msgs[0]); {
-	case codes[0] == 550:
-		return false, fmt.Errorf("SIZE: %w: %w", fs.ErrNotExist, replyError(codes[0], msgs[0]))
+	switch size := replySize(r[0].code, r[0].msg); {
+	case r[0].code == 550:
+		return false, fmt.Errorf("SIZE: %w: %w", fs.ErrNotExist, replyError(r[0].code, r[0].msg))
 	case size >= 0 && size != n:
 		return false, fmt.Errorf("%w: sent %d bytes, server has %d", ErrVerify, n, size)
 	}
 	if !mtime.IsZero() {
-		switch code := codes[1]; {
+		switch code := r[1].code; {
 		case code/100 == 2:
 			timeSet = true
 		case code >= 500:
-			c.log.Debug("remote did not set the modification time", "path", tmp, "reply", replyError(code, msgs[1]))
+			c.log.Debug("remote did not set the modification time", "path", tmp, "reply", replyError(code, r[1].msg))
 		default:
-			return false, fmt.Errorf("%s: %w", lines[1][0], replyError(code, msgs[1]))
+			return false, fmt.Errorf("%s: %w", lines[1][0], replyError(code, r[1].msg))
 		}
 	}
-	if last := len(lines) - 1; codes[last] != 350 {
-		return false, fmt.Errorf("RNFR: %w", replyError(codes[last], msgs[last]))
+	if last := r[len(r)-1]; last.code != 350 {
+		return false, fmt.Errorf("RNFR: %w", replyError(last.code, last.msg))
 	}
 	return timeSet, c.renameOverTo(tmp, ap)
 }
@@ -69,6 +64,28 @@ func (c *Conn) mtimeCommand(p string, t time.Time) [2]string {
 		return [2]string{"SITE", "UTIME " + ts + " " + p}
 	}
 	return [2]string{"MDTM", ts + " " + p}
+}
+
+// reply is one server reply.
+type reply struct {
+	code int
+	msg  string
+}
+
+// pipeline sends lines in one write and reads their replies, in order.
+func (c *Conn) pipeline(lines [][2]string) ([]reply, error) {
+	if err := c.sendLines(lines); err != nil {
+		return nil, err
+	}
+	r := make([]reply, len(lines))
+	for i := range r {
+		code, msg, err := c.reply()
+		if err != nil {
+			return nil, err
+		}
+		r[i] = reply{code, msg}
+	}
+	return r, nil
 }
 
 // sendLines writes several command lines in one write.

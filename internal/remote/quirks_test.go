@@ -180,11 +180,7 @@ func TestRenameMissingSourceKeepsTarget(t *testing.T) {
 	s := newFake(t)
 	s.files["/target.edi"] = []byte("keep me")
 	s.start()
-	c, err := Dial(context.Background(), s.config(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := s.dial(Config{})
 	if err := c.Rename(context.Background(), "missing.edi", "target.edi"); !isReply(err, 550) {
 		t.Fatalf("Rename from a missing file = %v, want the 550", err)
 	}

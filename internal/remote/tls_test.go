@@ -162,11 +162,7 @@ func TestDataHandshakeOffersControlCurve(t *testing.T) {
 	s.start()
 	cfg := s.config()
 	cfg.TLS, cfg.RootCAs = TLSExplicit, cert.Roots
-	c, err := Dial(context.Background(), cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := s.dial(cfg)
 	for range 2 {
 		if _, err := c.List(context.Background(), "/"); err != nil {
 			t.Fatal(err)
