@@ -136,6 +136,7 @@ type remoteFlags struct {
 	allowExpired      bool
 	caFile            string
 	certSHA256        string
+	maxTLS            string
 }
 
 func (f *remoteFlags) register(fs *pflag.FlagSet, set bool) {
@@ -161,6 +162,7 @@ func (f *remoteFlags) register(fs *pflag.FlagSet, set bool) {
 	fs.BoolVar(&f.allowSelf, "allow-self", false, "allow this remote to be this same Wharf instance")
 	fs.BoolVar(&f.allowExpired, "allow-expired", false, "accept an expired or not yet valid certificate")
 	fs.StringVar(&f.caFile, "ca-file", "", "PEM file of the CAs to trust for this remote instead of the system's")
+	fs.StringVar(&f.maxTLS, "max-tls", "", "highest TLS version to negotiate: 1.3 (default) or 1.2, for servers that mishandle 1.3")
 	fs.StringVar(&f.certSHA256, "cert-sha256", "", "pin the server certificate: its hex SHA-256 (wharf remote test prints it)")
 }
 
@@ -229,6 +231,16 @@ func (f *remoteFlags) apply(fs *pflag.FlagSet, s *store.RemoteSettings) ([]strin
 	if fs.Changed("cert-sha256") {
 		s.CertSHA256 = f.certSHA256
 		changed = append(changed, "cert-sha256")
+	}
+	if fs.Changed("max-tls") {
+		if _, err := remote.ParseMaxTLS(f.maxTLS); err != nil {
+			return nil, fmt.Errorf("--max-tls: %w", err)
+		}
+		s.MaxTLS = f.maxTLS
+		if s.MaxTLS == "1.3" {
+			s.MaxTLS = "" // the default
+		}
+		changed = append(changed, "max-tls")
 	}
 	if fs.Changed("source-address") {
 		if f.sourceAddress != "" && net.ParseIP(f.sourceAddress) == nil {
@@ -409,6 +421,7 @@ type remoteView struct {
 	AllowExpired      bool      `json:"allow_expired"`
 	CAFile            string    `json:"ca_file,omitempty"`
 	CertSHA256        string    `json:"cert_sha256,omitempty"`
+	MaxTLS            string    `json:"max_tls"`
 	MaxConns          int       `json:"max_conns"`
 	Active            bool      `json:"active"`
 	SourceAddress     string    `json:"source_address"`
@@ -425,7 +438,7 @@ func viewRemote(r store.Remote) remoteView {
 	v := remoteView{
 		Name: r.Name, URL: remoteURL(s), Host: s.Host, Port: s.Port, User: s.User, Root: s.Root, TLS: s.TLS,
 		AllowSelfSigned: s.AllowSelfSigned, AllowNameMismatch: s.AllowNameMismatch, MaxConns: s.MaxConns,
-		AllowExpired: s.AllowExpired, CAFile: s.CAFile, CertSHA256: s.CertSHA256,
+		AllowExpired: s.AllowExpired, CAFile: s.CAFile, CertSHA256: s.CertSHA256, MaxTLS: s.MaxTLS,
 		Active: s.Active, SourceAddress: s.SourceAddress, ReadOnly: s.ReadOnly, AllowSelf: s.AllowSelf,
 		PasswordSet: len(r.PasswordEnc) > 0, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	}
@@ -447,6 +460,9 @@ func viewRemote(r store.Remote) remoteView {
 	if v.MaxConns == 0 {
 		v.MaxConns = remote.DefaultMaxConns
 	}
+	if v.MaxTLS == "" {
+		v.MaxTLS = "1.3"
+	}
 	return v
 }
 
@@ -466,6 +482,9 @@ func (v remoteView) options() string {
 	}
 	if v.SourceAddress != "" {
 		o = append(o, "source-address="+v.SourceAddress)
+	}
+	if v.MaxTLS != "1.3" {
+		o = append(o, "max-tls="+v.MaxTLS)
 	}
 	if len(o) == 0 {
 		return "-"
@@ -561,6 +580,7 @@ func (n remotes) showCmd() *cobra.Command {
 			row("allow expired", yesNo(v.AllowExpired))
 			row("CA file", pick(v.CAFile == "", "(system CAs)", v.CAFile))
 			row("pinned certificate", pick(v.CertSHA256 == "", "(none)", v.CertSHA256))
+			row("max TLS version", v.MaxTLS)
 			row("max connections", strconv.Itoa(v.MaxConns))
 			row("mode", pick(v.Active, "active", "passive"))
 			row("source address", pick(v.SourceAddress == "", "(any)", v.SourceAddress))

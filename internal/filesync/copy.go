@@ -3,7 +3,6 @@ package filesync
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"time"
@@ -114,7 +113,7 @@ func (x *runner) pushFile(ctx context.Context, p, dst, tmp string, src File) (st
 		mt = time.Time{}
 	}
 	x.mu.Unlock()
-	up, err := x.upload(ctx, dst, f, remote.UploadOptions{Temp: tmp, ModTime: mt})
+	up, err := x.rem.Upload(ctx, dst, f, remote.UploadOptions{Temp: tmp, ModTime: mt})
 	f.Close()
 	n := up.Bytes
 	if err != nil {
@@ -138,19 +137,6 @@ func (x *runner) pushFile(ctx context.Context, p, dst, tmp string, src File) (st
 		x.mu.Unlock()
 	}
 	return side, n, nil
-}
-
-// upload is Remote.Upload where the remote has it (under always does).
-func (x *runner) upload(ctx context.Context, dst string, r io.Reader, o remote.UploadOptions) (remote.Uploaded, error) {
-	if u, ok := x.rem.(uploader); ok {
-		return u.Upload(ctx, dst, r, o)
-	}
-	n, err := x.rem.Store(ctx, dst, r)
-	up := remote.Uploaded{Bytes: n}
-	if err == nil && !o.ModTime.IsZero() {
-		up.ModTimeSet = x.rem.SetModTime(ctx, dst, o.ModTime) == nil
-	}
-	return up, err
 }
 
 // setMTime sets a remote file's time, reporting whether the server took it.
@@ -207,7 +193,7 @@ func (x *runner) pullFile(ctx context.Context, p, dst, tmp string, src File, pri
 	// A LIST time has minutes at best: ask for the exact one, in the same
 	// round trip as the download where the remote can (under has the
 	// method whatever the remote behind it offers).
-	r, err := x.rem.(timedRetriever).RetrieveTimed(ctx, p, 0, f, !src.Precise)
+	r, err := x.rem.RetrieveTimed(ctx, p, 0, f, !src.Precise)
 	n := r.Bytes
 	if err != nil {
 		return store.SyncSide{}, n, err

@@ -250,7 +250,7 @@ type runner struct {
 	e     *Engine
 	sy    store.Sync
 	local vfs.FS
-	rem   Remote // the sync's remote folder
+	rem   under  // the sync's remote folder
 	raw   Remote // the remote's root
 	base  string // the sync's folder under raw; "" for the root
 	log   *slog.Logger

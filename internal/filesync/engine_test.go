@@ -185,7 +185,7 @@ func TestPull(t *testing.T) {
 func TestPullDoesNotDeleteRemoteChangedDuringCopy(t *testing.T) {
 	e := newEnv(t, store.Sync{Direction: store.SyncPull, AfterCopy: store.AfterCopyDelete})
 	write(t, e.rem.root, "x.edi", "xray", t0)
-	x := &runner{e: e.engine, sy: e.sync, rem: e.rem, log: e.engine.log, dirs: map[string]bool{}, localDirs: map[string]bool{}}
+	x := &runner{e: e.engine, sy: e.sync, rem: under{r: e.rem}, log: e.engine.log, dirs: map[string]bool{}, localDirs: map[string]bool{}}
 	// The remote file grows after it was copied: afterPull must keep it.
 	write(t, e.rem.root, "x.edi", "xray and more", t0.Add(time.Minute))
 	x.run = store.SyncRun{SyncID: e.sync.ID, Status: store.RunRunning}
@@ -571,7 +571,7 @@ func TestPropagatedDeleteSparesChangedFile(t *testing.T) {
 	e := newEnv(t, store.Sync{Direction: store.SyncTwoWay})
 	write(t, e.local, "l.edi", "local now", t0.Add(time.Hour))
 	write(t, e.rem.root, "r.edi", "remote now", t0.Add(time.Hour))
-	x := &runner{e: e.engine, sy: e.sync, rem: e.rem, log: e.engine.log, dirs: map[string]bool{}, localDirs: map[string]bool{}}
+	x := &runner{e: e.engine, sy: e.sync, rem: under{r: e.rem}, log: e.engine.log, dirs: map[string]bool{}, localDirs: map[string]bool{}}
 	x.local, _ = endpoints{files: e.files}.Local(e.sync.Folder)
 	listed := &File{Size: 4, ModTime: t0, Precise: true} // as listed, before the change
 	for _, it := range []Item{

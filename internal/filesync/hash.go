@@ -48,10 +48,7 @@ func newDigest(alg string) hash.Hash {
 // or a server that cannot keep modification times). It stops asking once
 // the server shows it has no hash command.
 func (x *runner) byContent(ctx context.Context, p *Plan) {
-	h, ok := x.rem.(hasher)
-	if !ok {
-		return
-	}
+	h := x.rem
 	for i := range p.Items {
 		it := &p.Items[i]
 		if it.Local == nil || it.Remote == nil || it.Local.Size != it.Remote.Size {

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"crypto/sha256"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/hex"
 	"errors"
@@ -47,6 +48,18 @@ func ParseTLSMode(s string) (TLSMode, error) {
 	return 0, fmt.Errorf("tls mode %q: want never, if-available, explicit or implicit", s)
 }
 
+// ParseMaxTLS parses the highest TLS version a remote may negotiate: "" or
+// "1.3" (0, Go's highest) or "1.2" (tls.VersionTLS12).
+func ParseMaxTLS(s string) (uint16, error) {
+	switch s {
+	case "", "1.3":
+		return 0, nil
+	case "1.2":
+		return tls.VersionTLS12, nil
+	}
+	return 0, fmt.Errorf("max tls %q: want 1.2 or 1.3 (older versions are insecure)", s)
+}
+
 // Flags that allow what the client refuses by default. Errors name them so the
 // operator knows what to set; the CLI uses the same names.
 const (
@@ -55,6 +68,7 @@ const (
 	FlagAllowExpired      = "--allow-expired"
 	FlagAllowSelf         = "--allow-self"
 	FlagCertSHA256        = "--cert-sha256"
+	FlagMaxTLS            = "--max-tls"
 )
 
 // Defaults for zero Config fields.

@@ -182,7 +182,7 @@ func (c *Conn) handshake(ctx context.Context) error {
 	hctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
 	defer cancel()
 	if err := tc.HandshakeContext(hctx); err != nil {
-		return fmt.Errorf("tls handshake: %w", err)
+		return fmt.Errorf("tls handshake: %w%s", err, c.maxTLSHint(err))
 	}
 	c.ctl = tc
 	if id := tc.ConnectionState().CurveID; id != 0 {
@@ -200,6 +200,18 @@ func (c *Conn) handshake(ctx context.Context) error {
 	// A new reader drops anything sent in clear after 234.
 	c.r = bufio.NewReaderSize(c.ctl, maxLineLen)
 	return nil
+}
+
+// maxTLSHint is the advice a failed handshake's error ends with when the
+// server may be one that breaks on TLS 1.3 (it closed or reset the
+// connection, or sent an alert) and the remote still allows 1.3.
+func (c *Conn) maxTLSHint(err error) string {
+	var ce *CertError
+	var ne net.Error
+	if c.cfg.MaxTLSVersion != 0 || errors.As(err, &ce) || (errors.As(err, &ne) && ne.Timeout()) {
+		return ""
+	}
+	return "; if the server mishandles TLS 1.3, set " + FlagMaxTLS + " 1.2 on the remote"
 }
 
 // secure sends AUTH TLS for explicit and if-available modes. When the server

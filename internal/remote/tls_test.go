@@ -1,9 +1,12 @@
 package remote
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -234,5 +237,75 @@ func TestInteropCertificatePin(t *testing.T) {
 	}
 	if err := (Config{Host: "h", CertSHA256: "zz"}).Validate(); err == nil {
 		t.Error("Validate accepted a malformed pin")
+	}
+}
+
+// MaxTLSVersion 1.2 caps the control and the data connections at TLS 1.2,
+// and vsftpd's require_ssl_reuse still sees each data connection resume the
+// control session. A handshake the server breaks off names the setting.
+func TestInteropMaxTLS12(t *testing.T) {
+	peertest.Interop(t)
+	s := peertest.Vsftpd(t, peertest.Options{})
+	ctx := context.Background()
+	for _, max := range []uint16{0, tls.VersionTLS12} {
+		cfg := configFor(s)
+		cfg.MaxTLSVersion = max
+		c, err := Dial(ctx, cfg, nil)
+		if err != nil {
+			t.Fatalf("Dial with max %x: %v", max, err)
+		}
+		want := uint16(tls.VersionTLS13)
+		if max != 0 {
+			want = max
+		}
+		if v := c.ctl.(*tls.Conn).ConnectionState().Version; v != want {
+			t.Errorf("max %x: control connection speaks %x, want %x", max, v, want)
+		}
+		if _, err := c.Store(ctx, "v.txt", strings.NewReader("twelve")); err != nil {
+			t.Fatalf("Store with max %x: %v", max, err)
+		}
+		var b strings.Builder
+		if _, err := c.Retrieve(ctx, "v.txt", 0, &b); err != nil || b.String() != "twelve" {
+			t.Fatalf("Retrieve with max %x: %q, %v", max, b.String(), err)
+		}
+		c.Close()
+	}
+}
+
+// A server that drops the connection during the TLS handshake gets an error
+// that suggests --max-tls 1.2; with it set, or for a certificate problem,
+// the advice is left out.
+func TestHandshakeFailureSuggestsMaxTLS(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		io.WriteString(c, "220 ready\r\n")
+		if l, _ := r.ReadString('\n'); strings.HasPrefix(l, "AUTH TLS") {
+			io.WriteString(c, "234 go ahead\r\n")
+			r.ReadByte() // the ClientHello's first byte, then drop the connection
+		}
+	}()
+	addr := ln.Addr().(*net.TCPAddr)
+	_, err = Dial(context.Background(), Config{Host: "127.0.0.1", Port: addr.Port, TLS: TLSExplicit}, nil)
+	if err == nil || !strings.Contains(err.Error(), "tls handshake") || !strings.Contains(err.Error(), FlagMaxTLS+" 1.2") {
+		t.Errorf("Dial to a server that drops the handshake: %v, want a handshake error naming %s 1.2", err, FlagMaxTLS)
+	}
+	if got := newConn(Config{MaxTLSVersion: tls.VersionTLS12}, nil).maxTLSHint(io.ErrUnexpectedEOF); got != "" {
+		t.Errorf("hint with max TLS 1.2 already set = %q, want none", got)
+	}
+	if got := newConn(Config{}, nil).maxTLSHint(&CertError{Problem: "expired"}); got != "" {
+		t.Errorf("hint for a certificate error = %q, want none", got)
+	}
+	if _, err := ParseMaxTLS("1.1"); err == nil {
+		t.Error("ParseMaxTLS accepted 1.1")
 	}
 }

@@ -74,6 +74,10 @@ func (s *Set) Config(ctx context.Context, r store.Remote) (remote.Config, error)
 	if err != nil {
 		return remote.Config{}, fmt.Errorf("remote %q: %w", r.Name, err)
 	}
+	maxTLS, err := remote.ParseMaxTLS(st.MaxTLS)
+	if err != nil {
+		return remote.Config{}, fmt.Errorf("remote %q: %w", r.Name, err)
+	}
 	var roots *x509.CertPool
 	if st.CAFile != "" {
 		pemData, err := os.ReadFile(st.CAFile)
@@ -88,7 +92,7 @@ func (s *Set) Config(ctx context.Context, r store.Remote) (remote.Config, error)
 	return remote.Config{
 		Host: st.Host, Port: st.Port, User: st.User, Password: pw, Root: st.Root,
 		TLS: mode, AllowSelfSigned: st.AllowSelfSigned, AllowNameMismatch: st.AllowNameMismatch,
-		AllowExpired: st.AllowExpired, RootCAs: roots, CertSHA256: st.CertSHA256,
+		AllowExpired: st.AllowExpired, RootCAs: roots, CertSHA256: st.CertSHA256, MaxTLSVersion: maxTLS,
 		MaxConns: st.MaxConns, Active: st.Active, SourceAddress: st.SourceAddress, ReadOnly: st.ReadOnly,
 		SelfNonce: s.selfNonce, AllowSelf: st.AllowSelf,
 	}, nil

@@ -26,6 +26,7 @@ type RemoteSettings struct {
 	AllowExpired      bool   `json:"allow_expired,omitempty"`
 	CAFile            string `json:"ca_file,omitempty"`     // PEM CAs to trust instead of the system's
 	CertSHA256        string `json:"cert_sha256,omitempty"` // pinned server certificate
+	MaxTLS            string `json:"max_tls,omitempty"`     // "" (1.3) or "1.2"
 	MaxConns          int    `json:"max_conns,omitempty"`
 	Active            bool   `json:"active,omitempty"`
 	SourceAddress     string `json:"source_address,omitempty"`
