@@ -166,14 +166,16 @@ func sameContent(t *testing.T, who, want, got string, rel []string) {
 type measurement struct {
 	wall, cpu time.Duration
 	machine   time.Duration // busy CPU of the whole machine meanwhile
+	server    time.Duration // CPU of the FTP server's processes
 }
 
-func timed(t *testing.T, ctx context.Context, env []string, name string, args ...string) measurement {
+func timed(t *testing.T, ctx context.Context, s *peertest.Server, env []string, name string, args ...string) measurement {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, name, args...)
 	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	srv0 := s.CPU()
 	busy0 := machineBusy()
 	start := time.Now()
 	err := cmd.Run()
@@ -181,7 +183,8 @@ func timed(t *testing.T, ctx context.Context, env []string, name string, args ..
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out.String())
 	}
-	return measurement{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), machine: machineBusy() - busy0}
+	busy := machineBusy() - busy0
+	return measurement{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), machine: busy, server: s.CPU() - srv0}
 }
 
 // machineBusy is the CPU time all processes have used since boot
@@ -263,10 +266,14 @@ func TestSyncBench(t *testing.T) {
 
 	var rows, ratios []string
 	round := 0
+	// The servers log as a default install does (transfer log, no
+	// per-command protocol log); SYNCBENCH_PROTOCOL_LOG=1 turns the
+	// test harness's debugging logs back on.
+	quiet := os.Getenv("SYNCBENCH_PROTOCOL_LOG") != "1"
 	targets := []target{
-		{"vsftpd plain", peertest.Vsftpd, peertest.Options{TLS: peertest.NoTLS}},
-		{"vsftpd FTPS", peertest.Vsftpd, peertest.Options{}},
-		{"pure-ftpd FTPS", peertest.PureFTPd, peertest.Options{}},
+		{"vsftpd plain", peertest.Vsftpd, peertest.Options{TLS: peertest.NoTLS, Quiet: quiet}},
+		{"vsftpd FTPS", peertest.Vsftpd, peertest.Options{Quiet: quiet}},
+		{"pure-ftpd FTPS", peertest.PureFTPd, peertest.Options{Quiet: quiet}},
 	}
 	if only := os.Getenv("SYNCBENCH_TARGETS"); only != "" {
 		targets = slices.DeleteFunc(targets, func(tg target) bool { return !strings.Contains(only, tg.name) })
@@ -323,8 +330,8 @@ func TestSyncBench(t *testing.T) {
 		for i, tl := range tls {
 			u, o, c, d := median(ups[i]), median(noops[i]), median(changes[i]), median(downs[i])
 			med[i] = [4]measurement{u, o, c, d}
-			row := fmt.Sprintf("| %s | %s | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |", tg.name, tl.name,
-				u.wall.Seconds(), float64(files)/u.wall.Seconds(), u.cpu.Seconds(), u.machine.Seconds(), o.wall.Seconds(), o.cpu.Seconds(),
+			row := fmt.Sprintf("| %s | %s | %.2f | %.0f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f |", tg.name, tl.name,
+				u.wall.Seconds(), float64(files)/u.wall.Seconds(), u.cpu.Seconds(), u.server.Seconds(), u.machine.Seconds(), o.wall.Seconds(), o.cpu.Seconds(),
 				c.wall.Seconds(), c.cpu.Seconds(), d.wall.Seconds(), d.cpu.Seconds())
 			t.Log(row)
 			rows = append(rows, row)
@@ -334,8 +341,8 @@ func TestSyncBench(t *testing.T) {
 	}
 	fmt.Printf("\ntree: %s (%d files, %d bytes), median of %d runs, seconds; 1 %% = %d files rewritten\n\n",
 		sh, files, bytes, runs, len(sh.onePercent()))
-	fmt.Println("| target | client | push s | files/s | push CPU s | push machine CPU s | no-op s | no-op CPU s | 1 % s | 1 % CPU s | pull s | pull CPU s |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+	fmt.Println("| target | client | push s | files/s | push CPU s | push server CPU s | push machine CPU s | no-op s | no-op CPU s | 1 % s | 1 % CPU s | pull s | pull CPU s |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, r := range rows {
 		fmt.Println(r)
 	}
@@ -401,8 +408,15 @@ func tools(t *testing.T, ctx context.Context, wharf, data, tree, work string, s 
 		}
 	}
 	tlsMode := "never"
+	var tlsFlags []string
 	if tls {
 		tlsMode = "explicit"
+		// SYNCBENCH_WHARF_MAX_TLS=1.2 runs Wharf on TLS 1.2 as rclone is
+		// on vsftpd (--ftp-disable-tls13): resuming a 1.2 session skips
+		// the key exchange every TLS 1.3 resumption makes.
+		if v := os.Getenv("SYNCBENCH_WHARF_MAX_TLS"); v != "" {
+			tlsFlags = []string{"--max-tls", v}
+		}
 	}
 	rcEnv := []string{"RCLONE_CONFIG_BT_TYPE=ftp", "RCLONE_CONFIG_BT_HOST=" + s.Host, "RCLONE_CONFIG_BT_PORT=" + port,
 		"RCLONE_CONFIG_BT_USER=" + s.User}
@@ -436,13 +450,13 @@ func tools(t *testing.T, ctx context.Context, wharf, data, tree, work string, s 
 			exec.Command(wharf, "--data", data, "sync", "remove", "up").Run()
 			exec.Command(wharf, "--data", data, "sync", "remove", "down").Run()
 			exec.Command(wharf, "--data", data, "remote", "remove", "bt").Run()
-			wh(s.Password+"\n", "remote", "add", "bt", "--url", fmt.Sprintf("ftp://%s@%s:%s/work", s.User, s.Host, port),
-				"--tls", tlsMode, "--allow-self-signed", "--max-conns", "9", "--password-stdin")
+			wh(s.Password+"\n", append([]string{"remote", "add", "bt", "--url", fmt.Sprintf("ftp://%s@%s:%s/work", s.User, s.Host, port),
+				"--tls", tlsMode, "--allow-self-signed", "--max-conns", "9", "--password-stdin"}, tlsFlags...)...)
 		},
 		up: func(t *testing.T) func() measurement {
 			exec.Command(wharf, "--data", data, "sync", "remove", "up").Run()
 			wh("", "sync", "add", "up", "--folder", "tree", "--remote", "bt:/wharf", "--direction", "push")
-			return func() measurement { return timed(t, ctx, profEnv("up"), wharf, "--data", data, "sync", "run", "up") }
+			return func() measurement { return timed(t, ctx, s, profEnv("up"), wharf, "--data", data, "sync", "run", "up") }
 		},
 		down: func(t *testing.T) (measurement, string) {
 			// A sync's folder is under DATA/files.
@@ -453,33 +467,33 @@ func tools(t *testing.T, ctx context.Context, wharf, data, tree, work string, s 
 			}
 			exec.Command(wharf, "--data", data, "sync", "remove", "down").Run()
 			wh("", "sync", "add", "down", "--folder", "dl-wharf", "--remote", "bt:/wharf", "--direction", "pull")
-			return timed(t, ctx, profEnv("down"), wharf, "--data", data, "sync", "run", "down"), dst
+			return timed(t, ctx, s, profEnv("down"), wharf, "--data", data, "sync", "run", "down"), dst
 		},
 	}, {
 		name:  "rclone",
 		setup: func(t *testing.T) {},
 		up: func(t *testing.T) func() measurement {
 			return func() measurement {
-				return timed(t, ctx, rcEnv, "rclone", append(append([]string{"-q"}, rcFlags...), "sync", "--transfers", "8", tree, "bt:work/rclone")...)
+				return timed(t, ctx, s, rcEnv, "rclone", append(append([]string{"-q"}, rcFlags...), "sync", "--transfers", "8", tree, "bt:work/rclone")...)
 			}
 		},
 		down: func(t *testing.T) (measurement, string) {
 			dst := filepath.Join(work, "dl-rclone")
 			os.RemoveAll(dst)
-			return timed(t, ctx, rcEnv, "rclone", append(append([]string{"-q"}, rcFlags...), "copy", "--transfers", "8", "bt:work/rclone", dst)...), dst
+			return timed(t, ctx, s, rcEnv, "rclone", append(append([]string{"-q"}, rcFlags...), "copy", "--transfers", "8", "bt:work/rclone", dst)...), dst
 		},
 	}, {
 		name:  "lftp",
 		setup: func(t *testing.T) {},
 		up: func(t *testing.T) func() measurement {
 			return func() measurement {
-				return timed(t, ctx, nil, "lftp", "-c", lftp("mirror -R --parallel=8 "+tree+" work/lftp"))
+				return timed(t, ctx, s, nil, "lftp", "-c", lftp("mirror -R --parallel=8 "+tree+" work/lftp"))
 			}
 		},
 		down: func(t *testing.T) (measurement, string) {
 			dst := filepath.Join(work, "dl-lftp")
 			os.RemoveAll(dst)
-			return timed(t, ctx, nil, "lftp", "-c", lftp("mirror --parallel=8 work/lftp "+dst)), dst
+			return timed(t, ctx, s, nil, "lftp", "-c", lftp("mirror --parallel=8 work/lftp "+dst)), dst
 		},
 	}}
 }

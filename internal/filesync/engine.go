@@ -81,6 +81,8 @@ type Engine struct {
 	// clock, when set, gives a run's start time (tests name conflict
 	// files with it).
 	clock func() time.Time
+	// postDelay, when set, replaces the journal's postDelay (tests).
+	postDelay time.Duration
 }
 
 func (e *Engine) now() time.Time {

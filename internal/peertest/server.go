@@ -44,6 +44,12 @@ type Options struct {
 	Cert       *Cert         // nil: NewCert(t, CertOptions{})
 	Idle       time.Duration // the server's idle session timeout; 0: 300s
 	Banner     string        // extra text for the 220 greeting where the server allows it
+	// Quiet leaves out the debugging logs a default install does not
+	// write (vsftpd: log_ftp_protocol, debug_ssl) and keeps the transfer
+	// log, so a benchmark's server does per command what it does in
+	// production: with the protocol log, every command and reply costs
+	// vsftpd two log writes, charging clients by the command.
+	Quiet bool
 }
 
 // Server is a running peer. Root is the local directory behind the FTP root,
@@ -274,6 +280,31 @@ func (s *Server) Log() string {
 		b.Write(data)
 	}
 	return b.String()
+}
+
+// CPU is the CPU time (user + system) the server and its ended sessions
+// have used, read once no session is left running (waiting up to 5 s for
+// the last ones to exit). A benchmark reads it before and after a client's
+// run to tell the server's share of the work.
+func (s *Server) CPU() time.Duration {
+	s.mu.Lock()
+	pid := s.cmd.Process.Pid
+	s.mu.Unlock()
+	for deadline := time.Now().Add(5 * time.Second); len(descendants(pid)) > 0 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// pid (comm) state ppid ... utime stime cutime cstime: fields 14-17.
+	f := bytes.Fields(stat[bytes.LastIndexByte(stat, ')')+1:])
+	var ticks int64
+	for _, v := range f[11:15] {
+		n, _ := strconv.ParseInt(string(v), 10, 64)
+		ticks += n
+	}
+	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
 }
 
 func (s *Server) signal(sig syscall.Signal) {

@@ -49,13 +49,14 @@ func Vsftpd(t testing.TB, o Options) *Server {
 		fmt.Sprintf("idle_session_timeout=%d", int(idle.Seconds())),
 		"data_connection_timeout=60", "max_clients=0", "max_per_ip=0",
 		"ftpd_banner=" + banner,
-		"xferlog_enable=YES", "vsftpd_log_file=" + s.logFile + ".xfer", "log_ftp_protocol=YES", "dual_log_enable=NO",
+		"xferlog_enable=YES", "vsftpd_log_file=" + s.logFile + ".xfer", "dual_log_enable=NO",
+		fmt.Sprintf("log_ftp_protocol=%s", yesNo(!o.Quiet)),
 	}
 	if o.TLS != NoTLS {
 		conf = append(conf,
 			"ssl_enable=YES", "allow_anon_ssl=YES", "force_anon_logins_ssl=YES", "force_anon_data_ssl=YES",
 			"require_ssl_reuse=YES", "ssl_ciphers=HIGH", "ssl_sslv2=NO", "ssl_sslv3=NO", "ssl_tlsv1=YES",
-			"rsa_cert_file="+s.Cert.CertFile, "rsa_private_key_file="+s.Cert.KeyFile, "debug_ssl=YES",
+			"rsa_cert_file="+s.Cert.CertFile, "rsa_private_key_file="+s.Cert.KeyFile, "debug_ssl="+yesNo(!o.Quiet),
 		)
 		if o.TLS == ImplicitTLS {
 			conf = append(conf, "implicit_ssl=YES")
@@ -67,4 +68,11 @@ func Vsftpd(t testing.TB, o Options) *Server {
 	}
 	s.argv = []string{bin, cf}
 	return s.run(t)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "YES"
+	}
+	return "NO"
 }
