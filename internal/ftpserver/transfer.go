@@ -238,11 +238,21 @@ func (u *upload) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// ReadFrom copies the data connection into the file through a 256 KiB
+// ReadFrom copies the data connection into a local file through a 256 KiB
 // buffer. Not splice: on ext4, splice from a socket into a file cost 2-3x
 // the CPU of read/write in most runs of a 1 GiB upload (bench/README.md),
-// while read/write was steady, as vsftpd's is.
+// while read/write was steady, as vsftpd's is. A file with a ReadFrom of
+// its own (a mount's upload, which streams to the remote) is handed r
+// itself, chunk by chunk (stallConn.WriteTo), so over plain TCP the
+// kernel splices the client's data connection to the remote's.
 func (u *upload) ReadFrom(r io.Reader) (int64, error) {
+	if rf, ok := u.file.(io.ReaderFrom); ok {
+		if _, local := u.file.(*os.File); !local {
+			n, err := rf.ReadFrom(r)
+			u.add(n)
+			return n, err
+		}
+	}
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
 	n, err := io.CopyBuffer(onlyWriter{u.file}, onlyReader{r}, *bp)

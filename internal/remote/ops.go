@@ -233,6 +233,21 @@ func (r netReader) WriteTo(w io.Writer) (int64, error) {
 
 type netWriter struct{ net.Conn }
 
+// ReadFrom lets the connection's own ReadFrom (deadlineConn's, which
+// splices a socket's chunk to plain TCP) do the copy, marking its errors as
+// network errors as Write does: io.Copy would otherwise see only Write.
+func (w netWriter) ReadFrom(r io.Reader) (int64, error) {
+	rf, ok := w.Conn.(io.ReaderFrom)
+	if !ok {
+		return io.Copy(struct{ io.Writer }{w}, r)
+	}
+	n, err := rf.ReadFrom(r)
+	if err != nil {
+		err = &netError{"write data", err}
+	}
+	return n, err
+}
+
 func (w netWriter) Write(p []byte) (int, error) {
 	n, err := w.Conn.Write(p)
 	if err != nil {

@@ -437,6 +437,19 @@ func (r *countReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// WriteTo lets r's own WriteTo do the copy (a mount's upload feed, whose
+// socket chunks a plain TCP data connection splices), counting what it
+// wrote.
+func (r *countReader) WriteTo(w io.Writer) (int64, error) {
+	wt, ok := r.r.(io.WriterTo)
+	if !ok {
+		return io.Copy(w, struct{ io.Reader }{r})
+	}
+	n, err := wt.WriteTo(w)
+	r.n += n
+	return n, err
+}
+
 // Delete removes a file; see Conn.Delete.
 func (p *Pool) Delete(ctx context.Context, name string) error {
 	return p.Do(ctx, func(ctx context.Context, c *Conn) error { return c.Delete(ctx, name) })

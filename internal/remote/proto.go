@@ -52,6 +52,7 @@ func (e *netError) Unwrap() error { return e.err }
 type deadlineConn struct {
 	net.Conn
 	timeout time.Duration
+	upChunk int64 // ReadFrom's next chunk; 0: relayChunk
 }
 
 func (d *deadlineConn) Read(p []byte) (int, error) {
@@ -94,6 +95,46 @@ func (d *deadlineConn) WriteTo(w io.Writer) (int64, error) {
 			chunk /= 2
 		}
 	}
+}
+
+// ReadFrom copies r to the connection. Over plain TCP, when r is an
+// *io.LimitedReader of a *net.TCPConn (a mount relaying a client's upload:
+// the FTP server hands over its data connection chunk by chunk), the
+// kernel splices socket to socket without copying the data through this
+// process, in chunks under a fresh write deadline each, sized as in
+// WriteTo. Any other r goes through Write, which renews the deadline.
+func (d *deadlineConn) ReadFrom(r io.Reader) (int64, error) {
+	tc, plain := d.Conn.(*net.TCPConn)
+	lr, limited := r.(*io.LimitedReader)
+	if !plain || !limited {
+		return io.Copy(struct{ io.Writer }{d}, r)
+	}
+	src, socket := lr.R.(*net.TCPConn)
+	if !socket {
+		return io.Copy(struct{ io.Writer }{d}, r)
+	}
+	if d.upChunk == 0 {
+		d.upChunk = relayChunk
+	}
+	var total int64
+	for lr.N > 0 {
+		n := min(lr.N, d.upChunk)
+		start := time.Now()
+		tc.SetWriteDeadline(start.Add(d.timeout))
+		got, err := tc.ReadFrom(&io.LimitedReader{R: src, N: n})
+		lr.N -= got
+		total += got
+		if err != nil || got < n {
+			return total, err
+		}
+		switch took := time.Since(start); {
+		case took < time.Second && d.upChunk < 16<<20:
+			d.upChunk *= 2
+		case took > d.timeout/4 && d.upChunk > relayChunk:
+			d.upChunk /= 2
+		}
+	}
+	return total, nil
 }
 
 // relayChunk is the first and smallest chunk of deadlineConn.WriteTo.

@@ -1,6 +1,7 @@
 package ftpfs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -94,19 +95,18 @@ func (r *readFile) Close() error {
 	return nil
 }
 
-// writeFile is an upload in progress. The upload runs when ReadFrom is
-// called (the data connection streams straight to the remote), or in a
-// goroutine fed by Write.
+// writeFile is an upload in progress: one STOR (APPE in append mode) that
+// starts with the first Write or ReadFrom, takes what each later one gives,
+// and is published once Close ends it cleanly.
 type writeFile struct {
 	fs         *FS
 	name       string
 	appendMode bool
 
 	mu      sync.Mutex
-	pw      *io.PipeWriter
-	done    chan struct{}
-	err     error
+	feed    *feed // nil until the first Write or ReadFrom
 	n       int64
+	err     error
 	aborted bool
 }
 
@@ -124,53 +124,48 @@ func (w *writeFile) upload(r io.Reader) (int64, error) {
 	return w.fs.pool.Store(ctx, rp, r)
 }
 
-// ReadFrom uploads everything r yields; the file is published when the
-// remote verified it.
+// start starts the upload on first use; w.mu is held.
+func (w *writeFile) start() *feed {
+	if w.feed == nil {
+		f := newFeed()
+		w.feed = f
+		go func() {
+			n, err := w.upload(&feedReader{f: f})
+			w.mu.Lock()
+			w.n, w.err = n, err
+			w.mu.Unlock()
+			f.ended(err)
+		}()
+	}
+	return w.feed
+}
+
+// ReadFrom hands r to the upload, which copies it to the remote until r
+// ends, and returns what it took: a plain data connection's chunk
+// (*io.LimitedReader of a *net.TCPConn) goes socket to socket by splice,
+// without passing through this process. The file is published by Close.
 func (w *writeFile) ReadFrom(r io.Reader) (int64, error) {
-	n, err := w.upload(&abortable{r: r, w: w})
 	w.mu.Lock()
-	w.n, w.err = n, err
+	if w.aborted {
+		w.mu.Unlock()
+		return 0, w.fs.wrap("stor", w.name, errAborted)
+	}
+	f := w.start()
 	w.mu.Unlock()
+	n, err := f.give(r)
 	return n, w.fs.wrap("stor", w.name, err)
+}
+
+func (w *writeFile) Write(p []byte) (int, error) {
+	n, err := w.ReadFrom(bytes.NewReader(p))
+	if err == nil && int(n) < len(p) {
+		err = io.ErrShortWrite
+	}
+	return int(n), err
 }
 
 // errAborted makes the upload fail so the remote package discards it.
 var errAborted = errors.New("upload aborted by the client")
-
-// abortable fails reads once the upload is aborted.
-type abortable struct {
-	r io.Reader
-	w *writeFile
-}
-
-func (a *abortable) Read(p []byte) (int, error) {
-	a.w.mu.Lock()
-	ab := a.w.aborted
-	a.w.mu.Unlock()
-	if ab {
-		return 0, errAborted
-	}
-	return a.r.Read(p)
-}
-
-func (w *writeFile) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	if w.pw == nil {
-		pr, pw := io.Pipe()
-		w.pw, w.done = pw, make(chan struct{})
-		go func() {
-			defer close(w.done)
-			n, err := w.upload(pr)
-			pr.CloseWithError(err)
-			w.mu.Lock()
-			w.n, w.err = n, err
-			w.mu.Unlock()
-		}()
-	}
-	pw := w.pw
-	w.mu.Unlock()
-	return pw.Write(p)
-}
 
 func (w *writeFile) Read([]byte) (int, error) { return 0, fs.ErrPermission }
 
@@ -191,31 +186,26 @@ func (w *writeFile) Stat() (fs.FileInfo, error) {
 func (w *writeFile) Abort() {
 	w.mu.Lock()
 	w.aborted = true
-	pw := w.pw
+	f := w.feed
 	w.mu.Unlock()
-	if pw != nil {
-		pw.CloseWithError(errAborted)
-		<-w.done
+	if f != nil {
+		f.stop(errAborted)
+		<-f.done
 	}
 }
 
-// Close finishes a Write-fed upload and reports whether it was published.
-// An upload that never received a byte still creates an empty file.
+// Close ends the upload and reports whether it was published. An upload
+// that never received a byte still creates an empty file.
 func (w *writeFile) Close() error {
 	w.mu.Lock()
-	pw, aborted, started := w.pw, w.aborted, w.pw != nil || w.n > 0 || w.err != nil
-	w.mu.Unlock()
-	if aborted {
+	if w.aborted {
+		w.mu.Unlock()
 		return nil
 	}
-	if pw != nil {
-		pw.Close()
-		<-w.done
-	} else if !started {
-		if _, err := w.ReadFrom(eofReader{}); err != nil {
-			return err
-		}
-	}
+	f := w.start()
+	w.mu.Unlock()
+	f.stop(io.EOF)
+	<-f.done
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.fs.wrap("stor", w.name, w.err)
