@@ -72,5 +72,5 @@ func TestFeedFailureSticks(t *testing.T) {
 
 type errReader struct{ err error }
 
-func errReaderOf(err error) io.Reader       { return errReader{err} }
+func errReaderOf(err error) io.Reader        { return errReader{err} }
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
