@@ -211,9 +211,6 @@ func (w *writeFile) Close() error {
 	return w.fs.wrap("stor", w.name, w.err)
 }
 
-type eofReader struct{}
-
-func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
 // info is a remote entry as an fs.FileInfo.
 type info struct{ e remote.Entry }
