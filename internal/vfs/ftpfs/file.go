@@ -211,7 +211,6 @@ func (w *writeFile) Close() error {
 	return w.fs.wrap("stor", w.name, w.err)
 }
 
-
 // info is a remote entry as an fs.FileInfo.
 type info struct{ e remote.Entry }
 
