@@ -9,6 +9,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/wharf-mft/wharf/bench/internal/benchkit"
 )
 
 // target is the lowest mount/direct throughput ratio the mount should reach.
@@ -117,6 +119,9 @@ func printTable(w io.Writer, o options, build string, cgroups bool, ms []*measur
 		if f := strings.Fields(string(la)); len(f) >= 3 {
 			fmt.Fprintf(w, "load average at the end: %s %s %s (other work on the machine skews the numbers)\n", f[0], f[1], f[2])
 		}
+	}
+	if s := benchkit.StealLine(); s != "" {
+		fmt.Fprintln(w, s)
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)

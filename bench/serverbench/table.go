@@ -8,6 +8,8 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/wharf-mft/wharf/bench/internal/benchkit"
 )
 
 // printTable writes the results with a Wharf/vsftpd ratio and, where the
@@ -21,6 +23,9 @@ func printTable(w io.Writer, o options, rows []row) {
 		if len(f) >= 3 {
 			fmt.Fprintf(w, "load average at the end: %s %s %s (other work on the machine skews the numbers)\n\n", f[0], f[1], f[2])
 		}
+	}
+	if s := benchkit.StealLine(); s != "" {
+		fmt.Fprintf(w, "%s\n\n", s)
 	}
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "measurement\tunit\twharf\tvsftpd\twharf/vsftpd\ttarget\t")

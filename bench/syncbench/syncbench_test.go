@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wharf-mft/wharf/bench/internal/benchkit"
 	"github.com/wharf-mft/wharf/internal/peertest"
 )
 
@@ -341,6 +342,9 @@ func TestSyncBench(t *testing.T) {
 	}
 	fmt.Printf("\ntree: %s (%d files, %d bytes), median of %d runs, seconds; 1 %% = %d files rewritten\n\n",
 		sh, files, bytes, runs, len(sh.onePercent()))
+	if s := benchkit.StealLine(); s != "" {
+		fmt.Printf("%s\n\n", s)
+	}
 	fmt.Println("| target | client | push s | files/s | push CPU s | push server CPU s | push machine CPU s | no-op s | no-op CPU s | 1 % s | 1 % CPU s | pull s | pull CPU s |")
 	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 	for _, r := range rows {
