@@ -199,7 +199,10 @@ func (c *Conn) dialPassive(ctx context.Context, pre [][2]string) (net.Conn, []re
 		replies = append(replies, more...)
 	}
 	host, _, _ := net.SplitHostPort(c.raw.RemoteAddr().String())
-	d := net.Dialer{Timeout: c.cfg.DialTimeout}
+	// No TCP keepalive: a data connection lives for one transfer, and its
+	// I/O deadlines already cut one that stalls; the probes' settings
+	// would cost four setsockopt calls per file.
+	d := net.Dialer{Timeout: c.cfg.DialTimeout, KeepAlive: -1}
 	if c.cfg.SourceAddress != "" {
 		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(c.cfg.SourceAddress)}
 	}
