@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"net"
+	"os"
 	"path"
 	"strconv"
 	"strings"
@@ -318,12 +319,36 @@ func (c *Conn) RetrieveTimed(ctx context.Context, p string, offset int64, w io.W
 	return r, nil
 }
 
-// upload sends r with verb (STOR or APPE) to ap.
+// upload sends r with verb (STOR or APPE) to ap. A local file goes to
+// the data connection's ReadFrom itself, which sendfiles it over plain TCP
+// (deadlineConn.ReadFrom): io.Copy would hand it to os.File.WriteTo, which
+// cannot see the socket behind netWriter.
 func (c *Conn) upload(ctx context.Context, verb, ap string, r io.Reader) (int64, error) {
 	dc, err := c.dataCmd(ctx, verb, ap, 0)
 	if err != nil {
 		return 0, err
 	}
-	n, cerr := io.Copy(netWriter{dc}, r)
+	var n int64
+	var cerr error
+	if f, sent, ok := fileSource(r); ok {
+		n, cerr = netWriter{dc}.ReadFrom(f)
+		sent(n)
+	} else {
+		n, cerr = io.Copy(netWriter{dc}, r)
+	}
 	return n, c.finish(dc, true, cerr)
+}
+
+// fileSource returns the local file behind r, when r is one (or Pool's
+// countReader over one), and a func to count what was sent from it.
+func fileSource(r io.Reader) (*os.File, func(int64), bool) {
+	switch v := r.(type) {
+	case *os.File:
+		return v, func(int64) {}, true
+	case *countReader:
+		if f, ok := v.r.(*os.File); ok {
+			return f, func(n int64) { v.n += n }, true
+		}
+	}
+	return nil, nil, false
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/textproto"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -52,7 +53,7 @@ func (e *netError) Unwrap() error { return e.err }
 type deadlineConn struct {
 	net.Conn
 	timeout time.Duration
-	upChunk int64 // ReadFrom's next chunk; 0: relayChunk
+	chunk   int64 // ReadFrom's next chunk; 0: relayChunk
 }
 
 func (d *deadlineConn) Read(p []byte) (int, error) {
@@ -69,10 +70,8 @@ func (d *deadlineConn) Write(p []byte) (int, error) {
 // it goes chunk by chunk, each under a fresh read deadline, handing w a
 // *io.LimitedReader of the *net.TCPConn itself: the kernel then splices
 // socket to socket (a mount relaying a download to its client) or socket
-// to file (a pull) without copying the data through this process. A chunk
-// read in under a second doubles the next (up to 16 MiB), a slow one
-// halves it: only a transfer slower than relayChunk per timeout (about
-// 1 KiB/s at the default 60 s) is cut, as one that stalls would be.
+// to file (a pull) without copying the data through this process, in
+// chunks sized by nextChunk.
 func (d *deadlineConn) WriteTo(w io.Writer) (int64, error) {
 	tc, ok := d.Conn.(*net.TCPConn)
 	if !ok {
@@ -88,56 +87,73 @@ func (d *deadlineConn) WriteTo(w io.Writer) (int64, error) {
 		if err != nil || n < chunk {
 			return total, err
 		}
-		switch took := time.Since(start); {
-		case took < time.Second && chunk < 16<<20:
-			chunk *= 2
-		case took > d.timeout/4 && chunk > relayChunk:
-			chunk /= 2
-		}
+		chunk = nextChunk(chunk, time.Since(start), d.timeout)
 	}
 }
 
-// ReadFrom copies r to the connection. Over plain TCP, when r is an
-// *io.LimitedReader of a *net.TCPConn (a mount relaying a client's upload:
-// the FTP server hands over its data connection chunk by chunk), the
-// kernel splices socket to socket without copying the data through this
-// process, in chunks under a fresh write deadline each, sized as in
-// WriteTo. Any other r goes through Write, which renews the deadline.
+// ReadFrom copies r to the connection. Over plain TCP, when r is a source
+// the kernel can move data from, directly or as an *io.LimitedReader — a
+// local file (sendfile: an upload) or a socket (splice: a mount relaying a
+// client's upload, which the FTP server hands over chunk by chunk) — the
+// data does not pass through this process. It goes in chunks under a
+// fresh write deadline each, sized by nextChunk and kept from one call to
+// the next. Any other r goes through Write, which renews the deadline.
 func (d *deadlineConn) ReadFrom(r io.Reader) (int64, error) {
 	tc, plain := d.Conn.(*net.TCPConn)
 	lr, limited := r.(*io.LimitedReader)
-	if !plain || !limited {
+	src := r
+	if limited {
+		src = lr.R
+	}
+	switch src.(type) {
+	case *os.File, *net.TCPConn:
+	default:
+		plain = false
+	}
+	if !plain {
 		return io.Copy(struct{ io.Writer }{d}, r)
 	}
-	src, socket := lr.R.(*net.TCPConn)
-	if !socket {
-		return io.Copy(struct{ io.Writer }{d}, r)
-	}
-	if d.upChunk == 0 {
-		d.upChunk = relayChunk
+	if d.chunk == 0 {
+		d.chunk = relayChunk
 	}
 	var total int64
-	for lr.N > 0 {
-		n := min(lr.N, d.upChunk)
+	for !limited || lr.N > 0 {
+		n := d.chunk
+		if limited {
+			n = min(n, lr.N)
+		}
 		start := time.Now()
 		tc.SetWriteDeadline(start.Add(d.timeout))
 		got, err := tc.ReadFrom(&io.LimitedReader{R: src, N: n})
-		lr.N -= got
 		total += got
+		if limited {
+			lr.N -= got
+		}
 		if err != nil || got < n {
 			return total, err
 		}
-		switch took := time.Since(start); {
-		case took < time.Second && d.upChunk < 16<<20:
-			d.upChunk *= 2
-		case took > d.timeout/4 && d.upChunk > relayChunk:
-			d.upChunk /= 2
-		}
+		d.chunk = nextChunk(d.chunk, time.Since(start), d.timeout)
 	}
 	return total, nil
 }
 
-// relayChunk is the first and smallest chunk of deadlineConn.WriteTo.
+// nextChunk is the chunk after one of n bytes that took took: double
+// while chunks go in under a second (up to 16 MiB), half when one took
+// over a quarter of the timeout (down to relayChunk). So fast transfers
+// pay few syscalls, and only one slower than relayChunk per timeout
+// (about 1 KiB/s at the default 60 s) is cut, as one that stalls would be.
+func nextChunk(n int64, took, timeout time.Duration) int64 {
+	switch {
+	case took < time.Second && n < 16<<20:
+		return n * 2
+	case took > timeout/4 && n > relayChunk:
+		return n / 2
+	}
+	return n
+}
+
+// relayChunk is the first and smallest chunk of deadlineConn's WriteTo
+// and ReadFrom.
 const relayChunk = 64 << 10
 
 // CloseWrite half-closes the TCP connection (FIN) where the conn can.

@@ -101,12 +101,7 @@ func (c *Conn) store(ctx context.Context, ap, tmp string, r io.Reader, mtime tim
 			c.log.Warn("remote temporary file left behind", "path", tmp, "err", derr)
 		}
 	}()
-	var n int64
-	if f, sent, ok := fileSource(r); ok && h == nil {
-		n, err = c.uploadFile(ctx, "STOR", tmp, f, sent)
-	} else {
-		n, err = c.upload(ctx, "STOR", tmp, r)
-	}
+	n, err := c.upload(ctx, "STOR", tmp, r)
 	u.Bytes = n
 	if err != nil {
 		return u, err
