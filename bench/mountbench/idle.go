@@ -2,36 +2,16 @@ package main
 
 import (
 	"context"
-	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
+
+	"github.com/wharf-mft/wharf/bench/internal/benchkit"
 )
 
-// cpuBusy returns the busy time of all CPUs together (everything in the
-// first line of /proc/stat but idle and iowait) and the total.
+// cpuBusy returns the busy time of all CPUs together and the total.
 func cpuBusy() (busy, total time.Duration) {
-	data, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0, 0
-	}
-	line, _, _ := strings.Cut(string(data), "\n")
-	f := strings.Fields(line)
-	if len(f) < 5 || f[0] != "cpu" {
-		return 0, 0
-	}
-	var sum, idle int64
-	// user nice system idle iowait irq softirq steal (guest is in user).
-	for i, s := range f[1:min(len(f), 9)] {
-		n, _ := strconv.ParseInt(s, 10, 64)
-		sum += n
-		if i == 3 || i == 4 {
-			idle += n
-		}
-	}
-	tick := time.Second / 100 // USER_HZ
-	return time.Duration(sum-idle) * tick, time.Duration(sum) * tick
+	s := benchkit.ReadCPUStat()
+	return s.Busy, s.Total
 }
 
 // waitIdle waits until the machine was at least minIdle idle (a fraction

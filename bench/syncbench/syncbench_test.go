@@ -177,34 +177,15 @@ func timed(t *testing.T, ctx context.Context, s *peertest.Server, env []string, 
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	srv0 := s.CPU()
-	busy0 := machineBusy()
+	busy0 := benchkit.ReadCPUStat().Busy
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
 	if err != nil {
 		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out.String())
 	}
-	busy := machineBusy() - busy0
+	busy := benchkit.ReadCPUStat().Busy - busy0
 	return measurement{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), machine: busy, server: s.CPU() - srv0}
-}
-
-// machineBusy is the CPU time all processes have used since boot
-// (/proc/stat: everything but idle and iowait), so a run's delta includes
-// the server's work for the client (and whatever else ran meanwhile).
-func machineBusy() time.Duration {
-	b, err := os.ReadFile("/proc/stat")
-	if err != nil {
-		return 0
-	}
-	line, _, _ := strings.Cut(string(b), "\n")
-	var ticks int64
-	for i, f := range strings.Fields(line)[1:] {
-		n, _ := strconv.ParseInt(f, 10, 64)
-		if i != 3 && i != 4 { // idle, iowait
-			ticks += n
-		}
-	}
-	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
 }
 
 func median(ms []measurement) measurement {
