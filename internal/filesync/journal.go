@@ -36,9 +36,9 @@ const postDelay = 100 * time.Millisecond
 // whose action is complete, which guards nothing after it. Posts commit
 // with the next save, with maxBatch of them, or postDelay after the first,
 // whichever comes first. Writes commit in the order they were queued, so a
-// later save waits for every post before it. A post that fails leaves its op started, which the next run's
-// recovery verifies (as after a crash between the action and its record);
-// close reports it.
+// later save waits for every post before it. A post that fails leaves its
+// op started, which the next run's recovery verifies (as after a crash
+// between the action and its record); close reports it.
 type journal struct {
 	e    *Engine
 	reqs chan *jreq

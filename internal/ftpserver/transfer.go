@@ -246,12 +246,11 @@ func (u *upload) Write(p []byte) (int, error) {
 // itself, chunk by chunk (stallConn.WriteTo), so over plain TCP the
 // kernel splices the client's data connection to the remote's.
 func (u *upload) ReadFrom(r io.Reader) (int64, error) {
-	if rf, ok := u.file.(io.ReaderFrom); ok {
-		if _, local := u.file.(*os.File); !local {
-			n, err := rf.ReadFrom(r)
-			u.add(n)
-			return n, err
-		}
+	_, local := u.file.(*os.File)
+	if rf, ok := u.file.(io.ReaderFrom); ok && !local {
+		n, err := rf.ReadFrom(r)
+		u.add(n)
+		return n, err
 	}
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)

@@ -105,8 +105,7 @@ type writeFile struct {
 
 	mu      sync.Mutex
 	feed    *feed // nil until the first Write or ReadFrom
-	n       int64
-	err     error
+	n       int64 // sent, once the upload has returned
 	aborted bool
 }
 
@@ -132,7 +131,7 @@ func (w *writeFile) start() *feed {
 		go func() {
 			n, err := w.upload(&feedReader{f: f})
 			w.mu.Lock()
-			w.n, w.err = n, err
+			w.n = n
 			w.mu.Unlock()
 			f.ended(err)
 		}()
@@ -206,9 +205,7 @@ func (w *writeFile) Close() error {
 	w.mu.Unlock()
 	f.stop(io.EOF)
 	<-f.done
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.fs.wrap("stor", w.name, w.err)
+	return w.fs.wrap("stor", w.name, f.result)
 }
 
 // info is a remote entry as an fs.FileInfo.
