@@ -293,18 +293,32 @@ func (s *Server) CPU() time.Duration {
 	for deadline := time.Now().Add(5 * time.Second); len(descendants(pid)) > 0 && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
+	// utime stime cutime cstime: fields 14-17 of /proc/PID/stat.
+	f := procStat(pid)
+	if len(f) < 15 {
 		return 0
 	}
-	// pid (comm) state ppid ... utime stime cutime cstime: fields 14-17.
-	f := bytes.Fields(stat[bytes.LastIndexByte(stat, ')')+1:])
 	var ticks int64
 	for _, v := range f[11:15] {
 		n, _ := strconv.ParseInt(string(v), 10, 64)
 		ticks += n
 	}
 	return time.Duration(ticks) * (time.Second / 100) // USER_HZ
+}
+
+// procStat returns the fields of /proc/PID/stat after "pid (comm)", so
+// f[0] is the state (field 3) and f[1] the parent; nil if unreadable. comm
+// may contain spaces and parentheses.
+func procStat(pid int) [][]byte {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return nil
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return nil
+	}
+	return bytes.Fields(stat[i+1:])
 }
 
 func (s *Server) signal(sig syscall.Signal) {
@@ -334,16 +348,7 @@ func descendants(pid int) []int {
 		if err != nil {
 			continue
 		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		// pid (comm) state ppid ...; comm may contain spaces and parentheses.
-		i := bytes.LastIndexByte(stat, ')')
-		if i < 0 {
-			continue
-		}
-		f := bytes.Fields(stat[i+1:])
+		f := procStat(p)
 		if len(f) < 2 {
 			continue
 		}
