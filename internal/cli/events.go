@@ -29,7 +29,10 @@ time, kind, account, path, size and the client's address.
 Without --since-id the last --limit events are shown; with it, up to --limit
 events after that ID. --follow then keeps printing new events as they arrive
 (checking twice a second) until interrupted. --json prints one JSON object per
-line, for scripts.`,
+line, for scripts.
+
+Events and sync run history older than keep_history (default 90 days) are
+deleted by 'wharf serve' every hour; 'wharf events prune' does it now.`,
 		Example: `  wharf events
   wharf events --limit 20
   wharf events --since-id 1500
@@ -74,6 +77,7 @@ line, for scripts.`,
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per line")
 	f.Int64Var(&sinceID, "since-id", 0, "print events after this ID (default: the last --limit events)")
 	f.IntVar(&limit, "limit", 100, "print at most this many events (before following)")
+	cmd.AddCommand(newEventsPrune(a))
 	return cmd
 }
 

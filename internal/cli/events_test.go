@@ -101,3 +101,48 @@ func TestEventsFollow(t *testing.T) {
 		})
 	}
 }
+
+func TestEventsPrune(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	now := time.Now()
+	addEvents(t, st,
+		store.Event{Time: now.Add(-100 * 24 * time.Hour), Kind: store.EventLogin, Account: "ancient"},
+		store.Event{Time: now.Add(-40 * 24 * time.Hour), Kind: store.EventLogin, Account: "old"},
+		store.Event{Time: now, Kind: store.EventLogin, Account: "fresh"},
+	)
+	runSteps(t, dir, []step{
+		{name: "default 90d", args: []string{"events", "prune"}, want: []string{"deleted 1 events, 0 sync runs", "(older than 90d)"}},
+		{name: "after", args: []string{"events"}, want: []string{"old", "fresh"}, notWant: []string{"ancient"}},
+		{name: "flag", args: []string{"events", "prune", "--older-than", "30d"}, want: []string{"deleted 1 events", "(older than 30d)"}},
+		{name: "after flag", args: []string{"events"}, want: []string{"fresh"}, notWant: []string{" old "}},
+		{name: "bad duration", args: []string{"events", "prune", "--older-than", "a month"}, wantErr: `--older-than "a month": want a duration such as 30s, 5m, 1h30m or 90d`},
+		{name: "keep all", args: []string{"events", "prune", "--older-than", "0"}, wantErr: "nothing to prune: give --older-than"},
+		{name: "help", args: []string{"events", "prune", "--help"}, want: []string{"each sync's latest run", "Example"}},
+	})
+}
+
+// 'wharf serve' prunes the history once at start (and hourly after).
+func TestServePrunesHistory(t *testing.T) {
+	dir := t.TempDir()
+	st := openStore(t, dir)
+	addEvents(t, st,
+		store.Event{Time: time.Now().Add(-8 * 24 * time.Hour), Kind: store.EventLogin, Account: "ancient"},
+		store.Event{Time: time.Now(), Kind: store.EventLogin, Account: "fresh"},
+	)
+	_, errOut, cancel, wait := start(t, dir, map[string]string{"WHARF_KEEP_HISTORY": "7d"}, "serve", "--listen", "127.0.0.1:0", "--listen-implicit", "off")
+	errOut.waitFor(t, "pruned history")
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatalf("serve ended with %v\n%s", err, errOut)
+	}
+	for _, w := range []string{"keep_history=7d", "events=1", "sync_runs=0"} {
+		if !strings.Contains(errOut.String(), w) {
+			t.Errorf("serve log lacks %q:\n%s", w, errOut)
+		}
+	}
+	evs, err := st.Events(t.Context(), 0, 10)
+	if err != nil || len(evs) != 1 || evs[0].Account != "fresh" {
+		t.Errorf("events after serve pruned: %+v, %v; want only the fresh one", evs, err)
+	}
+}

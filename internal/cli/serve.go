@@ -34,6 +34,7 @@ config file (--config or WHARF_CONFIG), WHARF_* environment variables, and
 flags. A config file looks like this (every key is optional):
 
   data: /var/lib/wharf
+  keep_history: 90d          # events and sync run history; 0 keeps all
   log:
     level: info              # debug, info, warn, error
     format: json             # text, json
@@ -98,6 +99,7 @@ func newServe(a *app) *cobra.Command {
 	configFlag(f, "pkcs12", "server.pkcs12_file", def.PKCS12File, "PKCS#12 certificate and key file (instead of --cert/--key)")
 	f.StringVar(&pkcs12PasswordFile, "pkcs12-password-file", "", "file holding the --pkcs12 password (env WHARF_PKCS12_PASSWORD)")
 	configFlag(f, "min-tls", "server.min_tls", def.MinTLS, "lowest TLS version accepted: 1.2 or 1.3")
+	configFlag(f, "keep-history", "keep_history", days(config.DefaultKeepHistory), "delete events and sync run history older than this, hourly (0: keep all)")
 	f.Int("max-conns", def.MaxConns, "connections allowed in total (negative: no cap)")
 	annotate(f, "max-conns", "server.max_conns")
 	f.Int("max-conns-per-ip", def.MaxConnsPerIP, "connections allowed per client IP (negative: no cap)")
@@ -155,15 +157,18 @@ func (a *app) serve(ctx context.Context, cfg config.Config, keeperURL string) er
 	if err != nil {
 		abs = d.root
 	}
-	log.Info("serving", "data", abs, "accounts", len(accounts))
+	log.Info("serving", "data", abs, "accounts", len(accounts), "keep_history", days(cfg.KeepHistory))
 	// The sync scheduler (--every, --cron, --on-receive) runs beside the
 	// server and stops with it.
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	syncDone := make(chan error, 1)
 	go func() { syncDone <- runSyncs(ctx, st, remotes, d.files, cfg.Server.TempExtensions, log) }()
+	pruneDone := make(chan struct{})
+	go func() { pruneHistory(ctx, st, cfg.KeepHistory, log); close(pruneDone) }()
 	serveErr := srv.Serve(ctx)
 	stop()
+	<-pruneDone
 	if err := <-syncDone; err != nil && !errors.Is(err, context.Canceled) {
 		log.Error("sync scheduler", "err", err)
 	}

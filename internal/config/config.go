@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/wharf-mft/wharf/internal/ftpserver"
 )
@@ -25,6 +26,10 @@ type Config struct {
 	// partner) and tls/ (a generated certificate). Default "./wharf-data",
 	// relative to the working directory.
 	Data string `yaml:"data"`
+	// KeepHistory is how long the event log and the sync run history
+	// (runs and their per-file records) are kept: 'wharf serve' deletes
+	// what is older, hourly. 0 keeps everything. Default 90 days.
+	KeepHistory time.Duration `yaml:"keep_history"`
 	// Log chooses the log handler.
 	Log Log `yaml:"log"`
 	// Server is the FTP/FTPS server. Its environment variables carry no
@@ -40,13 +45,17 @@ type Log struct {
 	Format string `yaml:"format"`
 }
 
+// DefaultKeepHistory is KeepHistory's default: 90 days.
+const DefaultKeepHistory = 90 * 24 * time.Hour
+
 // Default returns the configuration used when nothing else is set. Its
 // Server part is complete: ftpserver.Config.Defaults has been applied and
 // both listeners are on (":2121" plain/explicit, ":2990" implicit).
 func Default() Config {
 	return Config{
-		Data: "./wharf-data",
-		Log:  Log{Level: "info", Format: "text"},
+		Data:        "./wharf-data",
+		KeepHistory: DefaultKeepHistory,
+		Log:         Log{Level: "info", Format: "text"},
 		Server: ftpserver.Config{
 			Listen:         ":2121",
 			ListenImplicit: ":2990",
@@ -59,6 +68,9 @@ func (c Config) Validate() error {
 	var errs Problems
 	if strings.TrimSpace(c.Data) == "" {
 		errs = append(errs, errors.New("data is empty: set --data, WHARF_DATA or data: in the config file"))
+	}
+	if c.KeepHistory < 0 {
+		errs = append(errs, fmt.Errorf("keep_history %v: want 0 (keep everything) or more, e.g. 90d", c.KeepHistory))
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

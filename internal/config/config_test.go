@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -34,6 +35,7 @@ func TestKeys(t *testing.T) {
 	}
 	for env, path := range map[string]string{
 		"WHARF_DATA":              "data",
+		"WHARF_KEEP_HISTORY":      "keep_history",
 		"WHARF_LOG_LEVEL":         "log.level",
 		"WHARF_LOG_FORMAT":        "log.format",
 		"WHARF_LISTEN":            "server.listen",
@@ -193,7 +195,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name: "bad duration in file",
 			file: "server:\n  idle_timeout: 5 minutes\n",
-			want: []string{`:2: server.idle_timeout "5 minutes": want a duration such as 30s, 5m or 1h30m`},
+			want: []string{`:2: server.idle_timeout "5 minutes": want a duration such as 30s, 5m, 1h30m or 90d`},
 		},
 		{
 			name: "bad duration in env",
@@ -264,18 +266,34 @@ func TestValidateReportsEverything(t *testing.T) {
 	c.Log.Format = "xml"
 	c.Server.PassivePorts = "10-20"
 	c.Server.MinTLS = "1.0"
+	c.KeepHistory = -time.Hour
 	err := c.Validate()
 	var p Problems
 	if !errors.As(err, &p) {
 		t.Fatalf("Validate() = %v, want Problems", err)
 	}
-	for _, w := range []string{"data is empty", `log.level "loud"`, `log.format "xml"`, `passive port range "10-20"`, `min_tls "1.0"`} {
+	for _, w := range []string{"data is empty", `log.level "loud"`, `log.format "xml"`, `passive port range "10-20"`, `min_tls "1.0"`, "keep_history -1h0m0s"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("Validate() error:\n%v\nwant it to contain %q", err, w)
 		}
 	}
-	if len(p) != 5 {
-		t.Errorf("Validate() reported %d problems, want 5:\n%v", len(p), err)
+	if len(p) != 6 {
+		t.Errorf("Validate() reported %d problems, want 6:\n%v", len(p), err)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"90d": 90 * 24 * time.Hour, " 1d12h ": 36 * time.Hour, "0": 0, "1h30m": 90 * time.Minute, "0d": 0, "2160h0m0s": 90 * 24 * time.Hour,
+	} {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "d", "-1d", "1.5d", "3 days", "1d-1h", "1dd", "soon", "99999d"} {
+		if got, err := ParseDuration(in); err == nil || !strings.Contains(err.Error(), "want a duration such as") {
+			t.Errorf("ParseDuration(%q) = %v, %v; want an error saying what is wanted", in, got, err)
+		}
 	}
 }
 

@@ -91,9 +91,9 @@ func (k Key) set(c *Config, s string) error {
 		}
 		v.SetInt(n)
 	case "duration":
-		d, err := time.ParseDuration(strings.TrimSpace(s))
+		d, err := ParseDuration(s)
 		if err != nil {
-			return fmt.Errorf("%q: want a duration such as 30s, 5m or 1h30m", s)
+			return err
 		}
 		v.SetInt(int64(d))
 	}
@@ -104,4 +104,26 @@ func (k Key) set(c *Config, s string) error {
 func (k Key) clear(c *Config) {
 	v := reflect.ValueOf(c).Elem().FieldByIndex(k.index)
 	v.SetZero()
+}
+
+// ParseDuration parses a duration as time.ParseDuration does ("30s", "5m",
+// "1h30m"), and also with a leading number of days: "90d", "1d12h". Its
+// error says what is wanted.
+func ParseDuration(s string) (time.Duration, error) {
+	t := strings.TrimSpace(s)
+	days, rest, hasDays := strings.Cut(t, "d")
+	if !hasDays {
+		if d, err := time.ParseDuration(t); err == nil {
+			return d, nil
+		}
+	} else if n, err := strconv.ParseUint(days, 10, 16); err == nil {
+		d := time.Duration(n) * 24 * time.Hour
+		if rest == "" {
+			return d, nil
+		}
+		if r, err := time.ParseDuration(rest); err == nil && r >= 0 {
+			return d + r, nil
+		}
+	}
+	return 0, fmt.Errorf("%q: want a duration such as 30s, 5m, 1h30m or 90d", s)
 }

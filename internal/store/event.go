@@ -26,3 +26,10 @@ type Event struct {
 	RemoteAddr string    `json:"remote_addr,omitempty"`
 	Detail     string    `json:"detail,omitempty"`
 }
+
+// Pruned counts what PruneHistory deleted.
+type Pruned struct {
+	Events int64 // events
+	Runs   int64 // sync runs
+	Ops    int64 // their per-file ops
+}

@@ -73,6 +73,11 @@ type Store interface {
 	AddEvent(ctx context.Context, e Event) (int64, error)
 	// Events returns up to limit events with ID > afterID, oldest first.
 	Events(ctx context.Context, afterID int64, limit int) ([]Event, error)
+	// PruneHistory deletes the events and the finished sync runs (with
+	// their ops) from before before, in short transactions. It keeps each
+	// sync's latest run, and every run that a recovery still reads: one
+	// marked running, or with an op still started.
+	PruneHistory(ctx context.Context, before time.Time) (Pruned, error)
 
 	Close() error
 }

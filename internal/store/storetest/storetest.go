@@ -139,4 +139,5 @@ func Run(t *testing.T, s store.Store) {
 		}
 	})
 	t.Run("syncs", func(t *testing.T) { testSyncs(t, s) })
+	t.Run("prune", func(t *testing.T) { testPrune(t, s) })
 }
