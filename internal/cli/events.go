@@ -57,7 +57,7 @@ deleted by 'wharf serve' every hour; 'wharf events prune' does it now.`,
 			if cmd.Flags().Changed("since-id") {
 				evs, err = st.Events(ctx, sinceID, limit)
 			} else {
-				evs, err = lastEvents(ctx, st, limit)
+				evs, err = st.LastEvents(ctx, limit)
 			}
 			if err != nil {
 				return fmt.Errorf("read events: %w", err)
@@ -79,28 +79,6 @@ deleted by 'wharf serve' every hour; 'wharf events prune' does it now.`,
 	f.IntVar(&limit, "limit", 100, "print at most this many events (before following)")
 	cmd.AddCommand(newEventsPrune(a))
 	return cmd
-}
-
-// lastEvents returns the newest n events, oldest first. The store reads
-// forwards only, so it pages through the log once.
-func lastEvents(ctx context.Context, st store.Store, n int) ([]store.Event, error) {
-	const page = 1000
-	var ring []store.Event
-	var after int64
-	for {
-		evs, err := st.Events(ctx, after, page)
-		if err != nil {
-			return nil, err
-		}
-		ring = append(ring, evs...)
-		if len(ring) > n {
-			ring = append(ring[:0:0], ring[len(ring)-n:]...)
-		}
-		if len(evs) < page {
-			return ring, nil
-		}
-		after = evs[len(evs)-1].ID
-	}
 }
 
 // followEvents polls for events after last until ctx ends, which is a

@@ -57,22 +57,6 @@ func TestEvents(t *testing.T) {
 	}
 }
 
-func TestLastEventsPages(t *testing.T) {
-	dir := t.TempDir()
-	run(t, dir, "", "events")
-	st := openStore(t, dir)
-	for i := range 2005 {
-		addEvents(t, st, store.Event{Kind: store.EventLogin, Account: "a", Bytes: int64(i)})
-	}
-	evs, err := lastEvents(t.Context(), st, 3)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(evs) != 3 || evs[0].ID != 2003 || evs[2].ID != 2005 {
-		t.Errorf("lastEvents(3) = %+v, want IDs 2003-2005", evs)
-	}
-}
-
 func TestEventsFollow(t *testing.T) {
 	for _, asJSON := range []bool{false, true} {
 		name := "table"

@@ -73,6 +73,8 @@ type Store interface {
 	AddEvent(ctx context.Context, e Event) (int64, error)
 	// Events returns up to limit events with ID > afterID, oldest first.
 	Events(ctx context.Context, afterID int64, limit int) ([]Event, error)
+	// LastEvents returns the newest limit events, oldest first.
+	LastEvents(ctx context.Context, limit int) ([]Event, error)
 	// PruneHistory deletes the events and the finished sync runs (with
 	// their ops) from before before, in short transactions. It keeps each
 	// sync's latest run, and every run that a recovery still reads: one

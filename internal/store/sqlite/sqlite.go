@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -306,7 +307,18 @@ func (s *Store) AddEvent(ctx context.Context, e store.Event) (int64, error) {
 
 // Events returns up to limit events after afterID, oldest first.
 func (s *Store) Events(ctx context.Context, afterID int64, limit int) ([]store.Event, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, time, kind, account, path, bytes, remote_addr, detail FROM events WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
+	return s.events(ctx, `SELECT id, time, kind, account, path, bytes, remote_addr, detail FROM events WHERE id > ? ORDER BY id LIMIT ?`, afterID, limit)
+}
+
+// LastEvents returns the newest limit events, oldest first.
+func (s *Store) LastEvents(ctx context.Context, limit int) ([]store.Event, error) {
+	evs, err := s.events(ctx, `SELECT id, time, kind, account, path, bytes, remote_addr, detail FROM events ORDER BY id DESC LIMIT ?`, limit)
+	slices.Reverse(evs)
+	return evs, err
+}
+
+func (s *Store) events(ctx context.Context, query string, args ...any) ([]store.Event, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -137,6 +137,10 @@ func Run(t *testing.T, s store.Store) {
 		if err != nil || len(rest) != 1 || rest[0].Kind != store.EventSent {
 			t.Errorf("Events(after 2nd) = %+v, %v", rest, err)
 		}
+		last, err := s.LastEvents(ctx, 2)
+		if err != nil || len(last) != 2 || last[0].ID != evs[1].ID || last[1].Kind != store.EventSent {
+			t.Errorf("LastEvents(2) = %+v, %v; want the 2nd and 3rd, oldest first", last, err)
+		}
 	})
 	t.Run("syncs", func(t *testing.T) { testSyncs(t, s) })
 	t.Run("prune", func(t *testing.T) { testPrune(t, s) })
