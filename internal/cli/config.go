@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
+
+	"github.com/wharf-mft/wharf/internal/secret"
 )
 
 func newConfig(a *app) *cobra.Command {
@@ -39,7 +41,8 @@ variables, then flags. See 'wharf serve --help' for every setting.`,
 		Use:   "show",
 		Short: "Print the effective configuration as YAML (passwords redacted)",
 		Long: `Print the effective configuration as YAML, in the config file's format, with
-every default filled in. Passwords are printed as REDACTED. Problems found by
+every default filled in. Passwords are printed as REDACTED, and secrets_url
+as its scheme only (a base64key:// URL holds the key itself). Problems found by
 'wharf config check' are not reported here.`,
 		Example: `  wharf config show > wharf.yaml   # a complete starting point`,
 		Args:    cobra.NoArgs,
@@ -50,6 +53,9 @@ every default filled in. Passwords are printed as REDACTED. Problems found by
 			}
 			if cfg.Server.PKCS12Password != "" {
 				cfg.Server.PKCS12Password = "REDACTED"
+			}
+			if cfg.SecretsURL != "" {
+				cfg.SecretsURL = secret.RedactURL(cfg.SecretsURL)
 			}
 			enc := yaml.NewEncoder(cmd.OutOrStdout())
 			enc.SetIndent(2)

@@ -106,7 +106,7 @@ func (n remotes) openRemotes(ctx context.Context, cmd *cobra.Command) (*remoteEn
 		st.Close()
 		return nil, err
 	}
-	keeper, err := secret.Open(ctx, d.root, n.a.keeperURL(cmd))
+	keeper, err := secret.Open(ctx, d.root, cfg.SecretsURL)
 	if err != nil {
 		st.Close()
 		return nil, err

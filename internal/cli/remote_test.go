@@ -478,7 +478,8 @@ func TestRemoteSecretsURL(t *testing.T) {
 		return "", false
 	}
 	var out bytes.Buffer
-	err := Execute(t.Context(), []string{"--data", dir, "remote", "add", "acme", "--url", "ftps://u@h.example", "--password-stdin"},
+	// A closed loopback port: remote test fails at connect, after the password.
+	err := Execute(t.Context(), []string{"--data", dir, "remote", "add", "acme", "--url", "ftps://u@127.0.0.1:1", "--password-stdin"},
 		Options{Stdin: strings.NewReader(canary + "\n"), Stdout: &out, Stderr: &out, LookupEnv: env})
 	if err != nil {
 		t.Fatalf("remote add with WHARF_SECRETS_URL: %v\n%s", err, &out)
@@ -489,6 +490,19 @@ func TestRemoteSecretsURL(t *testing.T) {
 	// The flag names the same keeper; the local key opens nothing.
 	if r := run(t, dir, "", "--secrets-url", key, "remote", "set", "acme", "--active"); r.err != nil {
 		t.Errorf("remote set with --secrets-url: %v", r.err)
+	}
+	// So does the config file, and config show does not print the key.
+	file := filepath.Join(t.TempDir(), "wharf.yaml")
+	if err := os.WriteFile(file, []byte("secrets_url: "+key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := run(t, dir, "", "--config", file, "remote", "test", "acme"); r.err == nil || strings.Contains(r.err.Error(), "--password-stdin") {
+		t.Errorf("remote test with secrets_url in the config file: err = %v, want it to open the password and fail to connect", r.err)
+	} else if !strings.Contains(r.err.Error(), "connect") {
+		t.Errorf("remote test with secrets_url in the config file: err = %v, want the connect step to fail", r.err)
+	}
+	if r := run(t, dir, "", "--config", file, "config", "show"); r.err != nil || !strings.Contains(r.stdout, "secrets_url: base64key://...") || strings.Contains(r.stdout, "smGbjm71") {
+		t.Errorf("config show with a base64key secrets_url: %v\n%s", r.err, r.stdout)
 	}
 	r := run(t, dir, "", "remote", "test", "acme")
 	if r.err == nil || !strings.Contains(r.err.Error(), "wharf remote set acme --password-stdin") {

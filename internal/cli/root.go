@@ -64,7 +64,6 @@ func Execute(ctx context.Context, args []string, opt Options) error {
 type app struct {
 	opt        Options
 	configFile string
-	secretsURL string // --secrets-url; see keeperURL
 }
 
 // configKey is the pflag annotation naming the config.Key a flag sets.
@@ -103,7 +102,7 @@ See 'wharf serve --help' for every setting.`,
 	configFlag(pf, "data", "data", def.Data, "data directory (env WHARF_DATA)")
 	configFlag(pf, "log-level", "log.level", def.Log.Level, "log level: debug, info, warn or error (env WHARF_LOG_LEVEL)")
 	configFlag(pf, "log-format", "log.format", def.Log.Format, "log format: text or json (env WHARF_LOG_FORMAT)")
-	pf.StringVar(&a.secretsURL, "secrets-url", "", "keeper for remote passwords, e.g. a KMS URL; default: DATA/secret.key (env WHARF_SECRETS_URL)")
+	configFlag(pf, "secrets-url", "secrets_url", "", "keeper for remote passwords, e.g. a KMS URL; default: DATA/secret.key (env WHARF_SECRETS_URL)")
 
 	root.AddCommand(newServe(a), newPartner(a), newStaff(a), newRemote(a), newMount(a), newSync(a), newEvents(a), newConfig(a))
 	return root
@@ -180,16 +179,6 @@ func open(ctx context.Context, root string) (dataDir, store.Store, error) {
 		return d, nil, fmt.Errorf("%w: check that %s is a Wharf data directory", err, root)
 	}
 	return d, st, nil
-}
-
-// keeperURL is the secrets keeper URL: --secrets-url, else
-// WHARF_SECRETS_URL, else "" for the local key in the data directory.
-func (a *app) keeperURL(cmd *cobra.Command) string {
-	if f := cmd.Flags().Lookup("secrets-url"); f != nil && f.Changed {
-		return a.secretsURL
-	}
-	v, _ := a.opt.LookupEnv("WHARF_SECRETS_URL")
-	return v
 }
 
 // newLogger builds the process's logger from cfg; only the command line

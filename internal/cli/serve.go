@@ -77,7 +77,7 @@ func newServe(a *app) *cobra.Command {
 			if err := cfg.Validate(); err != nil {
 				return fmt.Errorf("configuration: %w", err)
 			}
-			return a.serve(cmd.Context(), cfg, a.keeperURL(cmd))
+			return a.serve(cmd.Context(), cfg)
 		},
 	}
 	f := cmd.Flags()
@@ -112,9 +112,8 @@ func boolFlag(fs *pflag.FlagSet, name, key string, def bool, usage string) {
 	annotate(fs, name, key)
 }
 
-// serve runs the server until ctx ends. keeperURL is the secrets keeper
-// that opens remote passwords ("": DATA/secret.key).
-func (a *app) serve(ctx context.Context, cfg config.Config, keeperURL string) error {
+// serve runs the server until ctx ends.
+func (a *app) serve(ctx context.Context, cfg config.Config) error {
 	log := newLogger(a.opt.Stderr, cfg.Log)
 	d, st, err := open(ctx, cfg.Data)
 	if err != nil {
@@ -133,7 +132,7 @@ func (a *app) serve(ctx context.Context, cfg config.Config, keeperURL string) er
 	if err != nil {
 		return err
 	}
-	keeper, err := secret.Open(ctx, d.root, keeperURL)
+	keeper, err := secret.Open(ctx, d.root, cfg.SecretsURL)
 	if err != nil {
 		return err
 	}

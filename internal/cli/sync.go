@@ -428,7 +428,7 @@ func (n syncs) openEngine(ctx context.Context, cmd *cobra.Command) (*syncEnv, er
 		st.Close()
 		return nil, err
 	}
-	keeper, err := secret.Open(ctx, d.root, n.a.keeperURL(cmd))
+	keeper, err := secret.Open(ctx, d.root, cfg.SecretsURL)
 	if err != nil {
 		st.Close()
 		return nil, err

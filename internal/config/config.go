@@ -26,6 +26,10 @@ type Config struct {
 	// partner) and tls/ (a generated certificate). Default "./wharf-data",
 	// relative to the working directory.
 	Data string `yaml:"data"`
+	// SecretsURL names the keeper that encrypts remote passwords, a
+	// gocloud.dev/secrets URL such as awskms://... or hashivault://...;
+	// "" uses DATA/secret.key.
+	SecretsURL string `yaml:"secrets_url"`
 	// KeepHistory is how long the event log and the sync run history
 	// (runs and their per-file records) are kept: 'wharf serve' deletes
 	// what is older, hourly. 0 keeps everything. Default 90 days.

@@ -33,7 +33,7 @@ func Open(ctx context.Context, dataDir, url string) (*Keeper, error) {
 	if url != "" {
 		k, err := secrets.OpenKeeper(ctx, url)
 		if err != nil {
-			return nil, fmt.Errorf("open secrets keeper %s: %w", redactURL(url), err)
+			return nil, fmt.Errorf("open secrets keeper %s: %w", RedactURL(url), err)
 		}
 		return &Keeper{k: k}, nil
 	}
@@ -44,8 +44,9 @@ func Open(ctx context.Context, dataDir, url string) (*Keeper, error) {
 	return &Keeper{k: localsecrets.NewKeeper(key)}, nil
 }
 
-// redactURL keeps only the scheme: a base64key:// URL carries the key itself.
-func redactURL(u string) string {
+// RedactURL keeps only the scheme of a keeper URL, for printing: a
+// base64key:// URL carries the key itself.
+func RedactURL(u string) string {
 	if i := strings.Index(u, "://"); i >= 0 {
 		return u[:i+3] + "..."
 	}
