@@ -120,6 +120,11 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	defer st.Close()
+	unlock, err := lockServe(d.root)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 
 	accounts, err := st.Accounts(ctx, "")
 	if err != nil {

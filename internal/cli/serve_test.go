@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -155,5 +156,29 @@ func TestServeHelpExampleLoads(t *testing.T) {
 	}
 	if err != nil || cfg.Server.PassivePorts != "30000-30100" || cfg.Log.Format != "json" {
 		t.Errorf("help example:\n%s\nloads as %+v, %v", example, cfg, err)
+	}
+}
+
+// A second server on the same data directory refuses to start: it would
+// delete the first one's uploads in progress as stale.
+func TestServeRefusesSecondServer(t *testing.T) {
+	dir := t.TempDir()
+	_, errOut, cancel, wait := start(t, dir, nil, "serve", "--listen", "127.0.0.1:0", "--listen-implicit", "off")
+	errOut.waitFor(t, "serving")
+	r := run(t, dir, "", "serve", "--listen", "127.0.0.1:0", "--listen-implicit", "off")
+	want := fmt.Sprintf("another wharf serve (pid %d) is running on data directory %s: stop it first, or give this server its own --data", os.Getpid(), dir)
+	if r.err == nil || r.err.Error() != want {
+		t.Errorf("second serve: err = %v, want %q", r.err, want)
+	}
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatalf("first serve ended with %v\n%s", err, errOut)
+	}
+	// The lock goes with the server.
+	_, errOut, cancel, wait = start(t, dir, nil, "serve", "--listen", "127.0.0.1:0", "--listen-implicit", "off")
+	errOut.waitFor(t, "serving")
+	cancel()
+	if err := wait(); err != nil {
+		t.Fatalf("serve after the first stopped: %v\n%s", err, errOut)
 	}
 }
