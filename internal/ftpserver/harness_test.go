@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +29,8 @@ type testServer struct {
 	root     string // file root; acme's folders are root/acme/{send,receive}
 	addr     string // plain + explicit TLS
 	implicit string // implicit TLS
+	// stop ends Serve and waits for it to return (cleanup calls it too).
+	stop func()
 }
 
 const testPass = "correct horse"
@@ -85,11 +88,17 @@ func startServerWith(t *testing.T, cfg ftpserver.Config, opt func(*ftpserver.Opt
 	ts.srv, ts.addr, ts.implicit = srv, srv.Addr().String(), srv.ImplicitAddr().String()
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
+	var once sync.Once
+	ts.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Serve: %v", err)
+			}
+		})
+	}
 	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Serve: %v", err)
-		}
+		ts.stop()
 		st.Close()
 	})
 	return ts

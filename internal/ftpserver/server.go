@@ -66,7 +66,16 @@ type Server struct {
 	// one, so sessions derive theirs from it; it is set before any
 	// session starts.
 	serveCtx context.Context
+	// drained is closed when Serve is stopping and the last session has
+	// ended (its transfer finished, its events recorded).
+	drained   chan struct{}
+	stopping  bool
+	drainOnce sync.Once
 }
+
+// drainTimeout bounds how long Serve waits, once every session is closed,
+// for their transfers to end and record their events.
+const drainTimeout = 10 * time.Second
 
 // New validates cfg and prepares a server; it binds nothing.
 func New(cfg Config, opt Options) (*Server, error) {
@@ -118,6 +127,7 @@ func New(cfg Config, opt Options) (*Server, error) {
 		openMount: opt.OpenMount,
 		greeting:  greeting(cfg.Banner, opt.InstanceID),
 		sessions:  make(map[ftplib.ClientContext]*session),
+		drained:   make(chan struct{}),
 	}, nil
 }
 
@@ -241,12 +251,26 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	s.closeSessions()
 	wg.Wait()
+	select {
+	case <-s.drained:
+	case <-time.After(drainTimeout):
+		s.mu.Lock()
+		n := len(s.sessions)
+		s.mu.Unlock()
+		s.log.Warn("sessions still ending at shutdown; their last events may be lost", "sessions", n)
+	}
 	return err
 }
 
+// closeSessions closes every session's connections; each then ends as
+// its client's would, its transfer aborted and recorded.
 func (s *Server) closeSessions() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.stopping = true
+	if len(s.sessions) == 0 {
+		s.drainOnce.Do(func() { close(s.drained) })
+	}
 	for _, ss := range s.sessions {
 		_ = ss.cc.Close()
 	}

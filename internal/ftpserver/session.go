@@ -74,6 +74,9 @@ func (s *Server) newSession(cc ftplib.ClientContext, implicit bool) *session {
 	})
 	s.mu.Lock()
 	s.sessions[cc] = ss
+	if s.stopping {
+		_ = cc.Close() // accepted as Serve stopped: closeSessions missed it
+	}
 	s.mu.Unlock()
 	return ss
 }
@@ -88,6 +91,9 @@ func (s *Server) endSession(cc ftplib.ClientContext) {
 	s.mu.Lock()
 	ss := s.sessions[cc]
 	delete(s.sessions, cc)
+	if s.stopping && len(s.sessions) == 0 {
+		defer s.drainOnce.Do(func() { close(s.drained) })
+	}
 	s.mu.Unlock()
 	if ss == nil {
 		return

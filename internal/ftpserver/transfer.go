@@ -305,6 +305,15 @@ func (u *upload) Close() error {
 		ss.event(store.EventAborted, u.n.path, size, "upload incomplete: "+failed.Error())
 		return nil
 	}
+	if !ss.cc.HasTLSForTransfers() && ss.cc.PeerClosed() {
+		// A plain data connection ends with a FIN whether the file
+		// was sent whole or the client died mid-file; a client that
+		// hung up its control connection before hearing the result
+		// is the second case as often as not. TLS has close_notify.
+		u.abort()
+		ss.event(store.EventAborted, u.n.path, size, "upload not published: the client closed its control connection before the upload was confirmed")
+		return u.f.fail("stor", u.n, errClientGone)
+	}
 	if err := u.file.Close(); err != nil {
 		if u.tmp != "" {
 			_ = u.n.fs.Remove(u.tmp)
@@ -315,6 +324,7 @@ func (u *upload) Close() error {
 	if u.tmp != "" {
 		if err := u.publish(); err != nil {
 			_ = u.n.fs.Remove(u.tmp)
+			ss.event(store.EventAborted, u.n.path, size, "upload not published: "+err.Error())
 			return u.f.fail("stor", u.n, err)
 		}
 	}

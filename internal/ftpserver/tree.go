@@ -26,6 +26,7 @@ var (
 	errDenied     = errors.New("permission denied")
 	errLocal      = errors.New("local error; the administrator can find details in the server log")
 	errExists     = errors.New("file exists and this account may not overwrite it; upload under another name")
+	errClientGone = errors.New("upload not published: the control connection closed before the upload was confirmed")
 )
 
 // node is a resolved client path.
@@ -130,7 +131,8 @@ func publicErr(err error) error {
 		return nil
 	case errors.As(err, &coded):
 		return err // written for clients (a mount's remote errors), with its reply code
-	case errors.Is(err, errDenied), errors.Is(err, namefilter.ErrRefused), errors.Is(err, errExists), errors.Is(err, errNotLoggedIn):
+	case errors.Is(err, errDenied), errors.Is(err, namefilter.ErrRefused), errors.Is(err, errExists), errors.Is(err, errNotLoggedIn),
+		errors.Is(err, errClientGone):
 		return err
 	case errors.Is(err, fs.ErrInvalid):
 		return fmt.Errorf("invalid path: %w", errors.Unwrap(err))

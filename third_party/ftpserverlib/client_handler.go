@@ -399,9 +399,10 @@ func (c *clientHandler) Close() error {
 
 // disconnects client and ends transfer notifying the driver
 func (c *clientHandler) end() {
-	c.server.driver.ClientDisconnected(c)
-	c.server.clientDeparture(c)
-
+	// Wharf patch: close the transfer and wait for its command to finish
+	// before telling the driver, which then closes what the transfer
+	// still uses (an aborted upload removes its temp file through it).
+	// Upstream told the driver first and never waited.
 	c.transferMu.Lock()
 	if err := c.closeTransfer(); err != nil {
 		c.logger.Warn(
@@ -410,6 +411,10 @@ func (c *clientHandler) end() {
 		)
 	}
 	c.transferMu.Unlock()
+	c.transferWg.Wait()
+
+	c.server.driver.ClientDisconnected(c)
+	c.server.clientDeparture(c)
 
 	if err := c.disconnect(); err != nil {
 		c.logger.Warn(

@@ -222,6 +222,13 @@ type ClientContext interface {
 
 	// Extra returns application specific data set using SetExtra
 	Extra() any
+
+	// PeerClosed reports whether the client has closed or reset the
+	// control connection, without reading from it (Wharf patch). Over
+	// plain FTP an upload's data connection ends the same way whether
+	// the file was sent whole or the client died; a control connection
+	// already gone tells the second case.
+	PeerClosed() bool
 }
 
 // FileTransfer defines the inferface for file transfers.
