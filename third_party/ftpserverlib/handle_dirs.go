@@ -81,7 +81,10 @@ func (c *clientHandler) handleMKD(param string) error {
 	if err := c.driver.Mkdir(pathAbsolute, 0o755); err == nil {
 		// handleMKD confirms to "quote-doubling"
 		// https://tools.ietf.org/html/rfc959 , page 63
-		c.writeMessage(StatusPathCreated, fmt.Sprintf(`Created dir "%s"`, quoteDoubling(pathAbsolute)))
+		// Wharf patch: the quoted path comes first (RFC 959 §7, appendix II),
+		// where clients parse it (Python's ftplib.parse257); upstream wrote
+		// `Created dir "<path>"`.
+		c.writeMessage(StatusPathCreated, fmt.Sprintf(`"%s" created`, quoteDoubling(pathAbsolute)))
 	} else {
 		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf(`Could not create "%s" : %v`, quoteDoubling(pathAbsolute), err))
 	}

@@ -163,10 +163,13 @@ func (c *clientHandler) handleSTATServer() error {
 
 	duration := time.Now().UTC().Sub(c.connectedAt)
 	duration -= duration % time.Second
+	// Wharf patch: the address the client connected to, from the accepted
+	// connection; settings.ListenAddr is empty when the driver brings its
+	// own listener, as Wharf's does.
 	c.writeLine(fmt.Sprintf(
 		"Connected to %s from %s for %s",
-		c.server.settings.ListenAddr,
-		c.conn.RemoteAddr(),
+		c.LocalAddr(),
+		c.RemoteAddr(),
 		duration,
 	))
 
@@ -286,22 +289,9 @@ func (c *clientHandler) handleFEAT(_ string) error {
 	}
 
 	if c.server.settings.EnableHASH {
-		var hashLine strings.Builder
-
 		nonStandardHashImpl := []string{"XCRC", "MD5", "XMD5", "XSHA", "XSHA1", "XSHA256", "XSHA512"}
-		hashMapping := getHashMapping()
 
-		for k, v := range hashMapping {
-			hashLine.WriteString(k)
-
-			if v == c.selectedHashAlgo {
-				hashLine.WriteString("*")
-			}
-
-			hashLine.WriteString(";")
-		}
-
-		features = append(features, hashLine.String())
+		features = append(features, hashFeature(c.selectedHashAlgo))
 		features = append(features, nonStandardHashImpl...)
 	}
 
@@ -318,6 +308,26 @@ func (c *clientHandler) handleFEAT(_ string) error {
 	}
 
 	return nil
+}
+
+// hashFeature is the FEAT line for HASH, e.g. "HASH CRC32;MD5;SHA-1;SHA-256*;SHA-512".
+// Wharf patch: draft-bryan-ftpext-hash's FEAT line is the keyword, a space and
+// the names separated by ";" (the selected one starred). Upstream dropped the
+// keyword, ended with a ";" and listed the names in map order, which changed
+// between connections.
+func hashFeature(selected HASHAlgo) string {
+	names := make([]string, 0, HASHAlgoSHA512-HASHAlgoCRC32+1)
+
+	for algo := HASHAlgoCRC32; algo <= HASHAlgoSHA512; algo++ {
+		name := getHashName(algo)
+		if algo == selected {
+			name += "*"
+		}
+
+		names = append(names, name)
+	}
+
+	return "HASH " + strings.Join(names, ";")
 }
 
 func (c *clientHandler) handleTYPE(param string) error {
