@@ -382,9 +382,9 @@ func (n accounts) setCmd() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&pwStdin, "password-stdin", false, "set the password to the first line of stdin")
+	f.BoolVar(&pwStdin, "password-stdin", false, "set the password to the first line of stdin; a running server closes the sessions logged in with the old one")
 	f.BoolVar(&genPW, "generate-password", false, "set a new random password and print it once")
-	f.BoolVar(&disabled, "disabled", false, "disable the account (--disabled=false enables it again)")
+	f.BoolVar(&disabled, "disabled", false, "disable the account; a running server closes its open sessions within seconds (--disabled=false enables it again)")
 	p.register(f, true)
 	return cmd
 }
@@ -393,7 +393,7 @@ func (n accounts) removeCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:     "remove NAME",
 		Aliases: []string{"rm"},
-		Short:   fmt.Sprintf("Delete a %s account; its files stay on disk", n.noun()),
+		Short:   n.removeShort(),
 		Args:    n.oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -427,4 +427,11 @@ func (n accounts) removeCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+func (n accounts) removeShort() string {
+	if n.kind == store.Partner {
+		return "Delete a partner account (a running server closes its sessions); its files stay on disk"
+	}
+	return "Delete a staff account (a running server closes its sessions)"
 }

@@ -1,6 +1,7 @@
 package ftpserver
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -37,6 +38,10 @@ type Options struct {
 	// OpenMount returns the file system of a mount, for one session. It
 	// must not block on the network. Nil disables mounts.
 	OpenMount func(ctx context.Context, m store.Mount) (vfs.FS, error)
+	// AccountCheck is how often logged-in sessions are checked against
+	// the store: a session whose account was disabled, removed or given
+	// a new password is closed. 0: every 2 seconds.
+	AccountCheck time.Duration
 }
 
 // Server is the FTP/FTPS server. It is safe for concurrent use.
@@ -52,6 +57,7 @@ type Server struct {
 	dummyHash string          // verified against for unknown users, so timing does not tell which names exist
 	passwords *password.Cache // nil when cfg.PasswordCache < 0
 	openMount func(context.Context, store.Mount) (vfs.FS, error)
+	acctCheck time.Duration
 	greeting  string
 
 	plain, implicit *ftplib.FtpServer
@@ -125,6 +131,7 @@ func New(cfg Config, opt Options) (*Server, error) {
 		hashSlots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		dummyHash: dummy,
 		openMount: opt.OpenMount,
+		acctCheck: cmp.Or(opt.AccountCheck, 2*time.Second),
 		greeting:  greeting(cfg.Banner, opt.InstanceID),
 		sessions:  make(map[ftplib.ClientContext]*session),
 		drained:   make(chan struct{}),
@@ -239,11 +246,16 @@ func (s *Server) Serve(ctx context.Context) error {
 		s.implicit = start(s.implLn, true)
 		s.log.Info("listening", "addr", s.implLn.Addr().String(), "tls", "implicit")
 	}
+	checkDone := make(chan struct{})
+	checkCtx, stopCheck := context.WithCancel(ctx)
+	go func() { s.checkAccounts(checkCtx); close(checkDone) }()
 	var err error
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
 	}
+	stopCheck()
+	<-checkDone
 	for _, f := range []*ftplib.FtpServer{s.plain, s.implicit} {
 		if f != nil {
 			_ = f.Stop()

@@ -13,6 +13,9 @@ const (
 	EventMkdir       = "mkdir"
 	EventRmdir       = "rmdir"
 	EventAborted     = "aborted" // a transfer that did not complete
+	// EventSessionClosed: the server closed a logged-in session because
+	// its account was disabled, removed or given a new password.
+	EventSessionClosed = "session_closed"
 )
 
 // Event is a durable record of something that happened.
