@@ -308,7 +308,11 @@ func (n accounts) printAccount(w io.Writer, d dataDir, a store.Account) error {
 		row("send", acc(a.Policy.Send, a.Policy.SendAccess()))
 		row("receive", acc(a.Policy.Receive, a.Policy.ReceiveAccess()))
 	}
-	row("overwrite", b(a.Policy.Overwrite, "no (default)"))
+	overwriteDefault := "no (default)"
+	if n.kind == store.Staff {
+		overwriteDefault = "yes (staff default)"
+	}
+	row("overwrite", b(a.Policy.Overwrite, overwriteDefault))
 	row("allow plain", b(a.Policy.AllowPlain, "(server setting)"))
 	row("tls reuse", b(a.Policy.TLSReuse, "(server setting)"))
 	row("filter", s(a.Policy.Filter))

@@ -171,7 +171,7 @@ func TestStaffCommands(t *testing.T) {
 		{name: "add taken by partner", args: []string{"partner", "add", "alice"}, wantErr: `name "alice" is taken by a staff account`},
 		{name: "list", args: []string{"staff", "list"}, want: []string{"NAME", "alice", "enabled"}, notWant: []string{"SEND"}},
 		{name: "partners exclude staff", args: []string{"partner", "list"}, notWant: []string{"alice"}},
-		{name: "show", args: []string{"staff", "show", "alice"}, want: []string{"kind:", "staff", "overwrite:"}, notWant: []string{"send:", "argon2"}},
+		{name: "show", args: []string{"staff", "show", "alice"}, want: []string{"kind:", "staff", "overwrite:", "yes (staff default)"}, notWant: []string{"send:", "argon2"}},
 		{name: "show as partner", args: []string{"partner", "show", "alice"}, wantErr: "\"alice\" is a staff account, not a partner: see `wharf staff show alice`"},
 		{name: "set", args: []string{"staff", "set", "alice", "--overwrite", "--filter", "*.csv"}, want: []string{"overwrite, filter"}},
 		{name: "set reset send", args: []string{"staff", "set", "alice", "--reset", "send"}, wantErr: `--reset "send"`},

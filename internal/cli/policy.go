@@ -35,7 +35,11 @@ func (p *policyFlags) register(fs *pflag.FlagSet, withReset bool) {
 		fs.StringVar(&p.send, "send", "", "rights in send/: r, w, rw or none (default r: the partner downloads)")
 		fs.StringVar(&p.receive, "receive", "", "rights in receive/: r, w, rw or none (default w: the partner uploads)")
 	}
-	fs.BoolVar(&p.overwrite, "overwrite", false, "let uploads replace existing files (default no)")
+	if p.kind == store.Partner {
+		fs.BoolVar(&p.overwrite, "overwrite", false, "let uploads and renames replace existing files (default no)")
+	} else {
+		fs.BoolVar(&p.overwrite, "overwrite", false, "let uploads and renames replace existing files (default yes for staff; --overwrite=false refuses)")
+	}
 	fs.BoolVar(&p.allowPlain, "allow-plain", false, "let this account log in and transfer without TLS (default: server setting)")
 	fs.BoolVar(&p.tlsReuse, "tls-reuse", false, "require TLS session reuse on data connections (default: server setting)")
 	fs.StringVar(&p.filter, "filter", "", `allowed file names, e.g. "*.edi,*.x12,-*.tmp"; "" allows all (default: server setting)`)
