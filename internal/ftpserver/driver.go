@@ -5,6 +5,8 @@ import (
 	"net"
 
 	ftplib "github.com/fclairamb/ftpserverlib"
+
+	"github.com/wharf-mft/wharf/internal/store"
 )
 
 // driver is the ftpserverlib MainDriver of one listener.
@@ -99,7 +101,15 @@ func (d *driver) PreAuthUser(cc ftplib.ClientContext, user string) error {
 	}
 	if a, err := d.srv.lookup(user); err == nil && a.Policy.AllowPlain != nil && *a.Policy.AllowPlain {
 		_ = cc.SetTLSRequirement(ftplib.ClearOrEncrypted)
+		return nil
 	}
+	// ftpserverlib refuses the login next (530, use TLS); the operator
+	// learns it here, with the settings that would allow it.
+	if ss := d.srv.session(cc); ss != nil {
+		ss.log.Warn("login without TLS refused", "user", user,
+			"fix", "the client should use AUTH TLS or implicit FTPS; to allow plain FTP: wharf partner set "+user+" --allow-plain (or serve --allow-plain)")
+	}
+	d.srv.record(store.Event{Kind: store.EventLoginFailed, Account: user, RemoteAddr: cc.RemoteAddr().String(), Detail: "TLS required: login without TLS refused"})
 	return nil
 }
 

@@ -25,6 +25,14 @@ func TestPlainLoginNeedsOptIn(t *testing.T) {
 	} else if !strings.Contains(err.Error(), "TLS") {
 		t.Errorf("plain login error = %v, want it to say TLS is required", err)
 	}
+	// The operator sees the refusal in the event log.
+	refused := false
+	for _, e := range ts.events(t) {
+		refused = refused || e.Kind == store.EventLoginFailed && e.Account == "acme" && strings.Contains(e.Detail, "TLS required")
+	}
+	if !refused {
+		t.Errorf("no login_failed event for the plain login: %+v", ts.events(t))
+	}
 	ts2 := startServer(t, ftpserver.Config{}, func(a *store.Account) { a.Policy.AllowPlain = &yes })
 	c := ts2.dial(t, "acme", true)
 	if err := c.Stor("/receive/plain.edi", strings.NewReader("x")); err != nil {
