@@ -15,8 +15,10 @@ import (
 )
 
 func TestPartnerCommands(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "data") // created by the first command
+	dir := filepath.Join(t.TempDir(), "data") // created by the first add
 	runSteps(t, dir, []step{
+		{name: "list before any add", args: []string{"partner", "list"}, wantErr: "no Wharf data directory at " + dir + " (no wharf.db there): check --data or WHARF_DATA"},
+		{name: "staff add creates it", args: []string{"staff", "add", "root-ops"}, want: []string{"root-ops"}},
 		{name: "list empty", args: []string{"partner", "list"}, want: []string{"no partner accounts yet: add one with `wharf partner add NAME`"}},
 		{name: "list empty json", args: []string{"partner", "list", "--json"}, want: []string{"[]"}},
 		{name: "add generates password", args: []string{"partner", "add", "acme"},

@@ -64,7 +64,11 @@ deleted by 'wharf serve' every hour; 'wharf events prune' does it now.`,
 			}
 			last := p.print(evs, sinceID)
 			if !follow {
-				if len(evs) == 0 && !asJSON {
+				switch {
+				case len(evs) > 0 || asJSON:
+				case cmd.Flags().Changed("since-id"):
+					fmt.Fprintf(cmd.OutOrStdout(), "no events after ID %d\n", sinceID)
+				default:
 					fmt.Fprintln(cmd.OutOrStdout(), "no events yet")
 				}
 				return nil

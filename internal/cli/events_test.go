@@ -20,8 +20,9 @@ func addEvents(t *testing.T, st store.Store, evs ...store.Event) {
 
 func TestEvents(t *testing.T) {
 	dir := t.TempDir()
-	runSteps(t, dir, []step{{name: "empty", args: []string{"events"}, want: []string{"no events yet"}}})
+	runSteps(t, dir, []step{{name: "no data directory", args: []string{"events"}, wantErr: "no Wharf data directory at " + dir}})
 	st := openStore(t, dir)
+	runSteps(t, dir, []step{{name: "empty", args: []string{"events"}, want: []string{"no events yet"}}})
 	at := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
 	addEvents(t, st,
 		store.Event{Time: at, Kind: store.EventLogin, Account: "acme", RemoteAddr: "192.0.2.7:50000"},
@@ -36,7 +37,7 @@ func TestEvents(t *testing.T) {
 			want: []string{"/send/invoice.edi", "mallory"}, notWant: []string{"order1.edi"}},
 		{name: "since id", args: []string{"events", "--since-id", "1", "--limit", "2"},
 			want: []string{"order1.edi", "invoice.edi"}, notWant: []string{"mallory", " login "}},
-		{name: "since last id", args: []string{"events", "--since-id", "4"}, want: []string{"no events yet"}},
+		{name: "since last id", args: []string{"events", "--since-id", "4"}, want: []string{"no events after ID 4"}},
 		{name: "json", args: []string{"events", "--json", "--limit", "1"},
 			want: []string{`"kind":"login_failed"`, `"account":"mallory"`, `"id":4`}, notWant: []string{"KIND"}},
 		{name: "bad limit", args: []string{"events", "--limit", "0"}, wantErr: "--limit 0: want 1 or more"},

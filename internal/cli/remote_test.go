@@ -20,6 +20,7 @@ const canary = "Canary-Pa55w0rd-7f3a"
 
 func TestRemoteCommands(t *testing.T) {
 	dir := t.TempDir()
+	openStore(t, dir) // an existing data directory
 	runSteps(t, dir, []step{
 		{name: "list empty", args: []string{"remote", "list"}, want: []string{"no remotes yet"}},
 		{
@@ -281,6 +282,7 @@ func TestRemoteRemoveInUse(t *testing.T) {
 
 func TestRemotePathArgs(t *testing.T) {
 	dir := t.TempDir()
+	openStore(t, dir) // an existing data directory
 	tests := []struct {
 		args []string
 		want string

@@ -7,8 +7,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -152,6 +154,15 @@ func (a *app) openData(ctx context.Context, cmd *cobra.Command) (config.Config, 
 	cfg, err := a.config(cmd)
 	if err != nil {
 		return cfg, dataDir{}, nil, err
+	}
+	if cmd.Name() != "add" {
+		// Only the add commands (and serve) make a data directory: a
+		// listing of one that is not there is a mistyped --data, not
+		// an empty Wharf.
+		db := filepath.Join(cfg.Data, "wharf.db")
+		if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
+			return cfg, dataDir{}, nil, fmt.Errorf("no Wharf data directory at %s (no wharf.db there): check --data or WHARF_DATA; 'wharf serve' or an add command creates one", cfg.Data)
+		}
 	}
 	d, st, err := open(ctx, cfg.Data)
 	return cfg, d, st, err
