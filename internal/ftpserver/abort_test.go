@@ -137,7 +137,11 @@ func TestShutdownRecordsAbortedTransfers(t *testing.T) {
 	defer up.Wait()
 	dir := filepath.Join(ts.root, "acme", "receive")
 	waitFor(ctx, t, "the upload's temporary file", func() bool { return len(tempsIn(t, dir)) > 0 })
+	idle, _, _ := rawDial(t, "", ts.addr)
 	ts.stop()
+	if closed, got := idle.closed(); !closed || got != "421 server shutting down: closing control connection\r\n" {
+		t.Errorf("an idle session at shutdown: closed %v with %q, want a 421", closed, got)
+	}
 	for _, p := range []string{"/receive/up.bin", "/send/big.bin"} {
 		if !ts.hasEvent(t, store.EventAborted, p) {
 			t.Errorf("no aborted event for %s when Serve returned: %s", p, eventKinds(ts.events(t)))

@@ -363,9 +363,12 @@ func TestInteropRawLoginTimeout(t *testing.T) {
 				// The reply may race the timeout; only the close matters.
 				c.send("NOOP\r\n")
 			}
-			closed, _ := c.closed()
+			closed, got := c.closed()
 			if !closed {
 				t.Fatalf("unauthenticated connection still open after %v", clientTimeout)
+			}
+			if !strings.Contains(got, "421 no login within 200ms: closing control connection\r\n") {
+				t.Errorf("closed with %q, want a 421 saying why", got)
 			}
 			if d := time.Since(start); d < 200*time.Millisecond {
 				t.Errorf("closed after %v, before the 200ms login timeout", d)

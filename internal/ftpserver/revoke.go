@@ -65,6 +65,6 @@ func (s *Server) revoke(ctx context.Context) {
 		}
 		ss.log.Warn("session closed", "reason", why)
 		s.record(store.Event{Kind: store.EventSessionClosed, Account: was.Name, RemoteAddr: ss.cc.RemoteAddr().String(), Detail: "session closed: " + why})
-		_ = ss.cc.Close()
+		go func() { _ = ss.cc.CloseWithReply(421, "session closed by the server: "+why) }()
 	}
 }

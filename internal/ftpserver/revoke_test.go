@@ -58,6 +58,8 @@ func TestRevokedAccountSessionsClose(t *testing.T) {
 		}
 		if closed, got := r.closed(); !closed {
 			t.Errorf("%s: session still open after %s (got %q)", tt.user, tt.why, got)
+		} else if want := "421 session closed by the server: " + tt.why + "\r\n"; got != want {
+			t.Errorf("%s: closed with %q, want %q", tt.user, got, want)
 		}
 		found := false
 		for _, e := range ts.events(t) {

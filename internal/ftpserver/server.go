@@ -278,13 +278,19 @@ func (s *Server) Serve(ctx context.Context) error {
 // its client's would, its transfer aborted and recorded.
 func (s *Server) closeSessions() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.stopping = true
 	if len(s.sessions) == 0 {
 		s.drainOnce.Do(func() { close(s.drained) })
 	}
+	open := make([]*session, 0, len(s.sessions))
 	for _, ss := range s.sessions {
-		_ = ss.cc.Close()
+		open = append(open, ss)
+	}
+	s.mu.Unlock()
+	// Each in its own goroutine: a reply to a client that reads nothing
+	// waits for its write deadline, and must not hold the others up.
+	for _, ss := range open {
+		go func() { _ = ss.cc.CloseWithReply(421, "server shutting down: closing control connection") }()
 	}
 }
 

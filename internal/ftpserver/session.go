@@ -69,13 +69,14 @@ func (s *Server) newSession(cc ftplib.ClientContext, implicit bool) *session {
 	ss.timer = time.AfterFunc(s.cfg.LoginTimeout, func() {
 		if ss.account() == nil {
 			ss.log.Info("login timeout")
-			_ = cc.Close()
+			_ = cc.CloseWithReply(421, fmt.Sprintf("no login within %v: closing control connection", s.cfg.LoginTimeout))
 		}
 	})
 	s.mu.Lock()
 	s.sessions[cc] = ss
 	if s.stopping {
-		_ = cc.Close() // accepted as Serve stopped: closeSessions missed it
+		// Accepted as Serve stopped: closeSessions missed it.
+		go func() { _ = cc.CloseWithReply(421, "server shutting down: closing control connection") }()
 	}
 	s.mu.Unlock()
 	return ss

@@ -397,6 +397,22 @@ func (c *clientHandler) Close() error {
 	return c.disconnect()
 }
 
+// CloseWithReply sends code and message, then closes (Wharf patch).
+func (c *clientHandler) CloseWithReply(code int, message string) error {
+	c.connMu.Lock()
+	closed := c.connClosed
+	if !closed {
+		_ = c.conn.SetWriteDeadline(time.Now().Add(time.Second))
+	}
+	c.connMu.Unlock()
+
+	if !closed {
+		c.writeMessage(code, message)
+	}
+
+	return c.Close()
+}
+
 // disconnects client and ends transfer notifying the driver
 func (c *clientHandler) end() {
 	// Wharf patch: close the transfer and wait for its command to finish

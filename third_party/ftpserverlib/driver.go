@@ -229,6 +229,12 @@ type ClientContext interface {
 	// the file was sent whole or the client died; a control connection
 	// already gone tells the second case.
 	PeerClosed() bool
+
+	// CloseWithReply sends a reply (a 421 at shutdown or at a login
+	// timeout) and then closes as Close does (Wharf patch). The reply goes
+	// out under a one-second write deadline, so a client that reads
+	// nothing cannot hold the close.
+	CloseWithReply(code int, message string) error
 }
 
 // FileTransfer defines the inferface for file transfers.
