@@ -41,8 +41,12 @@ func wharf(t *testing.T, args ...string) *exec.Cmd {
 }
 
 func TestErrorPrintedOnce(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := wharf(t, "--data", dir, "staff", "add", "ops").CombinedOutput(); err != nil {
+		t.Fatalf("staff add: %v\n%s", err, out)
+	}
 	var stdout, stderr bytes.Buffer
-	cmd := wharf(t, "--data", t.TempDir(), "partner", "show", "nobody")
+	cmd := wharf(t, "--data", dir, "partner", "show", "nobody")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	var exit *exec.ExitError
