@@ -49,6 +49,7 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 	modernc.org/sqlite v1.61.1 // indirect
+	software.sslmate.com/src/go-pkcs12 v0.5.0
 )
 
 replace github.com/fclairamb/ftpserverlib => ./third_party/ftpserverlib

@@ -22,6 +22,11 @@ variables, then flags. See 'wharf serve --help' for every setting.`,
 	check := &cobra.Command{
 		Use:   "check",
 		Short: "Report every problem in the configuration, or say it is fine",
+		Long: `Load the configuration as 'wharf serve' would and report every problem at
+once: values that do not parse, unknown keys, WHARF_ variables that are no
+setting (a misspelt one), and what serve would refuse, such as a listener
+address without a valid port, two listeners on one port, or a certificate
+file that is missing, unreadable or does not load.`,
 		Example: `  wharf config check --config /etc/wharf.yaml
   WHARF_CONFIG=/etc/wharf.yaml wharf config check`,
 		Args: cobra.NoArgs,

@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -16,7 +18,7 @@ func TestConfigCommands(t *testing.T) {
 	bad := filepath.Join(dir, "bad.yaml")
 	for p, text := range map[string]string{
 		good: "server:\n  listen: 127.0.0.1:2100\n  pkcs12_password: hunter2\n  idle_timeout: 90s\n",
-		bad:  "server:\n  listen: nowhere\n  min_tls: \"1.1\"\n",
+		bad:  "server:\n  listen: nowhere\n  min_tls: \"1.1\"\n  idle_timeout: soon\n",
 	} {
 		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
@@ -26,14 +28,25 @@ func TestConfigCommands(t *testing.T) {
 		{name: "check default", args: []string{"config", "check"}, want: []string{"configuration OK"}},
 		{name: "check good", args: []string{"config", "check", "--config", good}, want: []string{"configuration OK"}},
 		{name: "check bad", args: []string{"config", "check", "--config", bad},
-			wantErr: `2 problems`},
+			wantErr: `3 problems`},
 		{name: "show", args: []string{"config", "show", "--config", good, "--log-format", "json"},
 			want:    []string{"listen: 127.0.0.1:2100", "listen_implicit: :2990", "idle_timeout: 1m30s", "pkcs12_password: REDACTED", "format: json", "banner: Wharf FTP server ready"},
 			notWant: []string{"hunter2"}},
 	})
 
+	// Load and validation problems come together, each naming its key.
+	r := run(t, dir, "", "config", "check", "--config", bad)
+	for _, w := range []string{
+		"configuration: 3 problems:", `bad.yaml:4: server.idle_timeout "soon": want a duration`,
+		`server.listen "nowhere": want HOST:PORT or :PORT`, `server.min_tls "1.1": want 1.2 or 1.3`,
+	} {
+		if r.err == nil || !strings.Contains(r.err.Error(), w) {
+			t.Errorf("config check --config bad.yaml: error\n%v\nwant it to contain %q", r.err, w)
+		}
+	}
+
 	// What show prints loads back to the same configuration.
-	r := run(t, dir, "", "config", "show", "--config", good)
+	r = run(t, dir, "", "config", "show", "--config", good)
 	if r.err != nil {
 		t.Fatal(r.err)
 	}
@@ -53,5 +66,63 @@ func TestConfigCommands(t *testing.T) {
 	want.Server.PKCS12Password = "REDACTED"
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("config show round trip (-want +got):\n%s", diff)
+	}
+}
+
+// TestConfigCheckServeOnlyProblems: config check finds what serve would
+// refuse, in settings only the server reads.
+func TestConfigCheckServeOnlyProblems(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"port out of range", map[string]string{"WHARF_LISTEN": "127.0.0.1:99999"},
+			[]string{`server.listen "127.0.0.1:99999": port "99999" is not a number from 0 to 65535`}},
+		{"same address twice", map[string]string{"WHARF_LISTEN": ":2121", "WHARF_LISTEN_IMPLICIT": "0.0.0.0:2121"},
+			[]string{`server.listen ":2121" and server.listen_implicit "0.0.0.0:2121" both use port 2121`}},
+		{"missing certificate", map[string]string{"WHARF_CERT_FILE": filepath.Join(dir, "c.pem"), "WHARF_KEY_FILE": filepath.Join(dir, "k.pem")},
+			[]string{"2 problems", `server.cert_file "` + filepath.Join(dir, "c.pem") + `": no such file or directory`}},
+		{"missing PKCS#12 file", map[string]string{"WHARF_PKCS12_FILE": filepath.Join(dir, "s.p12")},
+			[]string{`server.pkcs12_file "` + filepath.Join(dir, "s.p12") + `": no such file or directory`}},
+		// As 'wharf partner add --temp-extensions tmp' refuses it.
+		{"temp extension without its dot", map[string]string{"WHARF_TEMP_EXTENSIONS": "tmp"},
+			[]string{`server.temp_extensions: "tmp" is not an extension: write it with its dot`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, _, wait := start(t, dir, tt.env, "config", "check")
+			err := wait()
+			for _, w := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("config check: error\n%v\nwant it to contain %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+// TestConfigCheckUnknownEnv runs config check in the process's own
+// environment, as main does: a misspelt WHARF_ variable is a problem, and
+// the WHARF_ variables that tests and tools read are not.
+func TestConfigCheckUnknownEnv(t *testing.T) {
+	check := func() (string, error) {
+		var out bytes.Buffer
+		err := Execute(t.Context(), []string{"--data", t.TempDir(), "config", "check"}, Options{Stdout: &out, Stderr: &out})
+		return out.String(), err
+	}
+	for k, v := range map[string]string{
+		"WHARF_INTEROP": "1", "WHARF_PEER_DIR": t.TempDir(), "WHARF_TEST_POSTGRES_DSN": "postgres://x", "WHARF_CPUPROFILE": "",
+		"WHARF_IDLE_TIMEOUT": "1m", "WHARF_LISTEN": "127.0.0.1:0", "WHARF_LISTEN_IMPLICIT": "off",
+	} {
+		t.Setenv(k, v)
+	}
+	if out, err := check(); err != nil || !strings.Contains(out, "configuration OK") {
+		t.Fatalf("config check with legitimate WHARF_ variables: %v\n%s", err, out)
+	}
+	t.Setenv("WHARF_IDEL_TIMEOUT", "1m")
+	_, err := check()
+	if want := "unknown environment variable WHARF_IDEL_TIMEOUT: did you mean WHARF_IDLE_TIMEOUT?"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("config check with WHARF_IDEL_TIMEOUT: error\n%v\nwant it to contain %q", err, want)
 	}
 }

@@ -193,20 +193,13 @@ func formatAccess(a store.Access) string {
 }
 
 // cleanExtensions checks a comma-separated list of extensions such as
-// ".tmp,.part" and returns it without blanks. "" (none) is valid.
+// ".tmp,.part" as the server's setting is checked.
 func cleanExtensions(s string) (string, error) {
-	var out []string
-	for _, e := range strings.Split(s, ",") {
-		e = strings.TrimSpace(e)
-		if e == "" {
-			continue
-		}
-		if !strings.HasPrefix(e, ".") || len(e) < 2 || strings.ContainsAny(e, "/\\*? ") {
-			return "", fmt.Errorf("--temp-extensions: %q is not an extension: write it with its dot, e.g. .tmp,.part", e)
-		}
-		out = append(out, e)
+	out, err := ftpserver.CleanExtensions(s)
+	if err != nil {
+		return "", fmt.Errorf("--temp-extensions: %w", err)
 	}
-	return strings.Join(out, ","), nil
+	return out, nil
 }
 
 // overrides lists pol's overrides other than send/receive, for tables.

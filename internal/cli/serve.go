@@ -97,7 +97,7 @@ func newServe(a *app) *cobra.Command {
 	configFlag(f, "cert", "server.cert_file", def.CertFile, "PEM certificate chain file (with --key)")
 	configFlag(f, "key", "server.key_file", def.KeyFile, "PEM private key file (with --cert)")
 	configFlag(f, "pkcs12", "server.pkcs12_file", def.PKCS12File, "PKCS#12 certificate and key file (instead of --cert/--key)")
-	f.StringVar(&pkcs12PasswordFile, "pkcs12-password-file", "", "file holding the --pkcs12 password (env WHARF_PKCS12_PASSWORD)")
+	f.StringVar(&pkcs12PasswordFile, "pkcs12-password-file", "", "file holding the --pkcs12 password; or put the password itself in WHARF_PKCS12_PASSWORD")
 	configFlag(f, "min-tls", "server.min_tls", def.MinTLS, "lowest TLS version accepted: 1.2 or 1.3")
 	configFlag(f, "keep-history", "keep_history", days(config.DefaultKeepHistory), "delete events and sync run history older than this, hourly (0: keep all)")
 	f.Int("max-conns", def.MaxConns, "connections allowed in total (negative: no cap)")

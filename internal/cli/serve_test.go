@@ -86,12 +86,20 @@ func TestServeConfigErrors(t *testing.T) {
 		{
 			name: "validation errors together",
 			args: []string{"--listen", "127.0.0.1:0", "--passive-ports", "10-20", "--min-tls", "1.0", "--log-format", "xml"},
-			want: []string{"3 problems", `passive port range "10-20"`, `min_tls "1.0"`, `log.format "xml"`},
+			want: []string{"3 problems", `server.passive_ports "10-20": want a port range`, `server.min_tls "1.0": want 1.2 or 1.3`, `log.format "xml"`},
+		},
+		{
+			name: "load and validation errors together",
+			args: []string{"--config", cfgFile, "--listen-implicit", "127.0.0.1:99999", "--cert", filepath.Join(dir, "nope.pem")},
+			env:  map[string]string{"WHARF_TEMP_EXTENSIONS": "tmp"},
+			want: []string{"6 problems", `wharf.yaml:3: server.idle_timeout "5 minutes"`, `wharf.yaml:4: unknown key "server.colour"`,
+				`server.listen_implicit "127.0.0.1:99999": port "99999" is not a number from 0 to 65535`,
+				"server.cert_file and server.key_file go together", `nope.pem": no such file or directory: check the path`, `server.temp_extensions: "tmp" is not an extension: write it with its dot`},
 		},
 		{
 			name: "both listeners off",
 			args: []string{"--listen", "off", "--listen-implicit", ""},
-			want: []string{"both listeners are off"},
+			want: []string{"both listeners are off: set server.listen or server.listen_implicit"},
 		},
 		{
 			name: "bad flag value",

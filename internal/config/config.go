@@ -67,7 +67,9 @@ func Default() Config {
 	}
 }
 
-// Validate reports every problem in c at once, each saying what to do.
+// Validate reports every problem in c at once, each naming its setting by
+// its full key (server.min_tls) and saying what to do. It opens and loads
+// the configured certificate files, as serving does.
 func (c Config) Validate() error {
 	var errs Problems
 	if strings.TrimSpace(c.Data) == "" {
@@ -86,7 +88,7 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("log.format %q: want text or json", c.Log.Format))
 	}
-	errs = append(errs, flatten(c.Server.Validate())...)
+	errs = append(errs, flatten(c.Server.ValidateSection("server"))...)
 	return errs.Err()
 }
 

@@ -3,8 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -272,13 +274,163 @@ func TestValidateReportsEverything(t *testing.T) {
 	if !errors.As(err, &p) {
 		t.Fatalf("Validate() = %v, want Problems", err)
 	}
-	for _, w := range []string{"data is empty", `log.level "loud"`, `log.format "xml"`, `passive port range "10-20"`, `min_tls "1.0"`, "keep_history -1h0m0s"} {
+	for _, w := range []string{"data is empty", `log.level "loud"`, `log.format "xml"`, `server.passive_ports "10-20": want a port range LO-HI`,
+		`server.min_tls "1.0": want 1.2 or 1.3`, "keep_history -1h0m0s"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("Validate() error:\n%v\nwant it to contain %q", err, w)
 		}
 	}
 	if len(p) != 6 {
 		t.Errorf("Validate() reported %d problems, want 6:\n%v", len(p), err)
+	}
+}
+
+// TestLoadReportsValidationToo: when Load finds problems, its error also
+// lists Validate's, so a user fixes everything in one go.
+func TestLoadReportsValidationToo(t *testing.T) {
+	file := writeFile(t, "log:\n  level: loud\nserver:\n  idle_timeout: 5 minutes\n  min_tls: \"1.1\"\n  login_timeout: -1s\n")
+	_, err := Load(Sources{File: file, LookupEnv: env(map[string]string{
+		"WHARF_LISTEN": "127.0.0.1:99999", "WHARF_LOGIN_TIMEOUT": "soon",
+	})})
+	want := []string{
+		"5 problems:",
+		`wharf.yaml:4: server.idle_timeout "5 minutes": want a duration`,
+		`WHARF_LOGIN_TIMEOUT="soon": want a duration`,
+		`log.level "loud": want debug, info, warn or error`,
+		`server.min_tls "1.1": want 1.2 or 1.3`,
+		`server.listen "127.0.0.1:99999": port "99999" is not a number from 0 to 65535`,
+	}
+	for _, w := range want {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("Load error:\n%v\nwant it to contain %q", err, w)
+		}
+	}
+	// The file's -1s is overridden by the environment's unreadable
+	// value, which counts as unset: no "must not be negative".
+	if err != nil && strings.Contains(err.Error(), "login_timeout -1s") {
+		t.Errorf("Load error:\n%v\nreports the overridden login_timeout -1s", err)
+	}
+
+	// Without load problems, Load leaves validation to Validate.
+	c, err := Load(Sources{LookupEnv: env(map[string]string{"WHARF_MIN_TLS": "1.1"})})
+	if err != nil {
+		t.Fatalf("Load with a value only Validate rejects: %v", err)
+	}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), `server.min_tls "1.1"`) {
+		t.Errorf("Validate() = %v, want server.min_tls \"1.1\"", err)
+	}
+}
+
+func TestUnknownEnv(t *testing.T) {
+	file := writeFile(t, "data: /d\n")
+	legit := map[string]string{
+		EnvConfig: file, "WHARF_SECRETS_URL": "base64key://", "WHARF_PKCS12_PASSWORD": "p", "WHARF_IDLE_TIMEOUT": "1m",
+		"WHARF_CPUPROFILE": "/tmp/p", "WHARF_INTEROP": "1", "WHARF_PEER_DIR": "/p", "WHARF_SKIP_INSTALL": "1",
+		"WHARF_SYNCBENCH": "1", "WHARF_BIND_HELPER": "1", "WHARF_FILESYNC_CHILD": "1", "WHARF_FTP_PASSWORD": "x",
+		"WHARF_TEST_MAIN": "1", "WHARF_TEST_POSTGRES_DSN": "postgres://", "SYNCBENCH_WHARF_MAX_TLS": "1.2", "HOME": "/root",
+	}
+	tests := []struct {
+		name string
+		set  map[string]string
+		want []string // substrings, all in one error; none means no error
+	}{
+		{"legitimate", nil, nil},
+		{"typo", map[string]string{"WHARF_IDEL_TIMEOUT": "1m"},
+			[]string{"unknown environment variable WHARF_IDEL_TIMEOUT: did you mean WHARF_IDLE_TIMEOUT?"}},
+		{"server prefix", map[string]string{"WHARF_SERVER_IDLE_TIMEOUT": "1m"},
+			[]string{"unknown environment variable WHARF_SERVER_IDLE_TIMEOUT: did you mean WHARF_IDLE_TIMEOUT?"}},
+		{"config typo", map[string]string{"WHARF_CONFIGG": "x"}, []string{"did you mean WHARF_CONFIG?"}},
+		{"far from any", map[string]string{"WHARF_FROBNICATE": "1", "WHARF_": ""},
+			[]string{"2 problems", "unknown environment variable WHARF_: unset it", "unknown environment variable WHARF_FROBNICATE: unset it, or see `wharf serve --help`"}},
+		{"with a bad value", map[string]string{"WHARF_MAX_CONNS": "lots", "WHARF_MAX_CON": "5"},
+			[]string{"2 problems", `WHARF_MAX_CONNS="lots"`, "WHARF_MAX_CON: did you mean WHARF_MAX_CONNS?"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := map[string]string{}
+			for _, e := range []map[string]string{legit, tt.set} {
+				for k, v := range e {
+					m[k] = v
+				}
+			}
+			var environ []string
+			for k, v := range m {
+				environ = append(environ, k+"="+v)
+			}
+			c, err := Load(Sources{LookupEnv: env(m), Environ: func() []string { return environ }})
+			if len(tt.want) == 0 {
+				if err != nil || c.Data != "/d" {
+					t.Errorf("Load = data %q, %v; want /d and no error", c.Data, err)
+				}
+				return
+			}
+			for _, w := range tt.want {
+				if err == nil || !strings.Contains(err.Error(), w) {
+					t.Errorf("Load error:\n%v\nwant it to contain %q", err, w)
+				}
+			}
+		})
+	}
+
+	// A name in the environment list counts only if LookupEnv finds it,
+	// so a fake LookupEnv is not tripped by the process's variables.
+	_, err := Load(Sources{LookupEnv: env(nil), Environ: func() []string { return []string{"WHARF_IDEL_TIMEOUT=1m"} }})
+	if err != nil {
+		t.Errorf("Load with a variable LookupEnv does not see: %v", err)
+	}
+}
+
+// TestOtherEnv finds every WHARF_ variable that the module's code, tests
+// and scripts read directly, and checks that Load accepts it: a variable
+// missing from otherEnv would make every wharf command fail wherever it
+// is set.
+func TestOtherEnv(t *testing.T) {
+	root := filepath.Join("..", "..")
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("module root: %v", err)
+	}
+	// Reads and sets: Getenv("X"), LookupEnv("X"), environ["X"],
+	// "X=value", NAME = "X", $X and ${X}, export X.
+	read := regexp.MustCompile(`(?:Getenv|LookupEnv|environ\[|environ\.get)\(?"(WHARF_\w+)"|"(WHARF_\w+)=|=\s*"(WHARF_\w+)"|\$\{?(WHARF_\w+)|export (WHARF_\w+)`)
+	settings := map[string]bool{}
+	for _, k := range Keys() {
+		settings[k.Env] = true
+	}
+	found := 0
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			switch d.Name() {
+			case ".git", "third_party", "config": // config: this package, which misspells on purpose
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch filepath.Ext(p) {
+		case ".go", ".sh", ".py":
+		default:
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, m := range read.FindAllStringSubmatch(string(data), -1) {
+			name := strings.Join(m[1:], "")
+			found++
+			if !settings[name] && !otherEnv(name) {
+				t.Errorf("%s reads %s, which Load would report as unknown: add it to otherEnv", p, name)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found < 10 {
+		t.Errorf("found %d reads of WHARF_ variables, want at least 10: is the pattern still right?", found)
 	}
 }
 

@@ -100,6 +100,12 @@ func (k Key) set(c *Config, s string) error {
 	return nil
 }
 
+// reset sets k's field of c to its default, for a value that did not parse.
+func (k Key) reset(c *Config) {
+	def := Default()
+	reflect.ValueOf(c).Elem().FieldByIndex(k.index).Set(reflect.ValueOf(def).FieldByIndex(k.index))
+}
+
 // clear sets k's field of c to its zero value (a YAML null).
 func (k Key) clear(c *Config) {
 	v := reflect.ValueOf(c).Elem().FieldByIndex(k.index)

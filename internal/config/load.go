@@ -19,6 +19,12 @@ type Sources struct {
 	// empty environment. A variable that is set but empty sets an empty
 	// value, which for a listener means "off".
 	LookupEnv func(string) (string, bool)
+	// Environ lists the environment as NAME=value lines (os.Environ), so
+	// that Load can report a WHARF_ variable that is no setting, such as
+	// a misspelt one. Only names that LookupEnv also finds count. Nil
+	// means os.Environ, which with LookupEnv os.LookupEnv is the process's
+	// environment and with a fake LookupEnv finds what both hold.
+	Environ func() []string
 	// Flags are applied last, in order.
 	Flags []Flag
 }
@@ -31,9 +37,12 @@ type Flag struct {
 }
 
 // Load composes defaults, the file, the environment and the flags. It reports
-// every unreadable value and unknown key at once; it does not Validate.
-// Listen and ListenImplicit given as "off" become empty (switched off), and
-// the server defaults are filled in.
+// every unreadable value, unknown key and unknown WHARF_ variable at once.
+// When it finds any, its error also lists what Validate reports (with a
+// value that did not parse taken as unset), so that one run shows every
+// problem; otherwise it does not Validate. Listen and ListenImplicit given
+// as "off" become empty (switched off), and the server defaults are filled
+// in.
 func Load(src Sources) (Config, error) {
 	c := Default()
 	keys := map[string]Key{}
@@ -57,9 +66,15 @@ func Load(src Sources) (Config, error) {
 		if v, ok := lookup(k.Env); ok {
 			if err := k.set(&c, v); err != nil {
 				errs = append(errs, fmt.Errorf("%s=%w", k.Env, err))
+				k.reset(&c)
 			}
 		}
 	}
+	environ := src.Environ
+	if environ == nil {
+		environ = os.Environ
+	}
+	errs = append(errs, unknownEnv(environ(), lookup)...)
 	for _, f := range src.Flags {
 		k, ok := keys[f.Key]
 		if !ok {
@@ -68,6 +83,7 @@ func Load(src Sources) (Config, error) {
 		}
 		if err := k.set(&c, f.Value); err != nil {
 			errs = append(errs, fmt.Errorf("%s %w", f.Name, err))
+			k.reset(&c)
 		}
 	}
 
@@ -77,6 +93,10 @@ func Load(src Sources) (Config, error) {
 		}
 	}
 	c.Server = c.Server.Defaults()
+	if len(errs) > 0 {
+		// Report the rest now rather than after the user fixes these.
+		errs = append(errs, flatten(c.Validate())...)
+	}
 	return c, errs.Err()
 }
 
@@ -140,7 +160,7 @@ func (l *fileLoader) mapping(n *yaml.Node, prefix string) {
 			l.mapping(vn, path+".")
 			continue
 		}
-		if s := l.suggest(path); s != "" {
+		if s := suggest(path, l.keys); s != "" {
 			l.errorf(kn, "unknown key %q: did you mean %q?", path, s)
 		} else {
 			l.errorf(kn, "unknown key %q: see `wharf serve --help` for the settings", path)
@@ -171,17 +191,14 @@ func (l *fileLoader) isSection(path string) bool {
 	return false
 }
 
-// suggest returns the known key closest to path, if it is close enough to
-// be a typo.
-func (l *fileLoader) suggest(path string) string {
+// suggest returns the name in known closest to name, if it is close enough
+// to be a typo.
+func suggest[V any](name string, known map[string]V) string {
 	best, bestD := "", 3
-	for p := range l.keys {
-		if d := distance(p, path); d < bestD || (d == bestD && d < 3 && p < best) {
+	for p := range known {
+		if d := distance(p, name); d < bestD || (d == bestD && p < best) {
 			best, bestD = p, d
 		}
-	}
-	if bestD >= 3 {
-		return ""
 	}
 	return best
 }

@@ -4,7 +4,9 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -120,51 +122,180 @@ func (c Config) Defaults() Config {
 	return c
 }
 
-// Validate reports every problem in c at once.
-func (c Config) Validate() error {
+// Validate reports every problem in c at once, naming each setting by its
+// key (min_tls). It opens the certificate files and loads the certificate
+// as New does, so that a check finds what serving would refuse.
+func (c Config) Validate() error { return c.ValidateSection("") }
+
+// ValidateSection is Validate for a Config kept under section in a larger
+// configuration: ValidateSection("server") says server.min_tls where
+// Validate says min_tls.
+func (c Config) ValidateSection(section string) error {
+	p := section
+	if p != "" {
+		p += "."
+	}
 	var errs []error
 	if c.Listen == "" && c.ListenImplicit == "" {
-		errs = append(errs, errors.New("both listeners are off: set listen or listen_implicit"))
+		errs = append(errs, fmt.Errorf("both listeners are off: set %slisten or %slisten_implicit", p, p))
 	}
-	for name, addr := range map[string]string{"listen": c.Listen, "listen_implicit": c.ListenImplicit} {
-		if addr == "" {
-			continue
-		}
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			errs = append(errs, fmt.Errorf("%s %q: want HOST:PORT or :PORT", name, addr))
-		}
+	plain, errPlain := parseListen(p+"listen", c.Listen)
+	implicit, errImplicit := parseListen(p+"listen_implicit", c.ListenImplicit)
+	errs = append(errs, errPlain, errImplicit)
+	if errPlain == nil && errImplicit == nil && plain.clashes(implicit) {
+		errs = append(errs, fmt.Errorf("%slisten %q and %slisten_implicit %q both use port %d: give each listener its own port, or switch one off",
+			p, c.Listen, p, c.ListenImplicit, plain.port))
 	}
 	if _, err := ParseTLSVersion(c.MinTLS); err != nil {
-		errs = append(errs, err)
+		errs = append(errs, fmt.Errorf("%smin_tls %w", p, err))
 	}
-	if (c.CertFile == "") != (c.KeyFile == "") {
-		errs = append(errs, errors.New("cert_file and key_file go together: set both or neither"))
-	}
-	if c.PKCS12File != "" && c.CertFile != "" {
-		errs = append(errs, errors.New("set either cert_file/key_file or pkcs12_file, not both"))
-	}
+	errs = append(errs, c.validateCertificate(p)...)
 	if c.PassivePorts != "" {
 		if _, _, err := ParsePortRange(c.PassivePorts); err != nil {
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("%spassive_ports %w", p, err))
 		}
 	}
 	if c.PassiveAddress != "" {
 		if ip := net.ParseIP(c.PassiveAddress); ip == nil || ip.To4() == nil {
-			errs = append(errs, fmt.Errorf("passive_address %q: want an IPv4 address (EPSV serves IPv6 clients)", c.PassiveAddress))
+			errs = append(errs, fmt.Errorf("%spassive_address %q: want an IPv4 address (EPSV serves IPv6 clients)", p, c.PassiveAddress))
 		}
 	}
 	if _, err := ParseFilter(c.Filter); err != nil {
-		errs = append(errs, fmt.Errorf("filter: %w", err))
+		errs = append(errs, fmt.Errorf("%sfilter: %w", p, err))
 	}
-	for name, d := range map[string]time.Duration{"idle_timeout": c.IdleTimeout, "login_timeout": c.LoginTimeout, "ban_for": c.BanFor} {
-		if d < 0 {
-			errs = append(errs, fmt.Errorf("%s %v: must not be negative", name, d))
+	if _, err := CleanExtensions(c.TempExtensions); err != nil {
+		errs = append(errs, fmt.Errorf("%stemp_extensions: %w", p, err))
+	}
+	for _, d := range []struct {
+		name string
+		d    time.Duration
+	}{{"idle_timeout", c.IdleTimeout}, {"login_timeout", c.LoginTimeout}, {"ban_for", c.BanFor}} {
+		if d.d < 0 {
+			errs = append(errs, fmt.Errorf("%s%s %v: must not be negative", p, d.name, d.d))
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// ParseTLSVersion maps "1.2" or "1.3" to its crypto/tls constant.
+// listenAddr is a parsed listener address.
+type listenAddr struct {
+	host string
+	port int
+}
+
+// parseListen parses a listener address "HOST:PORT" or ":PORT" given as
+// setting key. Empty (off) parses as the zero listenAddr.
+func parseListen(key, addr string) (listenAddr, error) {
+	if addr == "" {
+		return listenAddr{}, nil
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return listenAddr{}, fmt.Errorf("%s %q: want HOST:PORT or :PORT, e.g. :2121 or 127.0.0.1:2121", key, addr)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 {
+		return listenAddr{}, fmt.Errorf("%s %q: port %q is not a number from 0 to 65535 (0 lets the kernel choose)", key, addr, port)
+	}
+	return listenAddr{host: host, port: n}, nil
+}
+
+// clashes reports whether a and b cannot both be bound: the same port (not
+// 0, for which the kernel picks two) on the same host, or on a wildcard
+// host, which Go binds dual-stack and so overlaps every address.
+func (a listenAddr) clashes(b listenAddr) bool {
+	if a.port == 0 || a.port != b.port {
+		return false
+	}
+	if isWildcard(a.host) || isWildcard(b.host) {
+		return true
+	}
+	ipA, ipB := net.ParseIP(a.host), net.ParseIP(b.host)
+	if ipA != nil && ipB != nil {
+		return ipA.Equal(ipB)
+	}
+	return strings.EqualFold(a.host, b.host)
+}
+
+func isWildcard(host string) bool {
+	ip := net.ParseIP(host)
+	return host == "" || ip != nil && ip.IsUnspecified()
+}
+
+// validateCertificate checks that the certificate settings go together,
+// that their files can be read, and that they load.
+func (c Config) validateCertificate(p string) []error {
+	var errs []error
+	if (c.CertFile == "") != (c.KeyFile == "") {
+		errs = append(errs, fmt.Errorf("%scert_file and %skey_file go together: set both or neither", p, p))
+	}
+	if c.PKCS12File != "" && (c.CertFile != "" || c.KeyFile != "") {
+		errs = append(errs, fmt.Errorf("set either %scert_file/%skey_file or %spkcs12_file, not both", p, p, p))
+	}
+	for _, f := range []struct{ key, path string }{
+		{"cert_file", c.CertFile}, {"key_file", c.KeyFile}, {"pkcs12_file", c.PKCS12File},
+	} {
+		if f.path != "" {
+			if err := checkReadable(p+f.key, f.path); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	if len(errs) == 0 && (c.CertFile != "" || c.PKCS12File != "") {
+		if _, err := configuredCertificate(c, p); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// checkReadable reports, for setting key, a path that is not a file this
+// process can read, with the operating system's reason and what to do.
+func checkReadable(key, path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		reason := err
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			reason = pe.Err // the path is in the message already
+		}
+		hint := "check the path and its permissions"
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			hint = "check the path (a relative one starts at the working directory)"
+		case errors.Is(err, fs.ErrPermission):
+			hint = "make the file (and its directories) readable by the user that runs wharf"
+		}
+		return fmt.Errorf("%s %q: %w: %s", key, path, reason, hint)
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return fmt.Errorf("%s %q is a directory: want a file", key, path)
+	}
+	return nil
+}
+
+// CleanExtensions checks a comma-separated list of temp extensions such as
+// ".tmp,.part" and returns it without blanks; "" (none) is valid. Its error
+// describes only the value: the caller names the setting. Partners' own
+// temp extensions follow the same rule.
+func CleanExtensions(s string) (string, error) {
+	var out []string
+	for _, e := range strings.Split(s, ",") {
+		e = strings.TrimSpace(e)
+		if e == "" {
+			continue
+		}
+		if !strings.HasPrefix(e, ".") || len(e) < 2 || strings.ContainsAny(e, "/\\*? ") {
+			return "", fmt.Errorf("%q is not an extension: write it with its dot, e.g. .tmp,.part", e)
+		}
+		out = append(out, e)
+	}
+	return strings.Join(out, ","), nil
+}
+
+// ParseTLSVersion maps "1.2" or "1.3" to its crypto/tls constant. Its error
+// describes only the value.
 func ParseTLSVersion(s string) (uint16, error) {
 	switch s {
 	case "", "1.2":
@@ -172,10 +303,11 @@ func ParseTLSVersion(s string) (uint16, error) {
 	case "1.3":
 		return tls.VersionTLS13, nil
 	}
-	return 0, fmt.Errorf("min_tls %q: want 1.2 or 1.3 (older versions are insecure)", s)
+	return 0, fmt.Errorf("%q: want 1.2 or 1.3 (older versions are insecure)", s)
 }
 
-// ParsePortRange parses "LO-HI" with 1024 <= LO <= HI <= 65535.
+// ParsePortRange parses "LO-HI" with 1024 <= LO <= HI <= 65535. Its error
+// describes only the value.
 func ParsePortRange(s string) (lo, hi int, err error) {
 	a, b, ok := strings.Cut(strings.TrimSpace(s), "-")
 	if ok {
@@ -185,7 +317,7 @@ func ParsePortRange(s string) (lo, hi int, err error) {
 		}
 	}
 	if !ok || err != nil || lo < 1024 || hi > 65535 || lo > hi {
-		return 0, 0, fmt.Errorf("passive port range %q: want LO-HI with 1024 <= LO <= HI <= 65535, e.g. 30000-30100", s)
+		return 0, 0, fmt.Errorf("%q: want a port range LO-HI with 1024 <= LO <= HI <= 65535, e.g. 30000-30100", s)
 	}
 	return lo, hi, nil
 }

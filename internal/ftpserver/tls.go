@@ -2,12 +2,14 @@ package ftpserver
 
 import (
 	"bytes"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -17,7 +19,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"golang.org/x/crypto/pkcs12"
+	"software.sslmate.com/src/go-pkcs12"
 )
 
 // errNotResumed is the refusal of a data connection that did not resume its
@@ -27,31 +29,8 @@ var errNotResumed = errors.New("TLS session of data connection not resumed: this
 // loadCertificate returns the configured certificate, or a self-signed one
 // kept in dir/tls (generated on first use).
 func loadCertificate(c Config, dir string) (tls.Certificate, error) {
-	switch {
-	case c.CertFile != "":
-		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
-		if err != nil {
-			return cert, fmt.Errorf("load certificate %s and key %s: %w", c.CertFile, c.KeyFile, err)
-		}
-		return cert, nil
-	case c.PKCS12File != "":
-		data, err := os.ReadFile(c.PKCS12File)
-		if err != nil {
-			return tls.Certificate{}, fmt.Errorf("read PKCS#12 file: %w", err)
-		}
-		blocks, err := pkcs12.ToPEM(data, c.PKCS12Password)
-		if err != nil {
-			return tls.Certificate{}, fmt.Errorf("decode PKCS#12 file %s: %w (check pkcs12_password)", c.PKCS12File, err)
-		}
-		var pemData []byte
-		for _, b := range blocks {
-			pemData = append(pemData, pem.EncodeToMemory(b)...)
-		}
-		cert, err := tls.X509KeyPair(pemData, pemData)
-		if err != nil {
-			return cert, fmt.Errorf("PKCS#12 file %s: %w", c.PKCS12File, err)
-		}
-		return cert, nil
+	if c.CertFile != "" || c.PKCS12File != "" {
+		return configuredCertificate(c, "")
 	}
 	certFile, keyFile := filepath.Join(dir, "tls", "cert.pem"), filepath.Join(dir, "tls", "key.pem")
 	if cert, err := tls.LoadX509KeyPair(certFile, keyFile); err == nil {
@@ -73,6 +52,109 @@ func loadCertificate(c Config, dir string) (tls.Certificate, error) {
 		return tls.Certificate{}, err
 	}
 	return tls.X509KeyPair(certPEM, keyPEM)
+}
+
+// configuredCertificate loads the certificate that c names: cert_file and
+// key_file, or else pkcs12_file. Both serve (New) and Validate load it here,
+// so 'wharf config check' finds what serve would refuse. Its errors name
+// the settings with prefix ("server." or "").
+func configuredCertificate(c Config, prefix string) (tls.Certificate, error) {
+	if c.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(c.CertFile, c.KeyFile)
+		if err != nil {
+			return cert, fmt.Errorf("%scert_file %q with %skey_file %q: %w: want a PEM certificate chain and its own PEM private key",
+				prefix, c.CertFile, prefix, c.KeyFile, err)
+		}
+		return cert, nil
+	}
+	data, err := os.ReadFile(c.PKCS12File)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("%spkcs12_file: %w", prefix, err)
+	}
+	cert, err := decodePKCS12(data, c.PKCS12Password)
+	if err != nil {
+		return cert, fmt.Errorf("%spkcs12_file %q: %w", prefix, c.PKCS12File, pkcs12Hint(err, prefix))
+	}
+	return cert, nil
+}
+
+// errNotPKCS12 and errPEMNotPKCS12 describe a pkcs12_file that holds
+// something else.
+var (
+	errNotPKCS12    = errors.New("not a PKCS#12 file: want the DER .p12/.pfx file that `openssl pkcs12 -export` writes")
+	errPEMNotPKCS12 = errors.New("not a PKCS#12 file but PEM")
+)
+
+// decodePKCS12 reads a PKCS#12 bundle: the modern form (PBES2 with AES and a
+// SHA-256 MAC, OpenSSL 3's default) and the legacy one (3DES or RC2 with a
+// SHA-1 MAC, openssl -legacy). The certificate of the key is the leaf and
+// the others its chain.
+func decodePKCS12(data []byte, password string) (tls.Certificate, error) {
+	if !isPKCS12(data) {
+		if bytes.Contains(data, []byte("-----BEGIN ")) {
+			return tls.Certificate{}, errPEMNotPKCS12
+		}
+		return tls.Certificate{}, errNotPKCS12
+	}
+	key, leaf, chain, err := pkcs12.DecodeChain(data, password)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return tls.Certificate{}, fmt.Errorf("private key: %w", err)
+	}
+	certs := append([]*x509.Certificate{leaf}, chain...)
+	// The leaf is the key's certificate: put it first should a tool have
+	// listed the chain before it.
+	if s, ok := key.(crypto.Signer); ok {
+		for i, c := range certs {
+			if pub, ok := s.Public().(interface{ Equal(crypto.PublicKey) bool }); ok && pub.Equal(c.PublicKey) {
+				certs[0], certs[i] = certs[i], certs[0]
+				break
+			}
+		}
+	}
+	var certPEM []byte
+	for _, c := range certs {
+		certPEM = append(certPEM, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	// X509KeyPair checks that the key belongs to the leaf.
+	return tls.X509KeyPair(certPEM, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}))
+}
+
+// isPKCS12 reports whether data has the outer shape of a PKCS#12 PFX
+// (RFC 7292 section 4): a DER SEQUENCE of a version and a content, and
+// nothing after it. It decrypts nothing.
+func isPKCS12(data []byte) bool {
+	var pfx struct {
+		Version  int
+		AuthSafe struct {
+			ContentType asn1.ObjectIdentifier
+			Content     asn1.RawValue `asn1:"tag:0,explicit,optional"`
+		}
+		MacData asn1.RawValue `asn1:"optional"`
+	}
+	rest, err := asn1.Unmarshal(data, &pfx)
+	return err == nil && len(rest) == 0
+}
+
+// pkcs12Hint adds what to do to a PKCS#12 decoding error.
+func pkcs12Hint(err error, prefix string) error {
+	var notImpl pkcs12.NotImplementedError
+	switch {
+	case errors.Is(err, errNotPKCS12):
+		return err
+	case errors.Is(err, errPEMNotPKCS12):
+		return fmt.Errorf("%w: set %scert_file and %skey_file for PEM files instead", err, prefix, prefix)
+	case errors.Is(err, pkcs12.ErrIncorrectPassword), errors.Is(err, pkcs12.ErrDecryption):
+		// A MAC that does not verify, or (in a file without a MAC)
+		// a key that does not decrypt: both mean a wrong password.
+		return fmt.Errorf("wrong password (%w): check %spkcs12_password", err, prefix)
+	case errors.As(err, &notImpl):
+		return fmt.Errorf("%w: export the file again with `openssl pkcs12 -export` (OpenSSL 3's defaults or -legacy both work)", err)
+	}
+	return fmt.Errorf("%w: want one private key and its certificate chain", err)
 }
 
 // SelfSigned returns a PEM certificate and key valid for ten years for the
