@@ -1,6 +1,7 @@
 package filesync
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -35,6 +36,20 @@ type syncLister interface {
 	Syncs(ctx context.Context) ([]store.Sync, error)
 }
 
+// runHistory is a syncLister that also tells each sync's last runs
+// (store.Store is one), so that a restart keeps the schedule's rhythm
+// instead of starting every interval over.
+type runHistory interface {
+	SyncRuns(ctx context.Context, syncID int64, limit int) ([]store.SyncRun, error)
+}
+
+// Retry delays after a failed run (or one that found the sync busy, or
+// with files that failed): the first, doubled each time up to the last.
+const (
+	firstRetry = 10 * time.Second
+	maxRetry   = 10 * time.Minute
+)
+
 // eventLog is the store's event log, read for files received; store.Store
 // is one.
 type eventLog interface {
@@ -51,7 +66,7 @@ type SchedulerConfig struct {
 	// Events, when set, is watched for "received" events (from this
 	// process's FTP server or another sharing the store), each of which
 	// counts as a call to Received. Events recorded before Run started
-	// are not acted on.
+	// are not read: the run of every OnReceive sync at start covers them.
 	Events eventLog
 	// PollEvents is how often Events is read. Default 1s.
 	PollEvents time.Duration
@@ -60,7 +75,12 @@ type SchedulerConfig struct {
 // Scheduler starts syncs on their schedule (Sync.Every or Sync.Cron) and
 // when a file arrives in the folder of a sync with OnReceive. A sync due
 // while its run is in progress runs once more afterwards; runs of one sync
-// never overlap. Run blocks; Received may be called from any goroutine.
+// never overlap. A run that fails, finds the sync busy (another process
+// runs it) or leaves files failed is run again after firstRetry, then at
+// doubling delays up to maxRetry, until one succeeds. At start, every
+// OnReceive sync runs once, for files that arrived while no scheduler ran,
+// and a schedule missed meanwhile runs at once. Run blocks; Received may
+// be called from any goroutine.
 type Scheduler struct {
 	r   syncRunner
 	st  syncLister
@@ -73,6 +93,8 @@ type Scheduler struct {
 	received []string
 	running  map[string]bool
 	again    map[string]bool
+	retryAt  map[string]time.Time     // failed syncs' next attempt
+	backoff  map[string]time.Duration // their delay after that one
 	wg       sync.WaitGroup
 }
 
@@ -88,7 +110,8 @@ func NewScheduler(r syncRunner, st syncLister, cfg SchedulerConfig) *Scheduler {
 		cfg.PollEvents = time.Second
 	}
 	return &Scheduler{r: r, st: st, log: cfg.Logger, cfg: cfg, wake: make(chan struct{}, 1),
-		running: map[string]bool{}, again: map[string]bool{}}
+		running: map[string]bool{}, again: map[string]bool{},
+		retryAt: map[string]time.Time{}, backoff: map[string]time.Duration{}}
 }
 
 // Received tells the scheduler that a file arrived at p, a path under the
@@ -112,6 +135,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	next, specs := map[string]time.Time{}, map[string]string{}
 	var reloadAt, pollAt time.Time
 	var lastEvent int64
+	caughtUp := false
 	if s.cfg.Events != nil {
 		var err error
 		if lastEvent, err = s.tailEvents(ctx); err != nil {
@@ -139,7 +163,16 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				s.log.Error("load syncs", "err", err)
 			} else {
 				syncs = all
-				next = schedule(syncs, next, specs, now, s.log)
+				next = schedule(syncs, next, specs, now, s.lastRun(ctx), s.log)
+				if !caughtUp {
+					caughtUp = true
+					for _, sy := range syncs {
+						if sy.OnReceive && sy.Direction != store.SyncPull {
+							s.log.Info("sync run at start, for files received while no server ran", "sync", sy.Name)
+							s.start(ctx, sy.Name)
+						}
+					}
+				}
 			}
 			reloadAt = now.Add(s.cfg.Reload)
 		}
@@ -152,6 +185,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		for _, name := range s.takeReceived(syncs) {
 			s.start(ctx, name)
 		}
+		for _, name := range s.dueRetries(now) {
+			s.start(ctx, name)
+		}
 		wait := reloadAt.Sub(now)
 		if s.cfg.Events != nil {
 			wait = min(wait, pollAt.Sub(now))
@@ -161,6 +197,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				wait = at.Sub(now)
 			}
 		}
+		s.mu.Lock()
+		for _, at := range s.retryAt {
+			wait = min(wait, at.Sub(now))
+		}
+		s.mu.Unlock()
 		t := time.NewTimer(max(wait, 0))
 		select {
 		case <-ctx.Done():
@@ -175,8 +216,10 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 // schedule returns the next run time of each scheduled sync, keeping the
 // times already planned for syncs whose schedule did not change (specs
-// holds each sync's schedule as last seen, and is updated).
-func schedule(syncs []store.Sync, old map[string]time.Time, specs map[string]string, now time.Time, log *slog.Logger) map[string]time.Time {
+// holds each sync's schedule as last seen, and is updated). A sync seen
+// for the first time continues from its last run (last; zero: none): an
+// interval or cron time that passed meanwhile is due now.
+func schedule(syncs []store.Sync, old map[string]time.Time, specs map[string]string, now time.Time, last func(store.Sync) time.Time, log *slog.Logger) map[string]time.Time {
 	out := map[string]time.Time{}
 	for _, sy := range syncs {
 		if sy.Every <= 0 && sy.Cron == "" {
@@ -187,11 +230,20 @@ func schedule(syncs []store.Sync, old map[string]time.Time, specs map[string]str
 			out[sy.Name] = at
 			continue
 		}
+		_, seen := specs[sy.Name]
 		specs[sy.Name] = spec
 		at := nextRun(syncs, sy.Name, now)
 		if at.IsZero() {
 			log.Error("sync schedule invalid; not scheduled", "sync", sy.Name, "cron", sy.Cron)
 			continue
+		}
+		if prev := last(sy); !seen && !prev.IsZero() {
+			if due := nextRun(syncs, sy.Name, prev); due.Before(at) {
+				at = due
+				if at.Before(now) {
+					at = now
+				}
+			}
 		}
 		out[sy.Name] = at
 	}
@@ -214,6 +266,63 @@ func nextRun(syncs []store.Sync, name string, now time.Time) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// lastRun returns a function telling when a sync's last real (not dry)
+// run started, from the store when it keeps run history.
+func (s *Scheduler) lastRun(ctx context.Context) func(store.Sync) time.Time {
+	h, ok := s.st.(runHistory)
+	return func(sy store.Sync) time.Time {
+		if !ok {
+			return time.Time{}
+		}
+		runs, err := h.SyncRuns(ctx, sy.ID, 10)
+		if err != nil {
+			s.log.Warn("read the last runs; the schedule starts over", "sync", sy.Name, "err", err)
+			return time.Time{}
+		}
+		for _, r := range runs {
+			if !r.DryRun {
+				return r.Started
+			}
+		}
+		return time.Time{}
+	}
+}
+
+// dueRetries returns the failed syncs whose retry is due.
+func (s *Scheduler) dueRetries(now time.Time) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for name, at := range s.retryAt {
+		if !now.Before(at) {
+			delete(s.retryAt, name)
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// settle records a run's outcome: a success clears the sync's retry, a
+// failure plans the next one and wakes Run to wait for it.
+func (s *Scheduler) settle(name string, failed bool) {
+	s.mu.Lock()
+	if !failed {
+		delete(s.retryAt, name)
+		delete(s.backoff, name)
+		s.mu.Unlock()
+		return
+	}
+	d := cmp.Or(s.backoff[name], firstRetry)
+	s.retryAt[name] = time.Now().Add(d)
+	s.backoff[name] = min(2*d, maxRetry)
+	s.mu.Unlock()
+	s.log.Info("sync run again later", "sync", name, "in", d)
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
 }
 
 // takeReceived returns the syncs triggered by the files received since the
@@ -256,14 +365,18 @@ func (s *Scheduler) start(ctx context.Context, name string) {
 		for {
 			res, err := s.r.Run(ctx, name, RunOptions{})
 			switch {
+			case ctx.Err() != nil:
 			case errors.Is(err, ErrBusy):
 				s.log.Info("sync run skipped: another run is in progress", "sync", name)
-			case err != nil && ctx.Err() == nil:
+			case err != nil:
 				s.log.Error("sync run failed", "sync", name, "err", err)
-			case err == nil:
+			default:
 				for _, ferr := range res.Errors {
-					s.log.Warn("sync file failed; retried on the next run", "sync", name, "err", ferr)
+					s.log.Warn("sync file failed", "sync", name, "err", ferr)
 				}
+			}
+			if ctx.Err() == nil {
+				s.settle(name, err != nil || len(res.Errors) > 0)
 			}
 			s.mu.Lock()
 			if !s.again[name] || ctx.Err() != nil {

@@ -2,6 +2,7 @@ package filesync
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sync"
 	"testing"
@@ -95,9 +96,17 @@ func TestSchedulerOnReceive(t *testing.T) {
 		done := make(chan error)
 		go func() { done <- s.Run(ctx) }()
 		synctest.Wait()
+		// At start each on-receive sync that sends runs once, for files
+		// that arrived while no scheduler ran.
+		if d := cmp.Diff([]string{"other", "out"}, sorted(r.got())); d != "" {
+			t.Fatalf("runs at start (-want +got):\n%s", d)
+		}
+		r.block <- struct{}{}
+		r.block <- struct{}{}
+		synctest.Wait()
 		s.Received("acme/receive/order.edi")
 		synctest.Wait()
-		if d := cmp.Diff([]string{"out"}, r.got()); d != "" {
+		if d := cmp.Diff([]string{"out"}, r.got()[2:]); d != "" {
 			t.Fatalf("runs after one file (-want +got):\n%s", d)
 		}
 		// Files arriving while it runs: exactly one more run afterwards,
@@ -110,11 +119,104 @@ func TestSchedulerOnReceive(t *testing.T) {
 		synctest.Wait()
 		r.block <- struct{}{}
 		synctest.Wait()
-		if d := cmp.Diff([]string{"out", "out"}, r.got()); d != "" {
+		if d := cmp.Diff([]string{"out", "out"}, r.got()[2:]); d != "" {
 			t.Errorf("runs (-want +got):\n%s", d)
 		}
 		if r.overlap {
 			t.Errorf("runs of one sync overlapped")
+		}
+		cancel()
+		<-done
+	})
+}
+
+// failingRunner fails its first fail runs, the first busy of them with
+// ErrBusy (another process runs the sync), and records when each ran.
+type failingRunner struct {
+	mu         sync.Mutex
+	fail, busy int
+	at         []time.Duration
+	start      time.Time
+}
+
+func (f *failingRunner) Run(context.Context, string, RunOptions) (Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := len(f.at)
+	f.at = append(f.at, time.Since(f.start))
+	switch {
+	case n < f.busy:
+		return Result{}, ErrBusy
+	case n < f.fail:
+		return Result{}, errors.New("remote down")
+	}
+	return Result{}, nil
+}
+
+// TestSchedulerRetriesFailedRuns: an on-receive sync whose runs fail (the
+// remote is down, another process holds the sync) runs again at doubling
+// delays until one succeeds, then waits for the next file.
+func TestSchedulerRetriesFailedRuns(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := &failingRunner{busy: 1, fail: 3, start: time.Now()}
+		s := NewScheduler(r, fakeLister{{Name: "out", Folder: "acme/receive", OnReceive: true, Direction: store.SyncPush}}, SchedulerConfig{})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- s.Run(ctx) }()
+		time.Sleep(time.Hour)
+		synctest.Wait()
+		r.mu.Lock()
+		got := r.at
+		r.mu.Unlock()
+		want := []time.Duration{0, 10 * time.Second, 30 * time.Second, 70 * time.Second}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("run times (-want +got):\n%s", d)
+		}
+		cancel()
+		<-done
+	})
+}
+
+// historyLister is a fakeLister whose syncs last ran at last[name].
+type historyLister struct {
+	fakeLister
+	last map[int64]time.Time
+}
+
+func (l historyLister) SyncRuns(_ context.Context, id int64, _ int) ([]store.SyncRun, error) {
+	if at, ok := l.last[id]; ok {
+		return []store.SyncRun{{SyncID: id, Started: at, Status: store.RunOK}}, nil
+	}
+	return nil, nil
+}
+
+// TestSchedulerContinuesFromLastRun: a (re)started scheduler keeps each
+// schedule's rhythm from the sync's last run, and runs at once what it
+// missed, instead of starting every interval over.
+func TestSchedulerContinuesFromLastRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		start := time.Now() // 2000-01-01 00:00 UTC in the bubble
+		r := &failingRunner{start: start}
+		s := NewScheduler(r, historyLister{
+			fakeLister: fakeLister{
+				{ID: 1, Name: "hourly-ran-50m-ago", Every: time.Hour, Direction: store.SyncPush},
+				{ID: 2, Name: "daily-missed", Cron: "30 23 * * *", Direction: store.SyncPush},
+				{ID: 3, Name: "never-ran", Every: 2 * time.Hour, Direction: store.SyncPush},
+			},
+			last: map[int64]time.Time{1: start.Add(-50 * time.Minute), 2: start.Add(-25 * time.Hour)},
+		}, SchedulerConfig{})
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error)
+		go func() { done <- s.Run(ctx) }()
+		time.Sleep(150 * time.Minute)
+		synctest.Wait()
+		r.mu.Lock()
+		got := r.at
+		r.mu.Unlock()
+		// daily-missed at once; hourly at 0:10, 1:10, 2:10; never-ran at 2:00.
+		want := []time.Duration{0, 10 * time.Minute, 70 * time.Minute, 120 * time.Minute, 130 * time.Minute}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("run times (-want +got):\n%s", d)
 		}
 		cancel()
 		<-done
@@ -156,7 +258,7 @@ func TestSchedulerWatchesReceivedEvents(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := &fakeRunner{}
 		ev := &fakeEvents{}
-		ev.add(store.Event{Kind: store.EventReceived, Account: "acme", Path: "/receive/old.edi"}) // before start: ignored
+		ev.add(store.Event{Kind: store.EventReceived, Account: "acme", Path: "/receive/old.edi"}) // before start: the run at start covers it
 		s := NewScheduler(r, fakeLister{
 			{Name: "acme-in", Folder: "acme/receive", OnReceive: true, Direction: store.SyncPush},
 			{Name: "shared", Folder: "shared/in", OnReceive: true, Direction: store.SyncTwoWay},
@@ -165,8 +267,8 @@ func TestSchedulerWatchesReceivedEvents(t *testing.T) {
 		done := make(chan error)
 		go func() { done <- s.Run(ctx) }()
 		synctest.Wait()
-		if got := r.got(); len(got) != 0 {
-			t.Fatalf("runs for old events: %v", got)
+		if d := cmp.Diff([]string{"acme-in", "shared"}, sorted(r.got())); d != "" {
+			t.Fatalf("runs at start, one per on-receive sync whatever the old events (-want +got):\n%s", d)
 		}
 		ev.add(store.Event{Kind: store.EventLogin, Account: "acme"})
 		ev.add(store.Event{Kind: store.EventReceived, Account: "acme", Path: "/receive/new.edi"})
@@ -174,7 +276,7 @@ func TestSchedulerWatchesReceivedEvents(t *testing.T) {
 		ev.add(store.Event{Kind: store.EventReceived, Account: "acme", Path: "/send/not-synced.edi"})
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
-		if d := cmp.Diff([]string{"acme-in", "shared"}, sorted(r.got())); d != "" {
+		if d := cmp.Diff([]string{"acme-in", "acme-in", "shared", "shared"}, sorted(r.got())); d != "" {
 			t.Errorf("runs (-want +got):\n%s", d)
 		}
 		cancel()
