@@ -13,7 +13,9 @@ import (
 )
 
 // serveLock is the file 'wharf serve' holds locked in the data directory,
-// with its PID in it.
+// with its PID on the first line and its server-wide temp extensions on
+// the second ("temp_extensions=.tmp,.part"), for the sync runs that other
+// processes start while it serves (runningServe).
 const serveLock = "serve.lock"
 
 // lockServe takes the data directory's serve lock, so that a second
@@ -21,7 +23,7 @@ const serveLock = "serve.lock"
 // upload temporary in the file root, which would destroy the first
 // server's uploads in progress. The lock goes when the process ends,
 // however it ends; unlock releases it earlier.
-func lockServe(root string) (unlock func(), err error) {
+func lockServe(root, tempExts string) (unlock func(), err error) {
 	name := filepath.Join(root, serveLock)
 	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -29,8 +31,10 @@ func lockServe(root string) (unlock func(), err error) {
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		pid := "unknown"
-		if b, rerr := os.ReadFile(name); rerr == nil && len(strings.TrimSpace(string(b))) > 0 {
-			pid = strings.TrimSpace(string(b))
+		if b, rerr := os.ReadFile(name); rerr == nil {
+			if first, _, _ := strings.Cut(string(b), "\n"); strings.TrimSpace(first) != "" {
+				pid = strings.TrimSpace(first)
+			}
 		}
 		f.Close()
 		if errors.Is(err, syscall.EWOULDBLOCK) {
@@ -39,7 +43,33 @@ func lockServe(root string) (unlock func(), err error) {
 		return nil, fmt.Errorf("lock %s: %w", name, err)
 	}
 	if err := f.Truncate(0); err == nil {
-		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+		f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\ntemp_extensions="+tempExts+"\n"), 0)
 	}
-	return func() { f.Close() }, nil
+	return func() { f.Truncate(0); f.Close() }, nil
+}
+
+// runningServe returns the temp extensions of the 'wharf serve' running on
+// the data directory root, and false when none runs. It tells by the PID
+// in the lock file, not by trying the lock, which would make a server
+// starting that instant refuse to. A PID reused since only adds
+// extensions, which delays a file, never sends one early.
+func runningServe(root string) (tempExts string, running bool) {
+	b, err := os.ReadFile(filepath.Join(root, serveLock))
+	if err != nil {
+		return "", false
+	}
+	lines := strings.Split(string(b), "\n")
+	pid, err := strconv.Atoi(strings.TrimSpace(lines[0]))
+	if err != nil || pid <= 0 {
+		return "", false
+	}
+	if err := syscall.Kill(pid, 0); err != nil && !errors.Is(err, syscall.EPERM) {
+		return "", false
+	}
+	for _, line := range lines[1:] {
+		if v, ok := strings.CutPrefix(line, "temp_extensions="); ok {
+			return v, true
+		}
+	}
+	return "", true
 }

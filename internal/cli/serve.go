@@ -120,7 +120,7 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	defer st.Close()
-	unlock, err := lockServe(d.root)
+	unlock, err := lockServe(d.root, cfg.Server.TempExtensions)
 	if err != nil {
 		return err
 	}

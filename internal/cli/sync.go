@@ -435,7 +435,14 @@ func (n syncs) openEngine(ctx context.Context, cmd *cobra.Command) (*syncEnv, er
 	}
 	log := newLogger(n.a.opt.Stderr, cfg.Log)
 	set := remoteset.New(st, keeper, log, id)
-	eng := newSyncEngine(st, set, d.files, cfg.Server.TempExtensions, log)
+	tempExts := cfg.Server.TempExtensions
+	if served, ok := runningServe(d.root); ok && served != tempExts {
+		// The server may have been given --temp-extensions on its
+		// command line: a file it still counts as arriving must not
+		// be picked up here either.
+		tempExts = strings.Trim(tempExts+","+served, ",")
+	}
+	eng := newSyncEngine(st, set, d.files, tempExts, log)
 	return &syncEnv{st: st, keeper: keeper, set: set, engine: eng, log: log}, nil
 }
 
