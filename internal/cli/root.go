@@ -68,6 +68,29 @@ type app struct {
 	configFile string
 }
 
+// flagError rewords a bad flag value in the terms a config file's bad
+// value gets (`--max-conns "x": want a whole number`), instead of the
+// parser's own (strconv.ParseInt: parsing "x": invalid syntax).
+func flagError(err error) error {
+	var iv *pflag.InvalidValueError
+	if !errors.As(err, &iv) {
+		return err
+	}
+	f := iv.GetFlag()
+	want := ""
+	switch f.Value.Type() {
+	case "int", "int64", "int32", "uint", "uint64":
+		want = "want a whole number"
+	case "duration":
+		want = "want a duration such as 30s, 5m or 1h30m"
+	case "bool":
+		want = "want true or false (or the flag alone for true)"
+	default:
+		return err
+	}
+	return fmt.Errorf("--%s %q: %s", f.Name, iv.GetValue(), want)
+}
+
 // configKey is the pflag annotation naming the config.Key a flag sets.
 const configKey = "wharf-config-key"
 
@@ -97,7 +120,7 @@ See 'wharf serve --help' for every setting.`,
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fmt.Errorf("%w: see `%s --help`", err, c.CommandPath())
+		return fmt.Errorf("%w: see `%s --help`", flagError(err), c.CommandPath())
 	})
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.configFile, "config", "", "YAML config file (env WHARF_CONFIG)")
