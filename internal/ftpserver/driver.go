@@ -96,11 +96,16 @@ func (d *driver) PreAuthUser(cc ftplib.ClientContext, user string) error {
 	if err := d.srv.limits.banned(clientIP(cc.RemoteAddr())); err != nil {
 		return err
 	}
-	if d.srv.cfg.AllowPlain || cc.HasTLSForControl() {
+	if d.srv.cfg.AllowPlain {
 		return nil
 	}
+	// An account that may use plain FTP may also, after AUTH TLS, ask
+	// for clear data connections (PROT C).
 	if a, err := d.srv.lookup(user); err == nil && a.Policy.AllowPlain != nil && *a.Policy.AllowPlain {
 		_ = cc.SetTLSRequirement(ftplib.ClearOrEncrypted)
+		return nil
+	}
+	if cc.HasTLSForControl() {
 		return nil
 	}
 	// ftpserverlib refuses the login next (530, use TLS); the operator

@@ -220,3 +220,24 @@ func TestInteropFtplibProtC(t *testing.T) {
 		t.Errorf("sent event for a download under PROT C")
 	}
 }
+
+// TestInteropFtplibProtCAllowPlain: an account that may use plain FTP may
+// also ask for clear data under a TLS control connection.
+func TestInteropFtplibProtCAllowPlain(t *testing.T) {
+	interop(t, "python3")
+	t.Parallel()
+	yes := true
+	ts := startServer(t, ftpserver.Config{}, func(a *store.Account) { a.Policy.AllowPlain = &yes })
+	data := randomData(t, 10_000)
+	writeFile(t, filepath.Join(ts.root, "acme", "send", "x.edi"), data)
+	out := filepath.Join(t.TempDir(), "x.edi")
+	steps := ftplib(t, ts.addr, "acme", "prot-c", out)
+	for _, name := range []string{"prot_c", "nlst", "retr"} {
+		if s := steps[name]; !s.OK {
+			t.Errorf("%s for an allow-plain account = %q (%s), want success", name, s.Reply, s.Exc)
+		}
+	}
+	if got, want := fileSum(out), sum(data); got != want {
+		t.Errorf("clear download sha256 = %s, want %s", got, want)
+	}
+}
