@@ -69,6 +69,7 @@ const (
 	FlagAllowSelf         = "--allow-self"
 	FlagCertSHA256        = "--cert-sha256"
 	FlagMaxTLS            = "--max-tls"
+	FlagTLS               = "--tls"
 )
 
 // Defaults for zero Config fields.

@@ -152,7 +152,13 @@ func (c *Conn) dialTCP(ctx context.Context) error {
 
 // greet reads the 220 greeting, waiting through 120 "ready in n minutes".
 func (c *Conn) greet() error {
+	// The greeting is part of setting the connection up: it gets the
+	// dial timeout, not the longer one for commands. A server that says
+	// nothing is most often an implicit-TLS port waiting for a
+	// ClientHello.
+	c.dc.timeout = c.cfg.DialTimeout
 	code, msg, err := c.reply()
+	c.dc.timeout = c.cfg.IOTimeout
 	if err == nil && code == 120 {
 		code, msg, err = c.reply()
 	}
@@ -208,7 +214,15 @@ func (c *Conn) handshake(ctx context.Context) error {
 func (c *Conn) maxTLSHint(err error) string {
 	var ce *CertError
 	var ne net.Error
-	if c.cfg.MaxTLSVersion != 0 || errors.As(err, &ce) || (errors.As(err, &ne) && ne.Timeout()) {
+	var rh tls.RecordHeaderError
+	switch {
+	case errors.As(err, &rh):
+		// The server spoke, but not TLS: an FTP greeting in clear.
+		if c.cfg.TLS == TLSImplicit {
+			return "; the server answered in clear text, so this port is plain FTP or explicit FTPS: set " + FlagTLS + " explicit (or use the implicit FTPS port, often 990)"
+		}
+		return "; the server answered in clear text instead of TLS"
+	case c.cfg.MaxTLSVersion != 0 || errors.As(err, &ce) || (errors.As(err, &ne) && ne.Timeout()):
 		return ""
 	}
 	return "; if the server mishandles TLS 1.3, set " + FlagMaxTLS + " 1.2 on the remote"

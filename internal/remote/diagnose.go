@@ -105,7 +105,12 @@ func Diagnose(ctx context.Context, cfg Config, log *slog.Logger) Report {
 	if err != nil {
 		detail = err.Error()
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			detail = "the server accepted the connection but sent no greeting: wrong port, or an overloaded server"
+			detail = fmt.Sprintf("the server accepted the connection but sent no greeting within %v: ", cfg.DialTimeout)
+			if cfg.TLS == TLSImplicit {
+				detail += "wrong port, or an overloaded server"
+			} else {
+				detail += "if this is an implicit FTPS port (often 990), set " + FlagTLS + " implicit; otherwise a wrong port or an overloaded server"
+			}
 		}
 	}
 	if !add("greeting", start, err, detail) {
@@ -123,6 +128,9 @@ func Diagnose(ctx context.Context, cfg Config, log *slog.Logger) Report {
 	detail = fmt.Sprintf("logged in as %q, root %s", cfg.User, c.root)
 	if isReply(err, 530) {
 		detail = fmt.Sprintf("login as %q refused: check the user and password (%v)", cfg.User, err)
+		if cfg.TLS == TLSNever && mentionsTLS(err.Error()) {
+			detail = fmt.Sprintf("login as %q refused because the server wants TLS (%v): set %s explicit (or implicit)", cfg.User, err, FlagTLS)
+		}
 	} else if err != nil {
 		detail = err.Error()
 	}
@@ -279,4 +287,16 @@ func isTimeout(err error) bool {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+// mentionsTLS reports whether a server's reply text is about encryption
+// ("Anonymous sessions must use encryption", "TLS required", "SSL ...").
+func mentionsTLS(msg string) bool {
+	m := strings.ToLower(msg)
+	for _, w := range []string{"encrypt", "tls", "ssl", "secure"} {
+		if strings.Contains(m, w) {
+			return true
+		}
+	}
+	return false
 }
