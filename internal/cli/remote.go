@@ -728,8 +728,9 @@ func (n remotes) testCmd() *cobra.Command {
 		Short: "Connect to a remote step by step and say what fails and how to fix it",
 		Long: `Connect to a remote step by step: name resolution, TCP, TLS, greeting, login,
 a listing of its root and, unless it is read-only, a small upload, download and
-delete of a probe file. Each step prints ok or FAIL with what was found or what
-to do about it; the command exits non-zero when a step fails.`,
+delete of a probe file. Each step prints ok, warn or FAIL with what was found
+or what to do about it; the command exits non-zero when a step fails. A drop
+box that takes uploads but refuses downloads or deletes passes with warnings.`,
 		Example: "  wharf remote test acme",
 		Args:    oneRemote,
 		RunE: func(cmd *cobra.Command, args []string) error {

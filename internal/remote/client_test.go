@@ -367,7 +367,7 @@ func TestDiagnoseCleansZeroByteProbe(t *testing.T) {
 	var transfer, cleanup Step
 	for _, st := range r.Steps {
 		switch st.Name {
-		case "transfer":
+		case "upload":
 			transfer = st
 		case "cleanup":
 			cleanup = st
@@ -389,7 +389,7 @@ func TestDiagnoseRefused(t *testing.T) {
 	if r.OK() || r.Steps[len(r.Steps)-1].Name != "tcp" || !strings.Contains(r.String(), "refused") {
 		t.Errorf("Diagnose:\n%s", r)
 	}
-	cfg.Host = "no-such-host.invalid"
+	cfg.Host = "no-such-host..invalid" // not a domain name: the resolver refuses it without asking a DNS server
 	r = Diagnose(context.Background(), cfg, nil)
 	if r.OK() || r.Steps[0].Name != "dns" {
 		t.Errorf("Diagnose:\n%s", r)
@@ -485,5 +485,42 @@ func TestNewSelfNonce(t *testing.T) {
 	a, b := NewSelfNonce(), NewSelfNonce()
 	if a == b || !strings.HasPrefix(a, "wharf-") || checkArg(a) != nil {
 		t.Errorf("NewSelfNonce() = %q, %q", a, b)
+	}
+}
+
+// A drop box (uploads taken, downloads and deletes refused) passes with
+// warnings saying what will not work; an upload refused fails and says
+// where deliveries may go instead.
+func TestDiagnoseDropBox(t *testing.T) {
+	s := newFake(t)
+	s.handlers["RETR"] = func(fc *fakeConn, arg string) { fc.reply("550 Permission denied.") }
+	s.handlers["DELE"] = func(fc *fakeConn, arg string) { fc.reply("550 Permission denied.") }
+	s.start()
+	r := Diagnose(context.Background(), s.config(), nil)
+	if !r.OK() {
+		t.Fatalf("Diagnose of a drop box failed:\n%s", r)
+	}
+	got := map[string]Step{}
+	for _, st := range r.Steps {
+		got[st.Name] = st
+	}
+	if st := got["download"]; !st.Warn || !strings.Contains(st.Detail, "a drop box") {
+		t.Errorf("download step: %+v\n%s", st, r)
+	}
+	if st := got["delete"]; !st.Warn || !strings.Contains(st.Detail, "remove") || !strings.Contains(r.String(), "warn delete") {
+		t.Errorf("delete step: %+v\n%s", st, r)
+	}
+
+	ro := newFake(t)
+	ro.handlers["STOR"] = func(fc *fakeConn, arg string) { fc.reply("553 Could not create file.") }
+	ro.start()
+	r = Diagnose(context.Background(), ro.config(), nil)
+	if last := r.Steps[len(r.Steps)-1]; r.OK() || last.Name != "cleanup" {
+		t.Fatalf("Diagnose with uploads refused:\n%s", r)
+	}
+	for _, st := range r.Steps {
+		if st.Name == "upload" && (st.OK || !strings.Contains(st.Detail, "put that folder in the remote's URL")) {
+			t.Errorf("upload step: %+v", st)
+		}
 	}
 }

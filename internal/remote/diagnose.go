@@ -19,11 +19,15 @@ import (
 
 // Step is one line of a Diagnose report.
 type Step struct {
-	Name   string // "dns", "tcp", "tls", "greeting", "login", "list", "transfer", "cleanup"
+	Name   string // "dns", "tcp", "tls", "greeting", "login", "list", "upload", "download", "delete", "cleanup"
 	OK     bool
 	Detail string // what was found, or what to do about it
 	Err    error
 	Took   time.Duration
+	// Warn marks a step that worked in part, such as a drop box that
+	// takes uploads but refuses downloads: OK, with Detail saying what
+	// will not work.
+	Warn bool
 }
 
 // Report is what Diagnose found, step by step, up to the first failure
@@ -47,8 +51,11 @@ func (r Report) String() string {
 	var b strings.Builder
 	for _, s := range r.Steps {
 		mark := "ok  "
-		if !s.OK {
+		switch {
+		case !s.OK:
 			mark = "FAIL"
+		case s.Warn:
+			mark = "warn"
 		}
 		fmt.Fprintf(&b, "%s %-9s %s (%s)\n", mark, s.Name, s.Detail, s.Took.Round(time.Millisecond))
 	}
@@ -154,13 +161,19 @@ func Diagnose(ctx context.Context, cfg Config, log *slog.Logger) Report {
 	if cfg.ReadOnly {
 		return r
 	}
-	diagnoseTransfer(ctx, c, log, add)
+	warn := func(name string, start time.Time, detail string) {
+		r.Steps = append(r.Steps, Step{Name: name, OK: true, Warn: true, Detail: detail, Took: time.Since(start)})
+	}
+	diagnoseTransfer(ctx, c, log, add, warn)
 	return r
 }
 
-// diagnoseTransfer uploads, downloads and deletes a small probe file. When it
-// fails, it makes sure no probe file, not even an empty one, stays behind.
-func diagnoseTransfer(ctx context.Context, c *Conn, log *slog.Logger, add func(string, time.Time, error, string) bool) {
+// diagnoseTransfer uploads, downloads and deletes a small probe file. A
+// server that refuses the download or the delete (a drop box) gets a
+// warning that says what will not work, not a failure. When the upload
+// or a data connection fails, it makes sure no probe file, not even an
+// empty one, stays behind.
+func diagnoseTransfer(ctx context.Context, c *Conn, log *slog.Logger, add func(string, time.Time, error, string) bool, warn func(string, time.Time, string)) {
 	var b [8]byte
 	rand.Read(b[:])
 	// Not ".wharf-…": Wharf's own server reserves that prefix.
@@ -168,9 +181,19 @@ func diagnoseTransfer(ctx context.Context, c *Conn, log *slog.Logger, add func(s
 	payload := []byte("wharf remote test " + hex.EncodeToString(b[:]) + "\n")
 	start := time.Now()
 	err := c.run(ctx, func() error {
-		if _, err := c.upload(ctx, "STOR", probe, bytes.NewReader(payload)); err != nil {
-			return err
-		}
+		_, err := c.upload(ctx, "STOR", probe, bytes.NewReader(payload))
+		return err
+	})
+	detail := dataDetail(c, err, fmt.Sprintf("uploaded %d bytes to %s", len(payload), probe))
+	if isReply(err, 5) {
+		detail = fmt.Sprintf("uploading into %s refused (%v): if deliveries go to a folder below it, put that folder in the remote's URL; if Wharf only reads from this remote, make it --read-only", c.root, err)
+	}
+	if !add("upload", start, err, detail) {
+		diagnoseCleanup(ctx, c, log, add, probe)
+		return
+	}
+	start = time.Now()
+	err = c.run(ctx, func() error {
 		var got bytes.Buffer
 		dc, err := c.dataCmd(ctx, "RETR", probe, 0)
 		if err != nil {
@@ -183,14 +206,31 @@ func diagnoseTransfer(ctx context.Context, c *Conn, log *slog.Logger, add func(s
 		if !bytes.Equal(got.Bytes(), payload) {
 			return fmt.Errorf("%w: downloaded %d bytes differ from the %d uploaded", ErrVerify, got.Len(), len(payload))
 		}
-		_, err = c.expect(250, "DELE", probe)
-		return err
+		return nil
 	})
-	if add("transfer", start, err, dataDetail(c, err, fmt.Sprintf("uploaded, downloaded and deleted %d bytes", len(payload)))) {
+	switch {
+	case isReply(err, 5) && !errors.Is(err, ErrVerify):
+		warn("download", start, fmt.Sprintf("downloads refused (%v): a drop box; uploads and push syncs work, pulls and downloads through a mount will not", err))
+	case !add("download", start, err, dataDetail(c, err, "downloaded it back, the same bytes")):
+		diagnoseCleanup(ctx, c, log, add, probe)
 		return
 	}
-	// Clean up on this connection if it still works, else on a new one.
 	start = time.Now()
+	err = c.run(ctx, func() error {
+		_, err := c.expect(250, "DELE", probe)
+		return err
+	})
+	if isReply(err, 5) {
+		warn("delete", start, fmt.Sprintf("deleting refused (%v): the server keeps what it receives; remove %s by hand, and --after-copy delete pulls cannot work here", err, probe))
+		return
+	}
+	add("delete", start, err, dataDetail(c, err, "deleted it"))
+}
+
+// diagnoseCleanup deletes the probe a failed step may have left, on this
+// connection if it still works, else on a new one.
+func diagnoseCleanup(ctx context.Context, c *Conn, log *slog.Logger, add func(string, time.Time, error, string) bool, probe string) {
+	start := time.Now()
 	cl := c
 	if c.broken {
 		nc, err := Dial(ctx, c.cfg, log)
@@ -201,7 +241,7 @@ func diagnoseTransfer(ctx context.Context, c *Conn, log *slog.Logger, add func(s
 		defer nc.Close()
 		cl = nc
 	}
-	err = cl.run(ctx, func() error {
+	err := cl.run(ctx, func() error {
 		_, err := cl.expect(250, "DELE", probe)
 		return err
 	})
