@@ -45,7 +45,7 @@ func TestRemoteInterop(t *testing.T) {
 			}
 			mustRun(t, dir, "", "remote", "set", "v", "--allow-self-signed")
 			r = mustRun(t, dir, "", "remote", "test", "v")
-			for _, w := range []string{"ok   tls", "ok   login", "ok   list", "ok   transfer", `remote "v" works`} {
+			for _, w := range []string{"ok   tls", "ok   login", "ok   list", "ok   upload", "ok   download", "ok   delete", `remote "v" works`} {
 				if !strings.Contains(r.stdout, w) {
 					t.Errorf("remote test lacks %q:\n%s", w, r.stdout)
 				}

@@ -379,7 +379,7 @@ func TestRemoteSelf(t *testing.T) {
 
 	record(mustRun(t, dir, "", "remote", "set", "self", "--allow-self"))
 	r = record(mustRun(t, dir, "", "remote", "test", "self"))
-	for _, w := range []string{"ok   tcp", "ok   greeting", "ok   tls", "ok   login", "ok   list", "ok   transfer", `remote "self" works`} {
+	for _, w := range []string{"ok   tcp", "ok   greeting", "ok   tls", "ok   login", "ok   list", "ok   upload", "ok   download", "ok   delete", `remote "self" works`} {
 		if !strings.Contains(r.stdout, w) {
 			t.Errorf("remote test lacks %q:\n%s", w, r.stdout)
 		}
