@@ -166,10 +166,17 @@ func (f *syncFlags) apply(fs *pflag.FlagSet, sy *store.Sync, all bool) error {
 	return filesync.Validate(*sy)
 }
 
-// checkSync checks what Validate cannot: the remote and the folder exist.
+// checkSync checks what Validate cannot: the remote and the folder exist,
+// and a read-only remote is only read from.
 func checkSync(ctx context.Context, st store.Store, d dataDir, sy store.Sync) error {
-	if _, err := getRemote(ctx, st, sy.Remote); err != nil {
+	r, err := getRemote(ctx, st, sy.Remote)
+	if err != nil {
 		return err
+	}
+	if r.Settings.ReadOnly {
+		if err := filesync.ValidateReadOnly(sy); err != nil {
+			return err
+		}
 	}
 	fi, err := os.Stat(filepath.Join(d.files, filepath.FromSlash(sy.Folder)))
 	if err != nil || !fi.IsDir() {

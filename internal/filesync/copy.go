@@ -2,6 +2,7 @@ package filesync
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -263,6 +264,7 @@ func (x *runner) push(ctx context.Context, it Item, b *begun) (int64, error) {
 	}
 	rs, n, err := x.pushFile(ctx, it.Path, it.Path, d.Temp, src)
 	if err != nil {
+		err = x.explain(err, false)
 		x.fail(ctx, op, err)
 		return n, err
 	}
@@ -291,22 +293,26 @@ func (x *runner) started(ctx context.Context, it Item, b *begun) (*store.SyncOp,
 	return op, d, err
 }
 
-// afterPush deletes the pushed source when asked, then finishes op.
+// afterPush deletes the pushed source when asked, then finishes op. A
+// source that cannot be deleted is kept (see keepSource).
 func (x *runner) afterPush(ctx context.Context, op *store.SyncOp, d opDetail, rs store.SyncSide, n int64) error {
 	src := File{Size: d.Size, ModTime: d.ModTime, Precise: true}
 	ls := sideOf(&src)
-	if d.DeleteSource {
+	if d.DeleteSource && x.deletesSources() {
 		d.Step, d.Dest = "copied", &rs
 		if err := x.step(ctx, op, d); err != nil {
 			return err
 		}
+		kept := func(err error) error {
+			return x.keepSource(ctx, op, n, store.SyncFile{Path: op.Path, Local: ls, Remote: rs}, DeleteLocal, err)
+		}
 		same, err := x.localIs(op.Path, src)
 		if err != nil {
-			return err
+			return kept(err)
 		}
 		if same {
 			if err := x.local.Remove(op.Path); err != nil && !isNotExist(err) {
-				return err
+				return kept(err)
 			}
 			ls = store.SyncSide{}
 		} else {
@@ -326,6 +332,7 @@ func (x *runner) pull(ctx context.Context, it Item, b *begun) (int64, error) {
 	}
 	ls, n, err := x.pullFile(ctx, it.Path, it.Path, d.Temp, src, it.Local, it.DeleteSource)
 	if err != nil {
+		err = x.explain(err, false)
 		x.fail(ctx, op, err)
 		return n, err
 	}
@@ -333,24 +340,28 @@ func (x *runner) pull(ctx context.Context, it Item, b *begun) (int64, error) {
 }
 
 // afterPull deletes the pulled remote source when asked and unchanged,
-// then finishes op.
+// then finishes op. A source that cannot be deleted is kept (see
+// keepSource).
 func (x *runner) afterPull(ctx context.Context, op *store.SyncOp, d opDetail, ls store.SyncSide, n int64) error {
 	src := File{Size: d.Size, ModTime: d.ModTime, Precise: d.Precise}
 	rs := sideOf(&src)
-	if d.DeleteSource {
+	if d.DeleteSource && x.deletesSources() {
 		d.Step, d.Dest = "copied", &ls
 		if err := x.step(ctx, op, d); err != nil {
 			return err
 		}
+		kept := func(err error) error {
+			return x.keepSource(ctx, op, n, store.SyncFile{Path: op.Path, Local: ls, Remote: rs}, DeleteRemote, err)
+		}
 		e, err := x.rem.Stat(ctx, op.Path)
 		switch {
-		case err != nil && notExist(err):
-			rs = store.SyncSide{}
+		case err != nil && notExist(err) && unlisted(ctx, x.rem, op.Path):
+			rs = store.SyncSide{} // gone already (the partner took it)
 		case err != nil:
-			return err
+			return kept(err)
 		case e.Size == src.Size && (src.ModTime.IsZero() || timesMatch(e.ModTime, src.ModTime, e.PreciseTime && src.Precise)):
-			if err := x.rem.Delete(ctx, op.Path); err != nil && !notExist(err) {
-				return err
+			if err := x.removeRemote(ctx, op.Path); err != nil {
+				return kept(err)
 			}
 			rs = store.SyncSide{}
 		default:
@@ -358,6 +369,86 @@ func (x *runner) afterPull(ctx context.Context, op *store.SyncOp, d opDetail, ls
 		}
 	}
 	return x.done(ctx, op, n, []store.SyncFile{{Path: op.Path, Local: ls, Remote: rs}}, nil)
+}
+
+// deletesSources reports whether the sync deletes sources after a copy. It
+// is the sync's setting now, not when an op was journaled: a sync set to
+// --after-copy keep after a crash does not delete the sources it recovers.
+func (x *runner) deletesSources() bool { return x.sy.AfterCopy == store.AfterCopyDelete }
+
+// sourceKept is the error of a copy that was made and recorded whose
+// source was not deleted. The run counts the copy and a failure; trying
+// again in this run would copy again, so it does not, and as the record
+// says the copy happened, the next run only tries the delete again.
+type sourceKept struct{ err error }
+
+func (e *sourceKept) Error() string {
+	return "copied, but the source was not deleted: " + e.err.Error()
+}
+func (e *sourceKept) Unwrap() error { return e.err }
+
+// keepSource finishes op, whose verified copy is in place, with f as the
+// pair's record (the source still there), journals the delete of the
+// source (action del) as failed with err, and returns a *sourceKept.
+func (x *runner) keepSource(ctx context.Context, op *store.SyncOp, n int64, f store.SyncFile, del Action, err error) error {
+	err = x.explain(err, true)
+	if derr := x.done(ctx, op, n, []store.SyncFile{f}, nil); derr != nil {
+		return derr
+	}
+	if dop, merr := x.newOp(Item{Path: op.Path, Action: del}, opDetail{}); merr == nil {
+		x.fail(ctx, dop, err)
+	}
+	return &sourceKept{err}
+}
+
+// errDeleteRefused reports a remote delete answered with 550 while the
+// file is still there: the login may not delete it.
+var errDeleteRefused = errors.New("the remote refused to delete it")
+
+// removeRemote deletes the remote file p. A 550 reply counts as done only
+// when p is verifiably absent (see notExist); otherwise the delete failed
+// with errDeleteRefused.
+func (x *runner) removeRemote(ctx context.Context, p string) error {
+	err := x.rem.Delete(ctx, p)
+	if err == nil || !notExist(err) {
+		return err
+	}
+	if verifiedGone(ctx, x.rem, p) {
+		return nil
+	}
+	return fmt.Errorf("%w (%w)", errDeleteRefused, err)
+}
+
+// hinted is an error with what the user can do about it.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h *hinted) Error() string { return h.err.Error() + "; " + h.hint }
+func (h *hinted) Unwrap() error { return h.err }
+
+// explain adds what to do to a refusal every run would meet again (a
+// read-only remote, a delete the remote refuses); afterCopy says err is
+// the failed delete of a copied source. Other errors pass unchanged.
+func (x *runner) explain(err error, afterCopy bool) error {
+	var h *hinted
+	if errors.As(err, &h) {
+		return err
+	}
+	keep := fmt.Sprintf("keep the sources with `wharf sync set %s --after-copy keep`", x.sy.Name)
+	writable := fmt.Sprintf("`wharf remote set %s --read-only=false` lets Wharf change it", x.sy.Remote)
+	switch {
+	case errors.Is(err, remote.ErrReadOnly) && afterCopy:
+		return &hinted{err, fmt.Sprintf("remote %q is set read-only, so sources are not deleted there: %s, or %s", x.sy.Remote, keep, writable)}
+	case errors.Is(err, remote.ErrReadOnly):
+		return &hinted{err, fmt.Sprintf("remote %q is set read-only, so Wharf changes nothing there: %s, or change the sync to pull from it", x.sy.Remote, writable)}
+	case errors.Is(err, errDeleteRefused) && afterCopy:
+		return &hinted{err, "give the remote login the right to delete in that folder, or " + keep}
+	case errors.Is(err, errDeleteRefused):
+		return &hinted{err, "give the remote login the right to delete in that folder"}
+	}
+	return err
 }
 
 // delete removes a file on one side: a deletion propagated by a two-way
@@ -368,6 +459,7 @@ func (x *runner) delete(ctx context.Context, it Item) error {
 		return err
 	}
 	if err := x.deleteFile(ctx, it); err != nil {
+		err = x.explain(err, it.AfterCopy)
 		x.fail(ctx, op, err)
 		return err
 	}
@@ -409,7 +501,10 @@ func (x *runner) deleteFile(ctx context.Context, it Item) error {
 		// listing with it.
 		e, err := x.rem.Stat(ctx, it.Path)
 		if notExist(err) {
-			return nil
+			if unlisted(ctx, x.rem, it.Path) {
+				return nil // gone already
+			}
+			return fmt.Errorf("%w, though its folder lists it", err)
 		}
 		if err != nil {
 			return err
@@ -418,10 +513,7 @@ func (x *runner) deleteFile(ctx context.Context, it Item) error {
 			return errChanged
 		}
 	}
-	if err := x.rem.Delete(ctx, it.Path); err != nil && !notExist(err) {
-		return err
-	}
-	return nil
+	return x.removeRemote(ctx, it.Path)
 }
 
 // conflict settles a path changed on both sides. The loser (both versions
@@ -450,6 +542,7 @@ func (x *runner) conflict(ctx context.Context, it Item) (int64, error) {
 	}
 	put, drop, n, err := x.settle(ctx, it, d, l, r)
 	if err != nil {
+		err = x.explain(err, false)
 		x.fail(ctx, op, err)
 		return n, err
 	}

@@ -13,7 +13,10 @@
 // other or a conflict is raised. A pushed
 // file that the partner has since deleted is therefore not pushed again
 // unless the local copy changes (exactly-once delivery), and two-way syncs
-// can tell a deletion from a file that never arrived.
+// can tell a deletion from a file that never arrived. A recorded path the
+// sync's filter (or temp extensions) now leaves out keeps its record and is
+// planned as a Skip, so narrowing a filter and restoring it delivers
+// nothing again.
 //
 // A push whose local files are all as last synced does not list the remote:
 // whatever the remote shows, such a run does nothing (a push never deletes
@@ -41,7 +44,10 @@
 // and are renamed into place only when verified: remote.Pool.Upload does so
 // on the remote (with the time set before the rename), and pulls write
 // ".wharf-sync-*" files next to their target. A source is deleted only after
-// its copy is verified and journaled. A run that finds ops still started
+// its copy is verified and journaled; a source that cannot be deleted (a
+// 550 for a file still there, a read-only remote) is kept: the copy is
+// recorded, the delete fails with the server's reply, and each later run
+// tries the delete again without copying. A run that finds ops still started
 // (the process died) recovers each one before listing: its temporary file
 // is deleted; a copy whose verified result is in place is completed (its
 // source deleted if asked) and counted once; any other is marked aborted

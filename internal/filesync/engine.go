@@ -197,6 +197,23 @@ func Validate(sy store.Sync) error {
 	return errors.Join(errs...)
 }
 
+// ValidateReadOnly reports why sy cannot work with its remote set
+// read-only (Wharf changes nothing there): a push or two-way sync writes
+// to the remote, and a pull with after-copy delete removes its sources.
+// A pull that keeps them passes.
+func ValidateReadOnly(sy store.Sync) error {
+	writable := fmt.Sprintf("or let Wharf change the remote with `wharf remote set %s --read-only=false`", sy.Remote)
+	switch {
+	case sy.Direction == store.SyncPush:
+		return fmt.Errorf("remote %q is read-only, so a push cannot deliver to it: use --direction pull to fetch from it, %s", sy.Remote, writable)
+	case sy.Direction == store.SyncTwoWay:
+		return fmt.Errorf("remote %q is read-only, so a two-way sync cannot copy or delete there: use --direction pull to fetch from it, %s", sy.Remote, writable)
+	case sy.AfterCopy == store.AfterCopyDelete:
+		return fmt.Errorf("remote %q is read-only, so --after-copy delete cannot remove the files pulled from it: use --after-copy keep (each file is still pulled once), %s", sy.Remote, writable)
+	}
+	return nil
+}
+
 func hasDotDot(p string) bool {
 	for _, seg := range strings.Split(strings.ReplaceAll(p, "\\", "/"), "/") {
 		if seg == ".." {
@@ -307,7 +324,7 @@ func (x *runner) listAndPlan(ctx context.Context, dry bool) (Plan, []string, err
 	if err != nil {
 		return Plan{}, nil, err
 	}
-	pl := planner{dir: x.sy.Direction, deleteSource: x.sy.AfterCopy == store.AfterCopyDelete, conflict: x.sy.Conflict}
+	pl := planner{dir: x.sy.Direction, deleteSource: x.sy.AfterCopy == store.AfterCopyDelete, conflict: x.sy.Conflict, excluded: l.excluded}
 	if !dry && x.sy.Direction == store.SyncPush {
 		if p, ok := planFromJournal(pl, lv, state); ok {
 			x.lv = lv

@@ -30,6 +30,9 @@ type fakeRemote struct {
 	precise bool // MLSD-like times; false: LIST-like minutes
 	noMTime bool // SetModTime unsupported
 	hashes  bool // offers SHA-256 digests (HASH)
+	// readOnly refuses every change as remote.Pool does for a remote
+	// set --read-only.
+	readOnly bool
 
 	mu         sync.Mutex
 	failList   map[string]error // dir -> error
@@ -37,6 +40,21 @@ type fakeRemote struct {
 	failDelete map[string]error
 	stores     map[string]int // successful stores per path
 	storeHook  func(name string)
+	// deleteHook runs before a Delete (before any failDelete fault).
+	deleteHook func(name string)
+	refused    int // changes refused because of readOnly
+}
+
+// refuse returns the error remote.Pool gives for a change to a read-only
+// remote, or nil.
+func (f *fakeRemote) refuse(op, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.readOnly {
+		return nil
+	}
+	f.refused++
+	return fmt.Errorf("%s %q: %w", op, name, remote.ErrReadOnly)
 }
 
 func newFakeRemote(t testing.TB) *fakeRemote {
@@ -108,6 +126,9 @@ func (f *fakeRemote) Retrieve(ctx context.Context, name string, off int64, w io.
 var errInjected = fmt.Errorf("injected failure: %w", os.ErrDeadlineExceeded)
 
 func (f *fakeRemote) Store(ctx context.Context, name string, r io.Reader) (int64, error) {
+	if err := f.refuse("store", name); err != nil {
+		return 0, err
+	}
 	if f.storeHook != nil {
 		f.storeHook(name)
 	}
@@ -144,6 +165,12 @@ func (f *fakeRemote) Store(ctx context.Context, name string, r io.Reader) (int64
 }
 
 func (f *fakeRemote) Delete(ctx context.Context, name string) error {
+	if err := f.refuse("delete", name); err != nil {
+		return err
+	}
+	if f.deleteHook != nil {
+		f.deleteHook(name)
+	}
 	f.mu.Lock()
 	err := f.failDelete[name]
 	f.mu.Unlock()
@@ -154,13 +181,22 @@ func (f *fakeRemote) Delete(ctx context.Context, name string) error {
 }
 
 func (f *fakeRemote) MakeDir(ctx context.Context, name string) error {
+	if err := f.refuse("mkdir", name); err != nil {
+		return err
+	}
 	return os.Mkdir(f.abs(name), 0o755)
 }
 func (f *fakeRemote) Rename(ctx context.Context, from, to string) error {
+	if err := f.refuse("rename", from); err != nil {
+		return err
+	}
 	return os.Rename(f.abs(from), f.abs(to))
 }
 
 func (f *fakeRemote) SetModTime(ctx context.Context, name string, t time.Time) error {
+	if err := f.refuse("set mtime", name); err != nil {
+		return err
+	}
 	if f.noMTime {
 		return fmt.Errorf("set mtime %q: %w", name, fs.ErrPermission)
 	}

@@ -136,12 +136,40 @@ func (u under) SetModTime(ctx context.Context, name string, t time.Time) error {
 	return u.r.SetModTime(ctx, u.p(name), t)
 }
 
-// notExist reports whether err says a remote file is missing: an
-// fs.ErrNotExist, or a 550 reply (RFC 959: file unavailable).
+// notExist reports whether err may say a remote file is missing: an
+// fs.ErrNotExist, or a 550 reply (RFC 959: file unavailable). A 550 is as
+// often "permission denied" (vsftpd answers DELE on a file it may not
+// remove with "550 Delete operation failed."), so where the answer decides
+// what is recorded (a delete done, a folder that does not exist),
+// verifiedGone checks it.
 func notExist(err error) bool {
 	if errors.Is(err, fs.ErrNotExist) {
 		return true
 	}
 	var te *textproto.Error
 	return errors.As(err, &te) && te.Code == 550
+}
+
+// verifiedGone reports whether p is verifiably not on r: a Stat says it is
+// missing and a listing of its folder, which must succeed, does not show
+// it. Either alone can be wrong: a 550 to MLST or SIZE may be a refusal,
+// and a listing may hide names (vsftpd hides dot files, such as upload
+// temporaries).
+func verifiedGone(ctx context.Context, r Remote, p string) bool {
+	_, err := r.Stat(ctx, p)
+	return notExist(err) && unlisted(ctx, r, p)
+}
+
+// unlisted reports whether a listing of p's folder succeeds without p.
+func unlisted(ctx context.Context, r Remote, p string) bool {
+	es, err := r.List(ctx, path.Dir(p))
+	if err != nil {
+		return false
+	}
+	for _, e := range es {
+		if e.Name == path.Base(p) {
+			return false
+		}
+	}
+	return true
 }

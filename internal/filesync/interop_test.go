@@ -29,6 +29,10 @@ type peer struct {
 	cfg  remote.Config
 	dir  string
 	seed func(t *testing.T, p, content string, mt time.Time)
+	// refusing returns a new folder called name on the peer whose files
+	// its login may read but not delete (the server answers DELE with
+	// 550), and seeds it.
+	refusing func(t *testing.T, name string) peer
 }
 
 func interopPeers(t *testing.T) []func(t *testing.T) peer {
@@ -49,7 +53,17 @@ func fromPeertest(t *testing.T, s *peertest.Server) peer {
 		cfg.TLS = remote.TLSNever
 	}
 	dir := filepath.Join(s.Root, filepath.FromSlash(strings.TrimPrefix(s.Dir, "/")))
-	return peer{name: s.Kind, cfg: cfg, dir: dir, seed: func(t *testing.T, p, content string, mt time.Time) {
+	var pr peer
+	pr = peer{name: s.Kind, cfg: cfg, dir: dir, refusing: func(t *testing.T, name string) peer {
+		// A folder owned by root (this test's user) and not writable by
+		// the server's user: vsftpd answers "550 Delete operation failed.".
+		q := sub(t, pr, name)
+		if err := os.Chown(q.dir, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+		q.seed = func(t *testing.T, f, content string, mt time.Time) { write(t, q.dir, f, content, mt) }
+		return q
+	}, seed: func(t *testing.T, p, content string, mt time.Time) {
 		rel := strings.TrimPrefix(s.Dir, "/")
 		parts := strings.Split(p, "/")
 		for i := range parts[:len(parts)-1] {
@@ -63,6 +77,7 @@ func fromPeertest(t *testing.T, s *peertest.Server) peer {
 			t.Fatal(err)
 		}
 	}}
+	return pr
 }
 
 // wharfPeer starts a second Wharf instance and logs in as a staff user.
@@ -81,7 +96,15 @@ func wharfPeer(t *testing.T) peer {
 	if err := st.CreateAccount(ctx, &store.Account{Name: "ops", Kind: store.Staff, PasswordHash: hash}); err != nil {
 		t.Fatal(err)
 	}
+	// A partner, whose send/ is read-only for it.
+	hub := store.Account{Name: "hub", Kind: store.Partner, PasswordHash: hash}
+	if err := st.CreateAccount(ctx, &hub); err != nil {
+		t.Fatal(err)
+	}
 	files := filepath.Join(dir, "files")
+	if err := ftpserver.EnsureHome(files, hub); err != nil {
+		t.Fatal(err)
+	}
 	work := filepath.Join(files, "work")
 	if err := os.MkdirAll(work, 0o755); err != nil {
 		t.Fatal(err)
@@ -106,6 +129,15 @@ func wharfPeer(t *testing.T) peer {
 		AllowSelfSigned: true, AllowNameMismatch: true, IOTimeout: 20 * time.Second, MaxConns: 8}
 	return peer{name: "wharf", cfg: cfg, dir: work, seed: func(t *testing.T, p, content string, mt time.Time) {
 		write(t, work, p, content, mt)
+	}, refusing: func(t *testing.T, name string) peer {
+		// The partner's send/, where it may download but not delete.
+		q := peer{name: "wharf", cfg: cfg, dir: filepath.Join(files, "hub", "send", name)}
+		q.cfg.User, q.cfg.Root = "hub", "/send/"+name
+		if err := os.MkdirAll(q.dir, 0o750); err != nil {
+			t.Fatal(err)
+		}
+		q.seed = func(t *testing.T, f, content string, mt time.Time) { write(t, q.dir, f, content, mt) }
+		return q
 	}}
 }
 
@@ -286,6 +318,65 @@ func interopSuite(t *testing.T, p peer) {
 					t.Errorf("run after settling did %+v", res.Run)
 				}
 			})
+		}
+	})
+	t.Run("delete-refused", func(t *testing.T) {
+		// A pull deleting its sources from a folder where the server
+		// refuses DELE with 550: the copy is made once, each run fails
+		// the delete with the server's reply, and the source stays.
+		q := p.refusing(t, "refused")
+		q.seed(t, "r.edi", "romeo", t0)
+		e, _ := interopEnv(t, q, store.Sync{Direction: store.SyncPull, AfterCopy: store.AfterCopyDelete})
+		for i, wantCopied := range []int{1, 0} {
+			res, err := e.run(RunOptions{})
+			if err != nil {
+				t.Fatalf("run %d: %v", i+1, err)
+			}
+			if res.Run.Status != store.RunPartial || res.Run.Copied != wantCopied || res.Run.Deleted != 0 || len(res.Errors) != 1 {
+				t.Fatalf("run %d = %+v, errors %v; want partial, %d copied, the delete failed", i+1, res.Run, res.Errors, wantCopied)
+			}
+			if msg := res.Errors[0].Error(); !strings.Contains(msg, "refused to delete") || !strings.Contains(msg, "550") {
+				t.Errorf("run %d: error %q does not give the refusal and the reply", i+1, msg)
+			}
+			t.Logf("run %d: %v", i+1, res.Errors[0])
+		}
+		if got := visible(tree(t, q.dir)); got["r.edi"] != "romeo" {
+			t.Errorf("remote after refused deletes = %v, want r.edi kept", got)
+		}
+		if got := tree(t, e.local)["r.edi"]; got != "romeo" {
+			t.Errorf("local r.edi = %q, want the copy", got)
+		}
+		if d := cmp.Diff(map[string]int{"r.edi": 1}, e.delivered()); d != "" {
+			t.Errorf("deliveries (-want +got):\n%s", d)
+		}
+	})
+	t.Run("read-only", func(t *testing.T) {
+		// A remote set read-only: the pool refuses every change, so a
+		// pull deleting its sources copies once and fails each delete
+		// without wedging later runs; a push fails without retrying.
+		q := sub(t, p, "read-only")
+		q.seed(t, "s.edi", "sierra", t0)
+		q.cfg.ReadOnly = true
+		e, _ := interopEnv(t, q, store.Sync{Direction: store.SyncPull, AfterCopy: store.AfterCopyDelete})
+		for i, wantCopied := range []int{1, 0} {
+			res, err := e.run(RunOptions{})
+			if err != nil {
+				t.Fatalf("run %d: %v", i+1, err)
+			}
+			if res.Run.Status != store.RunPartial || res.Run.Copied != wantCopied || len(res.Errors) != 1 ||
+				!strings.Contains(res.Errors[0].Error(), "read-only") {
+				t.Fatalf("run %d = %+v, errors %v; want partial, %d copied, the delete refused as read-only", i+1, res.Run, res.Errors, wantCopied)
+			}
+		}
+		if got := visible(tree(t, q.dir)); got["s.edi"] != "sierra" {
+			t.Errorf("read-only remote changed: %v", got)
+		}
+		e.sync.AfterCopy = store.AfterCopyKeep
+		if err := e.st.UpdateSync(context.Background(), &e.sync); err != nil {
+			t.Fatal(err)
+		}
+		if res := e.mustRun(); res.Run.Copied != 0 {
+			t.Errorf("run with --after-copy keep copied %d, want 0", res.Run.Copied)
 		}
 	})
 	t.Run("filter-and-dry-run", func(t *testing.T) {

@@ -35,8 +35,18 @@ type lister struct {
 	tempExts []string
 }
 
-func (l lister) want(name string) bool {
-	return !inProgress(name, l.tempExts) && l.filter.Match(name)
+func (l lister) want(name string) bool { return l.excluded(name) == "" }
+
+// excluded says why the sync leaves the base name alone, or "" when it
+// handles it.
+func (l lister) excluded(name string) string {
+	switch {
+	case inProgress(name, l.tempExts):
+		return "excluded: a name of a file still being received"
+	case !l.filter.Match(name):
+		return "excluded by filter"
+	}
+	return ""
 }
 
 // local walks fsys. Directories and files with Wharf temporary names are

@@ -1,6 +1,7 @@
 package filesync
 
 import (
+	"path"
 	"sort"
 	"time"
 
@@ -86,14 +87,30 @@ type planner struct {
 	dir          string // store.Sync* direction
 	deleteSource bool
 	conflict     string
+	// excluded, when set, says why the sync leaves a base name alone (its
+	// filter, a temp receive extension), or "" when it handles it: the
+	// lister's rule, so that a recorded path the listings leave out is not
+	// taken for a file gone from both sides.
+	excluded func(name string) string
 }
 
-// plan compares the listings with the last synced state.
+// plan compares the listings with the last synced state. A recorded path
+// the sync now leaves alone (a narrowed filter) is a Skip that keeps its
+// record: were it dropped, restoring the filter would deliver again a file
+// the partner has consumed.
 func (pl planner) plan(local, remote view, state []store.SyncFile) Plan {
 	rec := make(map[string]store.SyncFile, len(state))
 	paths := make(map[string]bool, len(local)+len(remote)+len(state))
 	p := Plan{LocalFiles: len(local), RemoteFiles: len(remote)}
+	skipped := map[string]bool{}
 	for _, f := range state {
+		if pl.excluded != nil {
+			if why := pl.excluded(path.Base(f.Path)); why != "" {
+				skipped[f.Path] = true
+				p.Items = append(p.Items, Item{Path: f.Path, Action: Skip, Reason: why})
+				continue
+			}
+		}
 		rec[f.Path] = f
 		paths[f.Path] = true
 		if f.Local.Exists {
@@ -104,12 +121,15 @@ func (pl planner) plan(local, remote view, state []store.SyncFile) Plan {
 		}
 	}
 	for k := range local {
-		paths[k] = true
+		paths[k] = !skipped[k]
 	}
 	for k := range remote {
-		paths[k] = true
+		paths[k] = !skipped[k] // planFromJournal's view is the records'
 	}
-	for k := range paths {
+	for k, ok := range paths {
+		if !ok {
+			continue
+		}
 		var l, r *File
 		if f, ok := local[k]; ok {
 			l = &f

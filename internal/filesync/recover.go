@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -18,11 +19,14 @@ import (
 // is verifiably in place (so it is counted once and its source deleted if
 // asked) or marked aborted, to be planned afresh. It returns how many ops
 // it completed. A recovery that cannot tell (the remote does not answer)
-// fails the run rather than risk a second delivery.
-func (x *runner) recover(ctx context.Context) (int, error) {
+// fails the run rather than risk a second delivery. A completed copy whose
+// source cannot be deleted (the remote refuses) does not stop it: the copy
+// is recorded, the failed delete is returned in kept, and the next run's
+// plan tries the delete again.
+func (x *runner) recover(ctx context.Context) (n int, kept []error, err error) {
 	runs, err := x.e.st.SyncRuns(ctx, x.sy.ID, 50)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	for _, r := range runs {
 		if r.Status != store.RunRunning || r.ID == x.run.ID {
@@ -31,28 +35,28 @@ func (x *runner) recover(ctx context.Context) (int, error) {
 		r.Status, r.Finished = store.RunInterrupted, time.Now()
 		r.Error = fmt.Sprintf("interrupted; recovered by run %d", x.run.ID)
 		if err := x.e.st.SaveSyncRun(ctx, &r); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 	}
 	ops, err := x.e.st.SyncOps(ctx, x.sy.ID, 0, store.OpStarted)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
-	n := 0
 	for i := range ops {
 		op := &ops[i]
 		var d opDetail
 		if err := json.Unmarshal([]byte(op.Detail), &d); err != nil {
-			return n, fmt.Errorf("op %d: %w", op.ID, err)
+			return n, kept, fmt.Errorf("op %d: %w", op.ID, err)
 		}
 		var ok bool
+		err = nil
 		switch Action(op.Action) {
 		case Push:
 			if d.Temp != "" {
 				// Journaled before the upload started: the only
 				// temporary this op can have left. It is hidden and
 				// never picked up, so a failure here only costs space.
-				if err := x.rem.Delete(ctx, d.Temp); err != nil && !notExist(err) {
+				if err := x.removeRemote(ctx, d.Temp); err != nil {
 					x.log.Warn("remove interrupted upload", "path", d.Temp, "err", err)
 				}
 			} else {
@@ -62,8 +66,13 @@ func (x *runner) recover(ctx context.Context) (int, error) {
 		case Pull:
 			ok, err = x.recoverPull(ctx, op, d)
 		}
+		if sk := (*sourceKept)(nil); errors.As(err, &sk) {
+			n++
+			kept = append(kept, fmt.Errorf("%s %s: %w", op.Action, op.Path, err))
+			continue
+		}
 		if err != nil {
-			return n, fmt.Errorf("%s %s: %w", op.Action, op.Path, err)
+			return n, kept, fmt.Errorf("%s %s: %w", op.Action, op.Path, err)
 		}
 		if ok {
 			n++
@@ -74,10 +83,10 @@ func (x *runner) recover(ctx context.Context) (int, error) {
 		// conflicts: the fresh plan sees where they stopped).
 		op.Status, op.Finished, op.Error = store.OpAborted, time.Now(), "interrupted"
 		if err := x.e.st.SaveSyncOp(ctx, op, nil, nil, nil); err != nil {
-			return n, err
+			return n, kept, err
 		}
 	}
-	return n, nil
+	return n, kept, nil
 }
 
 // recoverPush completes a push whose verified upload is in place.
@@ -162,7 +171,7 @@ func (x *runner) removeUploadTemps(ctx context.Context, p string) {
 		if _, err := hex.DecodeString(hexPart); !ok || err != nil || len(hexPart) != 12 {
 			continue
 		}
-		if err := x.rem.Delete(ctx, path.Join(dir, e.Name)); err != nil && !notExist(err) {
+		if err := x.removeRemote(ctx, path.Join(dir, e.Name)); err != nil {
 			x.log.Warn("remove interrupted upload", "path", path.Join(dir, e.Name), "err", err)
 		}
 	}

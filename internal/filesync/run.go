@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/textproto"
 	"path"
 	"sync"
 	"time"
 
+	"github.com/wharf-mft/wharf/internal/remote"
 	"github.com/wharf-mft/wharf/internal/store"
 )
 
@@ -44,7 +46,11 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 		x.finish(ctx, &res, err)
 	}()
 
-	if res.Recovered, err = x.recover(ctx); err != nil {
+	var kept []error
+	res.Recovered, kept, err = x.recover(ctx)
+	x.run.Failed += len(kept)
+	res.Errors = append(res.Errors, kept...)
+	if err != nil {
 		return res, fmt.Errorf("sync %q: recover interrupted run: %w", x.sy.Name, err)
 	}
 	p, temps, err := x.listAndPlan(ctx, false)
@@ -71,7 +77,7 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 		return res, err
 	}
 	x.j = x.e.startJournal(ctx)
-	res.Errors = x.execute(ctx, p, o)
+	res.Errors = append(res.Errors, x.execute(ctx, p, o)...)
 	for _, f := range x.j.close() {
 		// The action happened but its record did not: the op stays
 		// started and the next run's recovery verifies it. Counted as
@@ -198,11 +204,18 @@ func (x *runner) execute(ctx context.Context, p Plan, o RunOptions) []error {
 						continue
 					}
 					n, err := x.attempt(ctx, tk)
+					var kept *sourceKept
 					mu.Lock()
-					if err != nil {
+					switch {
+					case errors.As(err, &kept):
+						// Copied and recorded; only its source is left.
+						countAction(&x.run, tk.it.Action, 1)
+						x.run.Bytes += n
+						fallthrough
+					case err != nil:
 						x.run.Failed++
 						errs = append(errs, fmt.Errorf("%s %s: %w", tk.it.Action, tk.it.Path, err))
-					} else {
+					default:
 						countAction(&x.run, tk.it.Action, 1)
 						x.run.Bytes += n
 					}
@@ -299,8 +312,24 @@ func (x *runner) abandon(ctx context.Context, tasks []task) {
 // errNotRetried marks failures that another try would not fix.
 var errNotRetried = errors.New("not retried")
 
+// final reports whether another try in this run would fail as err did: it
+// is marked so (errNotRetried), or the remote refused for good: it is set
+// read-only, it refused a delete of a file that is there, or it answered
+// 530/532 (not logged in, need an account) or 553 (file name not allowed;
+// vsftpd's "Could not create file." in a folder its login cannot write).
+// Other 5xx replies are retried: ftpserverlib answers 550 to a transfer
+// whose data connection broke.
+func final(err error) bool {
+	if errors.Is(err, errNotRetried) || errors.Is(err, remote.ErrReadOnly) || errors.Is(err, errDeleteRefused) {
+		return true
+	}
+	var te *textproto.Error
+	return errors.As(err, &te) && (te.Code == 530 || te.Code == 532 || te.Code == 553)
+}
+
 // attempt journals and performs one action, retrying failures; only the
-// first try uses an op journaled ahead.
+// first try uses an op journaled ahead. A copy that was made but whose
+// source was kept (*sourceKept) returns its bytes and is not retried.
 func (x *runner) attempt(ctx context.Context, tk task) (int64, error) {
 	wait := x.e.cfg.RetryWait
 	var err error
@@ -311,7 +340,10 @@ func (x *runner) attempt(ctx context.Context, tk task) (int64, error) {
 		if err == nil {
 			return n, nil
 		}
-		if ctx.Err() != nil || errors.Is(err, errNotRetried) || try >= x.e.cfg.Retries {
+		if kept := (*sourceKept)(nil); errors.As(err, &kept) {
+			return n, err
+		}
+		if ctx.Err() != nil || final(err) || try >= x.e.cfg.Retries {
 			break
 		}
 		x.log.Warn("sync file failed, retrying", "path", tk.it.Path, "action", tk.it.Action, "try", try, "err", err)
