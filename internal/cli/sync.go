@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -105,7 +106,7 @@ type syncFlags struct {
 
 func (f *syncFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.folder, "folder", "", "local folder under DATA/files, e.g. acme/send")
-	fs.StringVar(&f.remote, "remote", "", "REMOTE[:PATH]: a remote (`wharf remote list`) and a folder on it")
+	fs.StringVar(&f.remote, "remote", "", "REMOTE[:PATH]: a remote (see wharf remote list) and a folder on it")
 	fs.StringVar(&f.direction, "direction", "", "push, pull or two-way")
 	fs.StringVar(&f.afterCopy, "after-copy", store.AfterCopyKeep, "keep or delete the source once its copy is verified (push, pull)")
 	fs.DurationVar(&f.every, "every", 0, "run this often while wharf serve runs, e.g. 5m (0: not on a timer)")
@@ -121,6 +122,9 @@ func (f *syncFlags) apply(fs *pflag.FlagSet, sy *store.Sync, all bool) error {
 	set := func(name string) bool { return all || fs.Changed(name) }
 	if set("folder") {
 		c, err := vfs.Clean(f.folder)
+		if strings.HasPrefix(f.folder, "/") || slices.Contains(strings.Split(f.folder, "/"), "..") {
+			return fmt.Errorf("--folder %q: want a folder under DATA/files such as acme/send, without a leading / or ..", f.folder)
+		}
 		if err != nil || c == "/" {
 			return fmt.Errorf("--folder %q: want a folder under DATA/files, e.g. acme/send", f.folder)
 		}
@@ -383,6 +387,17 @@ func (n syncs) setCmd() *cobra.Command {
 		},
 	}
 	f.register(cmd.Flags())
+	// set changes only the flags given: add's defaults do not apply.
+	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
+		switch fl.Value.Type() {
+		case "int":
+			fl.DefValue = "0"
+		case "duration":
+			fl.DefValue = "0s"
+		case "string":
+			fl.DefValue = ""
+		}
+	})
 	return cmd
 }
 
@@ -729,6 +744,9 @@ func (n syncs) historyCmd() *cobra.Command {
 				return err
 			}
 			defer st.Close()
+			if limit < 1 {
+				return fmt.Errorf("--limit %d: want 1 or more", limit)
+			}
 			sy, err := getSync(ctx, st, args[0])
 			if err != nil {
 				return err

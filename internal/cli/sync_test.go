@@ -32,6 +32,10 @@ func TestSyncCommands(t *testing.T) {
 	runSteps(t, dir, []step{
 		{name: "add refuses a missing folder", args: []string{"sync", "add", "x", "--folder", "nobody/send", "--remote", "bank", "--direction", "push"},
 			wantErr: "does not exist"},
+		{name: "add refuses a folder escaping the file root", args: []string{"sync", "add", "x", "--folder", "../../etc", "--remote", "bank", "--direction", "push"},
+			wantErr: `--folder "../../etc": want a folder under DATA/files such as acme/send, without a leading / or ..`},
+		{name: "add refuses an absolute folder", args: []string{"sync", "add", "x", "--folder", "/etc", "--remote", "bank", "--direction", "push"},
+			wantErr: "without a leading /"},
 		{name: "add refuses an unknown remote", args: []string{"sync", "add", "x", "--folder", "acme/send", "--remote", "nope", "--direction", "push"},
 			wantErr: "nope"},
 		{name: "add refuses a bad direction", args: []string{"sync", "add", "x", "--folder", "acme/send", "--remote", "bank", "--direction", "sideways"},
@@ -48,6 +52,7 @@ func TestSyncCommands(t *testing.T) {
 		{name: "second run", args: []string{"sync", "run", "out"}, want: []string{"copied 0"}},
 		{name: "status", args: []string{"sync", "status"}, want: []string{"out", "ok"}},
 		{name: "history", args: []string{"sync", "history", "out", "--files"}, want: []string{"run 1", "done", "push", "sub/b.edi"}},
+		{name: "history limit 0", args: []string{"sync", "history", "out", "--limit", "0"}, wantErr: "--limit 0: want 1 or more"},
 		{name: "set", args: []string{"sync", "set", "out", "--cron", "*/15 * * * *", "--on-receive"}, want: []string{"cron */15 * * * *, on receive"}},
 		{name: "show", args: []string{"sync", "show", "out"}, want: []string{"delete source", "cron */15 * * * *, on receive", "*.edi", "files tracked:  2"}},
 		{name: "remote in use", args: []string{"remote", "remove", "bank"}, wantErr: "sync out"},
