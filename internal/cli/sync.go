@@ -304,7 +304,7 @@ func lastRun(ctx context.Context, st store.Store, sy store.Sync) string {
 		return "never"
 	}
 	r := runs[0]
-	return fmt.Sprintf("%s %s", r.Status, r.Started.Local().Format("2006-01-02 15:04:05"))
+	return fmt.Sprintf("%s %s", filesync.RunStatus(r), r.Started.Local().Format("2006-01-02 15:04:05"))
 }
 
 func (n syncs) showCmd() *cobra.Command {
@@ -714,7 +714,7 @@ func (n syncs) statusCmd() *cobra.Command {
 					continue
 				}
 				r := runs[0]
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", sy.Name, r.Status, r.Started.Local().Format("2006-01-02 15:04:05"),
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", sy.Name, filesync.RunStatus(r), r.Started.Local().Format("2006-01-02 15:04:05"),
 					duration(r), r.Copied, r.Deleted, r.Conflicts, r.Failed, r.Error)
 			}
 			return tw.Flush()
@@ -762,7 +762,7 @@ func (n syncs) historyCmd() *cobra.Command {
 			}
 			for _, r := range runs {
 				fmt.Fprintf(out, "run %d  %s  %s  %s  copied %d, deleted %d, conflicts %d, failed %d, %s\n",
-					r.ID, r.Started.Local().Format("2006-01-02 15:04:05"), r.Status, duration(r),
+					r.ID, r.Started.Local().Format("2006-01-02 15:04:05"), filesync.RunStatus(r), duration(r),
 					r.Copied, r.Deleted, r.Conflicts, r.Failed, bytesIEC(r.Bytes))
 				if r.Error != "" {
 					fmt.Fprintf(out, "  error: %s\n", r.Error)

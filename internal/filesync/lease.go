@@ -12,6 +12,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/wharf-mft/wharf/internal/store"
 )
 
 // holderID names this process in leases: "host/pid".
@@ -114,4 +116,14 @@ func (x *runner) release(ctx context.Context, l *lease) {
 	if err := x.e.st.ReleaseSyncLease(context.WithoutCancel(ctx), x.sy.ID, l.holder); err != nil {
 		x.log.Warn("release sync lease", "err", err)
 	}
+}
+
+// RunStatus is r's status for display: a run still marked running whose
+// process on this host is gone (kill -9, a crash) shows as interrupted,
+// which the sync's next run records.
+func RunStatus(r store.SyncRun) string {
+	if r.Status == store.RunRunning && thisProcess().deadLocal(r.Holder) {
+		return "interrupted (its process is gone; the next run finishes its work)"
+	}
+	return r.Status
 }
