@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/textproto"
 	"path"
 	"strings"
 	"sync"
@@ -110,8 +111,13 @@ func (l lister) remote(ctx context.Context, r Remote, par int) (view, map[string
 		es, err := r.List(ctx, dir)
 		<-sem
 		if err != nil {
-			if dir == "." && notExist(err) {
+			var te *textproto.Error
+			switch {
+			case dir == "." && notExist(err):
 				err = fmt.Errorf("%w: %w", errMissingRoot, err)
+			case dir == "." && errors.As(err, &te) && te.Code/100 == 5:
+				// pyftpdlib answers a missing folder's MLSD with 501.
+				err = fmt.Errorf("%w: check that the sync's folder exists on the remote (create it there) and its --remote path", err)
 			}
 			cancel(fmt.Errorf("list remote %q: %w", dir, err))
 			return
