@@ -42,10 +42,12 @@ is verified. Files still being received (hidden .wharf- names, the server's
 temp extensions) are never picked up.
 
 Safety: a run lists both sides completely first; a listing that fails stops
-the run before anything changes. (A push with no local file changed since the
-last sync has nothing to do whatever the remote holds, and does not list it.) A run that would delete more than
---max-delete percent of the files on a side stops; check, then run it with
---force. Every action is journaled, so a run killed at any moment finishes
+the run before anything changes. (A push with no local file changed since
+the last sync has nothing to do whatever the remote holds, and does not list
+it.) A run that would delete more than --max-delete percent of the files on
+a side stops; check, then run it with --force. Files the filter leaves out
+keep their synced state, so narrowing a filter and widening it again sends
+nothing twice. Every action is journaled, so a run killed at any moment finishes
 on the next run without losing or duplicating a file.
 
 Conflicts (two-way): newer (default) keeps the later modification time under
@@ -55,7 +57,12 @@ version is kept under a conflict name, e.g. order.conflict-remote-
 conflict names and neither under the original name.
 
 Schedules (--every, --cron) and --on-receive take effect while 'wharf serve'
-runs; 'wharf sync run' runs a sync now.`
+runs; 'wharf sync run' runs a sync now. Under serve, a run that fails (the
+remote is down), finds the sync busy or leaves files failed runs again after
+10 seconds, then at doubling delays up to 10 minutes, until one succeeds; at
+start every --on-receive sync runs once (for files received meanwhile), and
+a schedule continues from the sync's last run, running at once what it
+missed.`
 
 func newSync(a *app) *cobra.Command {
 	n := syncs{a: a}
