@@ -255,8 +255,12 @@ func (f *files) Create(string) (afero.File, error) { return nil, errDenied }
 // checkName applies the file filter to a base name, ignoring a temp
 // extension ("order.edi.tmp" is judged as "order.edi").
 func (ss *session) checkName(base string) error {
-	b, _ := tempBase(base, ss.pol.tempExts)
-	return ss.pol.filter.Check(b)
+	b, temp := tempBase(base, ss.pol.tempExts)
+	err := ss.pol.filter.Check(b)
+	if err != nil && temp {
+		return fmt.Errorf("%w (%q is judged without its temp extension)", err, base)
+	}
+	return err
 }
 
 func (ss *session) event(kind, p string, bytes int64, detail string) {

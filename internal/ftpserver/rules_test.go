@@ -139,6 +139,9 @@ func TestUploadRules(t *testing.T) {
 	if exists(filepath.Join(ts.root, "acme", "receive", "a.csv")) {
 		t.Errorf("refused upload left a file")
 	}
+	if err := c.Stor("/receive/y.part", strings.NewReader("x")); err == nil || !strings.Contains(err.Error(), "is judged without its temp extension") {
+		t.Errorf("Stor y.part = %v, want a refusal that explains the temp extension", err)
+	}
 	if err := c.Stor("/receive/b.edi.part", strings.NewReader("part")); err != nil {
 		t.Fatalf("Stor temp-extension upload: %v", err)
 	}
