@@ -130,7 +130,7 @@ func (f *syncFlags) apply(fs *pflag.FlagSet, sy *store.Sync, all bool) error {
 	if set("folder") {
 		c, err := vfs.Clean(f.folder)
 		if strings.HasPrefix(f.folder, "/") || slices.Contains(strings.Split(f.folder, "/"), "..") {
-			return fmt.Errorf("--folder %q: want a folder under DATA/files such as acme/send, without a leading / or ..", f.folder)
+			return fmt.Errorf("--folder %q: want a folder under DATA/files such as acme/send, with no leading / and no .. in it", f.folder)
 		}
 		if err != nil || c == "/" {
 			return fmt.Errorf("--folder %q: want a folder under DATA/files, e.g. acme/send", f.folder)
