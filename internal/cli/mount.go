@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -13,6 +14,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wharf-mft/wharf/internal/config"
+	"github.com/wharf-mft/wharf/internal/remote"
+	"github.com/wharf-mft/wharf/internal/remoteset"
+	"github.com/wharf-mft/wharf/internal/secret"
 	"github.com/wharf-mft/wharf/internal/store"
 	"github.com/wharf-mft/wharf/internal/vfs"
 )
@@ -75,7 +80,7 @@ func nested(list []store.Mount, p string) (store.Mount, bool) {
 }
 
 func (n mounts) addCmd() *cobra.Command {
-	var readOnly bool
+	var readOnly, noCheck bool
 	cmd := &cobra.Command{
 		Use:   "add ACCOUNT PATH REMOTE[:REMOTE_PATH]",
 		Short: "Mount a remote folder at a path of an account",
@@ -83,10 +88,16 @@ func (n mounts) addCmd() *cobra.Command {
 tree. For a partner, PATH lies inside /send or /receive; for staff, anywhere.
 Files already in the local folder at PATH are hidden while the mount is in
 place. --read-only refuses every change through the mount (so does a
-read-only remote).`,
+read-only remote).
+
+add connects to the remote and checks that REMOTE_PATH is a folder there: a
+folder that does not exist, or a file, is refused. When the remote cannot be
+reached (or refuses the login), the mount is added with a warning.
+--no-check skips the check, for a folder that will be created later.`,
 		Example: `  wharf mount add acme /send/outbox acme-ftp:/outbox
   wharf mount add acme /receive/inbox acme-ftp:/inbox
-  wharf mount add ops / archive-ftp --read-only`,
+  wharf mount add ops / archive-ftp --read-only
+  wharf mount add acme /send/later acme-ftp:/not-yet --no-check`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 3 {
 				return fmt.Errorf("want ACCOUNT, PATH and REMOTE[:REMOTE_PATH], e.g. `%s acme /send/outbox acme-ftp:/outbox`", cmd.CommandPath())
@@ -128,11 +139,22 @@ read-only remote).`,
 				return fmt.Errorf("%s of %s would overlap the mount at %s (remote %s): mounts do not nest, see `wharf mount list %s`",
 					p, acct.Name, old.Path, old.Remote, acct.Name)
 			}
+			rpath := remotePath{name: r.Name, path: rdir}
+			var checked string
+			warned := false
+			if !noCheck {
+				if checked, warned, err = n.checkFolder(ctx, cfg, d, st, r, rpath); err != nil {
+					return err
+				}
+			}
 			m := store.Mount{Account: acct.Name, Path: p, Remote: r.Name, RemotePath: strings.TrimSuffix(rdir, "/"), ReadOnly: readOnly}
 			if err := st.CreateMount(ctx, &m); err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
+			if checked != "" {
+				fmt.Fprintln(out, checked)
+			}
 			mode := "read-write"
 			switch {
 			case readOnly:
@@ -153,12 +175,66 @@ read-only remote).`,
 				fmt.Fprintf(out, "note: remove-after-send is on for %s, so files it downloads are deleted on the remote; "+
 					"add --read-only to keep them\n", acct.Name)
 			}
-			fmt.Fprintf(out, "it takes effect at %s's next login; check the remote with `wharf remote test %s`\n", acct.Name, r.Name)
+			if warned {
+				fmt.Fprintf(out, "it takes effect at %s's next login\n", acct.Name)
+			} else {
+				fmt.Fprintf(out, "it takes effect at %s's next login; check the remote with `wharf remote test %s`\n", acct.Name, r.Name)
+			}
 			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&readOnly, "read-only", false, "refuse uploads, deletes, renames and new folders through the mount")
+	cmd.Flags().BoolVar(&noCheck, "no-check", false, "do not connect to the remote to check that REMOTE_PATH is a folder there")
 	return cmd
+}
+
+// checkTimeout bounds mount add's look at the remote: the dial timeout,
+// TLS, login and a stat.
+const checkTimeout = 30 * time.Second
+
+// checkFolder connects to remote r and asks whether rp is a folder there.
+// It returns an error when the remote says it is not (missing, or a
+// file), and otherwise a line to print: that the folder is there, or a
+// warning (warned) that it could not be checked, and why.
+func (n mounts) checkFolder(ctx context.Context, cfg config.Config, d dataDir, st store.Store, r store.Remote, rp remotePath) (line string, warned bool, err error) {
+	warn := func(err error) (string, bool, error) {
+		return fmt.Sprintf("warning: could not check that %s is a folder (%v); the mount is added anyway: "+
+			"check the remote with `wharf remote test %s`", rp, err, r.Name), true, nil
+	}
+	id, err := instanceID(d)
+	if err != nil {
+		return "", false, err
+	}
+	keeper, err := secret.Open(ctx, d.root, cfg.SecretsURL)
+	if err != nil {
+		return "", false, err
+	}
+	defer keeper.Close()
+	log := newLogger(n.a.opt.Stderr, cfg.Log)
+	set := remoteset.New(st, keeper, log, id)
+	defer set.Close()
+	rc, err := set.Config(ctx, r)
+	if err != nil {
+		return warn(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	c, err := remote.Dial(ctx, rc, log)
+	if err != nil {
+		return warn(err)
+	}
+	defer c.Close()
+	e, err := c.Stat(ctx, rp.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", false, fmt.Errorf("remote folder %s does not exist on %s: create it there first (see `wharf remote ls %s:%s`), "+
+			"or add --no-check to mount it anyway; the mount answers 550 until it exists", rp.path, r.Name, r.Name, path.Dir(rp.path))
+	case err != nil:
+		return warn(err)
+	case e.Type == remote.File:
+		return "", false, fmt.Errorf("%s is a file, not a folder: a mount shows a folder, such as %s:%s", rp, r.Name, path.Dir(rp.path))
+	}
+	return fmt.Sprintf("checked: %s is a folder on the remote", rp), false, nil
 }
 
 // removeAfterSend is the account's effective remove-after-send setting.

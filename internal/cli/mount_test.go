@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/wharf-mft/wharf/internal/peertest"
 	"github.com/wharf-mft/wharf/internal/store"
 )
 
@@ -104,5 +105,77 @@ func TestMountNotes(t *testing.T) {
 		{name: "read-only send", args: []string{"mount", "add", "acme", "/send/b", "r", "--read-only"}, notWant: []string{"note:"}},
 		{name: "read-only receive", args: []string{"mount", "add", "acme", "/receive/c", "ro"}, want: []string{"acme cannot upload into a read-only mount"}},
 		{name: "receive", args: []string{"mount", "add", "acme", "/receive/d", "r"}, notWant: []string{"note:"}},
+	})
+}
+
+// TestMountAddChecksRemoteFolder: mount add asks the remote whether the
+// folder is there (vsftpd, WHARF_INTEROP=1): a missing folder and a file
+// are refused, saying what to do; a folder is accepted and said to be
+// checked; --no-check skips the question.
+func TestMountAddChecksRemoteFolder(t *testing.T) {
+	s := peertest.Vsftpd(t, peertest.Options{})
+	local := filepath.Join(s.Root, filepath.FromSlash(s.Dir))
+	if err := os.Mkdir(filepath.Join(local, "out"), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(local, "order.edi"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	runSteps(t, dir, []step{
+		{name: "partner", args: []string{"partner", "add", "acme"}},
+		{name: "remote", stdin: s.Password + "\n", args: []string{"remote", "add", "vse", "--url", "ftps://" + s.User + "@" + s.Addr + s.Dir,
+			"--allow-self-signed", "--password-stdin"}},
+		{
+			name:    "missing folder",
+			args:    []string{"mount", "add", "acme", "/send/nothere", "vse:/doesnotexist"},
+			wantErr: "remote folder /doesnotexist does not exist on vse: create it there first (see `wharf remote ls vse:/`), or add --no-check",
+		},
+		{
+			name:    "missing below a folder",
+			args:    []string{"mount", "add", "acme", "/send/nothere", "vse:/out/deeper"},
+			wantErr: "remote folder /out/deeper does not exist on vse: create it there first (see `wharf remote ls vse:/out`)",
+		},
+		{name: "file", args: []string{"mount", "add", "acme", "/send/file", "vse:/order.edi"}, wantErr: "vse:/order.edi is a file, not a folder"},
+		{
+			name: "folder",
+			args: []string{"mount", "add", "acme", "/send/out", "vse:/out"},
+			want: []string{"checked: vse:/out is a folder on the remote", "mounted vse:/out at /send/out of acme, read-write"},
+		},
+		{name: "root", args: []string{"mount", "add", "acme", "/receive/in", "vse"}, want: []string{"checked: vse:/ is a folder on the remote"}},
+		{
+			name:    "no check",
+			args:    []string{"mount", "add", "acme", "/send/later", "vse:/later", "--no-check"},
+			want:    []string{"mounted vse:/later at /send/later of acme"},
+			notWant: []string{"checked:", "warning:"},
+		},
+	})
+	got, err := openStore(t, dir).Mounts(t.Context(), "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var paths []string
+	for _, m := range got {
+		paths = append(paths, m.Path)
+	}
+	if diff := cmp.Diff([]string{"/receive/in", "/send/later", "/send/out"}, paths); diff != "" {
+		t.Errorf("stored mounts (-want +got):\n%s", diff)
+	}
+}
+
+// TestMountAddRemoteDown: a remote that cannot be reached does not block
+// mount add; it warns, naming the reason and `wharf remote test`.
+func TestMountAddRemoteDown(t *testing.T) {
+	dir := t.TempDir()
+	runSteps(t, dir, []step{
+		{name: "partner", args: []string{"partner", "add", "acme"}},
+		{name: "remote", args: []string{"remote", "add", "down", "--url", "ftps://u@127.0.0.1:1"}},
+		{
+			name: "mount",
+			args: []string{"mount", "add", "acme", "/send/x", "down:/x"},
+			want: []string{"warning: could not check that down:/x is a folder (", "connection refused",
+				"the mount is added anyway: check the remote with `wharf remote test down`", "mounted down:/x at /send/x of acme",
+				"it takes effect at acme's next login\n"},
+		},
 	})
 }

@@ -122,7 +122,10 @@ func (n node) needWrite() error {
 	return nil
 }
 
-// publicErr maps an internal error to one safe to show the client.
+// publicErr maps an internal error to one safe to show the client. Errors
+// that say the action cannot succeed as asked (missing, denied, invalid)
+// carry 550: ftpserverlib's default for LIST, NLST and STAT is 450,
+// which clients such as lftp retry without end.
 func publicErr(err error) error {
 	var pe *fs.PathError
 	var coded interface{ FTPCode() int }
@@ -131,17 +134,19 @@ func publicErr(err error) error {
 		return nil
 	case errors.As(err, &coded):
 		return err // written for clients (a mount's remote errors), with its reply code
-	case errors.Is(err, errDenied), errors.Is(err, namefilter.ErrRefused), errors.Is(err, errExists), errors.Is(err, errNotLoggedIn),
+	case errors.Is(err, errDenied):
+		return replyCode{err, 550}
+	case errors.Is(err, namefilter.ErrRefused), errors.Is(err, errExists), errors.Is(err, errNotLoggedIn),
 		errors.Is(err, errClientGone):
 		return err
 	case errors.Is(err, fs.ErrInvalid):
-		return fmt.Errorf("invalid path: %w", errors.Unwrap(err))
+		return replyCode{fmt.Errorf("invalid path: %w", errors.Unwrap(err)), 550}
 	case errors.Is(err, fs.ErrNotExist):
-		return errNoSuchFile
+		return replyCode{errNoSuchFile, 550}
 	case errors.Is(err, fs.ErrExist):
 		return errors.New("already exists")
 	case errors.Is(err, fs.ErrPermission):
-		return errDenied
+		return replyCode{errDenied, 550}
 	case errors.As(err, &pe) && pe.Op == "remove":
 		return fmt.Errorf("not a file: %w", pe.Err)
 	case errors.As(err, &pe) && pe.Op == "rmdir":
@@ -149,3 +154,13 @@ func publicErr(err error) error {
 	}
 	return errLocal
 }
+
+// replyCode is a public error with the reply code ftpserverlib sends
+// for it (see its getErrorCode).
+type replyCode struct {
+	error
+	code int
+}
+
+func (e replyCode) Unwrap() error { return e.error }
+func (e replyCode) FTPCode() int  { return e.code }

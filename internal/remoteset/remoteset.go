@@ -137,6 +137,7 @@ func (s *Set) OpenMount(ctx context.Context, m store.Mount) (vfs.FS, error) {
 		Remote:   m.Remote,
 		Root:     path.Clean("/" + m.RemotePath),
 		ReadOnly: m.ReadOnly || r.Settings.ReadOnly,
+		Logger:   s.log.With("account", m.Account, "mount", m.Path),
 	}), nil
 }
 

@@ -15,10 +15,14 @@ type feed struct {
 	taken  chan taken // one answer per piece the upload took
 	halt   chan struct{}
 	done   chan struct{} // closed once the upload returned
+	// opened is closed when the upload first asks for input: the remote
+	// accepted STOR (or APPE) and its data connection is open.
+	opened chan struct{}
 
-	once    sync.Once
-	haltErr error // io.EOF: the clean end; set before halt closes
-	result  error // the upload's; set before done closes
+	once     sync.Once
+	openOnce sync.Once
+	haltErr  error // io.EOF: the clean end; set before halt closes
+	result   error // the upload's; set before done closes
 }
 
 type taken struct {
@@ -31,7 +35,7 @@ var errUploadEnded = errors.New("the upload has already ended")
 
 func newFeed() *feed {
 	return &feed{pieces: make(chan io.Reader), taken: make(chan taken, 1),
-		halt: make(chan struct{}), done: make(chan struct{})}
+		halt: make(chan struct{}), done: make(chan struct{}), opened: make(chan struct{})}
 }
 
 // give hands r to the upload and returns what it took from r.
@@ -87,6 +91,7 @@ type feedReader struct {
 
 // next waits for the next piece; false once the input has ended.
 func (r *feedReader) next() bool {
+	r.f.openOnce.Do(func() { close(r.f.opened) })
 	select {
 	case p := <-r.f.pieces:
 		r.cur, r.n = p, 0

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -14,18 +15,26 @@ import (
 	"github.com/wharf-mft/wharf/internal/vfs"
 )
 
-// OpenFile opens a remote file. O_RDONLY streams a download (Seek before
-// the first read sets the REST offset). O_WRONLY|O_CREATE streams an
-// upload that the remote package publishes atomically on Close; with
-// O_APPEND it appends (APPE). Writes never start before the first byte or
-// ReadFrom.
+// OpenFile opens a remote file and starts the transfer (see start.go), so
+// that the remote's refusal is OpenFile's error. O_RDONLY starts a
+// download at offset 0 (a Seek before the first read starts it again at
+// the new offset). O_WRONLY|O_CREATE starts an upload that the remote
+// package publishes atomically on Close; with O_APPEND it appends (APPE).
+// Either holds a pooled connection until Close.
 func (f *FS) OpenFile(name string, flag int, _ fs.FileMode) (vfs.File, error) {
 	if flag&(os.O_WRONLY|os.O_RDWR) == 0 {
 		fi, err := f.Stat(name)
 		if err != nil {
 			return nil, err
 		}
-		return &readFile{fs: f, name: name, info: fi}, nil
+		r := &readFile{fs: f, name: name, info: fi}
+		if fi.IsDir() {
+			return r, nil
+		}
+		if err := r.start(0); err != nil {
+			return nil, err
+		}
+		return r, nil
 	}
 	if f.opt.ReadOnly {
 		return nil, f.wrap("open", name, remote.ErrReadOnly)
@@ -35,108 +44,87 @@ func (f *FS) OpenFile(name string, flag int, _ fs.FileMode) (vfs.File, error) {
 			return nil, f.wrap("open", name, fs.ErrExist)
 		}
 	}
-	return &writeFile{fs: f, name: name, appendMode: flag&os.O_APPEND != 0}, nil
-}
-
-// readFile is a download in progress.
-type readFile struct {
-	fs     *FS
-	name   string
-	info   fs.FileInfo
-	offset int64
-
-	pr   *io.PipeReader
-	done chan struct{}
-}
-
-func (r *readFile) Stat() (fs.FileInfo, error) { return r.info, nil }
-
-// WriteTo streams the remote file from the current offset straight into w.
-func (r *readFile) WriteTo(w io.Writer) (int64, error) {
-	n, err := r.fs.pool.Retrieve(r.fs.ctx, r.fs.remotePath(r.name), r.offset, w)
-	r.offset += n
-	return n, r.fs.wrap("retr", r.name, err)
-}
-
-// Read streams through a pipe fed by a background Retrieve.
-func (r *readFile) Read(p []byte) (int, error) {
-	if r.pr == nil {
-		pr, pw := io.Pipe()
-		r.pr, r.done = pr, make(chan struct{})
-		go func() {
-			defer close(r.done)
-			_, err := r.WriteTo(pw)
-			pw.CloseWithError(err)
-		}()
+	w := &writeFile{fs: f, name: name, appendMode: flag&os.O_APPEND != 0}
+	if err := w.start(); err != nil {
+		return nil, f.refusedWhy(err)
 	}
-	return r.pr.Read(p)
+	return w, nil
 }
 
-func (r *readFile) Write([]byte) (int, error) { return 0, fs.ErrPermission }
-
-// Seek sets the offset of a download that has not started.
-func (r *readFile) Seek(off int64, whence int) (int64, error) {
-	if r.pr != nil || whence != io.SeekStart || off < 0 {
-		if whence == io.SeekCurrent && off == 0 {
-			return r.offset, nil
-		}
-		return r.offset, errors.New("seek on a remote download: only an absolute offset before reading")
+// refusedWhy returns the missing mounted folder as the reason of err, the
+// remote's refusal of an upload, when it is the reason ("553 Could not
+// create file" says less).
+func (f *FS) refusedWhy(err error) error {
+	var rf *refused
+	if !errors.As(err, &rf) || f.rootSeen.Load() {
+		return err
 	}
-	r.offset = off
-	return off, nil
-}
-
-// Close stops a download in progress.
-func (r *readFile) Close() error {
-	if r.pr != nil {
-		r.pr.CloseWithError(errors.New("download closed"))
-		<-r.done
+	ctx, cancel := f.op()
+	defer cancel()
+	var mr *missingRoot
+	if rerr := f.checkRoot(ctx, false); errors.As(rerr, &mr) {
+		return rerr
 	}
-	return nil
+	return err
 }
 
 // writeFile is an upload in progress: one STOR (APPE in append mode) that
-// starts with the first Write or ReadFrom, takes what each later one gives,
-// and is published once Close ends it cleanly.
+// OpenFile starts, that takes what each Write or ReadFrom gives, and that
+// is published once Close ends it cleanly.
 type writeFile struct {
 	fs         *FS
 	name       string
 	appendMode bool
+	feed       *feed
 
 	mu      sync.Mutex
-	feed    *feed // nil until the first Write or ReadFrom
 	n       int64 // sent, once the upload has returned
 	aborted bool
 }
 
-func (w *writeFile) upload(r io.Reader) (int64, error) {
+func (w *writeFile) upload(ctx context.Context, r io.Reader) (int64, error) {
 	defer w.fs.invalidate()
 	rp := w.fs.remotePath(w.name)
-	// Not cancelled with the session: a client that vanishes mid-upload
-	// ends the session, and the remote package must still get to delete
-	// its temporary file. The client's reader failing ends the upload, and
-	// the pool's I/O deadlines bound it.
-	ctx := context.WithoutCancel(w.fs.ctx)
 	if w.appendMode {
 		return w.fs.pool.Append(ctx, rp, r)
 	}
 	return w.fs.pool.Store(ctx, rp, r)
 }
 
-// start starts the upload on first use; w.mu is held.
-func (w *writeFile) start() *feed {
-	if w.feed == nil {
-		f := newFeed()
-		w.feed = f
-		go func() {
-			n, err := w.upload(&feedReader{f: f})
-			w.mu.Lock()
-			w.n = n
-			w.mu.Unlock()
-			f.ended(err)
-		}()
+// start starts the upload and waits until the remote accepted it (it asks
+// for the first input) or refused it.
+func (w *writeFile) start() error {
+	f := newFeed()
+	w.feed = f
+	// Once started, not cancelled with the session: a client that vanishes
+	// mid-upload ends the session, and the remote package must still get
+	// to delete its temporary file. The client's reader failing ends the
+	// upload, and the pool's I/O deadlines bound it.
+	ctx, started, release := w.fs.launch(context.WithoutCancel(w.fs.ctx))
+	go func() {
+		n, err := w.upload(ctx, &feedReader{f: f})
+		err = startErr(ctx, err)
+		release()
+		w.mu.Lock()
+		w.n = n
+		w.mu.Unlock()
+		f.ended(err)
+	}()
+	select {
+	case <-f.opened:
+	case <-f.done:
 	}
-	return w.feed
+	if !started() {
+		f.stop(errAborted)
+		<-f.done
+		return w.fs.wrap("stor", w.name, f.result)
+	}
+	select {
+	case <-f.done:
+		return w.fs.wrap("stor", w.name, f.failure())
+	default:
+		return nil
+	}
 }
 
 // ReadFrom hands r to the upload, which copies it to the remote until r
@@ -145,13 +133,12 @@ func (w *writeFile) start() *feed {
 // without passing through this process. The file is published by Close.
 func (w *writeFile) ReadFrom(r io.Reader) (int64, error) {
 	w.mu.Lock()
-	if w.aborted {
-		w.mu.Unlock()
+	aborted := w.aborted
+	w.mu.Unlock()
+	if aborted {
 		return 0, w.fs.wrap("stor", w.name, errAborted)
 	}
-	f := w.start()
-	w.mu.Unlock()
-	n, err := f.give(r)
+	n, err := w.feed.give(r)
 	return n, w.fs.wrap("stor", w.name, err)
 }
 
@@ -181,31 +168,27 @@ func (w *writeFile) Stat() (fs.FileInfo, error) {
 	return info{remote.Entry{Name: w.name, Size: w.n, ModTime: time.Now()}}, nil
 }
 
-// Abort makes a running or later upload fail, so nothing is published.
+// Abort makes the upload fail, so nothing is published.
 func (w *writeFile) Abort() {
 	w.mu.Lock()
 	w.aborted = true
-	f := w.feed
 	w.mu.Unlock()
-	if f != nil {
-		f.stop(errAborted)
-		<-f.done
-	}
+	w.feed.stop(errAborted)
+	<-w.feed.done
 }
 
 // Close ends the upload and reports whether it was published. An upload
 // that never received a byte still creates an empty file.
 func (w *writeFile) Close() error {
 	w.mu.Lock()
-	if w.aborted {
-		w.mu.Unlock()
+	aborted := w.aborted
+	w.mu.Unlock()
+	if aborted {
 		return nil
 	}
-	f := w.start()
-	w.mu.Unlock()
-	f.stop(io.EOF)
-	<-f.done
-	return w.fs.wrap("stor", w.name, f.result)
+	w.feed.stop(io.EOF)
+	<-w.feed.done
+	return w.fs.wrap("stor", w.name, w.feed.result)
 }
 
 // info is a remote entry as an fs.FileInfo.
@@ -229,6 +212,23 @@ func dirInfo(name string) fs.FileInfo { return info{remote.Entry{Name: name, Typ
 func FromPool(p *remote.Pool) Pool { return poolAdapter{p} }
 
 type poolAdapter struct{ *remote.Pool }
+
+// Retrieve is remote.Pool's Retrieve (a retry resumes where the failed
+// try stopped), except that a download whose reader's side failed or
+// stopped it (a gate's localErr) is not retried: a client that aborted or
+// closed the file would only fail the next try too.
+func (p poolAdapter) Retrieve(ctx context.Context, name string, offset int64, w io.Writer) (n int64, err error) {
+	err = p.Do(ctx, func(ctx context.Context, c *remote.Conn) error {
+		got, err := c.Retrieve(ctx, name, offset+n, w)
+		n += got
+		if g, ok := w.(*gate); ok && err != nil && g.localErr() != nil {
+			// %v: the reader's *net.OpError must not read as the remote's.
+			return fmt.Errorf("download ended by the reader: %v", g.localErr())
+		}
+		return err
+	})
+	return n, err
+}
 
 // Append appends r to name (APPE) on a pooled connection, without retry:
 // a failed append may have left part of r behind.

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net/textproto"
 	"path"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wharf-mft/wharf/internal/remote"
@@ -48,6 +50,9 @@ type Options struct {
 	// ListCacheTTL keeps a listing this long (default 3s); any change made
 	// through this FS clears it.
 	ListCacheTTL time.Duration
+	// Logger receives a warning when the mounted folder does not exist
+	// (nil: discard).
+	Logger *slog.Logger
 }
 
 // FS is a mount of one remote folder, for one session. It is safe for
@@ -63,6 +68,9 @@ type FS struct {
 
 	mu    sync.Mutex
 	cache map[string]cachedList
+
+	rootSeen   atomic.Bool // the mounted folder was seen to exist
+	rootWarned atomic.Bool // its absence was logged
 }
 
 type cachedList struct {
@@ -87,6 +95,9 @@ func New(ctx context.Context, pool Pool, opt Options) *FS {
 	if opt.Root == "" {
 		opt.Root = "/"
 	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.DiscardHandler)
+	}
 	return &FS{pool: pool, opt: opt, ctx: ctx, cache: make(map[string]cachedList)}
 }
 
@@ -107,21 +118,30 @@ func (f *FS) invalidate() {
 	f.mu.Unlock()
 }
 
-// Stat describes a remote file or folder.
+// Stat describes a remote file or folder. The mount's own folder (".")
+// is checked on the remote, once it was seen to exist no more (see
+// checkRoot).
 func (f *FS) Stat(name string) (fs.FileInfo, error) {
-	if name == "." {
-		return dirInfo(path.Base(f.opt.Root)), nil
-	}
 	ctx, cancel := f.op()
 	defer cancel()
+	if name == "." {
+		if err := f.checkRoot(ctx, false); err != nil {
+			return nil, err
+		}
+		return dirInfo(path.Base(f.opt.Root)), nil
+	}
 	e, err := f.pool.Stat(ctx, f.remotePath(name))
 	if err != nil {
-		return nil, f.wrap("stat", name, err)
+		return nil, f.notFound(ctx, "stat", name, err)
 	}
+	f.rootSeen.Store(true)
 	return info{e}, nil
 }
 
 // ReadDir lists a remote folder, from a listing at most ListCacheTTL old.
+// An empty listing, or a refused one, is checked with a Stat: vsftpd
+// lists a folder that does not exist as empty (226), and a refusal may
+// mean the folder is missing, which the client must hear as such.
 func (f *FS) ReadDir(name string) ([]fs.FileInfo, error) {
 	f.mu.Lock()
 	c, ok := f.cache[name]
@@ -132,8 +152,16 @@ func (f *FS) ReadDir(name string) ([]fs.FileInfo, error) {
 	ctx, cancel := f.op()
 	defer cancel()
 	es, err := f.pool.List(ctx, f.remotePath(name))
+	if err == nil && len(es) == 0 || err != nil && !transient(err) {
+		if cerr := f.checkDir(ctx, name); cerr != nil {
+			return nil, cerr
+		}
+	}
 	if err != nil {
 		return nil, f.wrap("list", name, err)
+	}
+	if len(es) > 0 {
+		f.rootSeen.Store(true)
 	}
 	out := make([]fs.FileInfo, 0, len(es))
 	for _, e := range es {
@@ -144,6 +172,89 @@ func (f *FS) ReadDir(name string) ([]fs.FileInfo, error) {
 	f.mu.Unlock()
 	return append([]fs.FileInfo(nil), out...), nil
 }
+
+func transient(err error) bool {
+	return remote.Transient(err) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// checkDir returns an error when the folder name, whose listing came back
+// empty or refused, does not exist; nil when it does or the remote cannot
+// tell.
+func (f *FS) checkDir(ctx context.Context, name string) error {
+	if name == "." {
+		return f.checkRoot(ctx, true)
+	}
+	_, err := f.pool.Stat(ctx, f.remotePath(name))
+	if errors.Is(err, fs.ErrNotExist) {
+		return f.notFound(ctx, "list", name, err)
+	}
+	return nil
+}
+
+// checkRoot returns an error when the mounted remote folder does not
+// exist or is a file (a mistyped `wharf mount add`, a folder removed
+// since): every operation in the mount would fail, and a listing would
+// look empty. Once seen, the folder is trusted for the FS's lifetime
+// unless force. The remote being unavailable is an error too; an answer
+// that tells neither (a refusal of the check itself) is not.
+func (f *FS) checkRoot(ctx context.Context, force bool) error {
+	if !force && f.rootSeen.Load() {
+		return nil
+	}
+	e, err := f.pool.Stat(ctx, f.opt.Root)
+	switch {
+	case err == nil && e.Type == remote.File:
+		return f.rootMissing(true)
+	case err == nil:
+		f.rootSeen.Store(true)
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		return f.rootMissing(false)
+	case transient(err):
+		return f.wrap("stat", ".", err)
+	}
+	return nil
+}
+
+func (f *FS) rootMissing(file bool) error {
+	f.rootSeen.Store(false)
+	if !f.rootWarned.Swap(true) {
+		f.opt.Logger.Warn("mounted remote folder does not exist", "remote_name", f.opt.Remote, "remote_path", f.opt.Root,
+			"is_file", file, "fix", "create the folder on the remote, or point the mount elsewhere (wharf mount remove, then wharf mount add)")
+	}
+	return &missingRoot{remote: f.opt.Remote, root: f.opt.Root, file: file}
+}
+
+// notFound wraps err, an error of op on name. When err says name does not
+// exist and the mounted folder itself is missing, it says that instead.
+func (f *FS) notFound(ctx context.Context, op, name string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) && !f.rootSeen.Load() {
+		var mr *missingRoot
+		if rerr := f.checkRoot(ctx, false); errors.As(rerr, &mr) {
+			return rerr
+		}
+	}
+	return f.wrap(op, name, err)
+}
+
+// missingRoot is the error of the operations of a mount whose remote
+// folder does not exist, or is a file.
+type missingRoot struct {
+	remote, root string
+	file         bool
+}
+
+func (e *missingRoot) Error() string {
+	if e.file {
+		return fmt.Sprintf("remote path %s on %s is a file, not a folder", e.root, e.remote)
+	}
+	return fmt.Sprintf("remote folder %s does not exist on %s", e.root, e.remote)
+}
+
+func (e *missingRoot) Unwrap() error { return fs.ErrNotExist }
+
+// FTPCode is 550: permanent, until an operator acts.
+func (e *missingRoot) FTPCode() int { return 550 }
 
 func (f *FS) change(op, name string, fn func(ctx context.Context) error) error {
 	if f.opt.ReadOnly {
