@@ -10,8 +10,8 @@ import (
 
 // pruneBatch is how many rows one pruning transaction deletes at most, so
 // that the writers it shares the database with wait milliseconds, not
-// seconds.
-const pruneBatch = 5000
+// seconds. A variable for tests.
+var pruneBatch = 5000
 
 // prunableRuns selects finished runs from before ? that no recovery reads
 // (not running, no op still started) and that are not their sync's latest.
@@ -67,7 +67,7 @@ func (s *Store) deleteAll(ctx context.Context, n *int64, del string, args ...any
 			return err
 		}
 		*n += k
-		if k < pruneBatch {
+		if k < int64(pruneBatch) {
 			return nil
 		}
 	}

@@ -23,8 +23,9 @@ func TestPruneHistoryInBatches(t *testing.T) {
 	if err := s.CreateSync(ctx, &sy); err != nil {
 		t.Fatal(err)
 	}
+	defer sqlite.SetPruneBatch(100)()
 	old := time.Now().Add(-time.Hour)
-	const n = 12345 // more than two batches
+	const n = 234 // more than two batches
 	for _, r := range []*store.SyncRun{
 		{SyncID: sy.ID, Status: store.RunOK, Started: old, Finished: old},
 		{SyncID: sy.ID, Status: store.RunOK, Started: old, Finished: old}, // the latest: kept
