@@ -1,6 +1,6 @@
 package ftpserver_test
 
-// Exact reply texts of STAT, FEAT and MKD (Wharf patches in the vendored
+// Exact reply texts of STAT, FEAT, MKD and refusals (Wharf patches in the vendored
 // ftpserverlib), read off a raw control connection, plus the clients that
 // parse them: Python's ftplib.mkd() and our own remote package's FEAT
 // parser.
@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -19,6 +20,7 @@ import (
 	"github.com/wharf-mft/wharf/internal/ftpserver"
 	"github.com/wharf-mft/wharf/internal/remote"
 	"github.com/wharf-mft/wharf/internal/secret"
+	"github.com/wharf-mft/wharf/internal/store"
 )
 
 // TestReplySTATDir: STAT on a folder answers 212 with one " <ls -l line>"
@@ -220,5 +222,37 @@ ftp.quit()
 	}
 	if got := strings.TrimSuffix(r.stdout, "\n"); got != quoted {
 		t.Errorf("ftplib mkd(%q) = %q, want %q", quoted, got, quoted)
+	}
+}
+
+// TestReplyRefusalReasons: each refusal names its real reason.
+func TestReplyRefusalReasons(t *testing.T) {
+	t.Parallel()
+	none := store.Access{}
+	ts := startServer(t, ftpserver.Config{AllowPlain: true}, func(a *store.Account) { a.Policy.Send = &none })
+	if err := os.MkdirAll(filepath.Join(ts.root, "acme", "receive", "full", "inner"), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ := rawDial(t, "", ts.addr)
+	c.login("ops")
+	if code, msg := c.cmd("RMD /acme/receive/full"); code != 550 || !strings.Contains(msg, "folder not empty") {
+		t.Errorf("RMD of a folder with something in it = %d %s, want 550 saying it is not empty", code, msg)
+	}
+	p, _, _ := rawDial(t, "", ts.addr)
+	p.login("acme")
+	for _, tc := range []struct{ cmd, want string }{
+		{"MKD /newdir", "a partner's root holds only /send"},
+		{"RNFR /receive/full", ""},
+		{"RNTO /elsewhere", "a partner's root holds only /send"},
+		{"MKD /receive/" + strings.Repeat("a", 256), "a name is longer than 255 bytes"},
+		{"MKD /send/x", "/send/x is closed to this account"},
+	} {
+		code, msg := p.cmd(tc.cmd)
+		if tc.want == "" {
+			continue
+		}
+		if code != 550 || !strings.Contains(msg, tc.want) {
+			t.Errorf("%s = %d %s, want 550 saying %q", tc.cmd, code, msg, tc.want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"syscall"
 
 	"github.com/wharf-mft/wharf/internal/namefilter"
 	"github.com/wharf-mft/wharf/internal/store"
@@ -27,6 +28,8 @@ var (
 	errLocal      = errors.New("local error; the administrator can find details in the server log")
 	errExists     = errors.New("file exists and this account may not overwrite it; upload under another name")
 	errClientGone = errors.New("upload not published: the control connection closed before the upload was confirmed")
+	// errPartnerRoot: a partner's root holds only send/ and receive/.
+	errPartnerRoot = fmt.Errorf("%w: a partner's root holds only /send (files to pick up) and /receive (where uploads go)", fs.ErrNotExist)
 )
 
 // node is a resolved client path.
@@ -72,7 +75,7 @@ func (ss *session) resolve(p string) (node, error) {
 		case receiveDir:
 			n.access = ss.pol.receive
 		default:
-			return n, fs.ErrNotExist // a partner's root holds only send/ and receive/
+			return n, errPartnerRoot
 		}
 		n.folder = first
 		n.top = clean == "/"+first
@@ -116,6 +119,9 @@ func (n node) needWrite() error {
 	if n.mount != nil && n.mount.readOnly {
 		return fmt.Errorf("%w: %s is on the read-only mount of remote %q", errDenied, n.path, n.mount.remote)
 	}
+	if !n.top && !n.access.Read && !n.access.Write {
+		return fmt.Errorf("%w: %s is closed to this account", errDenied, n.path)
+	}
 	if n.top || !n.access.Write {
 		return fmt.Errorf("%w: %s is read-only for this account", errDenied, n.path)
 	}
@@ -140,9 +146,14 @@ func publicErr(err error) error {
 		errors.Is(err, errClientGone):
 		return err
 	case errors.Is(err, fs.ErrInvalid):
-		return replyCode{fmt.Errorf("invalid path: %w", errors.Unwrap(err)), 550}
+		return replyCode{errors.New("invalid path: " + strings.TrimPrefix(err.Error(), fs.ErrInvalid.Error()+": ")), 550}
+	case errors.Is(err, errPartnerRoot):
+		return replyCode{fmt.Errorf("%w: %s", errNoSuchFile, strings.TrimPrefix(errPartnerRoot.Error(), fs.ErrNotExist.Error()+": ")), 550}
 	case errors.Is(err, fs.ErrNotExist):
 		return replyCode{errNoSuchFile, 550}
+	case errors.Is(err, syscall.ENOTEMPTY):
+		// Before ErrExist, which ENOTEMPTY also matches.
+		return replyCode{errors.New("folder not empty: remove what is in it first"), 550}
 	case errors.Is(err, fs.ErrExist):
 		return errors.New("already exists")
 	case errors.Is(err, fs.ErrPermission):
