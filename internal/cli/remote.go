@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -20,6 +21,7 @@ import (
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
+	"github.com/wharf-mft/wharf/internal/filesync"
 	"github.com/wharf-mft/wharf/internal/remote"
 	"github.com/wharf-mft/wharf/internal/remoteset"
 	"github.com/wharf-mft/wharf/internal/secret"
@@ -649,6 +651,11 @@ user and root (and the TLS mode when the URL has ?tls=). Pools in a running
 			if err := e.check(ctx, r); err != nil {
 				return err
 			}
+			if r.Settings.ReadOnly && slices.Contains(changed, "read-only") {
+				if err := readOnlyUsers(ctx, e.st, r.Name); err != nil {
+					return err
+				}
+			}
 			if err := e.st.UpdateRemote(ctx, &r); err != nil {
 				return err
 			}
@@ -764,4 +771,23 @@ box that takes uploads but refuses downloads or deletes passes with warnings.`,
 			return nil
 		},
 	}
+}
+
+// readOnlyUsers refuses to make a remote read-only while a sync needs to
+// write to it (a push, a two-way sync, a pull that deletes its sources).
+func readOnlyUsers(ctx context.Context, st store.Store, remote string) error {
+	syncs, err := st.Syncs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, sy := range syncs {
+		if sy.Remote != remote {
+			continue
+		}
+		if err := filesync.ValidateReadOnly(sy); err != nil {
+			return fmt.Errorf("sync %s writes to remote %q (%s): change or remove it first (wharf sync set %s / wharf sync remove %s)",
+				sy.Name, remote, sy.Direction+map[bool]string{true: ", delete after copy", false: ""}[sy.AfterCopy == store.AfterCopyDelete], sy.Name, sy.Name)
+		}
+	}
+	return nil
 }

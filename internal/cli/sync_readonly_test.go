@@ -24,5 +24,9 @@ func TestSyncReadOnlyRemote(t *testing.T) {
 		{name: "unchanged", args: []string{"sync", "show", "k"}, want: []string{"pull", "keep source"}},
 		{name: "writable remote", args: []string{"remote", "set", "arch", "--read-only=false"}},
 		{name: "then delete is fine", args: []string{"sync", "set", "k", "--after-copy", "delete"}, want: []string{"delete source after copy"}},
+		{name: "read-only again refused", args: []string{"remote", "set", "arch", "--read-only"},
+			wantErr: "sync k writes to remote \"arch\" (pull, delete after copy): change or remove it first"},
+		{name: "keep sources", args: []string{"sync", "set", "k", "--after-copy", "keep"}},
+		{name: "read-only again", args: []string{"remote", "set", "arch", "--read-only"}, want: []string{"updated remote"}},
 	})
 }
