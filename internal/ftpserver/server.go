@@ -103,6 +103,7 @@ func New(cfg Config, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	logCertificate(log, cfg, opt.DataDir, cert)
 	minTLS, _ := ParseTLSVersion(cfg.MinTLS)
 	tc, err := newTLSConfigs(cert, minTLS)
 	if err != nil {
