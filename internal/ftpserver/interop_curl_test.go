@@ -456,6 +456,9 @@ func TestInteropCurlBan(t *testing.T) {
 	if n, _ := ts.countEvents(t, store.EventLoginFailed); n != 3 {
 		t.Errorf("%d login_failed events, want 3", n)
 	}
+	if n, _ := ts.countEvents(t, store.EventBanned); n != 1 {
+		t.Errorf("%d %s events, want 1", n, store.EventBanned)
+	}
 	r := curl(t, "--ssl-reqd", "-k", "-u", curlUser("acme"), "-o", os.DevNull, url)
 	if r.exit == 0 {
 		t.Errorf("banned IP logged in with the right password")

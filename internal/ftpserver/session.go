@@ -178,6 +178,10 @@ func (s *Server) login(cc ftplib.ClientContext, user, pass string) (ftplib.Clien
 		banned := s.limits.failed(ip)
 		ss.log.Warn("login failed", "user", user, "banned", banned)
 		s.record(store.Event{Kind: store.EventLoginFailed, Account: user, RemoteAddr: cc.RemoteAddr().String()})
+		if banned {
+			s.record(store.Event{Kind: store.EventBanned, Account: user, RemoteAddr: cc.RemoteAddr().String(),
+				Detail: fmt.Sprintf("%s banned for %v after %d failed logins", ip, s.cfg.BanFor, s.cfg.BanAfter)})
+		}
 		time.Sleep(s.cfg.LoginFailDelay) // slows guessing; blocks only this session
 		return nil, errLogin
 	}

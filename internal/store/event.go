@@ -16,6 +16,8 @@ const (
 	// EventSessionClosed: the server closed a logged-in session because
 	// its account was disabled, removed or given a new password.
 	EventSessionClosed = "session_closed"
+	// EventBanned: an IP banned after repeated failed logins.
+	EventBanned = "ip_banned"
 )
 
 // Event is a durable record of something that happened.
