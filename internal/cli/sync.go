@@ -679,7 +679,7 @@ func printSummary(w io.Writer, res filesync.Result, dry bool, d time.Duration) {
 	fmt.Fprintf(w, "run %d %s: copied %d, deleted %d, conflicts %d, skipped %d, failed %d; %s",
 		r.ID, r.Status, r.Copied, r.Deleted, r.Conflicts, r.Skipped, r.Failed, rate(r.Bytes, d))
 	if res.Recovered > 0 {
-		fmt.Fprintf(w, "; completed %d files of an interrupted run", res.Recovered)
+		fmt.Fprintf(w, " (%d of the copies completed an interrupted run)", res.Recovered)
 	}
 	if res.Plan.FromJournal {
 		fmt.Fprint(w, "; no local file changed since the last sync, so the remote was not listed")

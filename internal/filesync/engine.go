@@ -133,7 +133,7 @@ type ItemResult struct {
 type Result struct {
 	Run       store.SyncRun
 	Plan      Plan
-	Recovered int     // ops of an interrupted run completed by this one
+	Recovered int     // ops of an interrupted run completed by this one (counted in Run.Copied)
 	Errors    []error // one per failed file
 }
 

@@ -264,11 +264,17 @@ func killLoop(t *testing.T, p peer, dir string, kills int) {
 		}
 	}
 	runs, _ := st.SyncRuns(ctx, sy.ID, 100)
-	interrupted := 0
+	interrupted, copied := 0, 0
 	for _, r := range runs {
 		if r.Status == store.RunInterrupted {
 			interrupted++
 		}
+		copied += r.Copied
+	}
+	// The history's runs, interrupted ones included, count each
+	// delivery once.
+	if copied != len(want) {
+		t.Errorf("the runs' rows count %d copies, want %d (one per file)", copied, len(want))
 	}
 	t.Logf("%d runs, %d interrupted and recovered", len(runs), interrupted)
 }

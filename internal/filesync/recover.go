@@ -28,6 +28,7 @@ func (x *runner) recover(ctx context.Context) (n int, kept []error, err error) {
 	if err != nil {
 		return 0, nil, err
 	}
+	var interrupted []store.SyncRun
 	for _, r := range runs {
 		if r.Status != store.RunRunning || r.ID == x.run.ID {
 			continue
@@ -37,7 +38,16 @@ func (x *runner) recover(ctx context.Context) (n int, kept []error, err error) {
 		if err := x.e.st.SaveSyncRun(ctx, &r); err != nil {
 			return 0, nil, err
 		}
+		interrupted = append(interrupted, r)
 	}
+	// A run's counts are saved when it finishes; one that never did
+	// gets them from its journal once its started ops are settled below,
+	// so its row shows what it delivered.
+	defer func() {
+		if err == nil {
+			err = x.countInterrupted(ctx, interrupted)
+		}
+	}()
 	ops, err := x.e.st.SyncOps(ctx, x.sy.ID, 0, store.OpStarted)
 	if err != nil {
 		return 0, nil, err
@@ -175,4 +185,30 @@ func (x *runner) removeUploadTemps(ctx context.Context, p string) {
 			x.log.Warn("remove interrupted upload", "path", path.Join(dir, e.Name), "err", err)
 		}
 	}
+}
+
+// countInterrupted sets each interrupted run's counts from its journal.
+// The copies recovery completes move to the recovering run's journal and
+// count there, so every delivery counts once, in one run's row.
+func (x *runner) countInterrupted(ctx context.Context, runs []store.SyncRun) error {
+	for _, r := range runs {
+		for _, st := range []string{store.OpDone, store.OpFailed} {
+			ops, err := x.e.st.SyncOps(ctx, x.sy.ID, r.ID, st)
+			if err != nil {
+				return err
+			}
+			for _, op := range ops {
+				if st == store.OpFailed {
+					r.Failed++
+					continue
+				}
+				countAction(&r, Action(op.Action), 1)
+				r.Bytes += op.Bytes
+			}
+		}
+		if err := x.e.st.SaveSyncRun(ctx, &r); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -157,3 +157,39 @@ func TestRecovery(t *testing.T) {
 		})
 	}
 }
+
+// An interrupted run's row gets its counts from its journal when a later
+// run recovers it: it shows what it delivered before it died.
+func TestRecoveryCountsInterruptedRun(t *testing.T) {
+	e := newEnv(t, store.Sync{Direction: store.SyncPush})
+	ctx := context.Background()
+	run := &store.SyncRun{SyncID: e.sync.ID, Holder: "gone/1/x", Status: store.RunRunning}
+	if err := e.st.SaveSyncRun(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range []store.SyncOp{
+		{Path: "a.edi", Action: string(Push), Status: store.OpDone, Bytes: 5},
+		{Path: "b.edi", Action: string(Push), Status: store.OpDone, Bytes: 7},
+		{Path: "c.edi", Action: string(Push), Status: store.OpFailed},
+	} {
+		op.RunID, op.SyncID = run.ID, e.sync.ID
+		if err := e.st.SaveSyncOp(ctx, &op, nil, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.mustRun()
+	runs, err := e.st.SyncRuns(ctx, e.sync.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got store.SyncRun
+	for _, r := range runs {
+		if r.ID == run.ID {
+			got = r
+		}
+	}
+	if got.Status != store.RunInterrupted || got.Copied != 2 || got.Bytes != 12 || got.Failed != 1 {
+		t.Errorf("interrupted run after recovery: status %s, copied %d, bytes %d, failed %d; want interrupted, 2, 12, 1",
+			got.Status, got.Copied, got.Bytes, got.Failed)
+	}
+}

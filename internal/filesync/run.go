@@ -48,6 +48,9 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 
 	var kept []error
 	res.Recovered, kept, err = x.recover(ctx)
+	// A copy recovery completed moved to this run's journal: it counts
+	// in this run's row (once: the interrupted run's row leaves it out).
+	x.run.Copied += res.Recovered
 	x.run.Failed += len(kept)
 	res.Errors = append(res.Errors, kept...)
 	if err != nil {
