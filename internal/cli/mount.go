@@ -275,12 +275,14 @@ func hasFiles(dir string) bool {
 
 // mountView is a mount as list prints it.
 type mountView struct {
-	Account    string    `json:"account"`
-	Path       string    `json:"path"`
-	Remote     string    `json:"remote"`
-	RemotePath string    `json:"remote_path"`
-	ReadOnly   bool      `json:"read_only"`
-	CreatedAt  time.Time `json:"created_at"`
+	Account    string `json:"account"`
+	Path       string `json:"path"`
+	Remote     string `json:"remote"`
+	RemotePath string `json:"remote_path"`
+	ReadOnly   bool   `json:"read_only"`
+	// RemoteReadOnly: the remote itself is read-only, so the mount is too.
+	RemoteReadOnly bool      `json:"remote_read_only,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 func (n mounts) listCmd() *cobra.Command {
@@ -312,8 +314,12 @@ func (n mounts) listCmd() *cobra.Command {
 			}
 			views := make([]mountView, 0, len(list))
 			for _, m := range list {
-				views = append(views, mountView{Account: m.Account, Path: m.Path, Remote: m.Remote,
-					RemotePath: path.Clean("/" + m.RemotePath), ReadOnly: m.ReadOnly, CreatedAt: m.CreatedAt.UTC()})
+				v := mountView{Account: m.Account, Path: m.Path, Remote: m.Remote,
+					RemotePath: path.Clean("/" + m.RemotePath), ReadOnly: m.ReadOnly, CreatedAt: m.CreatedAt.UTC()}
+				if r, err := st.Remote(ctx, m.Remote); err == nil {
+					v.RemoteReadOnly = r.Settings.ReadOnly
+				}
+				views = append(views, v)
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
@@ -327,7 +333,7 @@ func (n mounts) listCmd() *cobra.Command {
 			fmt.Fprintln(tw, "ACCOUNT\tPATH\tREMOTE\tMODE\tCREATED")
 			for _, v := range views {
 				fmt.Fprintf(tw, "%s\t%s\t%s:%s\t%s\t%s\n", v.Account, v.Path, v.Remote, v.RemotePath,
-					pick(v.ReadOnly, "read-only", "read-write"), v.CreatedAt.Local().Format(time.DateTime))
+					mountMode(v), v.CreatedAt.Local().Format(time.DateTime))
 			}
 			return tw.Flush()
 		},
@@ -376,4 +382,15 @@ from the account's next login; nothing on the remote changes.`,
 			return nil
 		},
 	}
+}
+
+// mountMode is what a mount allows: its own setting, and its remote's.
+func mountMode(v mountView) string {
+	switch {
+	case v.ReadOnly:
+		return "read-only"
+	case v.RemoteReadOnly:
+		return "read-only (the remote is)"
+	}
+	return "read-write"
 }

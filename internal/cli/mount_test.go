@@ -17,8 +17,8 @@ func TestMountCommands(t *testing.T) {
 	runSteps(t, dir, []step{
 		{name: "partner", args: []string{"partner", "add", "acme"}},
 		{name: "staff", args: []string{"staff", "add", "ops"}},
-		{name: "remote", args: []string{"remote", "add", "acme-ftp", "--url", "ftps://u@ftp.acme.example"}},
-		{name: "read-only remote", args: []string{"remote", "add", "archive", "--url", "ftps://u@archive.example", "--read-only"}},
+		{name: "remote", args: []string{"remote", "add", "acme-ftp", "--url", "ftps://u@127.0.0.1:1"}},
+		{name: "read-only remote", args: []string{"remote", "add", "archive", "--url", "ftps://u@127.0.0.1:1", "--read-only"}},
 		{name: "list empty", args: []string{"mount", "list"}, want: []string{"no mounts yet"}},
 		{
 			name: "partner send",
@@ -53,7 +53,7 @@ func TestMountCommands(t *testing.T) {
 			want: []string{
 				"acme     /receive/inbox  acme-ftp:/        read-only",
 				"acme     /send/outbox    acme-ftp:/outbox  read-write",
-				"ops      /               archive:/         read-write",
+				"ops      /               archive:/         read-only (the remote is)",
 			},
 		},
 		{name: "list one", args: []string{"mount", "list", "ops"}, want: []string{"archive:/"}, notWant: []string{"acme-ftp"}},
@@ -79,7 +79,7 @@ func TestMountHidesLocalFiles(t *testing.T) {
 	dir := t.TempDir()
 	runSteps(t, dir, []step{
 		{name: "partner", args: []string{"partner", "add", "acme"}},
-		{name: "remote", args: []string{"remote", "add", "r", "--url", "ftps://u@h.example"}},
+		{name: "remote", args: []string{"remote", "add", "r", "--url", "ftps://u@127.0.0.1:1"}},
 	})
 	local := filepath.Join(dir, "files", "acme", "send", "outbox")
 	if err := os.MkdirAll(local, 0o700); err != nil {
@@ -99,8 +99,8 @@ func TestMountNotes(t *testing.T) {
 	dir := t.TempDir()
 	runSteps(t, dir, []step{
 		{name: "partner", args: []string{"partner", "add", "acme", "--remove-after-send"}},
-		{name: "remote", args: []string{"remote", "add", "r", "--url", "ftps://u@h.example"}},
-		{name: "ro remote", args: []string{"remote", "add", "ro", "--url", "ftps://u@h.example", "--read-only"}},
+		{name: "remote", args: []string{"remote", "add", "r", "--url", "ftps://u@127.0.0.1:1"}},
+		{name: "ro remote", args: []string{"remote", "add", "ro", "--url", "ftps://u@127.0.0.1:1", "--read-only"}},
 		{name: "remove after send", args: []string{"mount", "add", "acme", "/send/a", "r"}, want: []string{"files it downloads are deleted on the remote"}},
 		{name: "read-only send", args: []string{"mount", "add", "acme", "/send/b", "r", "--read-only"}, notWant: []string{"note:"}},
 		{name: "read-only receive", args: []string{"mount", "add", "acme", "/receive/c", "ro"}, want: []string{"acme cannot upload into a read-only mount"}},

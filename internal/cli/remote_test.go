@@ -273,7 +273,7 @@ func TestRemoteRemoveInUse(t *testing.T) {
 	runSteps(t, dir, []step{
 		{name: "partner", args: []string{"partner", "add", "acme"}},
 		{name: "remote", args: []string{"remote", "add", "r", "--url", "ftps://u@h.example"}},
-		{name: "mount", args: []string{"mount", "add", "acme", "/send/out", "r:/out"}},
+		{name: "mount", args: []string{"mount", "add", "acme", "/send/out", "r:/out", "--no-check"}},
 		{name: "remove refused", args: []string{"remote", "remove", "r"}, wantErr: "`wharf mount remove acme /send/out`"},
 		{name: "unmount", args: []string{"mount", "remove", "acme", "/send/out"}},
 		{name: "remove", args: []string{"remote", "remove", "r"}, want: []string{`removed remote "r"`}},

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -255,7 +257,11 @@ func download(ctx context.Context, pool *remote.Pool, rp remotePath, local strin
 	if dir == "" {
 		dir = "."
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.part")
+	// Not os.CreateTemp, whose 0600 ignores the umask: the file gets the
+	// mode any new file of the user gets, as a sync's pulls do.
+	var rnd [6]byte
+	rand.Read(rnd[:])
+	tmp, err := os.OpenFile(filepath.Join(dir, "."+base+"."+hex.EncodeToString(rnd[:])+".part"), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o666)
 	if err != nil {
 		return 0, fmt.Errorf("get %s: %w: check that the folder of %s exists and is writable", rp, err, local)
 	}
