@@ -130,7 +130,12 @@ func (c Config) Validate() error { return c.ValidateSection("") }
 // ValidateSection is Validate for a Config kept under section in a larger
 // configuration: ValidateSection("server") says server.min_tls where
 // Validate says min_tls.
-func (c Config) ValidateSection(section string) error {
+func (c Config) ValidateSection(section string) error { return c.validate(section, true) }
+
+// validate is ValidateSection; with load false it only checks that the
+// certificate files can be read, for New, which loads the certificate
+// next anyway.
+func (c Config) validate(section string, load bool) error {
 	p := section
 	if p != "" {
 		p += "."
@@ -149,7 +154,7 @@ func (c Config) ValidateSection(section string) error {
 	if _, err := ParseTLSVersion(c.MinTLS); err != nil {
 		errs = append(errs, fmt.Errorf("%smin_tls %w", p, err))
 	}
-	errs = append(errs, c.validateCertificate(p)...)
+	errs = append(errs, c.validateCertificate(p, load)...)
 	if c.PassivePorts != "" {
 		if _, _, err := ParsePortRange(c.PassivePorts); err != nil {
 			errs = append(errs, fmt.Errorf("%spassive_ports %w", p, err))
@@ -223,8 +228,8 @@ func isWildcard(host string) bool {
 }
 
 // validateCertificate checks that the certificate settings go together,
-// that their files can be read, and that they load.
-func (c Config) validateCertificate(p string) []error {
+// that their files can be read, and (with load) that they load.
+func (c Config) validateCertificate(p string, load bool) []error {
 	var errs []error
 	if (c.CertFile == "") != (c.KeyFile == "") {
 		errs = append(errs, fmt.Errorf("%scert_file and %skey_file go together: set both or neither", p, p))
@@ -241,7 +246,7 @@ func (c Config) validateCertificate(p string) []error {
 			}
 		}
 	}
-	if len(errs) == 0 && (c.CertFile != "" || c.PKCS12File != "") {
+	if load && len(errs) == 0 && (c.CertFile != "" || c.PKCS12File != "") {
 		if _, err := configuredCertificate(c, p); err != nil {
 			errs = append(errs, err)
 		}

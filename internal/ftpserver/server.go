@@ -86,7 +86,9 @@ const drainTimeout = 10 * time.Second
 // New validates cfg and prepares a server; it binds nothing.
 func New(cfg Config, opt Options) (*Server, error) {
 	cfg = cfg.Defaults()
-	if err := cfg.Validate(); err != nil {
+	// Not Validate: loadCertificate below loads (and reports) the
+	// certificate, which Validate would load a second time.
+	if err := cfg.validate("", false); err != nil {
 		return nil, err
 	}
 	if opt.Store == nil || opt.FileRoot == "" {

@@ -6,12 +6,10 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
-	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -24,6 +22,8 @@ import (
 	"time"
 
 	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/wharf-mft/wharf/internal/remote"
 )
 
 // errNotResumed is the refusal of a data connection that did not resume its
@@ -267,7 +267,8 @@ func (t *tlsConfigs) data(controlAddr string, requireReuse func() bool) *tls.Con
 }
 
 // logCertificate says which certificate the server presents, with its
-// SHA-256 fingerprint: partners who pin a self-signed one need it.
+// SHA-256 fingerprint, as a Wharf remote's --cert-sha256 takes it:
+// partners who pin a self-signed one need it.
 func logCertificate(log *slog.Logger, c Config, dir string, cert tls.Certificate) {
 	if len(cert.Certificate) == 0 {
 		return
@@ -276,15 +277,10 @@ func logCertificate(log *slog.Logger, c Config, dir string, cert tls.Certificate
 	if err != nil {
 		return
 	}
-	sum := sha256.Sum256(leaf.Raw)
-	pairs := make([]string, len(sum))
-	for i, b := range sum {
-		pairs[i] = hex.EncodeToString([]byte{b})
-	}
 	from := "configured"
 	if c.CertFile == "" && c.PKCS12File == "" {
 		from = "self-signed, generated into " + filepath.Join(dir, "tls") + " (clients must trust or pin it; configure cert_file and key_file for a real one)"
 	}
 	log.Info("tls certificate", "subject", leaf.Subject.String(), "names", strings.Join(leaf.DNSNames, ","),
-		"not_after", leaf.NotAfter.UTC().Format(time.DateOnly), "sha256", strings.Join(pairs, ":"), "source", from)
+		"not_after", leaf.NotAfter.UTC().Format(time.DateOnly), "sha256", remote.Fingerprint(leaf), "source", from)
 }
