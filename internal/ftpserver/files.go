@@ -181,15 +181,16 @@ func (f *files) Rename(from, to string) error {
 			return f.fail("rename", dst, err)
 		}
 	}
-	if old, err := dst.fs.Stat(dst.name); err == nil && (old.IsDir() || !f.ss.pol.overwrite) {
+	if old, err := dst.fs.Stat(dst.name); err == nil && (old.IsDir() || !f.ss.policy().overwrite) {
 		return f.fail("rename", dst, errExists)
 	}
 	if err := src.fs.Rename(src.name, dst.name); err != nil {
 		return f.fail("rename", src, err)
 	}
 	f.ss.event(store.EventRenamed, dst.path, 0, "from "+src.path)
-	_, wasTemp := tempBase(path.Base(src.path), f.ss.pol.tempExts)
-	_, isTemp := tempBase(path.Base(dst.path), f.ss.pol.tempExts)
+	exts := f.ss.policy().tempExts
+	_, wasTemp := tempBase(path.Base(src.path), exts)
+	_, isTemp := tempBase(path.Base(dst.path), exts)
 	if !fi.IsDir() && wasTemp && !isTemp {
 		f.ss.event(store.EventReceived, dst.path, fi.Size(), "renamed from "+path.Base(src.path))
 	}
@@ -255,8 +256,9 @@ func (f *files) Create(string) (afero.File, error) { return nil, errDenied }
 // checkName applies the file filter to a base name, ignoring a temp
 // extension ("order.edi.tmp" is judged as "order.edi").
 func (ss *session) checkName(base string) error {
-	b, temp := tempBase(base, ss.pol.tempExts)
-	err := ss.pol.filter.Check(b)
+	pol := ss.policy()
+	b, temp := tempBase(base, pol.tempExts)
+	err := pol.filter.Check(b)
 	if err != nil && temp {
 		return fmt.Errorf("%w (%q is judged without its temp extension)", err, base)
 	}

@@ -45,6 +45,7 @@ type mountPoint struct {
 	remote   string
 	readOnly bool
 	fs       vfs.FS
+	key      mountKey // what it was opened from
 }
 
 // policy is an account's effective settings: its overrides over the
@@ -118,6 +119,15 @@ func (ss *session) account() *store.Account {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	return ss.acct
+}
+
+// policy returns the session's current settings. An operator's change to
+// the account reaches open sessions (see refresh), so callers take it once
+// per operation rather than keep it.
+func (ss *session) policy() policy {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.pol
 }
 
 // dataTLS returns this session's data-connection TLS config.
@@ -274,8 +284,16 @@ func (s *Server) openMounts(ctx context.Context, a store.Account, local *localfs
 	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	ms, err := s.store.Mounts(lctx, a.Name)
+	if err != nil || len(ms) == 0 {
+		return nil, err
+	}
+	rs, err := s.store.Remotes(lctx)
 	if err != nil {
 		return nil, err
+	}
+	changed := make(map[string]time.Time, len(rs))
+	for _, r := range rs {
+		changed[r.Name] = r.UpdatedAt
 	}
 	var out []mountPoint
 	for _, m := range ms {
@@ -285,10 +303,16 @@ func (s *Server) openMounts(ctx context.Context, a store.Account, local *localfs
 		}
 		// The mount point shows in its parent's listing as a folder.
 		_ = local.MkdirAll(vfs.Rel(m.Path), 0o750)
-		out = append(out, mountPoint{path: m.Path, remote: m.Remote, readOnly: m.ReadOnly, fs: fsys})
+		out = append(out, mountPoint{path: m.Path, remote: m.Remote, readOnly: m.ReadOnly, fs: fsys, key: keyOf(m, changed)})
 	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i].path) > len(out[j].path) })
+	sortMounts(out)
 	return out, nil
+}
+
+// sortMounts puts the longest path first, so a path resolves to the
+// innermost mount holding it.
+func sortMounts(ms []mountPoint) {
+	sort.Slice(ms, func(i, j int) bool { return len(ms[i].path) > len(ms[j].path) })
 }
 
 // storeCtx bounds one store call. It outlives Serve's cancellation, so the

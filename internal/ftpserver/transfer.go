@@ -119,7 +119,7 @@ func (d *download) Close() error {
 		return err
 	}
 	ss.event(store.EventSent, d.n.path, sent, "")
-	if d.n.folder == sendDir && ss.pol.removeAfterSend {
+	if d.n.folder == sendDir && ss.policy().removeAfterSend {
 		d.removeAfterSend()
 	}
 	return err
@@ -153,7 +153,7 @@ func (f *files) upload(n node, flags int, offset int64) (ftplib.FileTransfer, er
 	switch {
 	case exists && old.IsDir():
 		return nil, f.fail("stor", n, fmt.Errorf("%w: is a directory", fs.ErrInvalid))
-	case exists && !ss.pol.overwrite:
+	case exists && !ss.policy().overwrite:
 		return nil, f.fail("stor", n, errExists)
 	case !exists && !errors.Is(statErr, fs.ErrNotExist):
 		return nil, f.fail("stor", n, statErr)
@@ -328,7 +328,7 @@ func (u *upload) Close() error {
 			return u.f.fail("stor", u.n, err)
 		}
 	}
-	if _, temp := tempBase(path.Base(u.n.path), ss.pol.tempExts); temp {
+	if _, temp := tempBase(path.Base(u.n.path), ss.policy().tempExts); temp {
 		ss.log.Info("upload under temp name", "path", u.n.path, "bytes", size)
 	} else {
 		ss.event(store.EventReceived, u.n.path, size, "")
@@ -340,7 +340,7 @@ func (u *upload) Close() error {
 // links, which fails if another upload took the name meanwhile.
 func (u *upload) publish() error {
 	ss := u.f.ss
-	if ss.pol.overwrite {
+	if ss.policy().overwrite {
 		return u.n.fs.Rename(u.tmp, u.n.name)
 	}
 	ln, ok := u.n.fs.(vfs.Linker)

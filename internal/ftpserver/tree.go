@@ -55,7 +55,7 @@ func (ss *session) resolve(p string) (node, error) {
 		}
 	}
 	ss.mu.Lock()
-	a, local, mounts := ss.acct, ss.fs, ss.mounts
+	a, pol, local, mounts := ss.acct, ss.pol, ss.fs, ss.mounts
 	ss.mu.Unlock()
 	if a == nil {
 		return node{}, errNotLoggedIn
@@ -71,9 +71,9 @@ func (ss *session) resolve(p string) (node, error) {
 		first, _, _ := strings.Cut(strings.TrimPrefix(clean, "/"), "/")
 		switch first {
 		case sendDir:
-			n.access = ss.pol.send
+			n.access = pol.send
 		case receiveDir:
-			n.access = ss.pol.receive
+			n.access = pol.receive
 		default:
 			return n, errPartnerRoot
 		}
