@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,7 +64,7 @@ func (n accounts) home(d dataDir, name string) string {
 
 func (n accounts) addCmd() *cobra.Command {
 	p := &policyFlags{kind: n.kind}
-	var pwStdin, disabled bool
+	var pwStdin, disabled, adopt bool
 	cmd := &cobra.Command{
 		Use:   "add NAME",
 		Short: fmt.Sprintf("Create a %s account", n.noun()),
@@ -83,6 +84,9 @@ func (n accounts) addCmd() *cobra.Command {
 				if pw, err = readPassword(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("%s %s", n.noun(), acct.Name)); err != nil {
 					return err
 				}
+				if err := password.Check(name, pw); err != nil {
+					return fmt.Errorf("%w: choose another, or leave out --password-stdin and Wharf generates one", err)
+				}
 				generated = false
 			}
 			ctx := cmd.Context()
@@ -101,6 +105,12 @@ func (n accounts) addCmd() *cobra.Command {
 			default:
 				return fmt.Errorf("%s %q %w: see `wharf %s show %s`, or change it with `wharf %s set %s`", n.noun(), name, store.ErrExists, n.noun(), name, n.noun(), name)
 			}
+			adopted := 0
+			if n.kind == store.Partner {
+				if adopted, err = leftFiles(n.home(d, name), name, adopt); err != nil {
+					return err
+				}
+			}
 			if acct.PasswordHash, err = password.Hash(pw); err != nil {
 				return fmt.Errorf("hash password: %w", err)
 			}
@@ -116,6 +126,9 @@ func (n accounts) addCmd() *cobra.Command {
 			fmt.Fprintf(out, "created %s %q\n", n.noun(), name)
 			if n.kind == store.Partner {
 				fmt.Fprintf(out, "folders: %s (send/ and receive/)\n", n.home(d, name))
+				if adopted > 0 {
+					fmt.Fprintf(out, "adopted the %d file(s) already there\n", adopted)
+				}
 			}
 			if generated {
 				fmt.Fprintf(out, "password: %s\n", pw)
@@ -127,8 +140,43 @@ func (n accounts) addCmd() *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVar(&pwStdin, "password-stdin", false, "read the password from the first line of stdin instead of generating one")
 	f.BoolVar(&disabled, "disabled", false, "create the account disabled (it cannot log in until enabled)")
+	if n.kind == store.Partner {
+		f.BoolVar(&adopt, "adopt-files", false, "give the new partner the files already in DATA/files/NAME (left by a removed partner of that name); without it add refuses such a folder")
+	}
 	p.register(f, false)
 	return cmd
+}
+
+// leftFiles counts the files already in a new partner's home, left there
+// by a removed partner of the same name. Unless adopt, any is an error:
+// a name reused for another company must not hand it the old one's files.
+func leftFiles(home, name string, adopt bool) (int, error) {
+	n, first := 0, ""
+	err := filepath.WalkDir(home, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) && p == home {
+				return filepath.SkipAll
+			}
+			return err
+		}
+		if !e.IsDir() {
+			if n++; first == "" {
+				first, _ = filepath.Rel(home, p)
+			}
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return 0, fmt.Errorf("look for files left in %s: %w", home, err)
+	case n > 0 && !adopt:
+		what := fmt.Sprintf("%d files, among them %s", n, first)
+		if n == 1 {
+			what = "a file, " + first
+		}
+		return 0, fmt.Errorf("%s already holds %s, left by an earlier partner %q: the new account would see them. Give --adopt-files to hand them to it, or move the folder away first", home, what, name)
+	}
+	return n, nil
 }
 
 // readPassword reads the first line of r. When r is a terminal it prompts
@@ -360,6 +408,9 @@ func (n accounts) setCmd() *cobra.Command {
 			case pwStdin:
 				if newPW, err = readPassword(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("%s %s", n.noun(), acct.Name)); err != nil {
 					return err
+				}
+				if err := password.Check(acct.Name, newPW); err != nil {
+					return fmt.Errorf("%w: choose another, or use --generate-password instead", err)
 				}
 			case genPW:
 				newPW = password.Generate()

@@ -28,7 +28,7 @@ func TestPartnerCommands(t *testing.T) {
 		{name: "add bad name", args: []string{"partner", "add", "Acme Corp"}, wantErr: `invalid name "Acme Corp"`},
 		{name: "add dot-dot", args: []string{"partner", "add", ".."}, wantErr: `invalid name ".."`},
 		{name: "add no name", args: []string{"partner", "add"}, wantErr: "want one partner name"},
-		{name: "add with policy", stdin: "s3cret-pw\n",
+		{name: "add with policy", stdin: "s3cret-pw-2026\n",
 			args: []string{"partner", "add", "globex", "--password-stdin", "--send", "rw", "--filter", "*.edi,-*.tmp", "--remove-after-send"},
 			want: []string{`created partner "globex"`}, notWant: []string{"password:"}},
 		{name: "add bad send", args: []string{"partner", "add", "initech", "--send", "read"}, wantErr: `--send "read": want r`},
@@ -62,7 +62,7 @@ func TestPartnerCommands(t *testing.T) {
 		{name: "remove", args: []string{"partner", "remove", "acme"},
 			want: []string{`removed partner "acme"`, "were kept"}},
 		{name: "list after remove", args: []string{"partner", "list"}, want: []string{"globex"}, notWant: []string{"acme"}},
-		{name: "re-add keeps files", args: []string{"partner", "add", "acme"}, want: []string{`created partner "acme"`}},
+		{name: "re-add over empty folders", args: []string{"partner", "add", "acme"}, want: []string{`created partner "acme"`}},
 	})
 
 	info, err := os.Stat(dir)
@@ -137,7 +137,7 @@ func TestPasswords(t *testing.T) {
 		{"stdin", []string{"partner", "add", "acme", "--password-stdin"}, "correct horse\r\nsecond line\n", "correct horse"},
 		{"stdin without newline", []string{"staff", "add", "alice", "--password-stdin"}, "battery staple", "battery staple"},
 		{"generated", []string{"partner", "add", "globex"}, "", ""},
-		{"set stdin", []string{"partner", "set", "acme", "--password-stdin"}, "new one\n", "new one"},
+		{"set stdin", []string{"partner", "set", "acme", "--password-stdin"}, "a new one, longer\n", "a new one, longer"},
 		{"set generated", []string{"staff", "set", "alice", "--generate-password"}, "", ""},
 	}
 	for _, tt := range tests {
@@ -163,6 +163,54 @@ func TestPasswords(t *testing.T) {
 	if r := run(t, dir, "", "partner", "set", "acme", "--password-stdin", "--generate-password"); r.err == nil {
 		t.Error("set with --password-stdin and --generate-password succeeded")
 	}
+	for _, tt := range []struct {
+		args          []string
+		stdin, reason string
+	}{
+		{[]string{"partner", "add", "initech", "--password-stdin"}, "hunter2\n", "too short: 7 characters, want at least 12"},
+		{[]string{"partner", "set", "acme", "--password-stdin"}, "acme-password-1\n", `contains the account name "acme"`},
+		{[]string{"staff", "set", "alice", "--password-stdin"}, " spaced password \n", "starts or ends with a space"},
+	} {
+		r := run(t, dir, tt.stdin, tt.args...)
+		if r.err == nil || !strings.Contains(r.err.Error(), tt.reason) || !strings.Contains(r.err.Error(), "choose another") {
+			t.Errorf("%v with %q: err = %v, want a refusal saying %q and what to do", tt.args, tt.stdin, r.err, tt.reason)
+		}
+	}
+	verify(t, "acme", "a new one, longer", true) // the refused set changed nothing
+	if r := run(t, dir, "", "partner", "show", "initech"); r.err == nil {
+		t.Error("a partner refused for its password was created")
+	}
+}
+
+// TestPartnerReAddLeftFiles: a partner added under the name of a removed
+// one whose files are still on disk is refused unless --adopt-files, so a
+// name reused for another company does not hand it the old one's files.
+func TestPartnerReAddLeftFiles(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, dir, "", "partner", "add", "acme")
+	left := filepath.Join(dir, "files", "acme", "send", "invoice.edi")
+	if err := os.WriteFile(left, []byte("for the old acme"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, dir, "", "partner", "remove", "acme")
+	r := run(t, dir, "", "partner", "add", "acme")
+	if r.err == nil || !strings.Contains(r.err.Error(), "already holds a file, send/invoice.edi") || !strings.Contains(r.err.Error(), "--adopt-files") {
+		t.Fatalf("re-add over a left file: err = %v, want a refusal naming the file and --adopt-files", r.err)
+	}
+	if r := run(t, dir, "", "partner", "show", "acme"); r.err == nil {
+		t.Error("the refused add created the account")
+	}
+	r = mustRun(t, dir, "", "partner", "add", "acme", "--adopt-files")
+	if !strings.Contains(r.stdout, "adopted the 1 file(s) already there") {
+		t.Errorf("add --adopt-files output:\n%s", r.stdout)
+	}
+	if b, err := os.ReadFile(left); err != nil || string(b) != "for the old acme" {
+		t.Errorf("the adopted file = %q, %v", b, err)
+	}
+	// Folders without files are no one's data: a plain re-add takes them.
+	mustRun(t, dir, "", "partner", "add", "globex")
+	mustRun(t, dir, "", "partner", "remove", "globex")
+	mustRun(t, dir, "", "partner", "add", "globex")
 }
 
 func TestStaffCommands(t *testing.T) {

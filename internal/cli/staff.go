@@ -17,8 +17,8 @@ file root, DATA/files, with every partner's send/ and receive/ folders.
 Settings (overwrite, allow-plain, tls-reuse, filter, temp-extensions) inherit
 the server's unless set per account; --reset FIELD returns one to the default.
 
-Names are 1-63 lower-case letters, digits, '.', '_' or '-', and share one
-namespace with partners.`,
+Names are 1-63 lower-case letters, digits, '.', '_' or '-', starting with a
+letter or digit, and share one namespace with partners.`,
 		Example: `  wharf staff add alice                        # prints a generated password once
   printf '%s\n' "$PW" | wharf staff add alice --password-stdin
   wharf staff list
@@ -28,7 +28,9 @@ namespace with partners.`,
 	}
 	add := n.addCmd()
 	add.Long = `Create a staff account. Without --password-stdin a random password is
-generated and printed once; Wharf keeps only its hash.`
+generated and printed once; Wharf keeps only its hash. A password given on
+stdin needs at least 12 characters, must not contain the account name, and
+must not start or end with a space.`
 	add.Example = "  wharf staff add alice\n  printf '%s\\n' \"$PW\" | wharf staff add alice --password-stdin"
 	set := n.setCmd()
 	set.Long = `Change a staff account. Only the flags given change anything; --reset FIELD
