@@ -392,6 +392,54 @@ func TestInteropCurlRemoveAfterSend(t *testing.T) {
 	}
 }
 
+// TestInteropCurlResumeRemoveAfterSend: with remove-after-send, a download
+// cut short and resumed with curl -C - removes the file once the resumed
+// part completes; a range read of only the file's end (curl -r N-)
+// completes too but leaves the file, since the client never got its start.
+func TestInteropCurlResumeRemoveAfterSend(t *testing.T) {
+	interop(t, "curl")
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{RemoveAfterSend: true})
+	send := filepath.Join(ts.root, "acme", "send")
+	data := randomData(t, 4<<20)
+	writeFile(t, filepath.Join(send, "resumed.edi"), data)
+	writeFile(t, filepath.Join(send, "tail.edi"), data)
+	dir := t.TempDir()
+	get := func(name string, args ...string) result {
+		t.Helper()
+		args = append([]string{"--ssl-reqd", "-k", "-u", curlUser("acme"), "-o", filepath.Join(dir, name)}, args...)
+		return curl(t, append(args, ftpURL("ftp", ts.addr, "/send/"+name))...)
+	}
+	if r := get("resumed.edi", "-r", "0-999999"); r.exit != 0 {
+		t.Fatalf("first part: %v", r)
+	}
+	if !exists(filepath.Join(send, "resumed.edi")) {
+		t.Fatal("resumed.edi removed after only its first megabyte was sent")
+	}
+	if r := get("resumed.edi", "-C", "-"); r.exit != 0 || fileSum(filepath.Join(dir, "resumed.edi")) != sum(data) {
+		t.Fatalf("resume: %v", r)
+	}
+	if exists(filepath.Join(send, "resumed.edi")) {
+		t.Errorf("resumed.edi still in send/ after its resumed download completed")
+	}
+	if !ts.hasEvent(t, store.EventDeleted, "/send/resumed.edi") {
+		t.Errorf("no deleted event for resumed.edi: %v", ts.events(t))
+	}
+
+	if r := get("tail.edi", "-r", "1000000-"); r.exit != 0 {
+		t.Fatalf("range read of the end: %v", r)
+	}
+	if got, err := os.Stat(filepath.Join(dir, "tail.edi")); err != nil || got.Size() != int64(len(data)-1000000) {
+		t.Fatalf("range read got %v, %v; want %d bytes", got, err, len(data)-1000000)
+	}
+	if !exists(filepath.Join(send, "tail.edi")) {
+		t.Errorf("tail.edi removed after a range read of only its end")
+	}
+	if ts.hasEvent(t, store.EventDeleted, "/send/tail.edi") {
+		t.Errorf("deleted event for tail.edi")
+	}
+}
+
 // TestInteropCurlConfinement: curl --path-as-is cannot reach files above
 // the partner's root.
 func TestInteropCurlConfinement(t *testing.T) {

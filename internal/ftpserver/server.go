@@ -46,19 +46,22 @@ type Options struct {
 
 // Server is the FTP/FTPS server. It is safe for concurrent use.
 type Server struct {
-	cfg       Config
-	store     store.Store
-	root      string
-	log       *slog.Logger
-	tls       *tlsConfigs
-	filter    Filter
-	limits    *limits
-	hashSlots chan struct{}   // bounds concurrent password hashes to the CPUs
-	dummyHash string          // verified against for unknown users, so timing does not tell which names exist
-	passwords *password.Cache // nil when cfg.PasswordCache < 0
-	openMount func(context.Context, store.Mount) (vfs.FS, error)
-	acctCheck time.Duration
-	greeting  string
+	cfg    Config
+	store  store.Store
+	root   string
+	log    *slog.Logger
+	tls    *tlsConfigs
+	filter Filter
+	limits *limits
+	// sentPrefix tells resumed downloads from range reads for
+	// remove-after-send.
+	sentPrefix sentPrefixes
+	hashSlots  chan struct{}   // bounds concurrent password hashes to the CPUs
+	dummyHash  string          // verified against for unknown users, so timing does not tell which names exist
+	passwords  *password.Cache // nil when cfg.PasswordCache < 0
+	openMount  func(context.Context, store.Mount) (vfs.FS, error)
+	acctCheck  time.Duration
+	greeting   string
 
 	plain, implicit *ftplib.FtpServer
 	plainLn, implLn net.Listener

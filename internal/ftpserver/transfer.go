@@ -114,12 +114,22 @@ func (d *download) Close() error {
 	sent := d.sent
 	d.mu.Unlock()
 	ss := d.f.ss
+	remove := d.n.folder == sendDir && ss.policy().removeAfterSend
+	var whole bool
+	if remove {
+		whole = ss.srv.sentPrefix.sent(keyFor(ss.account().Name, d.n.path, d.info), d.offset, sent)
+	}
 	if !complete {
 		ss.event(store.EventAborted, d.n.path, sent, "download incomplete")
 		return err
 	}
 	ss.event(store.EventSent, d.n.path, sent, "")
-	if d.n.folder == sendDir && ss.policy().removeAfterSend {
+	switch {
+	case remove && !whole:
+		ss.log.Info("not removed after send: only its end was sent", "path", d.n.path, "from", d.offset,
+			"why", "a download from an offset counts as the end of a resumed one only when the bytes before it were sent to this account since the server started")
+	case remove:
+		ss.srv.sentPrefix.forget(keyFor(ss.account().Name, d.n.path, d.info))
 		d.removeAfterSend()
 	}
 	return err
