@@ -230,7 +230,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 2)
 	start := func(ln net.Listener, implicit bool) *ftplib.FtpServer {
 		fsrv := ftplib.NewFtpServer(&driver{srv: s, implicit: implicit})
-		fsrv.Logger = s.log.With("component", "ftplib")
+		// ftpserverlib numbers clients per listener ("clientId"); sessions
+		// log that number as client_id next to Wharf's own "session".
+		fsrv.Logger = s.log.With("component", "ftplib", "listener", listenerName(implicit))
 		if err := fsrv.Listen(); err != nil {
 			errc <- err
 			return nil
@@ -328,6 +330,14 @@ func EnsureHome(fileRoot string, a store.Account) error {
 		}
 	}
 	return nil
+}
+
+// listenerName names a listener by its config key.
+func listenerName(implicit bool) string {
+	if implicit {
+		return "listen_implicit"
+	}
+	return "listen"
 }
 
 func greeting(banner, id string) string {

@@ -62,7 +62,8 @@ type policy struct {
 func (s *Server) newSession(cc ftplib.ClientContext, implicit bool) *session {
 	ss := &session{
 		srv: s, cc: cc, implicit: implicit,
-		log: s.log.With("session", s.nextID.Add(1), "remote", cc.RemoteAddr().String()),
+		log: s.log.With("session", s.nextID.Add(1), "remote", cc.RemoteAddr().String(),
+			"listener", listenerName(implicit), "client_id", cc.ID()),
 	}
 	s.mu.Lock()
 	ss.ctx, ss.cancel = context.WithCancel(s.serveCtx)
