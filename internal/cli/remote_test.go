@@ -347,7 +347,7 @@ func mustRun(t *testing.T, dir, stdin string, args ...string) result {
 // passes through to the server's staff tree.
 func TestRemoteSelf(t *testing.T) {
 	dir := t.TempDir()
-	const opsPW, acmePW = "ops-" + canary, "acme-" + canary
+	const opsPW, acmePW = "staff-" + canary, "partner-" + canary
 	mustRun(t, dir, opsPW+"\n", "staff", "add", "ops", "--password-stdin")
 	mustRun(t, dir, acmePW+"\n", "partner", "add", "acme", "--password-stdin")
 	addr, serveLog := serveAddr(t, dir)

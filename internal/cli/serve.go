@@ -16,6 +16,7 @@ import (
 
 	"github.com/wharf-mft/wharf/internal/config"
 	"github.com/wharf-mft/wharf/internal/ftpserver"
+	"github.com/wharf-mft/wharf/internal/metrics"
 	"github.com/wharf-mft/wharf/internal/remoteset"
 	"github.com/wharf-mft/wharf/internal/secret"
 )
@@ -35,6 +36,7 @@ flags. A config file looks like this (every key is optional):
 
   data: /var/lib/wharf
   keep_history: 90d          # events and sync run history; 0 keeps all
+  metrics_listen: 127.0.0.1:9464 # Prometheus /metrics and /healthz; off by default
   log:
     level: info              # debug, info, warn, error
     format: json             # text, json
@@ -99,6 +101,7 @@ func newServe(a *app) *cobra.Command {
 	configFlag(f, "pkcs12", "server.pkcs12_file", def.PKCS12File, "PKCS#12 certificate and key file (instead of --cert/--key)")
 	f.StringVar(&pkcs12PasswordFile, "pkcs12-password-file", "", "file holding the --pkcs12 password; or put the password itself in WHARF_PKCS12_PASSWORD")
 	configFlag(f, "min-tls", "server.min_tls", def.MinTLS, "lowest TLS version accepted: 1.2 or 1.3")
+	configFlag(f, "metrics-listen", "metrics_listen", "off", "HTTP address for Prometheus /metrics and /healthz, e.g. 127.0.0.1:9464 (no authentication: keep it on loopback or a private network)")
 	configFlag(f, "keep-history", "keep_history", days(config.DefaultKeepHistory), "delete events and sync run history older than this, hourly (0: keep all)")
 	f.Int("max-conns", def.MaxConns, "connections allowed in total (negative: no cap)")
 	annotate(f, "max-conns", "server.max_conns")
@@ -155,6 +158,14 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 	}
 	if err := srv.Listen(); err != nil {
 		return err
+	}
+	if !config.MetricsOff(cfg.MetricsListen) {
+		c := metrics.New(ctx, st, metrics.Sources{Sessions: srv.SessionCounts, Pools: remotes.PoolStats}, log)
+		stopMetrics, err := serveMetrics(ctx, cfg.MetricsListen, c, log)
+		if err != nil {
+			return err
+		}
+		defer stopMetrics()
 	}
 	// Serve logs each listener's address ("listening") once it accepts.
 	abs, err := filepath.Abs(d.root)

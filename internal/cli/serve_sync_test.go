@@ -18,7 +18,7 @@ import (
 // instance's staff tree (--allow-self), so no outside peer is needed.
 func TestServeOnReceivePush(t *testing.T) {
 	dir := t.TempDir()
-	const opsPW, acmePW = "ops-pw-123456", "acme-pw-123456"
+	const opsPW, acmePW = "staff-pw-123456", "partner-pw-123456"
 	mustRun(t, dir, opsPW+"\n", "staff", "add", "ops", "--password-stdin")
 	mustRun(t, dir, acmePW+"\n", "partner", "add", "acme", "--password-stdin")
 	addr, _ := serveAddr(t, dir)

@@ -97,6 +97,11 @@ func TestServeConfigErrors(t *testing.T) {
 				"server.cert_file and server.key_file go together", `nope.pem": no such file or directory: check the path`, `server.temp_extensions: "tmp" is not an extension: write it with its dot`},
 		},
 		{
+			name: "bad metrics address",
+			args: []string{"--listen", "127.0.0.1:0", "--metrics-listen", "9464"},
+			want: []string{`metrics_listen "9464": want HOST:PORT, e.g. 127.0.0.1:9464, or off`},
+		},
+		{
 			name: "both listeners off",
 			args: []string{"--listen", "off", "--listen-implicit", ""},
 			want: []string{"both listeners are off: set server.listen or server.listen_implicit"},

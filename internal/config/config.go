@@ -14,6 +14,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -34,6 +36,11 @@ type Config struct {
 	// (runs and their per-file records) are kept: 'wharf serve' deletes
 	// what is older, hourly. 0 keeps everything. Default 90 days.
 	KeepHistory time.Duration `yaml:"keep_history"`
+	// MetricsListen is the HTTP address of 'wharf serve''s Prometheus
+	// metrics (/metrics) and health check (/healthz). "" or "off"
+	// (default) serves none. It has no authentication: bind it to
+	// loopback or a private interface, e.g. 127.0.0.1:9464.
+	MetricsListen string `yaml:"metrics_listen"`
 	// Log chooses the log handler.
 	Log Log `yaml:"log"`
 	// Server is the FTP/FTPS server. Its environment variables carry no
@@ -77,6 +84,9 @@ func (c Config) Validate() error {
 	}
 	if c.KeepHistory < 0 {
 		errs = append(errs, fmt.Errorf("keep_history %v: want 0 (keep everything) or more, e.g. 90d", c.KeepHistory))
+	}
+	if err := checkMetricsListen(c.MetricsListen); err != nil {
+		errs = append(errs, err)
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
@@ -133,4 +143,25 @@ func flatten(err error) []error {
 		return out
 	}
 	return []error{err}
+}
+
+// MetricsOff reports whether addr, a metrics_listen value, switches the
+// metrics listener off.
+func MetricsOff(addr string) bool { return addr == "" || addr == "off" }
+
+func checkMetricsListen(addr string) error {
+	if MetricsOff(addr) {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		var n int
+		if n, err = strconv.Atoi(port); err == nil && (n < 0 || n > 65535) {
+			err = fmt.Errorf("port %d out of range", n)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("metrics_listen %q: want HOST:PORT, e.g. 127.0.0.1:9464, or off (%v)", addr, err)
+	}
+	return nil
 }

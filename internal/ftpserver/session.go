@@ -84,6 +84,23 @@ func (s *Server) newSession(cc ftplib.ClientContext, implicit bool) *session {
 	return ss
 }
 
+// SessionCounts returns the control connections open now and how many of
+// them are logged in.
+func (s *Server) SessionCounts() (open, loggedIn int) {
+	s.mu.Lock()
+	live := make([]*session, 0, len(s.sessions))
+	for _, ss := range s.sessions {
+		live = append(live, ss)
+	}
+	s.mu.Unlock()
+	for _, ss := range live {
+		if ss.account() != nil {
+			loggedIn++
+		}
+	}
+	return len(live), loggedIn
+}
+
 func (s *Server) session(cc ftplib.ClientContext) *session {
 	s.mu.Lock()
 	defer s.mu.Unlock()

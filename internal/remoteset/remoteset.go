@@ -141,6 +141,17 @@ func (s *Set) OpenMount(ctx context.Context, m store.Mount) (vfs.FS, error) {
 	}), nil
 }
 
+// PoolStats returns the counters of the pools in use, by remote name.
+func (s *Set) PoolStats() map[string]remote.PoolStats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]remote.PoolStats, len(s.pools))
+	for name, p := range s.pools {
+		out[name] = p.pool.Stats()
+	}
+	return out
+}
+
 // Close closes every pool.
 func (s *Set) Close() error {
 	s.mu.Lock()
