@@ -115,15 +115,18 @@ func PeerDir() string {
 	return filepath.Join(home, ".cache", "wharf", "peers")
 }
 
-// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago, for
+// a peer that binds it itself. Like FreePortRange it comes from below the
+// kernel's ephemeral range: a port from there (what binding port 0 gives)
+// can, before the peer binds it, become the local port of any outgoing
+// connection on the machine, or of waitListening's own probe, which then
+// connects to itself (TCP simultaneous open) and reports a server up that
+// is not; the peer's bind then fails and a client later finds the port
+// refused.
 func FreePort(t testing.TB) int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("find free port: %v", err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	lo, _ := FreePortRange(t, 1)
+	return lo
 }
 
 // FreePortRange returns n consecutive ports on 127.0.0.1 that were all free a
@@ -257,8 +260,14 @@ func waitListening(addr string, exited <-chan struct{}) error {
 	for {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
+			// A probe from the port it dials connected to itself, not
+			// to the server (see FreePort).
+			self := c.LocalAddr().String() == c.RemoteAddr().String()
 			c.Close()
-			return nil
+			if !self {
+				return nil
+			}
+			err = fmt.Errorf("%s: the probe connected to itself; nothing listens yet", addr)
 		}
 		if time.Now().After(deadline) {
 			return err
