@@ -15,10 +15,14 @@ func newConfig(a *app) *cobra.Command {
 		Short: "Check or show the effective configuration",
 		Long: `Check or show the configuration that 'wharf serve' would run with: defaults,
 then the config file (--config or WHARF_CONFIG), then WHARF_* environment
-variables, then flags. See 'wharf serve --help' for every setting.`,
+variables, then flags. check and show take every flag serve takes, so the
+same command line can be checked before it is served. See 'wharf serve
+--help' for every setting.`,
 		Example: `  wharf config check --config /etc/wharf.yaml
+  wharf config check --listen :21 --cert /etc/wharf/cert.pem --key /etc/wharf/key.pem
   WHARF_LISTEN=off wharf config show`,
 	}
+	var checkPKCS12, showPKCS12 string
 	check := &cobra.Command{
 		Use:   "check",
 		Short: "Report every problem in the configuration, or say it is fine",
@@ -28,10 +32,11 @@ setting (a misspelt one), and what serve would refuse, such as a listener
 address without a valid port, two listeners on one port, or a certificate
 file that is missing, unreadable or does not load.`,
 		Example: `  wharf config check --config /etc/wharf.yaml
-  WHARF_CONFIG=/etc/wharf.yaml wharf config check`,
+  WHARF_CONFIG=/etc/wharf.yaml wharf config check
+  wharf config check --listen :21 --passive-ports 30000-30100`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.config(cmd)
+			cfg, err := a.serveConfig(cmd, checkPKCS12)
 			if err != nil {
 				return err
 			}
@@ -52,7 +57,7 @@ as its scheme only (a base64key:// URL holds the key itself). Problems found by
 		Example: `  wharf config show > wharf.yaml   # a complete starting point`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := a.config(cmd)
+			cfg, err := a.serveConfig(cmd, showPKCS12)
 			if err != nil {
 				return err
 			}
@@ -70,6 +75,8 @@ as its scheme only (a base64key:// URL holds the key itself). Problems found by
 			return enc.Close()
 		},
 	}
+	serveFlags(check.Flags(), &checkPKCS12)
+	serveFlags(show.Flags(), &showPKCS12)
 	cmd.AddCommand(check, show)
 	return cmd
 }

@@ -32,6 +32,10 @@ func TestConfigCommands(t *testing.T) {
 		{name: "show", args: []string{"config", "show", "--config", good, "--log-format", "json"},
 			want:    []string{"listen: 127.0.0.1:2100", "listen_implicit: :2990", "idle_timeout: 1m30s", "pkcs12_password: REDACTED", "format: json", "banner: Wharf FTP server ready"},
 			notWant: []string{"hunter2"}},
+		{name: "check takes serve's flags", args: []string{"config", "check", "--listen", ":99999", "--passive-ports", "10-20"},
+			wantErr: `server.listen ":99999": port "99999" is not a number`},
+		{name: "show takes serve's flags", args: []string{"config", "show", "--config", good, "--listen", "127.0.0.1:2121", "--metrics-listen", "127.0.0.1:9464"},
+			want: []string{"listen: 127.0.0.1:2121", "metrics_listen: 127.0.0.1:9464"}},
 	})
 
 	// Load and validation problems come together, each naming its key.

@@ -52,7 +52,6 @@ Every setting, with its environment variable:
 %s`
 
 func newServe(a *app) *cobra.Command {
-	def := config.Default().Server
 	var pkcs12PasswordFile string
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -64,15 +63,7 @@ func newServe(a *app) *cobra.Command {
   WHARF_DATA=/var/lib/wharf WHARF_LOG_FORMAT=json wharf serve`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var extra []config.Flag
-			if pkcs12PasswordFile != "" {
-				pw, err := os.ReadFile(pkcs12PasswordFile)
-				if err != nil {
-					return fmt.Errorf("--pkcs12-password-file: %w", err)
-				}
-				extra = append(extra, config.Flag{Name: "--pkcs12-password-file", Key: "server.pkcs12_password", Value: strings.TrimRight(string(pw), "\r\n")})
-			}
-			cfg, err := a.config(cmd, extra...)
+			cfg, err := a.serveConfig(cmd, pkcs12PasswordFile)
 			if err != nil {
 				return err
 			}
@@ -82,7 +73,15 @@ func newServe(a *app) *cobra.Command {
 			return a.serve(cmd.Context(), cfg)
 		},
 	}
-	f := cmd.Flags()
+	serveFlags(cmd.Flags(), &pkcs12PasswordFile)
+	return cmd
+}
+
+// serveFlags registers serve's settings as flags; config check and show
+// take them too, so they tell what serve would run with the same command
+// line.
+func serveFlags(f *pflag.FlagSet, pkcs12PasswordFile *string) {
+	def := config.Default().Server
 	configFlag(f, "listen", "server.listen", def.Listen, `plain FTP + explicit FTPS address, or "off"`)
 	configFlag(f, "listen-implicit", "server.listen_implicit", def.ListenImplicit, `implicit FTPS address, or "off"`)
 	configFlag(f, "passive-ports", "server.passive_ports", def.PassivePorts, "passive port range LO-HI, e.g. 30000-30100 (default: any)")
@@ -99,7 +98,7 @@ func newServe(a *app) *cobra.Command {
 	configFlag(f, "cert", "server.cert_file", def.CertFile, "PEM certificate chain file (with --key)")
 	configFlag(f, "key", "server.key_file", def.KeyFile, "PEM private key file (with --cert)")
 	configFlag(f, "pkcs12", "server.pkcs12_file", def.PKCS12File, "PKCS#12 certificate and key file (instead of --cert/--key)")
-	f.StringVar(&pkcs12PasswordFile, "pkcs12-password-file", "", "file holding the --pkcs12 password; or put the password itself in WHARF_PKCS12_PASSWORD")
+	f.StringVar(pkcs12PasswordFile, "pkcs12-password-file", "", "file holding the --pkcs12 password; or put the password itself in WHARF_PKCS12_PASSWORD")
 	configFlag(f, "min-tls", "server.min_tls", def.MinTLS, "lowest TLS version accepted: 1.2 or 1.3")
 	configFlag(f, "metrics-listen", "metrics_listen", "off", "HTTP address for Prometheus /metrics and /healthz, e.g. 127.0.0.1:9464 (no authentication: keep it on loopback or a private network)")
 	configFlag(f, "keep-history", "keep_history", days(config.DefaultKeepHistory), "delete events and sync run history older than this, hourly (0: keep all)")
@@ -107,7 +106,20 @@ func newServe(a *app) *cobra.Command {
 	annotate(f, "max-conns", "server.max_conns")
 	f.Int("max-conns-per-ip", def.MaxConnsPerIP, "connections allowed per client IP (negative: no cap)")
 	annotate(f, "max-conns-per-ip", "server.max_conns_per_ip")
-	return cmd
+}
+
+// serveConfig loads the configuration with serve's flags, the password of
+// --pkcs12-password-file included.
+func (a *app) serveConfig(cmd *cobra.Command, pkcs12PasswordFile string) (config.Config, error) {
+	var extra []config.Flag
+	if pkcs12PasswordFile != "" {
+		pw, err := os.ReadFile(pkcs12PasswordFile)
+		if err != nil {
+			return config.Config{}, fmt.Errorf("--pkcs12-password-file: %w", err)
+		}
+		extra = append(extra, config.Flag{Name: "--pkcs12-password-file", Key: "server.pkcs12_password", Value: strings.TrimRight(string(pw), "\r\n")})
+	}
+	return a.config(cmd, extra...)
 }
 
 func boolFlag(fs *pflag.FlagSet, name, key string, def bool, usage string) {
