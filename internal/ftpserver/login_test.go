@@ -2,6 +2,8 @@ package ftpserver_test
 
 import (
 	"context"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/wharf-mft/wharf/internal/ftpserver"
@@ -48,5 +50,28 @@ func TestPasswordCacheFollowsAccountChanges(t *testing.T) {
 	if c, err := ts.dialErr("acme", "new secret", false); err == nil {
 		c.Quit()
 		t.Fatal("a disabled account logs in with a remembered password")
+	}
+}
+
+// TestLoginNameAnyCase: account names are lower case, so a partner that
+// types its name capitalised logs in as that account, into its own tree.
+func TestLoginNameAnyCase(t *testing.T) {
+	ts := startServer(t, ftpserver.Config{})
+	for _, user := range []string{"ACME", "Acme"} {
+		c, err := ts.dialErr(user, testPass, false)
+		if err != nil {
+			t.Fatalf("login as %q: %v", user, err)
+		}
+		if err := c.Stor("/receive/"+user+".edi", strings.NewReader("x")); err != nil {
+			t.Errorf("%s: Stor: %v", user, err)
+		}
+		c.Quit()
+		if !exists(filepath.Join(ts.root, "acme", "receive", user+".edi")) {
+			t.Errorf("%s: the upload is not in acme's receive/", user)
+		}
+	}
+	if c, err := ts.dialErr("ACME", "wrong password", false); err == nil {
+		c.Quit()
+		t.Error("ACME logged in with a wrong password")
 	}
 }

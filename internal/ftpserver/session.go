@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -172,10 +173,13 @@ var (
 	errLogin       = errors.New("login incorrect")
 )
 
+// lookup finds the account a USER names. Account names are lower case
+// (store.ValidateName), so "ACME" and "Acme" log in as acme: partners type
+// their name as they write it.
 func (s *Server) lookup(user string) (store.Account, error) {
 	ctx, cancel := s.storeCtx()
 	defer cancel()
-	return s.store.Account(ctx, user)
+	return s.store.Account(ctx, strings.ToLower(user))
 }
 
 // login authenticates user and opens the session's tree.
