@@ -44,11 +44,18 @@ temp extensions) are never picked up.
 Safety: a run lists both sides completely first; a listing that fails stops
 the run before anything changes. (A push with no local file changed since
 the last sync has nothing to do whatever the remote holds, and does not list
-it.) A run that would delete more than --max-delete percent of the files on
-a side stops; check, then run it with --force. Files the filter leaves out
-keep their synced state, so narrowing a filter and widening it again sends
-nothing twice. Every action is journaled, so a run killed at any moment finishes
-on the next run without losing or duplicating a file.
+it.) A two-way run that would delete more than --max-delete percent of the
+files on a side, because they are gone from the other side, stops and says
+where; check, then run it with --force. Every action is journaled, so a run
+killed at any moment finishes on the next run without losing or duplicating
+a file. A run counts the files it copied, the files it deleted because they
+were deleted on the other side, and apart from those the sources it removed
+after their copy (--after-copy delete).
+
+Filters: --filter globs match a file's base name only, never its folder:
+"*.edi" takes in/order.edi as it takes order.edi, in every subfolder. Files
+the filter leaves out keep their synced state, so narrowing a filter and
+widening it again sends nothing twice.
 
 Conflicts (two-way): newer (default) keeps the later modification time under
 the file's name; local or remote name the side that keeps it. The other
@@ -63,6 +70,29 @@ remote is down), finds the sync busy or leaves files failed runs again after
 start every --on-receive sync runs once (for files received meanwhile), and
 a schedule continues from the sync's last run, running at once what it
 missed.`
+
+const syncAddLong = `Add a sync between a folder under DATA/files and a folder on a remote. It
+changes nothing until it runs: 'wharf sync run NAME --dry-run' shows what it
+would do, 'wharf sync run NAME' runs it, and --every, --cron or --on-receive
+run it while 'wharf serve' runs.
+
+--folder is a folder under DATA/files that exists (a partner's send/ or
+receive/, made by 'wharf partner add'); --remote names a remote from 'wharf
+remote list', with a folder on it after a colon (its root without one).
+--direction push copies new and changed files to the remote, pull copies
+them from it, two-way both (see 'wharf sync --help'). With --after-copy
+delete (push, pull) each source is removed once its copy is verified; a file
+delivered once is not delivered again either way, unless it changes.
+
+--filter takes comma-separated globs that match a file's base name only,
+never its folder: "*.edi" takes order.edi and in/order.edi, a pattern with a
+slash is refused, and every subfolder is synced. A leading "-" excludes, and
+matching ignores case. Files still being received (the server's temp
+extensions) are never picked up.
+
+--max-delete (percent, default 50) stops a run that would delete more than
+that share of one side's files because they are gone from the other side
+(two-way); 'wharf sync run NAME --force' lets such a run go ahead.`
 
 func newSync(a *app) *cobra.Command {
 	n := syncs{a: a}
@@ -119,9 +149,9 @@ func (f *syncFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.every, "every", 0, "run this often while wharf serve runs, e.g. 5m (0: not on a timer)")
 	fs.StringVar(&f.cron, "cron", "", `run on a cron schedule while wharf serve runs, e.g. "*/15 * * * *"`)
 	fs.BoolVar(&f.onReceive, "on-receive", false, "run when a file is received into the folder (push, two-way)")
-	fs.StringVar(&f.filter, "filter", "", `files to sync: comma-separated globs, "-" excludes, e.g. "*.edi,-*.tmp"`)
+	fs.StringVar(&f.filter, "filter", "", `files to sync: comma-separated globs on the base name, "-" excludes, e.g. "*.edi,-*.tmp"`)
 	fs.StringVar(&f.conflict, "conflict", store.ConflictNewer, "two-way conflicts: newer, keep-both, local or remote")
-	fs.IntVar(&f.maxDelete, "max-delete", 50, "stop a run that would delete more than this percent of a side's files")
+	fs.IntVar(&f.maxDelete, "max-delete", 50, "stop a two-way run that would delete more than this percent of the files a side holds, because they are gone from the other side")
 }
 
 // apply copies the flags that were given (all of them for add) onto sy.
@@ -201,8 +231,11 @@ func (n syncs) addCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "add NAME --folder LOCAL_PATH --remote REMOTE[:PATH] --direction push|pull|two-way",
 		Short: "Add a sync",
+		Long:  syncAddLong,
 		Example: `  wharf sync add acme-out --folder acme/send --remote acme:/inbound --direction push --after-copy delete --on-receive
-  wharf sync add shared --folder ops/shared --remote bank:/shared --direction two-way --every 10m --filter "*.edi,*.x12"`,
+  wharf sync add acme-in --folder acme/receive --remote acme:/outbound --direction pull --every 15m --filter "*.edi,-*.tmp"
+  wharf sync add shared --folder ops/shared --remote bank:/shared --direction two-way --every 10m --filter "*.edi,*.x12"
+  wharf sync run acme-out --dry-run   # then see what it would do`,
 		Args: oneSync,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -276,10 +309,21 @@ func schedule(sy store.Sync) string {
 }
 
 func (n syncs) listCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List syncs with their last run",
-		Args:  cobra.NoArgs,
+		Long: `List every sync on one line: its name, direction, local folder (under
+DATA/files), remote folder, schedule, and the status and start of its last
+run ("never" before the first). 'wharf sync show NAME' has all of a sync's
+settings, 'wharf sync status' the counts of each last run.
+
+--json prints a JSON array, one object per sync with every setting (defaults
+filled in) and "last_run" (null before the first run), as 'wharf sync
+status --json' shows it.`,
+		Example: `  wharf sync list
+  wharf sync list --json | jq -r '.[] | select(.last_run.status != "ok") | .name'`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
 			_, _, st, err := n.a.openData(ctx, cmd)
@@ -290,6 +334,17 @@ func (n syncs) listCmd() *cobra.Command {
 			all, err := st.Syncs(ctx)
 			if err != nil {
 				return err
+			}
+			if asJSON {
+				views := make([]syncView, 0, len(all))
+				for _, sy := range all {
+					last, err := lastRunView(ctx, st, sy)
+					if err != nil {
+						return err
+					}
+					views = append(views, newSyncView(sy, last))
+				}
+				return writeJSON(cmd.OutOrStdout(), views)
 			}
 			if len(all) == 0 {
 				fmt.Fprintln(cmd.OutOrStdout(), "no syncs yet: add one with `wharf sync add`")
@@ -303,6 +358,8 @@ func (n syncs) listCmd() *cobra.Command {
 			return tw.Flush()
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
+	return cmd
 }
 
 func lastRun(ctx context.Context, st store.Store, sy store.Sync) string {
@@ -318,7 +375,15 @@ func (n syncs) showCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "show NAME",
 		Short: "Show a sync's settings and last run",
-		Args:  oneSync,
+		Long: `Show a sync's settings: its local folder and remote folder, direction,
+what happens to a source after its copy, schedule, filter, conflict policy
+(two-way) and mass-delete limit, with the defaults of those not set; how
+many files it tracks (paths with a synced state, so a file delivered once
+and since consumed is not sent again); and its last run. The filter's globs
+match base names only: "*.edi" takes order.edi in every subfolder.
+Change a setting with 'wharf sync set NAME'.`,
+		Example: "  wharf sync show acme-out\n  wharf sync set acme-out --filter '*.edi,*.x12'   # then change it",
+		Args:    oneSync,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			_, _, st, err := n.a.openData(ctx, cmd)
@@ -412,7 +477,16 @@ func (n syncs) removeCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "remove NAME",
 		Short: "Remove a sync and its history; no file is touched",
-		Args:  oneSync,
+		Long: `Remove a sync: its settings, its synced state (what each file looked like
+when last in step) and its run history. No file is touched on either side,
+and the events it recorded stay in the event log. Stop a sync's schedule
+without losing its state with 'wharf sync set NAME --every 0' (or --cron "",
+--on-receive=false) instead: a sync added again under the same name has no
+record of what was delivered, so its first run copies again every file the
+other side does not have (a push sends again the files still in the folder
+that the partner has consumed).`,
+		Example: "  wharf sync show acme-out     # what it does, before it goes\n  wharf sync remove acme-out",
+		Args:    oneSync,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			_, _, st, err := n.a.openData(ctx, cmd)
@@ -572,7 +646,7 @@ listed and retried on the next run.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&dry, "dry-run", false, "print what the run would do and change nothing")
-	f.BoolVar(&force, "force", false, "run even if it deletes more than --max-delete percent of a side's files")
+	f.BoolVar(&force, "force", false, "run even if it deletes more than --max-delete percent of the files a side holds")
 	f.BoolVarP(&verbose, "verbose", "v", false, "print each file as it is done")
 	return cmd
 }
@@ -671,13 +745,18 @@ func printPlan(w io.Writer, pl filesync.Plan) {
 
 func printSummary(w io.Writer, res filesync.Result, dry bool, d time.Duration) {
 	r := res.Run
+	v := newRunView(r, res.SourcesRemoved)
 	if dry {
-		fmt.Fprintf(w, "dry run: would copy %d, delete %d, settle %d conflicts, skip %d; nothing was changed\n",
-			r.Copied, r.Deleted, r.Conflicts, r.Skipped)
+		removed := ""
+		if v.RemovedFromSource > 0 {
+			removed = fmt.Sprintf(", remove from source after copy %d", v.RemovedFromSource)
+		}
+		fmt.Fprintf(w, "dry run: would copy %d, delete %d%s, settle %d conflicts, skip %d; nothing was changed\n",
+			v.Copied, v.Deleted, removed, v.Conflicts, v.Skipped)
 		return
 	}
-	fmt.Fprintf(w, "run %d %s: copied %d, deleted %d, conflicts %d, skipped %d, failed %d; %s",
-		r.ID, r.Status, r.Copied, r.Deleted, r.Conflicts, r.Skipped, r.Failed, rate(r.Bytes, d))
+	fmt.Fprintf(w, "run %d %s: %s, conflicts %d, skipped %d, failed %d; %s",
+		r.ID, r.Status, copiedDeleted(v), r.Conflicts, r.Skipped, r.Failed, rate(r.Bytes, d))
 	if res.Recovered > 0 {
 		fmt.Fprintf(w, " (%d of the copies completed an interrupted run)", res.Recovered)
 	}
@@ -687,11 +766,37 @@ func printSummary(w io.Writer, res filesync.Result, dry bool, d time.Duration) {
 	fmt.Fprintln(w)
 }
 
+// copiedDeleted says what a run copied and deleted, the sources it removed
+// after their copy apart.
+func copiedDeleted(v runView) string {
+	s := fmt.Sprintf("copied %d, deleted %d", v.Copied, v.Deleted)
+	if v.RemovedFromSource > 0 {
+		s += fmt.Sprintf(", removed from source after copy %d", v.RemovedFromSource)
+	}
+	return s
+}
+
 func (n syncs) statusCmd() *cobra.Command {
-	return &cobra.Command{
+	var asJSON bool
+	cmd := &cobra.Command{
 		Use:   "status [NAME]",
 		Short: "Show the last run of every sync, or of one",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `Show the last run of every sync, or of the one named: its status, start
+and duration, and what it did. COPIED counts the files copied; DELETED the
+files deleted on one side because they were deleted on the other (two-way);
+REMOVED FROM SOURCE the sources removed after their verified copy
+(--after-copy delete); FAILED the files that failed, which the next run
+tries again. A run still marked running whose process is gone (killed, a
+crash) shows as interrupted: the sync's next run finishes its work.
+'wharf sync history NAME' shows earlier runs.
+
+--json prints an array with an object per sync ({"name", "last_run"}, and
+last_run null before the first run), or that object alone for one sync;
+times are RFC 3339, in UTC.`,
+		Example: `  wharf sync status
+  wharf sync status acme-out
+  wharf sync status --json | jq -r '.[] | select(.last_run.failed > 0) | .name'`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			_, _, st, err := n.a.openData(ctx, cmd)
@@ -709,24 +814,46 @@ func (n syncs) statusCmd() *cobra.Command {
 			} else if list, err = st.Syncs(ctx); err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "NAME\tSTATUS\tSTARTED\tDURATION\tCOPIED\tDELETED\tCONFLICTS\tFAILED\tERROR")
-			for _, sy := range list {
+			views := make([]statusView, 0, len(list))
+			rows := make([]store.SyncRun, len(list))
+			for i, sy := range list {
 				runs, err := st.SyncRuns(ctx, sy.ID, 1)
 				if err != nil {
 					return err
 				}
-				if len(runs) == 0 {
-					fmt.Fprintf(tw, "%s\tnever run\t\t\t\t\t\t\t\n", sy.Name)
+				sv := statusView{Name: sy.Name}
+				if len(runs) == 1 {
+					v, err := runViewOf(ctx, st, runs[0])
+					if err != nil {
+						return err
+					}
+					rows[i], sv.LastRun = runs[0], &v
+				}
+				views = append(views, sv)
+			}
+			out := cmd.OutOrStdout()
+			switch {
+			case asJSON && len(args) == 1:
+				return writeJSON(out, views[0])
+			case asJSON:
+				return writeJSON(out, views)
+			}
+			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tSTATUS\tSTARTED\tDURATION\tCOPIED\tDELETED\tREMOVED FROM SOURCE\tCONFLICTS\tFAILED\tERROR")
+			for i, sv := range views {
+				v, r := sv.LastRun, rows[i]
+				if v == nil {
+					fmt.Fprintf(tw, "%s\tnever run\t\t\t\t\t\t\t\t\n", sv.Name)
 					continue
 				}
-				r := runs[0]
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%s\n", sy.Name, filesync.RunStatus(r), r.Started.Local().Format("2006-01-02 15:04:05"),
-					duration(r), r.Copied, r.Deleted, r.Conflicts, r.Failed, r.Error)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\n", sv.Name, filesync.RunStatus(r), r.Started.Local().Format("2006-01-02 15:04:05"),
+					duration(r), v.Copied, v.Deleted, v.RemovedFromSource, v.Conflicts, v.Failed, v.Error)
 			}
 			return tw.Flush()
 		},
 	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON: an array, or an object for one sync")
+	return cmd
 }
 
 func duration(r store.SyncRun) string {
@@ -738,11 +865,20 @@ func duration(r store.SyncRun) string {
 
 func (n syncs) historyCmd() *cobra.Command {
 	var limit int
-	var files bool
+	var files, asJSON bool
 	cmd := &cobra.Command{
-		Use:     "history NAME",
-		Short:   "Show a sync's runs, newest first, and with --files what each did",
-		Example: "  wharf sync history acme-out\n  wharf sync history acme-out --files --limit 1",
+		Use:   "history NAME",
+		Short: "Show a sync's runs, newest first, and with --files what each did",
+		Long: `Show a sync's runs, newest first: each run's status, start, duration, the
+files it copied, deleted (because they were deleted on the other side) and
+removed from source after copy (--after-copy delete), conflicts, failures
+and bytes. With --files, each run's file actions follow it, as journaled:
+done, failed, or aborted (interrupted, then planned afresh by a later run).
+Runs older than keep_history are pruned (see 'wharf events prune').
+
+--json prints a JSON array of runs (with --files, each with its "files");
+times are RFC 3339, in UTC.`,
+		Example: "  wharf sync history acme-out\n  wharf sync history acme-out --files --limit 1\n  wharf sync history acme-out --json | jq '.[0].copied'",
 		Args:    oneSync,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -762,29 +898,41 @@ func (n syncs) historyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			views := make([]runView, 0, len(runs))
+			for _, r := range runs {
+				view := runViewOf
+				if files {
+					view = runWithFiles
+				}
+				v, err := view(ctx, st, r)
+				if err != nil {
+					return err
+				}
+				views = append(views, v)
+			}
 			out := cmd.OutOrStdout()
+			if asJSON {
+				return writeJSON(out, views)
+			}
 			if len(runs) == 0 {
 				fmt.Fprintf(out, "sync %s has not run yet: `wharf sync run %s`\n", sy.Name, sy.Name)
 				return nil
 			}
-			for _, r := range runs {
-				fmt.Fprintf(out, "run %d  %s  %s  %s  copied %d, deleted %d, conflicts %d, failed %d, %s\n",
+			for i, r := range runs {
+				v := views[i]
+				fmt.Fprintf(out, "run %d  %s  %s  %s  %s, conflicts %d, failed %d, %s\n",
 					r.ID, r.Started.Local().Format("2006-01-02 15:04:05"), filesync.RunStatus(r), duration(r),
-					r.Copied, r.Deleted, r.Conflicts, r.Failed, bytesIEC(r.Bytes))
+					copiedDeleted(v), r.Conflicts, r.Failed, bytesIEC(r.Bytes))
 				if r.Error != "" {
 					fmt.Fprintf(out, "  error: %s\n", r.Error)
 				}
-				if !files {
-					continue
-				}
-				ops, err := st.SyncOps(ctx, sy.ID, r.ID, "")
-				if err != nil {
-					return err
-				}
-				for _, op := range ops {
+				for _, op := range v.Files {
 					line := fmt.Sprintf("  %-8s %-13s %s", op.Status, op.Action, op.Path)
 					if op.Bytes > 0 {
 						line += " (" + bytesIEC(op.Bytes) + ")"
+					}
+					if op.RemovedFromSource {
+						line += ", source removed after copy"
 					}
 					if op.Error != "" {
 						line += ": " + op.Error
@@ -797,5 +945,6 @@ func (n syncs) historyCmd() *cobra.Command {
 	}
 	cmd.Flags().IntVar(&limit, "limit", 20, "how many runs to show")
 	cmd.Flags().BoolVar(&files, "files", false, "list each run's file actions")
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print a JSON array")
 	return cmd
 }

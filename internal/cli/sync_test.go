@@ -7,17 +7,20 @@ import (
 	"testing"
 )
 
+// peerPass is the password of the peer's staff login in sync tests.
+const peerPass = "peer-pass-long-enough"
+
 // TestSyncCommands drives a push sync from one Wharf data directory to a
 // second Wharf instance served in-process on loopback.
 func TestSyncCommands(t *testing.T) {
 	peer, dir := t.TempDir(), t.TempDir()
-	mustRun(t, peer, "peer-pass\n", "staff", "add", "ops", "--password-stdin")
+	mustRun(t, peer, peerPass+"\n", "staff", "add", "ops", "--password-stdin")
 	if err := os.MkdirAll(filepath.Join(peer, "files", "inbound"), 0o700); err != nil {
 		t.Fatal(err)
 	}
 	addr, _ := serveAddr(t, peer)
 	mustRun(t, dir, "", "partner", "add", "acme")
-	mustRun(t, dir, "peer-pass\n", "remote", "add", "bank", "--url", "ftps://ops@"+addr, "--allow-self-signed", "--password-stdin")
+	mustRun(t, dir, peerPass+"\n", "remote", "add", "bank", "--url", "ftps://ops@"+addr, "--allow-self-signed", "--password-stdin")
 	send := filepath.Join(dir, "files", "acme", "send")
 	for name, content := range map[string]string{"a.edi": "alpha", "sub/b.edi": "bravo", "c.txt": "charlie"} {
 		p := filepath.Join(send, filepath.FromSlash(name))
@@ -47,11 +50,13 @@ func TestSyncCommands(t *testing.T) {
 			want: []string{"added sync out: acme/send -> bank:/inbound (push, delete source after copy, every 5m0s)"}},
 		{name: "list", args: []string{"sync", "list"}, want: []string{"out", "push", "acme/send", "bank:/inbound", "every 5m0s", "never"}},
 		{name: "dry run", args: []string{"sync", "run", "out", "--dry-run"},
-			want: []string{"push", "a.edi", "new, then delete the source", "sub/b.edi", "would copy 2", "nothing was changed"}, notWant: []string{"c.txt"}},
-		{name: "run", args: []string{"sync", "run", "out"}, want: []string{"ok: copied 2, deleted 0, conflicts 0, skipped 0, failed 0"}},
+			want:    []string{"push", "a.edi", "new, then delete the source", "sub/b.edi", "would copy 2, delete 0, remove from source after copy 2,", "nothing was changed"},
+			notWant: []string{"c.txt"}},
+		{name: "run", args: []string{"sync", "run", "out"}, want: []string{"ok: copied 2, deleted 0, removed from source after copy 2, conflicts 0, skipped 0, failed 0"}},
 		{name: "second run", args: []string{"sync", "run", "out"}, want: []string{"copied 0"}},
-		{name: "status", args: []string{"sync", "status"}, want: []string{"out", "ok"}},
-		{name: "history", args: []string{"sync", "history", "out", "--files"}, want: []string{"run 1", "done", "push", "sub/b.edi"}},
+		{name: "status", args: []string{"sync", "status"}, want: []string{"out", "ok", "REMOVED FROM SOURCE"}},
+		{name: "history", args: []string{"sync", "history", "out", "--files"},
+			want: []string{"run 1", "copied 2, deleted 0, removed from source after copy 2, conflicts 0", "done", "push", "sub/b.edi (5 B), source removed after copy"}},
 		{name: "history limit 0", args: []string{"sync", "history", "out", "--limit", "0"}, wantErr: "--limit 0: want 1 or more"},
 		{name: "set", args: []string{"sync", "set", "out", "--cron", "*/15 * * * *", "--on-receive"}, want: []string{"cron */15 * * * *, on receive"}},
 		{name: "show", args: []string{"sync", "show", "out"}, want: []string{"delete source", "cron */15 * * * *, on receive", "*.edi", "files tracked:  2"}},

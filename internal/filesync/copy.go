@@ -2,6 +2,7 @@ package filesync
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -15,6 +16,12 @@ import (
 // errChanged reports a file that changed after it was listed; the next run
 // picks it up.
 var errChanged = fmt.Errorf("%w: changed since it was listed; the next run handles it", errNotRetried)
+
+// localGone reports whether the local file p is verifiably absent.
+func (x *runner) localGone(p string) bool {
+	_, err := x.local.Stat(p)
+	return isNotExist(err)
+}
 
 // localIs reports whether the local file p is still f.
 func (x *runner) localIs(p string, f File) (bool, error) {
@@ -268,7 +275,7 @@ func (x *runner) push(ctx context.Context, it Item, b *begun) (int64, error) {
 		x.fail(ctx, op, err)
 		return n, err
 	}
-	return n, x.afterPush(ctx, op, d, rs, n)
+	return n, x.afterPush(ctx, op, d, rs, n, false)
 }
 
 // copyDetail is the journal detail a push or pull starts with.
@@ -294,8 +301,10 @@ func (x *runner) started(ctx context.Context, it Item, b *begun) (*store.SyncOp,
 }
 
 // afterPush deletes the pushed source when asked, then finishes op. A
-// source that cannot be deleted is kept (see keepSource).
-func (x *runner) afterPush(ctx context.Context, op *store.SyncOp, d opDetail, rs store.SyncSide, n int64) error {
+// source that cannot be deleted is kept (see keepSource). resumed says an
+// interrupted run had journaled the copy as verified, so it may have
+// removed the source: a source gone counts as removed then.
+func (x *runner) afterPush(ctx context.Context, op *store.SyncOp, d opDetail, rs store.SyncSide, n int64, resumed bool) error {
 	src := File{Size: d.Size, ModTime: d.ModTime, Precise: true}
 	ls := sideOf(&src)
 	if d.DeleteSource && x.deletesSources() {
@@ -310,16 +319,39 @@ func (x *runner) afterPush(ctx context.Context, op *store.SyncOp, d opDetail, rs
 		if err != nil {
 			return kept(err)
 		}
-		if same {
+		switch {
+		case same:
 			if err := x.local.Remove(op.Path); err != nil && !isNotExist(err) {
 				return kept(err)
 			}
-			ls = store.SyncSide{}
-		} else {
+			ls, d.SourceRemoved = store.SyncSide{}, true
+		case resumed && x.localGone(op.Path):
+			// Removed by the interrupted run.
+			ls, d.SourceRemoved = store.SyncSide{}, true
+		default:
 			x.log.Warn("source changed after its copy; kept", "path", op.Path)
 		}
 	}
-	return x.done(ctx, op, n, []store.SyncFile{{Path: op.Path, Local: ls, Remote: rs}}, nil)
+	return x.finishCopy(ctx, op, d, n, store.SyncFile{Path: op.Path, Local: ls, Remote: rs})
+}
+
+// finishCopy finishes op, a copy with detail d, leaving f as the pair's
+// record, and counts its source when d says the copy removed it.
+func (x *runner) finishCopy(ctx context.Context, op *store.SyncOp, d opDetail, n int64, f store.SyncFile) error {
+	if d.SourceRemoved {
+		b, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		op.Detail = string(b)
+	}
+	if err := x.done(ctx, op, n, []store.SyncFile{f}, nil); err != nil {
+		return err
+	}
+	if d.SourceRemoved {
+		x.sourceRemoved()
+	}
+	return nil
 }
 
 // pull copies a remote file into the folder, then deletes the remote
@@ -336,13 +368,13 @@ func (x *runner) pull(ctx context.Context, it Item, b *begun) (int64, error) {
 		x.fail(ctx, op, err)
 		return n, err
 	}
-	return n, x.afterPull(ctx, op, d, ls, n)
+	return n, x.afterPull(ctx, op, d, ls, n, false)
 }
 
 // afterPull deletes the pulled remote source when asked and unchanged,
 // then finishes op. A source that cannot be deleted is kept (see
-// keepSource).
-func (x *runner) afterPull(ctx context.Context, op *store.SyncOp, d opDetail, ls store.SyncSide, n int64) error {
+// keepSource); resumed is as for afterPush.
+func (x *runner) afterPull(ctx context.Context, op *store.SyncOp, d opDetail, ls store.SyncSide, n int64, resumed bool) error {
 	src := File{Size: d.Size, ModTime: d.ModTime, Precise: d.Precise}
 	rs := sideOf(&src)
 	if d.DeleteSource && x.deletesSources() {
@@ -356,19 +388,21 @@ func (x *runner) afterPull(ctx context.Context, op *store.SyncOp, d opDetail, ls
 		e, err := x.rem.Stat(ctx, op.Path)
 		switch {
 		case err != nil && notExist(err) && unlisted(ctx, x.rem, op.Path):
-			rs = store.SyncSide{} // gone already (the partner took it)
+			// Gone already: removed by the interrupted run (resumed),
+			// else taken by the partner.
+			rs, d.SourceRemoved = store.SyncSide{}, resumed
 		case err != nil:
 			return kept(err)
 		case e.Size == src.Size && (src.ModTime.IsZero() || timesMatch(e.ModTime, src.ModTime, e.PreciseTime && src.Precise)):
 			if err := x.removeRemote(ctx, op.Path); err != nil {
 				return kept(err)
 			}
-			rs = store.SyncSide{}
+			rs, d.SourceRemoved = store.SyncSide{}, true
 		default:
 			x.log.Warn("remote source changed after its copy; kept", "path", op.Path)
 		}
 	}
-	return x.done(ctx, op, n, []store.SyncFile{{Path: op.Path, Local: ls, Remote: rs}}, nil)
+	return x.finishCopy(ctx, op, d, n, store.SyncFile{Path: op.Path, Local: ls, Remote: rs})
 }
 
 // deletesSources reports whether the sync deletes sources after a copy. It
@@ -454,7 +488,7 @@ func (x *runner) explain(err error, afterCopy bool) error {
 // delete removes a file on one side: a deletion propagated by a two-way
 // sync, or the source of a copy verified earlier.
 func (x *runner) delete(ctx context.Context, it Item) error {
-	op, err := x.begin(ctx, it, opDetail{})
+	op, err := x.begin(ctx, it, opDetail{AfterCopy: it.AfterCopy})
 	if err != nil {
 		return err
 	}
@@ -476,10 +510,18 @@ func (x *runner) delete(ctx context.Context, it Item) error {
 	} else {
 		f.Remote = store.SyncSide{}
 	}
+	var put []store.SyncFile
+	var drop []string
 	if f.Local.Exists || f.Remote.Exists {
-		return x.done(ctx, op, 0, []store.SyncFile{f}, nil)
+		put = []store.SyncFile{f}
+	} else {
+		drop = []string{it.Path}
 	}
-	return x.done(ctx, op, 0, nil, []string{it.Path})
+	if err := x.done(ctx, op, 0, put, drop); err != nil {
+		return err
+	}
+	x.sourceRemoved()
+	return nil
 }
 
 func (x *runner) deleteFile(ctx context.Context, it Item) error {

@@ -27,8 +27,13 @@
 //
 // A run otherwise first lists both sides completely; a listing that fails
 // or is cut short stops the run before anything changes, so it never
-// counts as deletions. A run that would delete more than the sync's MaxDelete percent
-// of the files on a side stops with ErrTooManyDeletes unless forced.
+// counts as deletions. A run that would delete, on one side, more than the
+// sync's MaxDelete percent of the files that side holds now (as listed)
+// because they are gone from the other
+// side stops with ErrTooManyDeletes unless forced; the error names both
+// sides and the commands to look and to go on. Sources removed after
+// their copy (after-copy delete) are not weighed: they count in a run's
+// Deleted, and apart as its SourcesRemoved (see RemovedSource).
 // Files still being written (hidden ".wharf-" names, remote ".wharf-part"
 // upload temporaries, and the configured temp receive extensions) are never
 // picked up.

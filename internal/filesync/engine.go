@@ -133,8 +133,12 @@ type ItemResult struct {
 type Result struct {
 	Run       store.SyncRun
 	Plan      Plan
-	Recovered int     // ops of an interrupted run completed by this one (counted in Run.Copied)
-	Errors    []error // one per failed file
+	Recovered int // ops of an interrupted run completed by this one (counted in Run.Copied)
+	// SourcesRemoved is how many of Run.Deleted removed the source of a
+	// verified copy (--after-copy delete), made by this run or an earlier
+	// one, rather than propagating a deletion (two-way); see SourcesRemoved.
+	SourcesRemoved int
+	Errors         []error // one per failed file
 }
 
 // Validate reports every problem with a sync definition.
@@ -284,6 +288,7 @@ type runner struct {
 	localDirs map[string]bool // local directories made or seen by this run
 	seq       int
 	noMTime   bool // the remote refused to set a modification time
+	removed   int  // sources removed after their copy, recorded (added to run.Deleted by finish)
 }
 
 // tempMark starts the names of this sync's pull temporaries.
@@ -396,20 +401,41 @@ func knowsRemote(state []store.SyncFile) bool {
 	return false
 }
 
-// guard applies the mass-delete limit.
-func (x *runner) guard(p Plan) error {
+// guard applies the mass-delete limit to the deletes that propagate files
+// gone from one side since the last sync to the other side: more than
+// MaxDelete percent of the files that other side holds now (as listed)
+// stops the run. Not of the files it held at the last sync: when the
+// partner consumed most of them since, deleting the rest is still a mass
+// delete. The error names the side
+// that lost files, the side that would lose them too, and the commands to
+// look (a dry run, unless this is one) or to go on (--force).
+func (x *runner) guard(p Plan, dry bool) error {
 	limit := maxDelete(x.sy)
-	check := func(side string, n, known int) error {
-		if n == 0 {
-			return nil
+	local := "the local folder " + x.sy.Folder
+	rem := fmt.Sprintf("the remote %s:/%s", x.sy.Remote, x.base)
+	var over []string
+	check := func(n, files int, lost, on, side string) {
+		files = max(files, n, 1)
+		if n == 0 || n*100 <= limit*files {
+			return
 		}
-		if n*100 > limit*max(known, 1) {
-			return fmt.Errorf("%w: the run would delete %d of %d %s files (limit %d%%); check the %s side, then run again with --force to allow it",
-				ErrTooManyDeletes, n, known, side, limit, side)
+		files1, are, them := "files", "are", "them"
+		if n == 1 {
+			files1, are, them = "file", "is", "it"
 		}
+		over = append(over, fmt.Sprintf("%d %s %s gone from %s since the last sync, so the run would delete %s %s too: %d of %d %s files (%d%%), more than --max-delete %d%% allows",
+			n, files1, are, lost, them, on, n, files, side, n*100/files, limit))
+	}
+	check(p.deletes(DeleteRemote), p.RemoteFiles, local, "on "+rem, "remote")
+	check(p.deletes(DeleteLocal), p.LocalFiles, rem, "in "+local, "local")
+	if len(over) == 0 {
 		return nil
 	}
-	return errors.Join(check("local", p.deletes(DeleteLocal), p.KnownLocal), check("remote", p.deletes(DeleteRemote), p.KnownRemote))
+	next := fmt.Sprintf("If they were deleted on purpose, run `wharf sync run %s --force`", x.sy.Name)
+	if !dry {
+		next += fmt.Sprintf("; to see every action first, run `wharf sync run %s --dry-run`", x.sy.Name)
+	}
+	return fmt.Errorf("%w: %s; nothing was changed. %s", ErrTooManyDeletes, strings.Join(over, "; "), next)
 }
 
 func (x *runner) dryRun(ctx context.Context, o RunOptions) (Result, error) {
@@ -422,10 +448,10 @@ func (x *runner) dryRun(ctx context.Context, o RunOptions) (Result, error) {
 	}
 	res := Result{Plan: p, Run: store.SyncRun{SyncID: x.sy.ID, DryRun: true, Status: store.RunOK}}
 	for _, it := range p.Items {
-		countAction(&res.Run, it.Action, 1)
+		countItem(&res.Run, &res.SourcesRemoved, it)
 	}
 	if !o.Force {
-		if err := x.guard(p); err != nil {
+		if err := x.guard(p, true); err != nil {
 			res.Run.Status = store.RunRefused
 			return res, fmt.Errorf("sync %q: %w", x.sy.Name, err)
 		}

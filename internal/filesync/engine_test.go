@@ -195,7 +195,7 @@ func TestPullDoesNotDeleteRemoteChangedDuringCopy(t *testing.T) {
 	op := &store.SyncOp{RunID: x.run.ID, SyncID: e.sync.ID, Path: "x.edi", Action: string(Pull), Status: store.OpStarted}
 	ls := store.SyncSide{Exists: true, Size: 4, ModTime: t0, Precise: true}
 	d := opDetail{Size: 4, ModTime: t0, Precise: true, DeleteSource: true}
-	if err := x.afterPull(context.Background(), op, d, ls, 4); err != nil {
+	if err := x.afterPull(context.Background(), op, d, ls, 4, false); err != nil {
 		t.Fatal(err)
 	}
 	if got := tree(t, e.rem.root)["x.edi"]; got != "xray and more" {

@@ -264,17 +264,30 @@ func killLoop(t *testing.T, p peer, dir string, kills int) {
 		}
 	}
 	runs, _ := st.SyncRuns(ctx, sy.ID, 100)
-	interrupted, copied := 0, 0
+	interrupted, copied, deleted, removed := 0, 0, 0, 0
 	for _, r := range runs {
 		if r.Status == store.RunInterrupted {
 			interrupted++
 		}
 		copied += r.Copied
+		deleted += r.Deleted
+		n, err := SourcesRemoved(ctx, st, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		removed += n
 	}
 	// The history's runs, interrupted ones included, count each
-	// delivery once.
+	// delivery once, and each source removed after its copy once.
 	if copied != len(want) {
 		t.Errorf("the runs' rows count %d copies, want %d (one per file)", copied, len(want))
+	}
+	wantRemoved := len(want)
+	if dir == store.SyncTwoWay {
+		wantRemoved = 0
+	}
+	if deleted != wantRemoved || removed != wantRemoved {
+		t.Errorf("the runs' rows count %d deleted, %d of them sources removed after copy; want %d, all of them", deleted, removed, wantRemoved)
 	}
 	t.Logf("%d runs, %d interrupted and recovered", len(runs), interrupted)
 }

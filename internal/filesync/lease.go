@@ -122,8 +122,18 @@ func (x *runner) release(ctx context.Context, l *lease) {
 // process on this host is gone (kill -9, a crash) shows as interrupted,
 // which the sync's next run records.
 func RunStatus(r store.SyncRun) string {
-	if r.Status == store.RunRunning && thisProcess().deadLocal(r.Holder) {
+	if RunState(r) != r.Status {
 		return "interrupted (its process is gone; the next run finishes its work)"
+	}
+	return r.Status
+}
+
+// RunState is r's status as one of the store.Run* words, for machines:
+// store.RunInterrupted for a run still marked running whose process on
+// this host is gone (see RunStatus).
+func RunState(r store.SyncRun) string {
+	if r.Status == store.RunRunning && thisProcess().deadLocal(r.Holder) {
+		return store.RunInterrupted
 	}
 	return r.Status
 }

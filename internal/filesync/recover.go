@@ -126,7 +126,7 @@ func (x *runner) recoverPush(ctx context.Context, op *store.SyncOp, d opDetail) 
 		}
 	}
 	op.RunID = x.run.ID
-	return true, x.afterPush(ctx, op, d, rs, d.Size)
+	return true, x.afterPush(ctx, op, d, rs, d.Size, d.Step == "copied")
 }
 
 // recoverPull completes a pull whose verified file was renamed into place.
@@ -156,7 +156,7 @@ func (x *runner) recoverPull(ctx context.Context, op *store.SyncOp, d opDetail) 
 		ls = store.SyncSide{Exists: true, Size: fi.Size(), ModTime: fi.ModTime(), Precise: true}
 	}
 	op.RunID = x.run.ID
-	return true, x.afterPull(ctx, op, d, ls, d.Size)
+	return true, x.afterPull(ctx, op, d, ls, d.Size, d.Step == "copied")
 }
 
 // removeUploadTemps deletes what a killed Remote.Store left next to p:
@@ -202,7 +202,7 @@ func (x *runner) countInterrupted(ctx context.Context, runs []store.SyncRun) err
 					r.Failed++
 					continue
 				}
-				countAction(&r, Action(op.Action), 1)
+				countOp(&r, op)
 				r.Bytes += op.Bytes
 			}
 		}

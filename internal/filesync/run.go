@@ -14,20 +14,6 @@ import (
 	"github.com/wharf-mft/wharf/internal/store"
 )
 
-// countAction adds n (1, or -1 to take one back) to a's count in r.
-func countAction(r *store.SyncRun, a Action, n int) {
-	switch a {
-	case Push, Pull:
-		r.Copied += n
-	case DeleteLocal, DeleteRemote:
-		r.Deleted += n
-	case Conflict:
-		r.Conflicts += n
-	case Skip:
-		r.Skipped += n
-	}
-}
-
 // runOnce is a real (not dry) run: lease, recovery, listing, plan, actions.
 func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err error) {
 	ctx, l, err := x.acquire(ctx)
@@ -71,7 +57,7 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 		o.OnPlan(p)
 	}
 	if !o.Force {
-		if err := x.guard(p); err != nil {
+		if err := x.guard(p, false); err != nil {
 			x.run.Status = store.RunRefused
 			return res, fmt.Errorf("sync %q: %w", x.sy.Name, err)
 		}
@@ -86,7 +72,7 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 		// started and the next run's recovery verifies it. Counted as
 		// failed here, not also as done.
 		for _, op := range f.ops {
-			countAction(&x.run, Action(op.Action), -1)
+			x.uncount(op)
 			x.run.Failed++
 		}
 		res.Errors = append(res.Errors, fmt.Errorf("journal: %w (the next run verifies the copy)", f.err))
@@ -98,11 +84,40 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 	return res, nil
 }
 
+// sourceRemoved counts a source removed after its copy, once its record
+// is journaled (posted, during the actions).
+func (x *runner) sourceRemoved() {
+	x.mu.Lock()
+	x.removed++
+	x.mu.Unlock()
+}
+
+// uncount takes back what op, finished but not recorded (its post
+// failed), counted. Until finish, run.Deleted counts only propagated
+// deletes, and removed the sources removed after their copy.
+func (x *runner) uncount(op *store.SyncOp) {
+	a := Action(op.Action)
+	if !RemovedSource(*op) {
+		countAction(&x.run, a, -1)
+		return
+	}
+	x.mu.Lock()
+	x.removed--
+	x.mu.Unlock()
+	if a == Push || a == Pull {
+		x.run.Copied--
+	}
+}
+
 // finish records the run's outcome and an event.
 func (x *runner) finish(ctx context.Context, res *Result, err error) {
 	ctx = context.WithoutCancel(ctx)
 	r := &x.run
 	r.Finished = time.Now()
+	x.mu.Lock()
+	res.SourcesRemoved = x.removed
+	x.mu.Unlock()
+	r.Deleted += res.SourcesRemoved
 	switch {
 	case r.Status == store.RunRefused:
 	case err != nil:
@@ -121,14 +136,14 @@ func (x *runner) finish(ctx context.Context, res *Result, err error) {
 		x.log.Error("record sync run", "run", r.ID, "err", serr)
 	}
 	res.Run = *r
-	detail := fmt.Sprintf("run %d %s: copied %d, deleted %d, conflicts %d, failed %d, bytes %d",
-		r.ID, r.Status, r.Copied, r.Deleted, r.Conflicts, r.Failed, r.Bytes)
+	detail := fmt.Sprintf("run %d %s: copied %d, deleted %d, removed from source after copy %d, conflicts %d, failed %d, bytes %d",
+		r.ID, r.Status, r.Copied, r.Deleted-res.SourcesRemoved, res.SourcesRemoved, r.Conflicts, r.Failed, r.Bytes)
 	if r.Error != "" {
 		detail += ": " + r.Error
 	}
 	x.event(ctx, store.EventSyncRun, "", r.Bytes, detail)
-	x.log.Info("sync run finished", "run", r.ID, "status", r.Status, "copied", r.Copied, "deleted", r.Deleted,
-		"conflicts", r.Conflicts, "failed", r.Failed, "bytes", r.Bytes, "dur", r.Finished.Sub(r.Started))
+	x.log.Info("sync run finished", "run", r.ID, "status", r.Status, "copied", r.Copied, "deleted", r.Deleted-res.SourcesRemoved,
+		"removed_from_source", res.SourcesRemoved, "conflicts", r.Conflicts, "failed", r.Failed, "bytes", r.Bytes, "dur", r.Finished.Sub(r.Started))
 }
 
 func (x *runner) eventOf(kind, p string, bytes int64, detail string) store.Event {
@@ -218,6 +233,9 @@ func (x *runner) execute(ctx context.Context, p Plan, o RunOptions) []error {
 					case err != nil:
 						x.run.Failed++
 						errs = append(errs, fmt.Errorf("%s %s: %w", tk.it.Action, tk.it.Path, err))
+					case tk.it.AfterCopy:
+						// A source removed: counted by delete, with
+						// the sources removed after their copies.
 					default:
 						countAction(&x.run, tk.it.Action, 1)
 						x.run.Bytes += n
@@ -376,6 +394,11 @@ type opDetail struct {
 	Dest     *store.SyncSide `json:"dest,omitempty"`
 	Conflict []string        `json:"conflict,omitempty"`
 	Winner   string          `json:"winner,omitempty"`
+	// SourceRemoved: a done copy removed its source (or found it removed
+	// by the interrupted run it completes). AfterCopy: a delete removed
+	// the source of a copy verified by an earlier run. See RemovedSource.
+	SourceRemoved bool `json:"source_removed,omitempty"`
+	AfterCopy     bool `json:"after_copy,omitempty"`
 }
 
 // save journals one write: through the run's group-committing journal
