@@ -89,7 +89,7 @@ func serveFlags(f *pflag.FlagSet, pkcs12PasswordFile *string) {
 	boolFlag(f, "allow-plain", "server.allow_plain", def.AllowPlain, "let every account log in and transfer without TLS")
 	boolFlag(f, "tls-reuse", "server.tls_reuse", def.TLSReuse, "require data connections to resume the control connection's TLS session")
 	boolFlag(f, "active-mode", "server.active_mode", def.ActiveMode, "allow active mode (PORT/EPRT), only to the client's own address")
-	configFlag(f, "banner", "server.banner", def.Banner, "greeting sent to clients")
+	configFlag(f, "banner", "server.banner", def.Banner, `greeting sent to clients, followed by " [wharf ID]" (this instance's ID, so Wharf can tell a remote that is itself)`)
 	f.Duration("idle-timeout", def.IdleTimeout, "close sessions idle this long")
 	annotate(f, "idle-timeout", "server.idle_timeout")
 	configFlag(f, "filter", "server.filter", def.Filter, `allowed file names, comma-separated globs, "-" excludes: "*.edi,-*.tmp"`)

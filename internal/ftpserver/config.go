@@ -51,6 +51,9 @@ type Config struct {
 	ActiveMode bool `yaml:"active_mode"`
 
 	// Banner is the 220 greeting text. Default "Wharf FTP server ready".
+	// The server appends " [wharf ID]", this instance's random ID
+	// (DATA/instance-id), by which its own outbound client recognises a
+	// remote that points back at it.
 	Banner string `yaml:"banner"`
 	// IdleTimeout closes a session idle this long. Default 5m.
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
