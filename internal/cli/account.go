@@ -279,7 +279,7 @@ func (n accounts) listCmd() *cobra.Command {
 				created := a.CreatedAt.Local().Format(time.DateTime)
 				if n.kind == store.Partner {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, status(a.Disabled),
-						formatAccess(a.Policy.SendAccess()), formatAccess(a.Policy.ReceiveAccess()), overrides(a.Policy), created)
+						a.Policy.SendAccess(), a.Policy.ReceiveAccess(), overrides(a.Policy), created)
 				} else {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", a.Name, status(a.Disabled), overrides(a.Policy), created)
 				}
@@ -349,9 +349,9 @@ func (n accounts) printAccount(w io.Writer, d dataDir, a store.Account) error {
 	if n.kind == store.Partner {
 		acc := func(v *store.Access, eff store.Access) string {
 			if v == nil {
-				return formatAccess(eff) + " (default)"
+				return eff.String() + " (default)"
 			}
-			return formatAccess(*v)
+			return v.String()
 		}
 		row("send", acc(a.Policy.Send, a.Policy.SendAccess()))
 		row("receive", acc(a.Policy.Receive, a.Policy.ReceiveAccess()))

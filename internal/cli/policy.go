@@ -180,18 +180,6 @@ func parseAccess(s string) (store.Access, error) {
 	return store.Access{}, fmt.Errorf("%q: want r (list, download), w (upload, rename, delete), rw or none", s)
 }
 
-func formatAccess(a store.Access) string {
-	switch {
-	case a.Read && a.Write:
-		return "rw"
-	case a.Read:
-		return "r"
-	case a.Write:
-		return "w"
-	}
-	return "none"
-}
-
 // cleanExtensions checks a comma-separated list of extensions such as
 // ".tmp,.part" as the server's setting is checked.
 func cleanExtensions(s string) (string, error) {

@@ -137,20 +137,8 @@ func (s *Server) updatePolicy(ss *session, a store.Account) {
 		req = ftplib.ClearOrEncrypted
 	}
 	_ = ss.cc.SetTLSRequirement(req) // a clear data connection is refused from now on
-	ss.log.Info("session policy updated", "send", access(p.send), "receive", access(p.receive),
+	ss.log.Info("session policy updated", "send", p.send.String(), "receive", p.receive.String(),
 		"overwrite", p.overwrite, "remove_after_send", p.removeAfterSend)
-}
-
-func access(a store.Access) string {
-	switch {
-	case a.Read && a.Write:
-		return "rw"
-	case a.Read:
-		return "r"
-	case a.Write:
-		return "w"
-	}
-	return "none"
 }
 
 // mountKey is what a session's open mount was made from: a change to any

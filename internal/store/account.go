@@ -57,6 +57,19 @@ type Policy struct {
 	RemoveAfterSend *bool `json:"remove_after_send,omitempty"`
 }
 
+// String writes a as the CLI takes it: r, w, rw or none.
+func (a Access) String() string {
+	switch {
+	case a.Read && a.Write:
+		return "rw"
+	case a.Read:
+		return "r"
+	case a.Write:
+		return "w"
+	}
+	return "none"
+}
+
 // DefaultSend and DefaultReceive are a partner's rights when its policy
 // does not say otherwise.
 var (
