@@ -96,7 +96,7 @@ reached (or refuses the login), the mount is added with a warning.
 --no-check skips the check, for a folder that will be created later.`,
 		Example: `  wharf mount add acme /send/outbox acme-ftp:/outbox
   wharf mount add acme /receive/inbox acme-ftp:/inbox
-  wharf mount add ops / archive-ftp --read-only
+  wharf mount add ops /archive archive-ftp --read-only
   wharf mount add acme /send/later acme-ftp:/not-yet --no-check`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 3 {
@@ -217,6 +217,7 @@ func (n mounts) checkFolder(ctx context.Context, cfg config.Config, d dataDir, s
 	if err != nil {
 		return warn(err)
 	}
+	rc.Name = r.Name // hints name the command that fixes what fails
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
 	c, err := remote.Dial(ctx, rc, log)

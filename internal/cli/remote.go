@@ -31,12 +31,13 @@ import (
 const remoteLong = `Manage remotes: the FTP/FTPS servers Wharf connects out to, for mounts
 (wharf mount) and syncs. A remote is a URL plus connection settings:
 
-  ftp://USER@HOST[:PORT][/ROOT]    or    ftps://USER@HOST[:PORT][/ROOT]
+  ftps://USER@HOST[:PORT][/ROOT][?tls=MODE]    (ftp:// and ftpes:// alike)
 
-Both schemes use explicit TLS (AUTH TLS on the control port) unless --tls says
-otherwise: plain FTP must be asked for with --tls never. The port defaults to
-21, or 990 with --tls implicit. ROOT is the remote folder every path is
-relative to (default: the login folder).
+Every scheme means explicit TLS (AUTH TLS on the control port) unless the
+URL's ?tls= or --tls says otherwise: plain FTP must be asked for, with
+?tls=never or --tls never. The port defaults to 21, or 990 for implicit TLS.
+ROOT is the remote folder every path is relative to (default: the login
+folder).
 
 The password never goes in the URL, where shell history and process lists
 would keep it: give it on stdin with --password-stdin. Wharf stores it
@@ -142,10 +143,10 @@ type remoteFlags struct {
 }
 
 func (f *remoteFlags) register(fs *pflag.FlagSet, set bool) {
-	urlUsage := "ftp[s]://USER@HOST[:PORT][/ROOT] (required; no password in it)"
+	urlUsage := "ftps://USER@HOST[:PORT][/ROOT][?tls=MODE] (required; no password in it)"
 	pwUsage := "read the password from the first line of stdin (prompts twice on a terminal)"
 	if set {
-		urlUsage = "new ftp[s]://USER@HOST[:PORT][/ROOT]: replaces host, port, user and root"
+		urlUsage = "new ftps://USER@HOST[:PORT][/ROOT][?tls=MODE]: replaces host, port, user and root (and tls with ?tls=)"
 		pwUsage = "set the password to the first line of stdin"
 	}
 	fs.StringVar(&f.url, "url", "", urlUsage)
@@ -264,7 +265,7 @@ func parseRemoteURL(s string) (remote.Config, error) {
 	}
 	cfg, err := remote.ParseURL(s)
 	if err != nil {
-		return cfg, fmt.Errorf("--url: %w: want ftp[s]://USER@HOST[:PORT][/ROOT]", err)
+		return cfg, fmt.Errorf("--url: %w: want ftps://USER@HOST[:PORT][/ROOT][?tls=MODE]", err)
 	}
 	return cfg, nil
 }
@@ -320,14 +321,23 @@ func (e *remoteEnv) check(ctx context.Context, r store.Remote) error {
 func (n remotes) addCmd() *cobra.Command {
 	f := &remoteFlags{}
 	cmd := &cobra.Command{
-		Use:   "add NAME --url ftp[s]://USER@HOST[:PORT][/ROOT]",
+		Use:   "add NAME --url ftps://USER@HOST[:PORT][/ROOT][?tls=MODE]",
 		Short: "Add a remote FTP/FTPS server",
-		Long: `Add a remote. The URL names the server, the user and the folder to work in;
-the password comes from stdin with --password-stdin (without it, Wharf logs in
-without a password, as for anonymous FTP). Nothing is dialled: check the remote
-afterwards with 'wharf remote test NAME'.`,
+		Long: `Add a remote. The URL names the server, the user and the folder to work in:
+
+  ftps://USER@HOST[:PORT][/ROOT][?tls=MODE]
+
+The scheme may be ftps://, ftp:// or ftpes://: each means explicit TLS unless
+MODE (or --tls, which wins over it) is never, if-available or implicit, e.g.
+ftp://anonymous@10.0.0.5?tls=never for plain FTP. That is the form 'wharf
+remote list' and 'show' print. The port defaults to 21, or 990 for implicit.
+
+The password comes from stdin with --password-stdin (without it, Wharf logs
+in without a password, as for anonymous FTP); a URL with a password in it is
+refused. Nothing is dialled: check the remote afterwards with 'wharf remote
+test NAME'.`,
 		Example: `  printf '%s\n' "$PW" | wharf remote add acme --url ftps://wharf@ftp.acme.example/outbox --password-stdin
-  wharf remote add legacy --url ftp://anonymous@10.0.0.5 --tls never --read-only
+  wharf remote add legacy --url 'ftp://anonymous@10.0.0.5/pub?tls=never' --read-only
   wharf remote add partner2 --url ftps://u@ftp.p2.example --tls implicit --allow-self-signed --max-conns 4`,
 		Args: oneRemote,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -755,6 +765,7 @@ box that takes uploads but refuses downloads or deletes passes with warnings.`,
 			if err != nil {
 				return err
 			}
+			cfg.Name = r.Name // hints name the command that fixes what fails
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "testing remote %q: %s (tls %s)\n", r.Name, remoteURL(r.Settings), cfg.TLS)
 			rep := remote.Diagnose(ctx, cfg, e.log)

@@ -71,10 +71,10 @@ func TestRemoteInterop(t *testing.T) {
 			}
 
 			// A partner sees vsftpd in its send/ folder, through serve's pool.
-			mustRun(t, dir, "acme-"+canary+"\n", "partner", "add", "acme", "--password-stdin")
+			mustRun(t, dir, "partner-"+canary+"\n", "partner", "add", "acme", "--password-stdin")
 			mustRun(t, dir, "", "mount", "add", "acme", "/send/outbox", "v:/")
 			addr, _ := serveAddr(t, dir)
-			mustRun(t, dir, "acme-"+canary+"\n", "remote", "add", "as-acme", "--url", "ftps://acme@"+addr,
+			mustRun(t, dir, "partner-"+canary+"\n", "remote", "add", "as-acme", "--url", "ftps://acme@"+addr,
 				"--allow-self-signed", "--allow-self", "--password-stdin")
 			r = mustRun(t, dir, "", "remote", "ls", "as-acme:/send/outbox")
 			if !strings.Contains(r.stdout, "order.edi") {

@@ -2,15 +2,12 @@ package filesync
 
 import (
 	"context"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
 	"encoding/hex"
-	"hash"
 	"io"
 	"os"
 	"strings"
 
+	"github.com/wharf-mft/wharf/internal/remote"
 	"github.com/wharf-mft/wharf/internal/store"
 )
 
@@ -27,18 +24,6 @@ func (u under) Hash(ctx context.Context, name string) (string, string, error) {
 		return "", "", nil
 	}
 	return h.Hash(ctx, u.p(name))
-}
-
-func newDigest(alg string) hash.Hash {
-	switch strings.ToUpper(alg) {
-	case "SHA-256":
-		return sha256.New()
-	case "SHA-1":
-		return sha1.New()
-	case "MD5":
-		return md5.New()
-	}
-	return nil
 }
 
 // byContent revisits the copies and conflicts of a plan whose two files
@@ -83,7 +68,7 @@ func (x *runner) byContent(ctx context.Context, p *Plan) {
 }
 
 func (x *runner) localDigest(p, alg string) (string, error) {
-	d := newDigest(alg)
+	d := remote.NewDigest(alg)
 	if d == nil {
 		return "", nil
 	}

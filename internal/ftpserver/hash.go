@@ -1,23 +1,33 @@
 package ftpserver
 
 import (
-	"crypto/md5"  //nolint:gosec // HASH offers it (draft-bryan-ftpext-hash); not for security
-	"crypto/sha1" //nolint:gosec // idem
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
-	"hash/crc32"
 	"io"
 	"io/fs"
 	"os"
 
 	ftplib "github.com/fclairamb/ftpserverlib"
+
+	"github.com/wharf-mft/wharf/internal/remote"
 )
 
 var _ ftplib.ClientDriverExtensionHasher = (*files)(nil)
+
+// hashNames are ftpserverlib's algorithms by their draft-bryan-ftpext-hash
+// names.
+var hashNames = map[ftplib.HASHAlgo]string{
+	ftplib.HASHAlgoCRC32: "CRC32", ftplib.HASHAlgoMD5: "MD5", ftplib.HASHAlgoSHA1: "SHA-1",
+	ftplib.HASHAlgoSHA256: "SHA-256", ftplib.HASHAlgoSHA512: "SHA-512",
+}
+
+// hasher is the optional file-system capability of computing a digest
+// itself: a mount (ftpfs) asks its remote, or reads without a download
+// that the remote would log as aborted.
+type hasher interface {
+	Hash(name, alg string, start, end int64) (string, error)
+}
 
 // ComputeHash answers HASH (and XCRC, XMD5, XSHA*) for bytes start..end of
 // a file. Without it ftpserverlib reads the file through GetHandle, as a
@@ -34,12 +44,17 @@ func (f *files) ComputeHash(name string, algo ftplib.HASHAlgo, start, end int64)
 		return "", f.fail("hash", n, err)
 	}
 	if !n.canList() {
-		return "", f.fail("hash", n, errDenied)
+		return "", f.fail("hash", n, fmt.Errorf("%w: %s is closed to this account", errDenied, n.path))
 	}
-	h, err := newHash(algo)
-	if err != nil {
-		return "", f.fail("hash", n, err)
+	alg, ok := hashNames[algo]
+	if !ok {
+		return "", f.fail("hash", n, fmt.Errorf("%w: unknown hash algorithm %d", fs.ErrInvalid, algo))
 	}
+	if h, ok := n.fs.(hasher); ok {
+		sum, err := h.Hash(n.name, alg, start, end)
+		return sum, f.fail("hash", n, err)
+	}
+	h := remote.NewDigest(alg)
 	fl, err := n.fs.OpenFile(n.name, os.O_RDONLY, 0)
 	if err != nil {
 		return "", f.fail("hash", n, err)
@@ -54,20 +69,4 @@ func (f *files) ComputeHash(name string, algo ftplib.HASHAlgo, start, end int64)
 		return "", f.fail("hash", n, err)
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-func newHash(algo ftplib.HASHAlgo) (hash.Hash, error) {
-	switch algo {
-	case ftplib.HASHAlgoCRC32:
-		return crc32.NewIEEE(), nil
-	case ftplib.HASHAlgoMD5:
-		return md5.New(), nil //nolint:gosec
-	case ftplib.HASHAlgoSHA1:
-		return sha1.New(), nil //nolint:gosec
-	case ftplib.HASHAlgoSHA256:
-		return sha256.New(), nil
-	case ftplib.HASHAlgoSHA512:
-		return sha512.New(), nil
-	}
-	return nil, fmt.Errorf("%w: unknown hash algorithm %d", fs.ErrInvalid, algo)
 }

@@ -61,7 +61,8 @@ func ParseMaxTLS(s string) (uint16, error) {
 }
 
 // Flags that allow what the client refuses by default. Errors name them so the
-// operator knows what to set; the CLI uses the same names.
+// operator knows what to set, in the command that sets them when the remote's
+// name is known (see Config.Name); the CLI uses the same names.
 const (
 	FlagAllowSelfSigned   = "--allow-self-signed"
 	FlagAllowNameMismatch = "--allow-name-mismatch"
@@ -83,6 +84,12 @@ const (
 // Config describes one remote server. The zero value of each field is its
 // documented default.
 type Config struct {
+	// Name is the remote's name in Wharf, for errors only: their hints
+	// then name the command that fixes the problem (`wharf remote set
+	// NAME --allow-self-signed`). "" words them as flags to set on the
+	// remote.
+	Name string
+
 	Host     string
 	Port     int // 0: 21, or 990 with TLSImplicit
 	User     string
@@ -117,10 +124,10 @@ type Config struct {
 	AllowSelf bool
 }
 
-// ParseURL parses ftp://USER@HOST[:PORT][/ROOT] or ftps://…, with an optional
-// ?tls=never|if-available|explicit|implicit. Both schemes mean explicit TLS
-// unless the query says otherwise: plain FTP must be asked for by name. A
-// password in the URL is accepted but better given separately.
+// ParseURL parses ftp://USER@HOST[:PORT][/ROOT], ftps://… or ftpes://…, with
+// an optional ?tls=never|if-available|explicit|implicit. Every scheme means
+// explicit TLS unless the query says otherwise: plain FTP must be asked for
+// by name. A password in the URL is accepted but better given separately.
 func ParseURL(s string) (Config, error) {
 	var cfg Config
 	u, err := url.Parse(s)
@@ -200,6 +207,18 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("root %q is not absolute", c.Root))
 	}
 	return errors.Join(errs...)
+}
+
+// fix words the advice to change this remote's settings by flags ("--tls
+// implicit"): the command to run when its name is known, else the flags
+// to set on the remote.
+func (c Config) fix(flags string) string { return fixFor(c.Name, flags) }
+
+func fixFor(name, flags string) string {
+	if name == "" {
+		return "set " + flags + " on the remote"
+	}
+	return "run `wharf remote set " + name + " " + flags + "`"
 }
 
 // withDefaults fills in zero fields.

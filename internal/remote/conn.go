@@ -175,8 +175,8 @@ func (c *Conn) greet() error {
 // checkSelf refuses this Wharf instance as a remote (C-17).
 func (c *Conn) checkSelf(text string) error {
 	if c.cfg.SelfNonce != "" && !c.cfg.AllowSelf && strings.Contains(text, c.cfg.SelfNonce) {
-		return fmt.Errorf("%w (its greeting carries our nonce): pointing a remote at ourselves loops; set %s to allow it",
-			ErrSelf, FlagAllowSelf)
+		return fmt.Errorf("%w (its greeting carries our nonce): pointing a remote at ourselves loops; to allow it, %s",
+			ErrSelf, c.cfg.fix(FlagAllowSelf))
 	}
 	return nil
 }
@@ -219,13 +219,14 @@ func (c *Conn) maxTLSHint(err error) string {
 	case errors.As(err, &rh):
 		// The server spoke, but not TLS: an FTP greeting in clear.
 		if c.cfg.TLS == TLSImplicit {
-			return "; the server answered in clear text, so this port is plain FTP or explicit FTPS: set " + FlagTLS + " explicit (or use the implicit FTPS port, often 990)"
+			return "; the server answered in clear text, so this port is plain FTP or explicit FTPS: " + c.cfg.fix(FlagTLS+" explicit") +
+				" (or use the implicit FTPS port, often 990)"
 		}
 		return "; the server answered in clear text instead of TLS"
 	case c.cfg.MaxTLSVersion != 0 || errors.As(err, &ce) || (errors.As(err, &ne) && ne.Timeout()):
 		return ""
 	}
-	return "; if the server mishandles TLS 1.3, set " + FlagMaxTLS + " 1.2 on the remote"
+	return "; if the server mishandles TLS 1.3, " + c.cfg.fix(FlagMaxTLS+" 1.2")
 }
 
 // secure sends AUTH TLS for explicit and if-available modes. When the server
@@ -245,8 +246,8 @@ func (c *Conn) secure(ctx context.Context) error {
 		}
 		c.cmd("QUIT", "")
 		c.broken = true
-		return fmt.Errorf("auth tls refused, not sending credentials in clear (set tls mode never or if-available to allow plain FTP): %w",
-			replyError(code, msg))
+		return fmt.Errorf("auth tls refused, not sending credentials in clear (to allow plain FTP, %s): %w",
+			c.cfg.fix(FlagTLS+" if-available"), replyError(code, msg))
 	}
 	return c.handshake(ctx)
 }

@@ -116,7 +116,7 @@ func Diagnose(ctx context.Context, cfg Config, log *slog.Logger) Report {
 			if cfg.TLS == TLSImplicit {
 				detail += "wrong port, or an overloaded server"
 			} else {
-				detail += "if this is an implicit FTPS port (often 990), set " + FlagTLS + " implicit; otherwise a wrong port or an overloaded server"
+				detail += "if this is an implicit FTPS port (often 990), " + cfg.fix(FlagTLS+" implicit") + "; otherwise a wrong port or an overloaded server"
 			}
 		}
 	}
@@ -136,7 +136,7 @@ func Diagnose(ctx context.Context, cfg Config, log *slog.Logger) Report {
 	if isReply(err, 530) {
 		detail = fmt.Sprintf("login as %q refused: check the user and password (%v)", cfg.User, err)
 		if cfg.TLS == TLSNever && mentionsTLS(err.Error()) {
-			detail = fmt.Sprintf("login as %q refused because the server wants TLS (%v): set %s explicit (or implicit)", cfg.User, err, FlagTLS)
+			detail = fmt.Sprintf("login as %q refused because the server wants TLS (%v): %s (or %s implicit)", cfg.User, err, cfg.fix(FlagTLS+" explicit"), FlagTLS)
 		}
 	} else if err != nil {
 		detail = err.Error()
@@ -186,7 +186,8 @@ func diagnoseTransfer(ctx context.Context, c *Conn, log *slog.Logger, add func(s
 	})
 	detail := dataDetail(c, err, fmt.Sprintf("uploaded %d bytes to %s", len(payload), probe))
 	if isReply(err, 5) {
-		detail = fmt.Sprintf("uploading into %s refused (%v): if deliveries go to a folder below it, put that folder in the remote's URL; if Wharf only reads from this remote, make it --read-only", c.root, err)
+		detail = fmt.Sprintf("uploading into %s refused (%v): if deliveries go to a folder below it, put that folder in the remote's URL; if Wharf only reads from this remote, %s",
+			c.root, err, c.cfg.fix("--read-only"))
 	}
 	if !add("upload", start, err, detail) {
 		diagnoseCleanup(ctx, c, log, add, probe)
@@ -273,10 +274,10 @@ func tlsDetail(c *Conn, err error) string {
 	var ce *CertError
 	switch {
 	case errors.As(err, &ce):
-		if c.peerLeaf != nil {
+		if ce.SHA256 == "" && c.peerLeaf != nil {
 			return ce.Error() + " (sha256 " + Fingerprint(c.peerLeaf) + ")"
 		}
-		return ce.Error()
+		return ce.Error() // it names the fingerprint
 	case err != nil:
 		return err.Error()
 	}

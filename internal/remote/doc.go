@@ -28,7 +28,8 @@
 // with backoff, never permanent ones (5xx, certificates, login). Retrieve
 // resumes where a failed try stopped; Store uploads to a hidden temporary
 // name (IsTemp), verifies SIZE and, where offered, HASH/XSHA256/XMD5, and
-// renames into place. After a failed dial, further dials wait a growing hold
+// renames into place; a failed upload's temporary file is deleted, over
+// another connection when its own broke or its context ended. After a failed dial, further dials wait a growing hold
 // so that many callers do not storm a server that is down.
 //
 // Replies with a 4xx or 5xx code come back as *textproto.Error: callers use

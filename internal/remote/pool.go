@@ -365,7 +365,10 @@ func (p *Pool) RetrieveTimed(ctx context.Context, name string, offset int64, w i
 
 // Store uploads r to name; see Conn.Store. A retry starts over, so it happens
 // only when r is an io.Seeker or nothing was read from it yet. A temporary
-// file that a broken connection left is deleted over the next one.
+// file that a broken connection (or a failed delete) left is deleted over the
+// next one: the retry's, or for a failed upload another pooled connection,
+// even when ctx has ended (a transfer whose start timed out after STOR was
+// sent). A delete that fails there too is logged.
 func (p *Pool) Store(ctx context.Context, name string, r io.Reader) (int64, error) {
 	u, err := p.upload(ctx, name, r, UploadOptions{}, false)
 	return u.Bytes, err
@@ -391,11 +394,16 @@ func (p *Pool) upload(ctx context.Context, name string, r io.Reader, o UploadOpt
 			canSeek = false
 		}
 	}
+	if o.Temp == "" {
+		o.Temp = TempName(name) // one name for every try, to report in TempLeft
+	}
 	cr := &countReader{r: r}
 	var leftover string
 	err := p.do(ctx, trustFresh, func(ctx context.Context, c *Conn) error {
 		if leftover != "" {
-			c.deleteLeftover(ctx, leftover)
+			if err := c.deleteTemp(ctx, leftover); err != nil {
+				p.log.Warn("remote temporary file left behind", "path", leftover, "err", err)
+			}
 			leftover = ""
 		}
 		if cr.n > 0 {
@@ -412,13 +420,29 @@ func (p *Pool) upload(ctx context.Context, name string, r io.Reader, o UploadOpt
 		}
 		return err
 	})
-	if leftover != "" && ctx.Err() == nil {
-		if c, aerr := p.Acquire(ctx); aerr == nil {
-			c.deleteLeftover(ctx, leftover)
-			p.Release(c)
-		}
+	if leftover != "" && !p.deleteTemp(ctx, leftover) {
+		u.TempLeft = o.Temp
 	}
 	return u, err
+}
+
+// tempTimeout bounds deleteTemp, which runs after the upload's ctx may
+// have ended.
+const tempTimeout = 15 * time.Second
+
+// deleteTemp deletes tmp (absolute), the temporary file of a failed
+// upload, on a pooled connection, with retry, under its own deadline: the
+// upload's ctx may be what made it fail. It reports whether the file is
+// gone, and logs when it may not be: it is hidden, and costs only space.
+func (p *Pool) deleteTemp(ctx context.Context, tmp string) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tempTimeout)
+	defer cancel()
+	err := p.Do(ctx, func(ctx context.Context, c *Conn) error { return c.deleteTemp(ctx, tmp) })
+	if err != nil {
+		p.log.Warn("remote temporary file left behind", "path", tmp, "err", err)
+		return false
+	}
+	return true
 }
 
 // noRetry makes an error permanent for Do.
@@ -508,6 +532,15 @@ func (p *Pool) Hash(ctx context.Context, name string) (alg, sum string, err erro
 		return err
 	})
 	return alg, sum, err
+}
+
+// HashAlg returns the server's digest of name by alg; see Conn.HashAlg.
+func (p *Pool) HashAlg(ctx context.Context, name, alg string) (sum string, err error) {
+	err = p.Do(ctx, func(ctx context.Context, c *Conn) error {
+		sum, err = c.HashAlg(ctx, name, alg)
+		return err
+	})
+	return sum, err
 }
 
 // NoOpCheck runs NOOP on a pooled connection, dialling one if needed.

@@ -6,13 +6,16 @@ import (
 	"crypto/rand"
 	"crypto/sha1"
 	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
+	"hash/crc32"
 	"io"
 	"net/textproto"
 	"path"
+	"slices"
 	"strings"
 	"time"
 )
@@ -24,7 +27,8 @@ var ErrVerify = errors.New("upload verification failed")
 // Store uploads r to p without ever showing a partial file under p: it writes
 // a hidden temporary name in the same directory, checks SIZE and, where the
 // server offers HASH, XSHA256 or XMD5, the hash, then renames it into place.
-// On failure it deletes the temporary file.
+// On failure it deletes the temporary file; when the connection broke or the
+// delete failed, Pool deletes it over another connection.
 func (c *Conn) Store(ctx context.Context, p string, r io.Reader) (int64, error) {
 	u, err := c.Upload(ctx, p, r, UploadOptions{})
 	return u.Bytes, err
@@ -47,6 +51,10 @@ type UploadOptions struct {
 type Uploaded struct {
 	Bytes      int64
 	ModTimeSet bool // UploadOptions.ModTime was set
+	// TempLeft is the temporary name (as Upload takes paths) of a failed
+	// upload whose delete failed too (Pool.Upload, which logged it): the
+	// hidden file may still be on the server. "" otherwise.
+	TempLeft string
 }
 
 // Upload is Store with options: a caller-chosen temporary name and the
@@ -83,7 +91,7 @@ func (c *Conn) store(ctx context.Context, ap, tmp string, r io.Reader, mtime tim
 	alg, verb := c.hashMethod()
 	var h hash.Hash
 	if alg != "" {
-		h = newHash(alg)
+		h = NewDigest(alg)
 		r = io.TeeReader(r, h)
 	}
 	defer func() {
@@ -95,10 +103,8 @@ func (c *Conn) store(ctx context.Context, ap, tmp string, r io.Reader, mtime tim
 			c.leftover = tmp // Pool.Store deletes it over another connection
 			return
 		}
-		if _, derr := c.expect(250, "DELE", tmp); errors.As(derr, &ne) {
-			c.leftover = tmp
-		} else if derr != nil && !isReply(derr, 550) {
-			c.log.Warn("remote temporary file left behind", "path", tmp, "err", derr)
+		if _, derr := c.expect(250, "DELE", tmp); derr != nil && !isReply(derr, 550) {
+			c.leftover = tmp // and so it is when the delete failed here
 		}
 	}()
 	n, err := c.upload(ctx, "STOR", tmp, r)
@@ -175,16 +181,17 @@ func tempName(ap string) string {
 	return dir + "." + base + suffix
 }
 
-// deleteLeftover removes a temporary file a broken connection left; p is
-// absolute. Errors are only logged: the file is hidden and harmless.
-func (c *Conn) deleteLeftover(ctx context.Context, p string) {
+// deleteTemp removes the temporary file a failed upload left; p is
+// absolute. It is gone when the server says 550 too.
+func (c *Conn) deleteTemp(ctx context.Context, p string) error {
 	err := c.run(ctx, func() error {
 		_, err := c.expect(250, "DELE", p)
 		return err
 	})
-	if err != nil && !isReply(err, 550) {
-		c.log.Warn("remote temporary file left behind", "path", p, "err", err)
+	if isReply(err, 550) {
+		return nil
 	}
+	return err
 }
 
 // hashMethod picks the strongest hash the server offers: HASH (draft-bryan-
@@ -206,14 +213,66 @@ func (c *Conn) hashMethod() (alg, verb string) {
 	return "", ""
 }
 
-func newHash(alg string) hash.Hash {
-	switch alg {
+// NewDigest returns a new hash.Hash for a digest named as
+// draft-bryan-ftpext-hash names them (SHA-256, SHA-1, SHA-512, MD5,
+// CRC32; any case), or nil for another name.
+func NewDigest(alg string) hash.Hash {
+	switch strings.ToUpper(alg) {
 	case "SHA-256":
 		return sha256.New()
 	case "SHA-1":
 		return sha1.New()
+	case "SHA-512":
+		return sha512.New()
+	case "MD5":
+		return md5.New()
+	case "CRC32":
+		return crc32.NewIEEE()
 	}
-	return md5.New()
+	return nil
+}
+
+// ErrNoHash reports a server that offers no command for the hash asked.
+var ErrNoHash = errors.New("the server offers no command for this hash")
+
+// xHashVerbs are the commands that tell one algorithm's digest, for
+// servers without HASH (draft-bryan-ftpext-hash's predecessors).
+var xHashVerbs = map[string]string{"SHA-256": "XSHA256", "SHA-1": "XSHA1", "MD5": "XMD5", "SHA-512": "XSHA512", "CRC32": "XCRC"}
+
+// HashAlg returns the server's hex digest of p by alg ("SHA-256", "SHA-1",
+// "MD5", "SHA-512" or "CRC32", as HASH names them), with HASH where the
+// server offers alg there, else with alg's own command (XSHA256, …). It
+// fails with ErrNoHash when the server offers neither.
+func (c *Conn) HashAlg(ctx context.Context, p, alg string) (string, error) {
+	ap, err := c.abs(p)
+	if err != nil {
+		return "", err
+	}
+	verb := ""
+	if NewDigest(alg) == nil {
+		return "", fmt.Errorf("hash %q by %s: %w", p, alg, ErrNoHash)
+	}
+	if params, ok := c.feat["HASH"]; ok && slices.ContainsFunc(strings.Split(params, ";"), func(a string) bool {
+		return strings.EqualFold(strings.TrimSuffix(strings.TrimSpace(a), "*"), alg)
+	}) {
+		verb = "HASH"
+	} else if v, ok := xHashVerbs[alg]; ok {
+		if _, offered := c.feat[v]; offered {
+			verb = v
+		}
+	}
+	if verb == "" {
+		return "", fmt.Errorf("hash %q by %s: %w", p, alg, ErrNoHash)
+	}
+	var sum string
+	err = c.run(ctx, func() error {
+		sum, err = c.remoteHash(alg, verb, ap)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("hash %q: %w", p, err)
+	}
+	return strings.ToLower(sum), nil
 }
 
 // remoteHash asks the server for the hash of ap and returns it in hex.
@@ -236,7 +295,7 @@ func (c *Conn) remoteHash(alg, verb, ap string) (string, error) {
 	}
 	// "213 SHA-256 0-42 <hex> <path>" for HASH; "<hex>" or "<hex> <path>" for
 	// the X commands. The digest is the first field of the right length.
-	want := newHash(alg).Size() * 2
+	want := NewDigest(alg).Size() * 2
 	for _, f := range strings.Fields(msg) {
 		if len(f) == want {
 			if _, err := hex.DecodeString(f); err == nil {

@@ -18,16 +18,27 @@ type CertError struct {
 	Host    string
 	Problem string // "expired", "not yet valid", "self-signed", "signed by an unknown authority", "for another name", …
 	Flag    string
-	Err     error
+	// Remote is the remote's name (Config.Name): the hint then names the
+	// command to run. SHA256 is the refused certificate's fingerprint in
+	// the form Config.CertSHA256 takes, "" when unknown.
+	Remote string
+	SHA256 string
+	Err    error
 }
 
 func (e *CertError) Error() string {
 	msg := fmt.Sprintf("tls certificate of %s is %s: %v", e.Host, e.Problem, e.Err)
+	pin := FlagCertSHA256
+	if e.SHA256 != "" {
+		pin += " " + e.SHA256
+	}
 	switch {
 	case e.Flag == FlagCertSHA256:
-		msg += "; if the server's certificate changed on purpose, update " + e.Flag
+		msg += "; if the server's certificate changed on purpose, pin the new one: " + fixFor(e.Remote, pin)
+	case e.Flag != "" && e.Remote != "":
+		msg += "; to accept it, " + fixFor(e.Remote, e.Flag) + ", or pin it: " + fixFor(e.Remote, pin)
 	case e.Flag != "":
-		msg += "; set " + e.Flag + " on the remote to accept it, or pin it with " + FlagCertSHA256
+		msg += "; set " + e.Flag + " on the remote to accept it, or pin it with " + pin
 	}
 	return msg
 }
@@ -102,6 +113,7 @@ func (c *Conn) checkCert(certs []*x509.Certificate) error {
 		want := strings.ToLower(strings.ReplaceAll(c.cfg.CertSHA256, ":", ""))
 		if got := hex.EncodeToString(fingerprint(leaf)); got != want {
 			return &CertError{Host: c.cfg.Host, Problem: "not the pinned certificate", Flag: FlagCertSHA256,
+				Remote: c.cfg.Name, SHA256: Fingerprint(leaf),
 				Err: fmt.Errorf("sha256 %s, pinned %s", Fingerprint(leaf), c.cfg.CertSHA256)}
 		}
 		if time.Now().After(leaf.NotAfter) {
@@ -114,7 +126,7 @@ func (c *Conn) checkCert(certs []*x509.Certificate) error {
 		opts.Intermediates.AddCert(ic)
 	}
 	fail := func(problem, flag string, err error) error {
-		return &CertError{Host: c.cfg.Host, Problem: problem, Flag: flag, Err: err}
+		return &CertError{Host: c.cfg.Host, Problem: problem, Flag: flag, Remote: c.cfg.Name, SHA256: Fingerprint(leaf), Err: err}
 	}
 	for range 3 {
 		_, err := leaf.Verify(opts)

@@ -28,6 +28,10 @@ type Set struct {
 	log       *slog.Logger
 	selfNonce string
 
+	// journal records mount uploads, so the temporary files of a crash
+	// are deleted later (nil: the store cannot).
+	journal *ftpfs.Journal
+
 	mu      sync.Mutex
 	pools   map[string]pooled
 	closing sync.WaitGroup // replaced pools draining
@@ -44,7 +48,11 @@ func New(st store.Store, keeper *secret.Keeper, log *slog.Logger, selfNonce stri
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Set{store: st, keeper: keeper, log: log, selfNonce: selfNonce, pools: make(map[string]pooled)}
+	s := &Set{store: st, keeper: keeper, log: log, selfNonce: selfNonce, pools: make(map[string]pooled)}
+	if mu, ok := st.(store.MountUploads); ok {
+		s.journal = ftpfs.NewJournal(mu, log)
+	}
+	return s
 }
 
 // Bind is the name a remote's sealed password is bound to, so a
@@ -90,7 +98,7 @@ func (s *Set) Config(ctx context.Context, r store.Remote) (remote.Config, error)
 		}
 	}
 	return remote.Config{
-		Host: st.Host, Port: st.Port, User: st.User, Password: pw, Root: st.Root,
+		Name: r.Name, Host: st.Host, Port: st.Port, User: st.User, Password: pw, Root: st.Root,
 		TLS: mode, AllowSelfSigned: st.AllowSelfSigned, AllowNameMismatch: st.AllowNameMismatch,
 		AllowExpired: st.AllowExpired, RootCAs: roots, CertSHA256: st.CertSHA256, MaxTLSVersion: maxTLS,
 		MaxConns: st.MaxConns, Active: st.Active, SourceAddress: st.SourceAddress, ReadOnly: st.ReadOnly,
@@ -133,10 +141,11 @@ func (s *Set) OpenMount(ctx context.Context, m store.Mount) (vfs.FS, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ftpfs.New(ctx, ftpfs.FromPool(pool), ftpfs.Options{
+	return ftpfs.New(ctx, &livePool{set: s, name: m.Remote, cur: ftpfs.FromPool(pool)}, ftpfs.Options{
 		Remote:   m.Remote,
 		Root:     path.Clean("/" + m.RemotePath),
 		ReadOnly: m.ReadOnly || r.Settings.ReadOnly,
+		Journal:  s.journal,
 		Logger:   s.log.With("account", m.Account, "mount", m.Path),
 	}), nil
 }

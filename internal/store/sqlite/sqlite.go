@@ -153,6 +153,16 @@ var migrations = []string{
 	);
 	CREATE INDEX sync_ops_run ON sync_ops (run_id, id);
 	CREATE INDEX sync_ops_status ON sync_ops (sync_id, status);`,
+	// Uploads through mounts in progress (store.MountUpload): the
+	// temporary names a crash can leave on remotes.
+	`CREATE TABLE mount_uploads (
+		id INTEGER PRIMARY KEY AUTOINCREMENT,
+		remote TEXT NOT NULL,
+		temp TEXT NOT NULL,
+		holder TEXT NOT NULL DEFAULT '',
+		created_at INTEGER NOT NULL
+	);
+	CREATE INDEX mount_uploads_remote ON mount_uploads (remote, id);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

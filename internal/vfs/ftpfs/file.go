@@ -44,6 +44,7 @@ func (f *FS) OpenFile(name string, flag int, _ fs.FileMode) (vfs.File, error) {
 			return nil, f.wrap("open", name, fs.ErrExist)
 		}
 	}
+	f.sweep()
 	w := &writeFile{fs: f, name: name, appendMode: flag&os.O_APPEND != 0}
 	if err := w.start(); err != nil {
 		return nil, f.refusedWhy(err)
@@ -82,13 +83,21 @@ type writeFile struct {
 	aborted bool
 }
 
+// upload runs the upload: APPE in append mode, else a Store through a
+// temporary name that the journal records first, and drops once the
+// upload is published or its file deleted.
 func (w *writeFile) upload(ctx context.Context, r io.Reader) (int64, error) {
 	defer w.fs.invalidate()
 	rp := w.fs.remotePath(w.name)
 	if w.appendMode {
 		return w.fs.pool.Append(ctx, rp, r)
 	}
-	return w.fs.pool.Store(ctx, rp, r)
+	tmp := remote.TempName(rp)
+	j := w.fs.opt.Journal
+	id := j.begin(ctx, w.fs.opt.Remote, tmp)
+	u, err := w.fs.pool.Upload(ctx, rp, r, remote.UploadOptions{Temp: tmp})
+	j.end(ctx, id, w.fs.opt.Remote, err != nil && u.TempLeft != "")
+	return u.Bytes, err
 }
 
 // start starts the upload and waits until the remote accepted it (it asks
@@ -215,20 +224,25 @@ type poolAdapter struct{ *remote.Pool }
 
 // Retrieve is remote.Pool's Retrieve (a retry resumes where the failed
 // try stopped), except that a download whose reader's side failed or
-// stopped it (a gate's localErr) is not retried: a client that aborted or
-// closed the file would only fail the next try too.
+// stopped it (the localErr of a gate, or of Hash's writer) is not retried:
+// a client that aborted or closed the file would only fail the next try
+// too.
 func (p poolAdapter) Retrieve(ctx context.Context, name string, offset int64, w io.Writer) (n int64, err error) {
 	err = p.Do(ctx, func(ctx context.Context, c *remote.Conn) error {
 		got, err := c.Retrieve(ctx, name, offset+n, w)
 		n += got
-		if g, ok := w.(*gate); ok && err != nil && g.localErr() != nil {
+		if l, ok := w.(localStopper); ok && err != nil && l.localErr() != nil {
 			// %v: the reader's *net.OpError must not read as the remote's.
-			return fmt.Errorf("download ended by the reader: %v", g.localErr())
+			return fmt.Errorf("download ended by the reader: %v", l.localErr())
 		}
 		return err
 	})
 	return n, err
 }
+
+// localStopper is a download's writer that can tell that it, not the
+// remote, ended the download.
+type localStopper interface{ localErr() error }
 
 // Append appends r to name (APPE) on a pooled connection, without retry:
 // a failed append may have left part of r behind.

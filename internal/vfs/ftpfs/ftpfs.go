@@ -25,7 +25,10 @@ type Pool interface {
 	List(ctx context.Context, dir string) ([]remote.Entry, error)
 	Stat(ctx context.Context, name string) (remote.Entry, error)
 	Retrieve(ctx context.Context, name string, offset int64, w io.Writer) (int64, error)
-	Store(ctx context.Context, name string, r io.Reader) (int64, error)
+	// Upload stores through the temporary name o.Temp (see
+	// remote.Pool.Upload), which the FS picks so that Journal can record
+	// it first.
+	Upload(ctx context.Context, name string, r io.Reader, o remote.UploadOptions) (remote.Uploaded, error)
 	Append(ctx context.Context, name string, r io.Reader) (int64, error)
 	Delete(ctx context.Context, name string) error
 	MakeDir(ctx context.Context, name string) error
@@ -53,6 +56,11 @@ type Options struct {
 	// Logger receives a warning when the mounted folder does not exist
 	// (nil: discard).
 	Logger *slog.Logger
+	// Journal, when set, records each upload before it starts, so that
+	// what a crash leaves on the remote is deleted: the FS sweeps the
+	// remote's leftovers before its first listing or upload (see
+	// Journal). Nil records nothing.
+	Journal *Journal
 }
 
 // FS is a mount of one remote folder, for one session. It is safe for
@@ -112,6 +120,19 @@ func (f *FS) op() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(f.ctx, f.opt.OpTimeout)
 }
 
+// sweep deletes what interrupted uploads left on the remote (see
+// Journal.Sweep), under its own operation timeout.
+func (f *FS) sweep() {
+	if f.opt.Journal == nil {
+		return
+	}
+	ctx, cancel := f.op()
+	defer cancel()
+	if _, err := f.opt.Journal.Sweep(ctx, f.opt.Remote, f.pool); err != nil {
+		f.opt.Logger.Warn("temporary files of interrupted uploads not deleted yet", "remote_name", f.opt.Remote, "err", err)
+	}
+}
+
 func (f *FS) invalidate() {
 	f.mu.Lock()
 	clear(f.cache)
@@ -149,6 +170,7 @@ func (f *FS) ReadDir(name string) ([]fs.FileInfo, error) {
 	if ok && time.Since(c.at) < f.opt.ListCacheTTL {
 		return append([]fs.FileInfo(nil), c.entries...), nil
 	}
+	f.sweep()
 	ctx, cancel := f.op()
 	defer cancel()
 	es, err := f.pool.List(ctx, f.remotePath(name))
@@ -370,6 +392,8 @@ func (f *FS) wrap(op, name string, err error) error {
 		return &fs.PathError{Op: op, Path: name, Err: err}
 	case errors.Is(err, remote.ErrReadOnly):
 		return &fs.PathError{Op: op, Path: name, Err: fs.ErrPermission}
+	case errors.As(err, new(*remote.CertError)), errors.Is(err, remote.ErrSelf):
+		return &unusable{remote: f.opt.Remote, err: err}
 	case remote.Transient(err), errors.Is(err, context.DeadlineExceeded):
 		return &unavailable{remote: f.opt.Remote, err: err}
 	}
@@ -381,6 +405,23 @@ func (f *FS) wrap(op, name string, err error) error {
 	}
 	return &unavailable{remote: f.opt.Remote, err: err}
 }
+
+// unusable is a remote that Wharf refuses to use as it is configured: its
+// certificate fails the remote's policy, or it is this same instance.
+// Trying again changes nothing until an operator acts on the advice the
+// error ends with, so the reply is 550, not 451.
+type unusable struct {
+	remote string
+	err    error
+}
+
+func (e *unusable) Error() string {
+	return fmt.Sprintf("remote %q cannot be used as configured: %v", e.remote, e.err)
+}
+func (e *unusable) Unwrap() error { return e.err }
+
+// FTPCode is 550: the action was not taken.
+func (e *unusable) FTPCode() int { return 550 }
 
 // refused is a permanent refusal by the remote, shown to the client.
 type refused struct {

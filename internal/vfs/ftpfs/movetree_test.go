@@ -68,7 +68,9 @@ func (p dirRenameRefuser) Delete(_ context.Context, name string) error {
 func (dirRenameRefuser) Retrieve(context.Context, string, int64, io.Writer) (int64, error) {
 	return 0, nil
 }
-func (dirRenameRefuser) Store(context.Context, string, io.Reader) (int64, error)  { return 0, nil }
+func (dirRenameRefuser) Upload(context.Context, string, io.Reader, remote.UploadOptions) (remote.Uploaded, error) {
+	return remote.Uploaded{}, nil
+}
 func (dirRenameRefuser) Append(context.Context, string, io.Reader) (int64, error) { return 0, nil }
 func (dirRenameRefuser) SetModTime(context.Context, string, time.Time) error      { return nil }
 

@@ -47,8 +47,9 @@ func (p *scripted) Retrieve(ctx context.Context, _ string, off int64, w io.Write
 	return p.retrieve(ctx, off, w)
 }
 
-func (p *scripted) Store(ctx context.Context, _ string, r io.Reader) (int64, error) {
-	return p.store(ctx, r)
+func (p *scripted) Upload(ctx context.Context, _ string, r io.Reader, _ remote.UploadOptions) (remote.Uploaded, error) {
+	n, err := p.store(ctx, r)
+	return remote.Uploaded{Bytes: n}, err
 }
 
 func (p *scripted) started() []int64 {
