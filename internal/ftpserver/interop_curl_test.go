@@ -1,6 +1,7 @@
 package ftpserver_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -438,6 +439,40 @@ func TestInteropCurlResumeRemoveAfterSend(t *testing.T) {
 	if ts.hasEvent(t, store.EventDeleted, "/send/tail.edi") {
 		t.Errorf("deleted event for tail.edi")
 	}
+}
+
+// TestInteropCurlAbortedDownloadKept: curl -r 0-999 reads the first 1,000
+// bytes of a file that fits in socket buffers and sends ABOR. When the
+// server sees that ABOR before it closes the transfer (it answers 426), the
+// download is aborted: no "sent" event, and remove-after-send keeps the
+// file. (When the server closed the transfer first, it answered 226 and
+// the bytes were all in the client's buffers; those tries assert nothing.)
+func TestInteropCurlAbortedDownloadKept(t *testing.T) {
+	interop(t, "curl")
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{RemoveAfterSend: true})
+	send := filepath.Join(ts.root, "acme", "send")
+	data := randomData(t, 300<<10)
+	aborted := 0
+	for i := range 20 {
+		name := fmt.Sprintf("part%d.bin", i)
+		writeFile(t, filepath.Join(send, name), data)
+		r := curl(t, "-v", "--ssl-reqd", "-k", "-u", curlUser("acme"), "-r", "0-999", "-o", filepath.Join(t.TempDir(), name), ftpURL("ftp", ts.addr, "/send/"+name))
+		if r.exit != 0 {
+			t.Fatalf("curl -r 0-999: %v", r)
+		}
+		if !hasReply(r.curlReplies(), "426", "") {
+			continue
+		}
+		aborted++
+		if !exists(filepath.Join(send, name)) {
+			t.Errorf("%s removed after a download the client aborted (426)", name)
+		}
+		if ts.hasEvent(t, store.EventSent, "/send/"+name) {
+			t.Errorf("%s: sent event for a download the client aborted (426)", name)
+		}
+	}
+	t.Logf("%d of 20 downloads seen aborted (426)", aborted)
 }
 
 // TestInteropCurlConfinement: curl --path-as-is cannot reach files above

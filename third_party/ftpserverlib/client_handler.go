@@ -828,6 +828,15 @@ type TransferFinalizer interface {
 }
 
 func (c *clientHandler) TransferClose(transfer io.ReadWriter, err error) {
+	c.transferClose(transfer, err, nil)
+}
+
+// transferClose is TransferClose, calling beforeReply (when not nil) once
+// the connection is closed and before the reply, with whether the client
+// aborted the transfer (ABOR) until then. It holds transferMu throughout,
+// so an ABOR is either seen by beforeReply or answered after the reply
+// (Wharf patch).
+func (c *clientHandler) transferClose(transfer io.ReadWriter, err error, beforeReply func(aborted bool)) {
 	c.transferMu.Lock()
 	defer c.transferMu.Unlock()
 
@@ -860,6 +869,10 @@ func (c *clientHandler) TransferClose(transfer io.ReadWriter, err error) {
 			"Problem closing transfer connection",
 			"err", errClose,
 		)
+	}
+
+	if beforeReply != nil {
+		beforeReply(c.isTransferAborted)
 	}
 
 	// if the transfer was aborted we don't have to send a response

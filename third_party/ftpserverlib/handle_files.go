@@ -112,14 +112,37 @@ func (c *clientHandler) transferFile(write bool, appendFile bool, param, info st
 	}
 
 	err = c.doFileTransfer(fileTransferConn, file, write)
-	// we ignore close error for reads
-	if errClose := file.Close(); errClose != nil && err == nil && write {
+	if !write {
+		// Wharf patch: a download's file is closed after its data
+		// connection, and told of an ABOR seen until then, but before
+		// the reply: once the copy returned, the file's bytes may
+		// still sit in socket buffers, and a client that stopped
+		// reading and sent ABOR did not get them. Closing the file
+		// first let a driver count the download complete (and remove
+		// it after send); the reply must still follow what Close does.
+		c.transferClose(fileTransferConn, err, func(aborted bool) {
+			if aborted && err == nil {
+				if fileTransferError, ok := file.(FileTransferError); ok {
+					fileTransferError.TransferError(errTransferAborted)
+				}
+			}
+			c.closeUnchecked(file)
+		})
+
+		return
+	}
+
+	if errClose := file.Close(); errClose != nil && err == nil {
 		err = errClose
 	}
 
 	// closing the transfer we also send the response message to the FTP client
 	c.TransferClose(fileTransferConn, err)
 }
+
+// errTransferAborted tells a download's file that the client aborted it
+// (Wharf patch).
+var errTransferAborted = errors.New("transfer aborted by the client (ABOR)")
 
 func (c *clientHandler) doFileTransfer(transferConn io.ReadWriter, file io.ReadWriter, write bool) error {
 	var err error
