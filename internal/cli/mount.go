@@ -35,7 +35,13 @@ connections.
 For a partner the folder lies inside send/ or receive/, so the usual rights
 apply: /send/NAME shows files the partner picks up from the remote, and
 /receive/NAME sends the partner's uploads to the remote. Staff can mount
-anywhere, the root included. Mounts take effect at the account's next login.`,
+anywhere, the root included. A running server gives the account's open
+sessions a mount added, removed or changed within 2 seconds.
+
+With remove-after-send on (server-wide or for the partner), a file
+downloaded completely from a mount under /send is deleted on the remote,
+as a local one is from send/; mount it --read-only to keep the remote's
+files.`,
 		Example: `  wharf mount add acme /send/outbox acme-ftp:/outbox
   wharf mount add acme /receive/inbox acme-ftp:/inbox
   wharf mount add ops /archive archive-ftp --read-only
@@ -141,9 +147,8 @@ reached (or refuses the login), the mount is added with a warning.
 			}
 			rpath := remotePath{name: r.Name, path: rdir}
 			var checked string
-			warned := false
 			if !noCheck {
-				if checked, warned, err = n.checkFolder(ctx, cfg, d, st, r, rpath); err != nil {
+				if checked, err = n.checkFolder(ctx, cfg, d, st, r, rpath); err != nil {
 					return err
 				}
 			}
@@ -175,11 +180,7 @@ reached (or refuses the login), the mount is added with a warning.
 				fmt.Fprintf(out, "note: remove-after-send is on for %s, so files it downloads are deleted on the remote; "+
 					"add --read-only to keep them\n", acct.Name)
 			}
-			if warned {
-				fmt.Fprintf(out, "it takes effect at %s's next login\n", acct.Name)
-			} else {
-				fmt.Fprintf(out, "it takes effect at %s's next login; check the remote with `wharf remote test %s`\n", acct.Name, r.Name)
-			}
+			fmt.Fprintf(out, "a running server gives %s's open sessions the mount within 2 seconds\n", acct.Name)
 			return nil
 		},
 	}
@@ -194,20 +195,20 @@ const checkTimeout = 30 * time.Second
 
 // checkFolder connects to remote r and asks whether rp is a folder there.
 // It returns an error when the remote says it is not (missing, or a
-// file), and otherwise a line to print: that the folder is there, or a
-// warning (warned) that it could not be checked, and why.
-func (n mounts) checkFolder(ctx context.Context, cfg config.Config, d dataDir, st store.Store, r store.Remote, rp remotePath) (line string, warned bool, err error) {
-	warn := func(err error) (string, bool, error) {
+// file) or is this instance, and otherwise a line to print: that the
+// folder is there, or a warning that it could not be checked, and why.
+func (n mounts) checkFolder(ctx context.Context, cfg config.Config, d dataDir, st store.Store, r store.Remote, rp remotePath) (line string, err error) {
+	warn := func(err error) (string, error) {
 		return fmt.Sprintf("warning: could not check that %s is a folder (%v); the mount is added anyway: "+
-			"check the remote with `wharf remote test %s`", rp, err, r.Name), true, nil
+			"check the remote with `wharf remote test %s`", rp, err, r.Name), nil
 	}
 	id, err := instanceID(d)
 	if err != nil {
-		return "", false, err
+		return "", err
 	}
 	keeper, err := secret.Open(ctx, d.root, cfg.SecretsURL)
 	if err != nil {
-		return "", false, err
+		return "", err
 	}
 	defer keeper.Close()
 	log := newLogger(n.a.opt.Stderr, cfg.Log)
@@ -221,6 +222,10 @@ func (n mounts) checkFolder(ctx context.Context, cfg config.Config, d dataDir, s
 	ctx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
 	c, err := remote.Dial(ctx, rc, log)
+	if errors.Is(err, remote.ErrSelf) {
+		// Not a remote that is down: this mount could never work.
+		return "", fmt.Errorf("%w; or add --no-check to mount it anyway", err)
+	}
 	if err != nil {
 		return warn(err)
 	}
@@ -228,14 +233,14 @@ func (n mounts) checkFolder(ctx context.Context, cfg config.Config, d dataDir, s
 	e, err := c.Stat(ctx, rp.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return "", false, fmt.Errorf("remote folder %s does not exist on %s: create it there first (see `wharf remote ls %s:%s`), "+
+		return "", fmt.Errorf("remote folder %s does not exist on %s: create it there first (see `wharf remote ls %s:%s`), "+
 			"or add --no-check to mount it anyway; the mount answers 550 until it exists", rp.path, r.Name, r.Name, path.Dir(rp.path))
 	case err != nil:
 		return warn(err)
 	case e.Type == remote.File:
-		return "", false, fmt.Errorf("%s is a file, not a folder: a mount shows a folder, such as %s:%s", rp, r.Name, path.Dir(rp.path))
+		return "", fmt.Errorf("%s is a file, not a folder: a mount shows a folder, such as %s:%s", rp, r.Name, path.Dir(rp.path))
 	}
-	return fmt.Sprintf("checked: %s is a folder on the remote", rp), false, nil
+	return fmt.Sprintf("checked: %s is a folder on the remote", rp), nil
 }
 
 // removeAfterSend is the account's effective remove-after-send setting.
@@ -348,8 +353,10 @@ func (n mounts) removeCmd() *cobra.Command {
 		Use:     "remove ACCOUNT PATH",
 		Aliases: []string{"rm"},
 		Short:   "Remove a mount; nothing on the remote changes",
-		Long: `Remove the mount at PATH of ACCOUNT. The folder shows its local files again
-from the account's next login; nothing on the remote changes.`,
+		Long: `Remove the mount at PATH of ACCOUNT; nothing on the remote changes. A running
+server takes it from the account's open sessions within 2 seconds, and the
+folder shows its local files again; the empty folder the mount point made
+is removed.`,
 		Example: "  wharf mount remove acme /send/outbox",
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 {
@@ -359,7 +366,7 @@ from the account's next login; nothing on the remote changes.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			_, _, st, err := n.a.openData(ctx, cmd)
+			_, d, st, err := n.a.openData(ctx, cmd)
 			if err != nil {
 				return err
 			}
@@ -380,6 +387,9 @@ from the account's next login; nothing on the remote changes.`,
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "removed the mount at %s of %s\n", p, acct.Name)
+			if top := p == "/" || acct.Kind == store.Partner && (p == "/send" || p == "/receive"); !top {
+				_ = os.Remove(localFolder(d, acct, p)) // only when empty: the mount point's own folder
+			}
 			return nil
 		},
 	}

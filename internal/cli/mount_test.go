@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -23,7 +26,7 @@ func TestMountCommands(t *testing.T) {
 		{
 			name: "partner send",
 			args: []string{"mount", "add", "acme", "/send/outbox", "acme-ftp:/outbox"},
-			want: []string{"mounted acme-ftp:/outbox at /send/outbox of acme, read-write", "next login"},
+			want: []string{"mounted acme-ftp:/outbox at /send/outbox of acme, read-write", "open sessions the mount within 2 seconds"},
 		},
 		{
 			name: "partner receive, unclean path, remote root",
@@ -175,7 +178,36 @@ func TestMountAddRemoteDown(t *testing.T) {
 			args: []string{"mount", "add", "acme", "/send/x", "down:/x"},
 			want: []string{"warning: could not check that down:/x is a folder (", "connection refused",
 				"the mount is added anyway: check the remote with `wharf remote test down`", "mounted down:/x at /send/x of acme",
-				"it takes effect at acme's next login\n"},
+				"a running server gives acme's open sessions the mount within 2 seconds\n"},
 		},
 	})
+}
+
+// TestMountAddSelfRefused: a mount of a remote that is this instance could
+// never work, so mount add refuses it (the remote needs --allow-self)
+// rather than warning as for a remote that is down; mount remove takes away
+// the empty folder the mount point made.
+func TestMountAddSelfRefused(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, dir, "staff-pw-123456\n", "staff", "add", "ops", "--password-stdin")
+	mustRun(t, dir, "", "partner", "add", "acme")
+	addr, _ := serveAddr(t, dir)
+	mustRun(t, dir, "staff-pw-123456\n", "remote", "add", "loop", "--url", "ftps://ops@"+addr, "--allow-self-signed", "--password-stdin")
+	r := run(t, dir, "", "mount", "add", "acme", "/send/loop", "loop:/")
+	if r.err == nil || !strings.Contains(r.err.Error(), "remote is this Wharf instance") || !strings.Contains(r.err.Error(), "wharf remote set loop --allow-self") {
+		t.Fatalf("mount add of this instance: err = %v, want a refusal naming --allow-self", r.err)
+	}
+	if out := mustRun(t, dir, "", "mount", "list", "acme").stdout; strings.Contains(out, "/send/loop") {
+		t.Errorf("the refused mount was added:\n%s", out)
+	}
+
+	mustRun(t, dir, "", "mount", "add", "acme", "/send/loop", "loop:/", "--no-check")
+	folder := filepath.Join(dir, "files", "acme", "send", "loop")
+	if err := os.MkdirAll(folder, 0o750); err != nil { // as the server makes it at login
+		t.Fatal(err)
+	}
+	mustRun(t, dir, "", "mount", "remove", "acme", "/send/loop")
+	if _, err := os.Stat(folder); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the mount point's empty folder is still there after mount remove: %v", err)
+	}
 }
