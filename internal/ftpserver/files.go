@@ -51,7 +51,7 @@ func (f *files) Stat(name string) (os.FileInfo, error) {
 		return nil, f.fail("stat", n, err)
 	}
 	if !n.canList() {
-		return nil, f.fail("stat", n, errDenied)
+		return nil, f.fail("stat", n, fmt.Errorf("%w: %s is closed to this account", errDenied, n.path))
 	}
 	fi, err := n.fs.Stat(n.name)
 	if err != nil {

@@ -89,11 +89,11 @@ func (s *Server) refresh(ctx context.Context) {
 type accountState struct {
 	accounts map[string]store.Account
 	mounts   map[string][]store.Mount // by account
-	remotes  map[string]time.Time     // remote name -> last change
+	remotes  map[string]store.Remote  // by name
 }
 
 func (s *Server) loadState(ctx context.Context) (accountState, error) {
-	st := accountState{accounts: map[string]store.Account{}, mounts: map[string][]store.Mount{}, remotes: map[string]time.Time{}}
+	st := accountState{accounts: map[string]store.Account{}, mounts: map[string][]store.Mount{}, remotes: map[string]store.Remote{}}
 	accts, err := s.store.Accounts(ctx, "")
 	if err != nil {
 		return st, err
@@ -116,7 +116,7 @@ func (s *Server) loadState(ctx context.Context) (accountState, error) {
 		return st, err
 	}
 	for _, r := range rs {
-		st.remotes[r.Name] = r.UpdatedAt
+		st.remotes[r.Name] = r
 	}
 	return st, nil
 }
@@ -149,8 +149,13 @@ type mountKey struct {
 	remoteChanged      int64 // the remote record's UpdatedAt, Unix ns
 }
 
-func keyOf(m store.Mount, remotes map[string]time.Time) mountKey {
-	return mountKey{remote: m.Remote, remotePath: m.RemotePath, readOnly: m.ReadOnly, remoteChanged: remotes[m.Remote].UnixNano()}
+func keyOf(m store.Mount, remotes map[string]store.Remote) mountKey {
+	return mountKey{remote: m.Remote, remotePath: m.RemotePath, readOnly: m.ReadOnly, remoteChanged: remotes[m.Remote].UpdatedAt.UnixNano()}
+}
+
+func newMountPoint(m store.Mount, fsys vfs.FS, remotes map[string]store.Remote) mountPoint {
+	return mountPoint{path: m.Path, remote: m.Remote, readOnly: m.ReadOnly, remoteReadOnly: remotes[m.Remote].Settings.ReadOnly,
+		fs: fsys, key: keyOf(m, remotes)}
 }
 
 // updateMounts gives an open session its account's current mounts,
@@ -182,7 +187,7 @@ func (s *Server) updateMounts(ss *session, a store.Account, st accountState) err
 			return fmt.Errorf("mount %s of remote %q: %w", m.Path, m.Remote, err)
 		}
 		_ = local.MkdirAll(vfs.Rel(m.Path), 0o750)
-		next = append(next, mountPoint{path: m.Path, remote: m.Remote, readOnly: m.ReadOnly, fs: fsys, key: k})
+		next = append(next, newMountPoint(m, fsys, st.remotes))
 		changed = append(changed, m.Path)
 	}
 	for _, c := range cur {

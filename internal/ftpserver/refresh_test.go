@@ -129,6 +129,9 @@ func TestPolicyChangeReachesOpenSession(t *testing.T) {
 	if exists(filepath.Join(ts.root, "acme", "receive", "c.x12")) {
 		t.Errorf("c.x12 was stored")
 	}
+	if _, err := c.List("/send"); err == nil || !strings.Contains(err.Error(), "/send is closed to this account") {
+		t.Errorf("LIST of a folder closed to the account = %v, want a refusal saying so", err)
+	}
 
 	change(func(p *store.Policy) { p.Send = &store.Access{Read: true} })
 	if r, err := c.Retr("/send/out.edi"); err != nil {
@@ -210,12 +213,16 @@ func TestMountChangesReachOpenSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	r.Settings.ReadOnly = true
 	if err := ts.store.UpdateRemote(ctx, &r); err != nil {
 		t.Fatal(err)
 	}
 	ts.srv.Refresh(ctx)
 	if n := opened("bank"); n != 2 {
 		t.Errorf("after the remote changed the mount was opened %d times, want 2", n)
+	}
+	if err := c.Stor("/receive/bank/z.edi", strings.NewReader("z")); err == nil || !strings.Contains(err.Error(), "which is read-only") {
+		t.Errorf("Stor after the remote became read-only = %v, want a refusal saying so", err)
 	}
 
 	if err := ts.store.DeleteMount(ctx, "acme", "/receive/bank"); err != nil {

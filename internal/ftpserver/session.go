@@ -45,8 +45,10 @@ type mountPoint struct {
 	path     string // clean absolute path in the account's tree
 	remote   string
 	readOnly bool
-	fs       vfs.FS
-	key      mountKey // what it was opened from
+	// remoteReadOnly: the remote is (wharf remote set --read-only).
+	remoteReadOnly bool
+	fs             vfs.FS
+	key            mountKey // what it was opened from
 }
 
 // policy is an account's effective settings: its overrides over the
@@ -313,9 +315,9 @@ func (s *Server) openMounts(ctx context.Context, a store.Account, local *localfs
 	if err != nil {
 		return nil, err
 	}
-	changed := make(map[string]time.Time, len(rs))
+	remotes := make(map[string]store.Remote, len(rs))
 	for _, r := range rs {
-		changed[r.Name] = r.UpdatedAt
+		remotes[r.Name] = r
 	}
 	var out []mountPoint
 	for _, m := range ms {
@@ -325,7 +327,7 @@ func (s *Server) openMounts(ctx context.Context, a store.Account, local *localfs
 		}
 		// The mount point shows in its parent's listing as a folder.
 		_ = local.MkdirAll(vfs.Rel(m.Path), 0o750)
-		out = append(out, mountPoint{path: m.Path, remote: m.Remote, readOnly: m.ReadOnly, fs: fsys, key: keyOf(m, changed)})
+		out = append(out, newMountPoint(m, fsys, remotes))
 	}
 	sortMounts(out)
 	return out, nil

@@ -119,6 +119,9 @@ func (n node) needWrite() error {
 	if n.mount != nil && n.mount.readOnly {
 		return fmt.Errorf("%w: %s is on the read-only mount of remote %q", errDenied, n.path, n.mount.remote)
 	}
+	if n.mount != nil && n.mount.remoteReadOnly {
+		return fmt.Errorf("%w: %s is on remote %q, which is read-only", errDenied, n.path, n.mount.remote)
+	}
 	if !n.top && !n.access.Read && !n.access.Write {
 		return fmt.Errorf("%w: %s is closed to this account", errDenied, n.path)
 	}
