@@ -68,8 +68,10 @@ func TestServeMetrics(t *testing.T) {
 		t.Cleanup(func() { c.Quit() })
 		return c
 	}
-	if err := dial().Login("acme", "wrong password"); err == nil {
-		t.Fatal("login with a wrong password succeeded")
+	for _, user := range []string{"acme", "ACME", "admin", "root"} {
+		if err := dial().Login(user, "wrong password"); err == nil {
+			t.Fatalf("login as %s with a wrong password succeeded", user)
+		}
 	}
 	c := dial()
 	if err := c.Login("acme", acmePW); err != nil {
@@ -82,7 +84,8 @@ func TestServeMetrics(t *testing.T) {
 	want := []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^wharf_events_total\{account="acme",kind="received",source="ftp"\} 1$`),
 		regexp.MustCompile(`(?m)^wharf_event_bytes_total\{account="acme",kind="received",source="ftp"\} 7000$`),
-		regexp.MustCompile(`(?m)^wharf_events_total\{account="acme",kind="login_failed",source="ftp"\} 1$`),
+		regexp.MustCompile(`(?m)^wharf_events_total\{account="acme",kind="login_failed",source="ftp"\} 2$`),
+		regexp.MustCompile(`(?m)^wharf_events_total\{account="\(unknown\)",kind="login_failed",source="ftp"\} 2$`),
 		regexp.MustCompile(`(?m)^wharf_events_total\{account="acme-out",kind="sync_file",source="sync"\} 1$`),
 		regexp.MustCompile(`(?m)^wharf_sessions\{state="logged_in"\} [1-9]`),
 		regexp.MustCompile(`(?m)^wharf_remote_dials_total\{remote="self",result="ok"\} [1-9]`),
@@ -106,6 +109,11 @@ func TestServeMetrics(t *testing.T) {
 			}
 		}
 		if code == 200 && len(missing) == 0 {
+			for _, bad := range []string{`account="admin"`, `account="root"`, `account="ACME"`} {
+				if strings.Contains(body, bad) {
+					t.Errorf("/metrics has a series with %s: names that are no account are (unknown), and names are lower case", bad)
+				}
+			}
 			break
 		}
 		select {

@@ -48,7 +48,7 @@ type tally struct{ n, bytes float64 }
 
 var (
 	descEvents = prometheus.NewDesc("wharf_events_total",
-		"Events recorded since this process started, by kind (received, sent, login_failed, ...), account and source (ftp: the FTP server; sync: a sync, whose name is the account).",
+		"Events recorded since this process started, by kind (received, sent, login_failed, ...), account (\"(unknown)\" for a name that is no account) and source (ftp: the FTP server; sync: a sync, whose name is the account).",
 		[]string{"kind", "account", "source"}, nil)
 	descEventBytes = prometheus.NewDesc("wharf_event_bytes_total",
 		"Bytes of the files in those events (received, sent, aborted transfers).",
@@ -135,13 +135,17 @@ func (c *Collector) collectEvents(ctx context.Context, ch chan<- prometheus.Metr
 	if !c.started {
 		err = c.start(ctx)
 	}
+	var known map[string]bool
+	if err == nil {
+		known, err = c.accountNames(ctx)
+	}
 	for err == nil && c.started {
 		var evs []store.Event
 		if evs, err = c.st.Events(ctx, c.after, eventPage); err != nil {
 			break
 		}
 		for _, e := range evs {
-			k := eventKey{kind: e.Kind, account: e.Account, source: "ftp"}
+			k := eventKey{kind: e.Kind, account: accountLabel(e.Account, known), source: "ftp"}
 			if name, ok := strings.CutPrefix(e.Account, "sync:"); ok {
 				k.account, k.source = name, "sync"
 			}
@@ -163,6 +167,35 @@ func (c *Collector) collectEvents(ctx context.Context, ch chan<- prometheus.Metr
 		ch <- prometheus.MustNewConstMetric(descEventBytes, prometheus.CounterValue, t.bytes, k.kind, k.account, k.source)
 	}
 	return err
+}
+
+// unknownAccount labels the events of names that are no account (a
+// failed login as "admin"): a scanner trying names must not add a series
+// per name.
+const unknownAccount = "(unknown)"
+
+// accountLabel is an event's account as a label: the account, in the case
+// it has (a login as "ACME" is acme's), or unknownAccount.
+func accountLabel(name string, known map[string]bool) string {
+	if l := strings.ToLower(name); known[l] {
+		return l
+	}
+	if name == "" || strings.HasPrefix(name, "sync:") {
+		return name
+	}
+	return unknownAccount
+}
+
+func (c *Collector) accountNames(ctx context.Context) (map[string]bool, error) {
+	accts, err := c.st.Accounts(ctx, "")
+	if err != nil {
+		return nil, err
+	}
+	known := make(map[string]bool, len(accts))
+	for _, a := range accts {
+		known[a.Name] = true
+	}
+	return known, nil
 }
 
 // Start takes the newest event as the point counting starts from. Serve
