@@ -43,6 +43,9 @@ file that is missing, unreadable or does not load.`,
 			if err := cfg.Validate(); err != nil {
 				return fmt.Errorf("configuration: %w", err)
 			}
+			if w := metricsWarning(cfg.MetricsListen); w != "" {
+				fmt.Fprintln(cmd.OutOrStdout(), "warning: "+w)
+			}
 			fmt.Fprintln(cmd.OutOrStdout(), "configuration OK")
 			return nil
 		},

@@ -34,6 +34,10 @@ func TestConfigCommands(t *testing.T) {
 			notWant: []string{"hunter2"}},
 		{name: "check takes serve's flags", args: []string{"config", "check", "--listen", ":99999", "--passive-ports", "10-20"},
 			wantErr: `server.listen ":99999": port "99999" is not a number`},
+		{name: "metrics beside a listener", args: []string{"config", "check", "--listen", "127.0.0.1:24121", "--metrics-listen", "127.0.0.1:24121"},
+			wantErr: `metrics_listen "127.0.0.1:24121" and server.listen "127.0.0.1:24121" both want port 24121`},
+		{name: "metrics on every address", args: []string{"config", "check", "--metrics-listen", "0.0.0.0:9464"},
+			want: []string{"warning: metrics_listen 0.0.0.0:9464 answers on every address", "configuration OK"}},
 		{name: "show takes serve's flags", args: []string{"config", "show", "--config", good, "--listen", "127.0.0.1:2121", "--metrics-listen", "127.0.0.1:9464"},
 			want: []string{"listen: 127.0.0.1:2121", "metrics_listen: 127.0.0.1:9464"}},
 	})

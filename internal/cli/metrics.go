@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/wharf-mft/wharf/internal/config"
+	"github.com/wharf-mft/wharf/internal/ftpserver"
 	"github.com/wharf-mft/wharf/internal/metrics"
 )
 
@@ -37,10 +39,21 @@ func serveMetrics(ctx context.Context, addr string, c *metrics.Collector, log *s
 		}
 	}()
 	log.Info("metrics listening", "addr", ln.Addr().String(), "paths", "/metrics /healthz")
+	if w := metricsWarning(addr); w != "" {
+		log.Warn("metrics on every address", "addr", addr, "fix", w)
+	}
 	return func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		_ = hs.Shutdown(sctx)
 		<-done
 	}, nil
+}
+
+// metricsWarning says what is risky about a metrics address, or "".
+func metricsWarning(addr string) string {
+	if config.MetricsOff(addr) || !ftpserver.IsWildcard(addr) {
+		return ""
+	}
+	return fmt.Sprintf("metrics_listen %s answers on every address of this machine, without authentication: bind it to loopback or a private address (e.g. 127.0.0.1:9464)", addr)
 }

@@ -87,6 +87,10 @@ func (c Config) Validate() error {
 	}
 	if err := checkMetricsListen(c.MetricsListen); err != nil {
 		errs = append(errs, err)
+	} else if !MetricsOff(c.MetricsListen) {
+		if err := c.Server.Clash("metrics_listen", c.MetricsListen); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -208,6 +208,32 @@ func parseListen(key, addr string) (listenAddr, error) {
 	return listenAddr{host: host, port: n}, nil
 }
 
+// Clash reports whether addr, given as setting key, cannot be bound
+// beside this server's listeners, and says which one it clashes with, or
+// why addr does not parse. "" and "off" are off and clash with nothing.
+func (c Config) Clash(key, addr string) error {
+	if addr == "off" {
+		return nil
+	}
+	a, err := parseListen(key, addr)
+	if err != nil {
+		return err
+	}
+	for _, l := range []struct{ key, addr string }{{"server.listen", c.Listen}, {"server.listen_implicit", c.ListenImplicit}} {
+		if b, err := parseListen(l.key, l.addr); err == nil && a.clashes(b) {
+			return fmt.Errorf("%s %q and %s %q both want port %d: give one another port", key, addr, l.key, l.addr, a.port)
+		}
+	}
+	return nil
+}
+
+// IsWildcard reports whether the host of addr ("HOST:PORT") is every
+// address of the machine (":PORT", "0.0.0.0:PORT", "[::]:PORT").
+func IsWildcard(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	return err == nil && isWildcard(host)
+}
+
 // clashes reports whether a and b cannot both be bound: the same port (not
 // 0, for which the kernel picks two) on the same host, or on a wildcard
 // host, which Go binds dual-stack and so overlaps every address.
