@@ -41,7 +41,7 @@ func (n accounts) oneName(cmd *cobra.Command, args []string) error {
 
 // get returns the account called name, which must be of n's kind.
 func (n accounts) get(ctx context.Context, st store.Store, name string) (store.Account, error) {
-	acct, err := st.Account(ctx, name)
+	acct, err := st.Account(ctx, strings.ToLower(name)) // names are lower case, as logins match them
 	if errors.Is(err, store.ErrNotFound) {
 		return acct, fmt.Errorf("%s %q %w: see `wharf %s list`", n.noun(), name, store.ErrNotFound, n.noun())
 	}
@@ -81,7 +81,7 @@ func (n accounts) addCmd() *cobra.Command {
 			pw, generated := password.Generate(), true
 			if pwStdin {
 				var err error
-				if pw, err = readPassword(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("%s %s", n.noun(), acct.Name)); err != nil {
+				if pw, err = readPassword(cmd, fmt.Sprintf("%s %s", n.noun(), acct.Name), acct.Name); err != nil {
 					return err
 				}
 				if err := password.Check(name, pw); err != nil {
@@ -179,11 +179,13 @@ func leftFiles(home, name string, adopt bool) (int, error) {
 	return n, nil
 }
 
-// readPassword reads the first line of r. When r is a terminal it prompts
-// on w and reads twice without echo.
-func readPassword(r io.Reader, w io.Writer, what string) (string, error) {
+// readPassword reads the first line of cmd's stdin, the password of what
+// (account name). When stdin is a terminal it prompts on stderr and reads
+// twice without echo.
+func readPassword(cmd *cobra.Command, what, name string) (string, error) {
+	r := cmd.InOrStdin()
 	if f, ok := r.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		return promptPassword(int(f.Fd()), w, what)
+		return promptPassword(int(f.Fd()), cmd.ErrOrStderr(), what)
 	}
 	line, err := bufio.NewReader(r).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -191,7 +193,7 @@ func readPassword(r io.Reader, w io.Writer, what string) (string, error) {
 	}
 	pw := strings.TrimRight(line, "\r\n")
 	if pw == "" {
-		return "", errors.New("--password-stdin: stdin held no password: pipe one in, e.g. `printf '%s\\n' \"$PW\" | wharf partner add acme --password-stdin`")
+		return "", fmt.Errorf("--password-stdin: stdin held no password: pipe one in, e.g. `printf '%%s\\n' \"$PW\" | %s %s --password-stdin`", cmd.CommandPath(), name)
 	}
 	return pw, nil
 }
@@ -406,7 +408,7 @@ func (n accounts) setCmd() *cobra.Command {
 			var newPW string
 			switch {
 			case pwStdin:
-				if newPW, err = readPassword(cmd.InOrStdin(), cmd.ErrOrStderr(), fmt.Sprintf("%s %s", n.noun(), acct.Name)); err != nil {
+				if newPW, err = readPassword(cmd, fmt.Sprintf("%s %s", n.noun(), acct.Name), acct.Name); err != nil {
 					return err
 				}
 				if err := password.Check(acct.Name, newPW); err != nil {

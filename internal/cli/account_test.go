@@ -44,6 +44,7 @@ func TestPartnerCommands(t *testing.T) {
 		{name: "show json", args: []string{"partner", "show", "globex", "--json"},
 			want: []string{`"name": "globex"`, `"filter": "*.edi,-*.tmp"`}, notWant: []string{"argon2", "hash"}},
 		{name: "show unknown", args: []string{"partner", "show", "nobody"}, wantErr: "partner \"nobody\" not found: see `wharf partner list`"},
+		{name: "show any case", args: []string{"partner", "show", "ACME"}, want: []string{"acme"}},
 		{name: "set nothing", args: []string{"partner", "set", "acme"}, wantErr: "nothing to change"},
 		{name: "set unknown", args: []string{"partner", "set", "nobody", "--overwrite"}, wantErr: `partner "nobody" not found`},
 		{name: "set some", args: []string{"partner", "set", "acme", "--receive", "rw", "--overwrite", "--disabled"},
@@ -162,6 +163,9 @@ func TestPasswords(t *testing.T) {
 	}
 	if r := run(t, dir, "", "partner", "set", "acme", "--password-stdin", "--generate-password"); r.err == nil {
 		t.Error("set with --password-stdin and --generate-password succeeded")
+	}
+	if r := run(t, dir, "", "staff", "set", "alice", "--password-stdin"); r.err == nil || !strings.Contains(r.err.Error(), "| wharf staff set alice --password-stdin`") {
+		t.Errorf("set with an empty stdin: err = %v, want the example for this command", r.err)
 	}
 	for _, tt := range []struct {
 		args          []string

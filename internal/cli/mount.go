@@ -253,7 +253,7 @@ func removeAfterSend(a store.Account, server bool) bool {
 
 // getAccount returns the account called name, of any kind.
 func getAccount(ctx context.Context, st store.Store, name string) (store.Account, error) {
-	a, err := st.Account(ctx, name)
+	a, err := st.Account(ctx, strings.ToLower(name)) // names are lower case
 	if errors.Is(err, store.ErrNotFound) {
 		return a, fmt.Errorf("account %q %w: see `wharf partner list` and `wharf staff list`", name, store.ErrNotFound)
 	}

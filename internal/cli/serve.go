@@ -102,9 +102,9 @@ func serveFlags(f *pflag.FlagSet, pkcs12PasswordFile *string) {
 	configFlag(f, "min-tls", "server.min_tls", def.MinTLS, "lowest TLS version accepted: 1.2 or 1.3")
 	configFlag(f, "metrics-listen", "metrics_listen", "off", "HTTP address for Prometheus /metrics and /healthz, e.g. 127.0.0.1:9464 (no authentication: keep it on loopback or a private network)")
 	configFlag(f, "keep-history", "keep_history", days(config.DefaultKeepHistory), "delete events and sync run history older than this, hourly (0: keep all)")
-	f.Int("max-conns", def.MaxConns, "connections allowed in total (negative: no cap)")
+	f.Int("max-conns", def.MaxConns, "connections allowed in total (0: the default; negative: no cap)")
 	annotate(f, "max-conns", "server.max_conns")
-	f.Int("max-conns-per-ip", def.MaxConnsPerIP, "connections allowed per client IP (negative: no cap)")
+	f.Int("max-conns-per-ip", def.MaxConnsPerIP, "connections allowed per client IP (0: the default; negative: no cap)")
 	annotate(f, "max-conns-per-ip", "server.max_conns_per_ip")
 }
 
