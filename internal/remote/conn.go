@@ -266,6 +266,9 @@ func (c *Conn) login() error {
 		}
 	}
 	if code != 230 && code != 202 {
+		if refusesLogin(code) {
+			return &LoginError{Name: c.cfg.Name, Addr: c.cfg.Addr(), User: c.cfg.User, Err: replyError(code, msg)}
+		}
 		return fmt.Errorf("login as %q: %w", c.cfg.User, replyError(code, msg))
 	}
 	if c.tcfg != nil {

@@ -29,8 +29,13 @@
 // resumes where a failed try stopped; Store uploads to a hidden temporary
 // name (IsTemp), verifies SIZE and, where offered, HASH/XSHA256/XMD5, and
 // renames into place; a failed upload's temporary file is deleted, over
-// another connection when its own broke or its context ended. After a failed dial, further dials wait a growing hold
-// so that many callers do not storm a server that is down.
+// another connection when its own broke or its context ended. After a
+// failed dial, further dials wait a growing hold so that many callers do not
+// storm a server that is down. A login the remote refuses (*LoginError) is
+// never retried: until a login succeeds the pool dials one connection at a
+// time, and after a refusal it fails operations that need a new connection
+// at once for a hold of 30 s doubling to 5 min, so that a wrong password
+// does not get Wharf's address locked out by the remote's server.
 //
 // Replies with a 4xx or 5xx code come back as *textproto.Error: callers use
 // errors.As and switch on Code; Transient says whether a retry may help. A

@@ -22,27 +22,39 @@ type PoolOptions struct {
 	// OnRetry, when set, is called before each retry (for metrics, and for
 	// tests that heal a fault exactly when the client noticed it).
 	OnRetry func(attempt int, err error)
+	// LoginHold is how long after the remote refused the login (a
+	// *LoginError) every operation that needs a new connection fails at
+	// once with that error, without dialling: each dial would be one more
+	// failed login on the remote, and servers lock an address out after a
+	// few. It doubles with each refusal in a row, up to MaxLoginHold. A
+	// successful login ends it, and a new Pool (the one a changed remote
+	// gets) starts without it. 0: DefaultLoginHold.
+	LoginHold    time.Duration
+	MaxLoginHold time.Duration // 0: DefaultMaxLoginHold
 }
 
 // PoolStats counts what a Pool did.
 type PoolStats struct {
 	Open         int // connections open now, idle or in use
 	Idle         int
-	Dials        int // connections opened
-	DialFailures int // dials that failed with a transient error
+	Dials        int // dials made, failed ones included; not those ended by the caller's ctx
+	DialFailures int // dials that failed: connection, TLS, greeting or a refused login (LoginError)
 	Reconnects   int // idle connections found stale and replaced
 	Retries      int
 }
 
 // Pool holds at most Config.MaxConns logged-in connections to one remote and
-// runs operations on them with retry. It is safe for concurrent use. Close it
-// when done.
+// runs operations on them with retry. Until a login succeeds it dials one
+// connection at a time, and after the remote refuses a login it dials none
+// for a while (see PoolOptions.LoginHold). It is safe for concurrent use.
+// Close it when done.
 type Pool struct {
-	cfg  Config
-	opts PoolOptions
-	log  *slog.Logger
-	sem  chan struct{} // one token per connection in use or being dialled; idle ones hold none
-	now  func() time.Time
+	cfg   Config
+	opts  PoolOptions
+	log   *slog.Logger
+	sem   chan struct{} // one token per connection in use or being dialled; idle ones hold none
+	probe chan struct{} // the one dial allowed while !loggedIn; see loginGate
+	now   func() time.Time
 
 	mu     sync.Mutex
 	idle   []idleConn // most recently used last
@@ -53,7 +65,11 @@ type Pool struct {
 	dialFails int
 	holdUntil time.Time
 	dialErr   error
-	stats     PoolStats // Open counts dialled connections not yet closed
+	// refusal is the last refused login, with the pool's count and the
+	// end of its hold, until a login succeeds.
+	refusal  *LoginError
+	loggedIn bool      // a login succeeded since the pool was made and since the last refusal
+	stats    PoolStats // Open counts dialled connections not yet closed
 }
 
 type idleConn struct {
@@ -79,9 +95,15 @@ func NewPool(cfg Config, o PoolOptions) (*Pool, error) {
 	if o.MaxBackoff == 0 {
 		o.MaxBackoff = 15 * time.Second
 	}
+	if o.LoginHold == 0 {
+		o.LoginHold = DefaultLoginHold
+	}
+	if o.MaxLoginHold == 0 {
+		o.MaxLoginHold = DefaultMaxLoginHold
+	}
 	return &Pool{
 		cfg: cfg, opts: o, log: o.Logger.With("remote", cfg.Addr()),
-		sem: make(chan struct{}, cfg.MaxConns), now: time.Now,
+		sem: make(chan struct{}, cfg.MaxConns), probe: make(chan struct{}, 1), now: time.Now,
 	}, nil
 }
 
@@ -136,40 +158,82 @@ func (p *Pool) acquire(ctx context.Context, trustFresh bool) (*Conn, error) {
 		}
 		return ic.c, nil
 	}
-	if err := p.held(); err != nil {
-		<-p.sem
-		return nil, err
-	}
-	c, err := Dial(ctx, p.cfg, p.opts.Logger)
-	p.dialed(err)
+	c, err := p.dial(ctx)
 	if err != nil {
 		<-p.sem
 		return nil, err
 	}
-	p.count(func(s *PoolStats) { s.Dials++; s.Open++ })
 	return c, nil
 }
 
-// held returns the last dial error while dials are on hold.
+// dial opens a new connection, unless dials or logins are on hold.
+func (p *Pool) dial(ctx context.Context) (*Conn, error) {
+	done, err := p.loginGate(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	if err := p.held(); err != nil {
+		return nil, err
+	}
+	c, err := Dial(ctx, p.cfg, p.opts.Logger)
+	if err := p.dialed(ctx, err); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// held returns the refused login, or the last dial error, while logins or
+// dials are on hold.
 func (p *Pool) held() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.loginHeldLocked(); err != nil {
+		return err
+	}
 	if p.dialErr != nil && p.now().Before(p.holdUntil) {
 		return fmt.Errorf("not dialling %s again yet: %w", p.cfg.Addr(), p.dialErr)
 	}
 	return nil
 }
 
-// dialed records a dial's outcome for the hold.
-func (p *Pool) dialed(err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if err == nil || !Transient(err) {
-		p.dialFails, p.dialErr = 0, nil
-		return
+// dialed counts a dial and records its outcome for the holds. It returns
+// the error for the caller: err, or for a refused login the pool's
+// LoginError, which says how often and until when.
+func (p *Pool) dialed(ctx context.Context, err error) error {
+	var le *LoginError
+	refused := errors.As(err, &le)
+	if err != nil && !refused && ctx.Err() != nil {
+		return err // the caller gave up, which says nothing about the remote
 	}
+	p.mu.Lock()
+	p.stats.Dials++
+	switch {
+	case err == nil:
+		p.stats.Open++
+		p.refusal, p.loggedIn = nil, true
+	case refused:
+		le = p.refusedLocked(le)
+		err = le
+	}
+	if err != nil {
+		p.stats.DialFailures++
+	}
+	if Transient(err) {
+		p.holdLocked(err)
+	} else {
+		p.dialFails, p.dialErr = 0, nil
+	}
+	p.mu.Unlock()
+	if refused {
+		p.logRefusal(le)
+	}
+	return err
+}
+
+// holdLocked puts dials on hold after a transient failure, under p.mu.
+func (p *Pool) holdLocked(err error) {
 	p.dialFails++
-	p.stats.DialFailures++
 	// Half of Do's backoff: a lone caller's retry never meets the hold.
 	hold := p.opts.Backoff << min(p.dialFails-1, 20) / 2
 	if hold > p.opts.MaxBackoff || hold <= 0 {
@@ -277,7 +341,9 @@ func (p *Pool) count(f func(*PoolStats)) {
 
 // Do runs fn on a pooled connection, retrying on a fresh one with backoff
 // while the error is transient (a 4xx reply, a broken connection) and never
-// after a permanent one (a 5xx reply, a certificate or login refusal).
+// after a permanent one (a 5xx reply, a certificate or login refusal). While
+// the remote's refusal of the login is held (see PoolOptions.LoginHold), an
+// operation that needs a new connection fails at once with a *LoginError.
 func (p *Pool) Do(ctx context.Context, fn func(ctx context.Context, c *Conn) error) error {
 	return p.do(ctx, false, fn)
 }

@@ -20,9 +20,10 @@ func Transient(err error) bool {
 		return false
 	}
 	var ce *CertError
+	var le *LoginError
 	var nr noRetry
-	if errors.As(err, &ce) || errors.As(err, &nr) || errors.Is(err, ErrSelf) || errors.Is(err, ErrReadOnly) ||
-		errors.Is(err, ErrInvalidArg) || errors.Is(err, ErrPoolClosed) || errors.Is(err, errDataCert) {
+	if errors.As(err, &ce) || errors.As(err, &le) || errors.As(err, &nr) || errors.Is(err, ErrSelf) ||
+		errors.Is(err, ErrReadOnly) || errors.Is(err, ErrInvalidArg) || errors.Is(err, ErrPoolClosed) || errors.Is(err, errDataCert) {
 		return false
 	}
 	var te *textproto.Error
