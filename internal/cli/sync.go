@@ -61,7 +61,10 @@ Conflicts (two-way): newer (default) keeps the later modification time under
 the file's name; local or remote name the side that keeps it. The other
 version is kept under a conflict name, e.g. order.conflict-remote-
 20261122T101500Z.edi, on both sides. keep-both keeps both versions under
-conflict names and neither under the original name.
+conflict names and neither under the original name. newer compares times at
+the precision the remote gives, asking it for the exact time of a file whose
+listing shows only minutes (MDTM); when the two times still cannot be told
+apart, both versions are kept under conflict names, as keep-both does.
 
 Schedules (--every, --cron) and --on-receive take effect while 'wharf serve'
 runs; 'wharf sync run' runs a sync now. Under serve, a run that fails (the

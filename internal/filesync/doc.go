@@ -13,7 +13,15 @@
 // other or a conflict is raised. A pushed
 // file that the partner has since deleted is therefore not pushed again
 // unless the local copy changes (exactly-once delivery), and two-way syncs
-// can tell a deletion from a file that never arrived. A recorded path the
+// can tell a deletion from a file that never arrived. A source removed
+// after its copy, or by anyone else, is recorded as gone: a file that
+// appears under its name again is a new delivery and is copied, even when
+// the target still holds the earlier one with the same size and time (a
+// partner that uploads daily.edi every day, its time preserved with MFMT).
+// Only the record says a file was delivered, never a target file that
+// looks like it. A source that lists no file at all records nothing gone:
+// it may be a folder missing for a while (vsftpd lists one as empty),
+// whose return must not deliver every file again. A recorded path the
 // sync's filter (or temp extensions) now leaves out keeps its record and is
 // planned as a Skip, so narrowing a filter and restoring it delivers
 // nothing again.
@@ -49,7 +57,10 @@
 // and are renamed into place only when verified: remote.Pool.Upload does so
 // on the remote (with the time set before the rename), and pulls write
 // ".wharf-sync-*" files next to their target. A source is deleted only after
-// its copy is verified and journaled; a source that cannot be deleted (a
+// its copy is verified and journaled, by the run or by an earlier one whose
+// record says so (recovery, a delete tried again), or after the server's
+// digest showed the target holds its content; never because a target file
+// has its name, size and time. A source that cannot be deleted (a
 // 550 for a file still there, a read-only remote) is kept: the copy is
 // recorded, the delete fails with the server's reply, and each later run
 // tries the delete again without copying. A run that finds ops still started
@@ -59,6 +70,20 @@
 // and planned afresh. Runs of
 // one sync never overlap: each holds a lease in the store, renewed while it
 // runs, and its context ends when the lease is lost.
+//
+// # Conflicts
+//
+// A file changed on both sides of a two-way sync is settled by the sync's
+// policy. With "newer" (the default) the later modification time wins,
+// compared at the precision the remote gives: the second where it tells
+// one (MLSD, MDTM), else the minute of a LIST line, or the day of one that
+// shows a date only. A conflict that a LIST time cannot settle asks the
+// remote for the file's exact time (MDTM, or Stat); conflicts are rare, so
+// the extra commands cost little. Versions whose times cannot be told
+// apart even so are a tie: which is newer is not known, so both are kept
+// under conflict names, as with keep-both. The same exact time tells two
+// edits of one size made within one listed minute from the same change
+// made on both sides.
 //
 // # Scheduling
 //

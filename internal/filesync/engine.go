@@ -352,6 +352,7 @@ func (x *runner) listAndPlan(ctx context.Context, dry bool) (Plan, []string, err
 	}
 	x.mu.Unlock()
 	p := pl.plan(lv, rv, state)
+	x.exactTimes(ctx, pl, &p, state)
 	x.byContent(ctx, &p)
 	return p, temps, nil
 }
@@ -363,8 +364,10 @@ func (x *runner) listAndPlan(ctx context.Context, dry bool) (Plan, []string, err
 // by the partner (exactly once: a consumed file is not sent again), and a
 // path gone locally is never deleted remotely. The remote is taken to be as
 // the journal last saw it; the plan is used only when it has no action and
-// no state to record. Otherwise (a new or changed local file, a source to
-// delete, a record to drop) the remote is listed as usual.
+// no state to record but local files gone (recorded as absent, which the
+// remote's side does not change: see planner.oneWay). Otherwise (a new or
+// changed local file, a source to delete, a record to drop) the remote is
+// listed as usual.
 func planFromJournal(pl planner, lv view, state []store.SyncFile) (Plan, bool) {
 	if len(lv) == 0 {
 		return Plan{}, false
@@ -384,7 +387,8 @@ func planFromJournal(pl planner, lv view, state []store.SyncFile) (Plan, bool) {
 	}
 	p := pl.plan(lv, rv, state)
 	for _, it := range p.Items {
-		if it.Action != Skip || it.put != nil || it.drop {
+		gone := it.Local == nil && it.put != nil && !it.put.Local.Exists
+		if it.Action != Skip || it.put != nil && !gone || it.drop {
 			return Plan{}, false
 		}
 	}

@@ -27,10 +27,12 @@ func (u under) Hash(ctx context.Context, name string) (string, string, error) {
 }
 
 // byContent revisits the copies and conflicts of a plan whose two files
-// have the same size but different times: where the server can tell a
-// digest and it matches the local file's, the pair is already in step and
-// is recorded instead of copied (a first two-way run over identical trees,
-// or a server that cannot keep modification times). It stops asking once
+// have the same size: where the server can tell a digest and it matches
+// the local file's, the pair is already in step and is recorded instead of
+// copied (a first two-way run over identical trees, a server that cannot
+// keep modification times, a source with nothing on record whose copy is
+// there already). The copy of a file back after its last delivery's source
+// was removed is a new delivery and is left alone. It stops asking once
 // the server shows it has no hash command.
 func (x *runner) byContent(ctx context.Context, p *Plan) {
 	h := x.rem
@@ -39,7 +41,7 @@ func (x *runner) byContent(ctx context.Context, p *Plan) {
 		if it.Local == nil || it.Remote == nil || it.Local.Size != it.Remote.Size {
 			continue
 		}
-		if it.Action != Push && it.Action != Pull && it.Action != Conflict {
+		if it.Action != Push && it.Action != Pull && it.Action != Conflict || it.again {
 			continue
 		}
 		alg, sum, err := h.Hash(ctx, it.Path)
@@ -55,7 +57,7 @@ func (x *runner) byContent(ctx context.Context, p *Plan) {
 			continue
 		}
 		put := &store.SyncFile{Path: it.Path, Local: sideOf(it.Local), Remote: sideOf(it.Remote)}
-		reason := "same content (" + alg + "), different times"
+		reason := "same content (" + alg + ") on both sides"
 		switch {
 		case it.DeleteSource && it.Action == Push:
 			*it = Item{Path: it.Path, Local: it.Local, Remote: it.Remote, Action: DeleteLocal, AfterCopy: true, Reason: reason + "; removing the source", put: put}

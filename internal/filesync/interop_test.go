@@ -320,6 +320,63 @@ func interopSuite(t *testing.T, p peer) {
 			})
 		}
 	})
+	t.Run("conflict-newer-by-a-second", func(t *testing.T) {
+		// vsftpd's LIST gives minutes; MDTM tells the remote edit is a
+		// second newer.
+		q := sub(t, p, "conflict-seconds")
+		e, _ := interopEnv(t, q, store.Sync{Direction: store.SyncTwoWay, Conflict: store.ConflictNewer})
+		write(t, e.local, "f.edi", "base", t0)
+		e.mustRun()
+		edit := t0.Add(time.Hour)
+		write(t, e.local, "f.edi", "local edit", edit)
+		q.seed(t, "f.edi", "remote edit", edit.Add(time.Second))
+		res, err := runAt(e, time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC))
+		if err != nil || len(res.Errors) > 0 || res.Run.Conflicts != 1 {
+			t.Fatalf("run = %+v, %v, %v; want 1 conflict", res.Run, err, res.Errors)
+		}
+		want := map[string]string{"f.edi": "remote edit", "f.conflict-local-20261120T120000Z.edi": "local edit"}
+		if d := cmp.Diff(want, tree(t, e.local)); d != "" {
+			t.Errorf("local (-want +got):\n%s", d)
+		}
+		if d := cmp.Diff(want, visible(tree(t, q.dir))); d != "" {
+			t.Errorf("remote (-want +got):\n%s", d)
+		}
+		if res := e.mustRun(); res.Run.Copied+res.Run.Deleted+res.Run.Conflicts != 0 {
+			t.Errorf("run after settling did %+v", res.Run)
+		}
+	})
+	t.Run("redelivery", func(t *testing.T) {
+		// The partner uploads daily.edi twice with the same MFMT time
+		// (a date-only LIST line on vsftpd): the second upload, after the
+		// first one's source was removed, is a new delivery.
+		for _, dir := range []string{store.SyncPush, store.SyncPull} {
+			t.Run(dir, func(t *testing.T) {
+				q := sub(t, p, "redelivery-"+dir)
+				e, _ := interopEnv(t, q, store.Sync{Direction: dir, AfterCopy: store.AfterCopyDelete})
+				src, dst := e.local, q.dir
+				put := func(content string) { write(t, e.local, "daily.edi", content, mfmt) }
+				if dir == store.SyncPull {
+					src, dst = dst, src
+					put = func(content string) { q.seed(t, "daily.edi", content, mfmt) }
+				}
+				for _, content := range []string{"AAAA", "BBBB"} {
+					put(content)
+					if res := e.mustRun(); res.Run.Copied != 1 {
+						t.Fatalf("run after %s arrived = %+v, want 1 copied", content, res.Run)
+					}
+					if got := visible(tree(t, dst))["daily.edi"]; got != content {
+						t.Errorf("target daily.edi = %q, want %q", got, content)
+					}
+					if left := visible(tree(t, src)); len(left) != 0 {
+						t.Errorf("sources left: %v", left)
+					}
+				}
+				if d := cmp.Diff(map[string]int{"daily.edi": 2}, e.delivered()); d != "" {
+					t.Errorf("deliveries (-want +got):\n%s", d)
+				}
+			})
+		}
+	})
 	t.Run("delete-refused", func(t *testing.T) {
 		// A pull deleting its sources from a folder where the server
 		// refuses DELE with 550: the copy is made once, each run fails

@@ -33,7 +33,9 @@ type Item struct {
 	Path   string
 	Action Action
 	Reason string
-	// Local and Remote are the files as listed; nil when absent.
+	// Local and Remote are the files as listed, the remote's time made
+	// exact where a two-way decision needed it (exactTimes); nil when
+	// absent.
 	Local, Remote *File
 	// DeleteSource: after a verified Push or Pull, delete the source.
 	DeleteSource bool
@@ -46,6 +48,13 @@ type Item struct {
 
 	put  *store.SyncFile // state a Skip records
 	drop bool            // a Skip forgets the path's state
+	// again marks the copy of a file back after the source of its last
+	// delivery was removed: a new delivery, made whatever the target
+	// holds (byContent leaves it alone).
+	again bool
+	// coarse marks a two-way plan that rests on a remote time from LIST,
+	// too coarse to decide; exactTimes plans it again with the exact one.
+	coarse bool
 }
 
 // Plan is what a run will do, every listed or remembered path included.
@@ -92,6 +101,8 @@ type planner struct {
 	// lister's rule, so that a recorded path the listings leave out is not
 	// taken for a file gone from both sides.
 	excluded func(name string) string
+	// sourceEmpty: the source side listed no file at all (set by plan).
+	sourceEmpty bool
 }
 
 // plan compares the listings with the last synced state. A recorded path
@@ -102,6 +113,7 @@ func (pl planner) plan(local, remote view, state []store.SyncFile) Plan {
 	rec := make(map[string]store.SyncFile, len(state))
 	paths := make(map[string]bool, len(local)+len(remote)+len(state))
 	p := Plan{LocalFiles: len(local), RemoteFiles: len(remote)}
+	pl.sourceEmpty = pl.dir == store.SyncPull && len(remote) == 0 || pl.dir == store.SyncPush && len(local) == 0
 	skipped := map[string]bool{}
 	for _, f := range state {
 		if pl.excluded != nil {
@@ -211,7 +223,12 @@ func sides(srcIsLocal bool, s *store.SyncFile) (src, dst store.SyncSide) {
 	return s.Remote, s.Local
 }
 
-// oneWay plans a push (srcIsLocal) or pull.
+// oneWay plans a push (srcIsLocal) or pull. Only the record tells that a
+// source was delivered: a target file of the same name, size and time may
+// be an earlier delivery of another file (a partner that uploads daily.edi
+// each day with a preserved time), so it never stands in for a copy. A
+// source is removed only after a copy this sync verified (a crash between
+// the two is settled by recovery, from the journal).
 func (pl planner) oneWay(p string, src, dst *File, s *store.SyncFile, srcIsLocal bool) Item {
 	copyAct, delSrc := Push, DeleteLocal
 	sameSrc, sameDst := sameLocal, sameRemote
@@ -232,14 +249,25 @@ func (pl planner) oneWay(p string, src, dst *File, s *store.SyncFile, srcIsLocal
 		if dst == nil {
 			return Item{Action: Skip, Reason: "gone from both sides", drop: true}
 		}
-		return Item{Action: Skip, Reason: "source removed; target kept"}
+		it := Item{Action: Skip, Reason: "source removed; target kept"}
+		if rs, _ := sides(srcIsLocal, s); rs.Exists && !pl.sourceEmpty {
+			// Recorded as gone, so that a file that appears under the
+			// name again is a new delivery, not the one delivered. Not
+			// from a source that lists nothing at all: that may be its
+			// folder missing for a while (vsftpd lists a missing folder
+			// as empty), and its return must not make every file new.
+			it.put = withoutSource(s, srcIsLocal)
+		}
+		return it
 	}
 	delivered := Item{Action: Skip, Reason: "unchanged"}
 	if pl.deleteSource {
 		delivered = Item{Action: delSrc, AfterCopy: true, Reason: "delivered earlier; removing the source"}
 	}
+	var rs store.SyncSide
 	if s != nil {
-		rs, rd := sides(srcIsLocal, s)
+		var rd store.SyncSide
+		rs, rd = sides(srcIsLocal, s)
 		if rs.Exists && sameSrc(*src, rs) {
 			switch {
 			case dst == nil:
@@ -260,24 +288,37 @@ func (pl planner) oneWay(p string, src, dst *File, s *store.SyncFile, srcIsLocal
 			}
 		}
 	}
-	reason := "new"
-	if s != nil {
-		if rs, _ := sides(srcIsLocal, s); rs.Exists {
-			reason = "changed"
-		}
+	it := Item{Action: copyAct, DeleteSource: pl.deleteSource}
+	switch {
+	case s != nil && rs.Exists:
+		it.Reason = "changed"
+	case s != nil:
+		// The source of the last delivery was removed, after its copy or
+		// by someone else; the target may still hold that delivery.
+		it.Reason, it.again = "new: back after the source of its last delivery was removed", true
+	case dst == nil:
+		it.Reason = "new"
+	case !same(*src, *dst):
+		it.Reason = "differs from the target"
+	case !pl.deleteSource:
+		return Item{Action: Skip, Reason: "identical on both sides", put: refreshed(&store.SyncFile{Path: p}, src, dst, srcIsLocal)}
+	default:
+		// Nothing on record: copied and verified before the source goes,
+		// unless the server's digest shows the same content (byContent).
+		it.Reason = "same size and time as the target's file, but no delivery of it on record"
 	}
-	if dst != nil && same(*src, *dst) {
-		put := refreshed(&store.SyncFile{Path: p}, src, dst, srcIsLocal)
-		if pl.deleteSource {
-			// Identical copy found: counts as delivered.
-			return Item{Action: delSrc, AfterCopy: true, Reason: "identical copy on the target; removing the source", put: put}
-		}
-		return Item{Action: Skip, Reason: "identical on both sides", put: put}
+	return it
+}
+
+// withoutSource returns s with the source side recorded as absent.
+func withoutSource(s *store.SyncFile, srcIsLocal bool) *store.SyncFile {
+	n := *s
+	if srcIsLocal {
+		n.Local = store.SyncSide{}
+	} else {
+		n.Remote = store.SyncSide{}
 	}
-	if dst != nil && s == nil {
-		reason = "differs from the target"
-	}
-	return Item{Action: copyAct, Reason: reason, DeleteSource: pl.deleteSource}
+	return &n
 }
 
 // refreshed returns the record for a pair found in step, or nil when s
@@ -350,9 +391,17 @@ func (pl planner) twoWay(p string, l, r *File, s *store.SyncFile) Item {
 		return Item{Action: Skip, Reason: "gone from both sides", drop: s != nil}
 	case newer(lc) && newer(rc):
 		if looksSame(*l, *r) {
-			return Item{Action: Skip, Reason: "same change on both sides", put: refreshed(&store.SyncFile{Path: p}, l, r, true)}
+			// Two edits of a recorded pair with one size, made within the
+			// minute a LIST line shows, look the same too.
+			return Item{Action: Skip, Reason: "same change on both sides", put: refreshed(&store.SyncFile{Path: p}, l, r, true),
+				coarse: s != nil && !r.Precise}
 		}
-		return Item{Action: Conflict, Reason: "changed on both sides", Winner: pl.winner(*l, *r)}
+		it := Item{Action: Conflict, Reason: "changed on both sides", Winner: pl.winner(*l, *r)}
+		if it.Winner == "" && pl.byTime() {
+			it.Reason = "changed on both sides at the same time, as far as the remote tells"
+			it.coarse = !r.Precise
+		}
+		return it
 	case newer(lc):
 		reason := "new locally"
 		if lc == modified {
@@ -378,7 +427,10 @@ func (pl planner) twoWay(p string, l, r *File, s *store.SyncFile) Item {
 	}
 }
 
-// winner applies the conflict policy. With "newer", a tie goes to local.
+// winner applies the conflict policy: SideLocal, SideRemote, or "" to keep
+// both versions under conflict names. With "newer" (the default), versions
+// whose times cannot be told apart keep both too (see newerSide): which
+// one is newer is not known, so neither takes the name.
 func (pl planner) winner(l, r File) string {
 	switch pl.conflict {
 	case store.ConflictLocal:
@@ -388,8 +440,10 @@ func (pl planner) winner(l, r File) string {
 	case store.ConflictKeepBoth:
 		return ""
 	}
-	if r.ModTime.After(l.ModTime) && !timesMatch(l.ModTime, r.ModTime, r.Precise) {
-		return SideRemote
-	}
-	return SideLocal
+	return newerSide(l, r)
+}
+
+// byTime reports whether conflicts go to the newer version.
+func (pl planner) byTime() bool {
+	return pl.conflict == "" || pl.conflict == store.ConflictNewer
 }

@@ -16,6 +16,9 @@ func TestPlanOneWayAndTwoWay(t *testing.T) {
 	synced := &store.SyncFile{Path: "f", Local: sideOf(&a), Remote: sideOf(&a)}
 	syncedList := &store.SyncFile{Path: "f", Local: sideOf(&a), Remote: sideOf(&aList)}
 	deliveredGone := &store.SyncFile{Path: "f", Local: store.SyncSide{}, Remote: sideOf(&a)}
+	pulledGone := &store.SyncFile{Path: "f", Local: sideOf(&a), Remote: store.SyncSide{}}
+	// An edit of the same size in the minute a LIST line shows for a.
+	aEdit := File{Size: 5, ModTime: t0.Add(20 * time.Second), Precise: true}
 	for _, tc := range []struct {
 		name       string
 		dir        string
@@ -34,6 +37,12 @@ func TestPlanOneWayAndTwoWay(t *testing.T) {
 		{"push remote-only file ignored", store.SyncPush, false, nil, &a, nil, Skip},
 		{"push delete: delivered earlier", store.SyncPush, true, &a, &a, synced, DeleteLocal},
 		{"push delete: new file again after source removal", store.SyncPush, true, &a, nil, deliveredGone, Push},
+		{"push delete: back after source removal, delivery still there", store.SyncPush, true, &a, &a, deliveredGone, Push},
+		{"push keep: back after source removal, delivery still there", store.SyncPush, false, &a, &a, deliveredGone, Push},
+		{"push delete: looks like the target's, nothing on record", store.SyncPush, true, &a, &a, nil, Push},
+		{"push changed within the listed minute", store.SyncPush, false, &aEdit, &aList, syncedList, Push},
+		{"pull delete: back after source removal, copy still there", store.SyncPull, true, &a, &a, pulledGone, Pull},
+		{"pull delete: looks like the target's, nothing on record", store.SyncPull, true, &a, &a, nil, Pull},
 		{"pull new", store.SyncPull, false, nil, &a, nil, Pull},
 		{"pull consumed locally", store.SyncPull, false, nil, &a, synced, Skip},
 		{"pull changed remotely", store.SyncPull, false, &a, &a2, synced, Pull},
@@ -67,6 +76,67 @@ func TestPlanOneWayAndTwoWay(t *testing.T) {
 		}
 		if it := p.Items[0]; it.Action != tc.wantAction {
 			t.Errorf("%s: action %s (%s), want %s", tc.name, it.Action, it.Reason, tc.wantAction)
+		}
+	}
+}
+
+// A source gone while its delivery stays on the target is recorded as
+// gone, so that a file back under its name is a new delivery; unless the
+// source lists no file at all (a folder missing for a while).
+func TestPlanRecordsSourceGone(t *testing.T) {
+	a := File{Size: 5, ModTime: t0, Precise: true}
+	synced := store.SyncFile{Path: "f", Local: sideOf(&a), Remote: sideOf(&a)}
+	for _, dir := range []string{store.SyncPush, store.SyncPull} {
+		for _, others := range []bool{true, false} {
+			src, dst := view{}, view{"f": a}
+			if others {
+				src["g"] = a
+			}
+			want := &store.SyncFile{Path: "f", Remote: sideOf(&a)}
+			if dir == store.SyncPull {
+				want = &store.SyncFile{Path: "f", Local: sideOf(&a)}
+			}
+			if !others {
+				want = nil
+			}
+			lv, rv := src, dst
+			if dir == store.SyncPull {
+				lv, rv = rv, lv
+			}
+			p := planner{dir: dir}.plan(lv, rv, []store.SyncFile{synced})
+			it := p.Items[0]
+			ok := it.Action == Skip && (it.put == nil) == (want == nil)
+			if ok && want != nil {
+				ok = sameSide(it.put.Local, want.Local) && sameSide(it.put.Remote, want.Remote)
+			}
+			if !ok {
+				t.Errorf("%s, source gone, other source files %v: %s (%s) recording %+v, want a skip recording %+v",
+					dir, others, it.Action, it.Reason, it.put, want)
+			}
+		}
+	}
+}
+
+func TestNewerSide(t *testing.T) {
+	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC) // a LIST line with a date only
+	for _, tc := range []struct {
+		l, r     time.Time
+		rPrecise bool
+		want     string
+	}{
+		{t0, t0.Add(time.Second), true, SideRemote},
+		{t0.Add(time.Second), t0, true, SideLocal},
+		{t0, t0.Add(400 * time.Millisecond), true, ""},
+		{t0, t0.Truncate(time.Minute), false, ""},                          // 10:30:15 vs a LIST 10:30
+		{t0, t0.Truncate(time.Minute).Add(time.Minute), false, SideRemote}, // vs 10:31
+		{t0, t0.Truncate(time.Minute).Add(-time.Minute), false, SideLocal}, // vs 10:29
+		{t0, day, false, ""},                                               // vs Nov 20
+		{t0, day.AddDate(0, 0, 1), false, SideRemote},                      // vs Nov 21
+		{t0, time.Time{}, false, ""},                                       // no time
+		{day, t0.Truncate(time.Minute), false, SideRemote},                 // local at midnight
+	} {
+		if got := newerSide(File{ModTime: tc.l, Precise: true}, File{ModTime: tc.r, Precise: tc.rPrecise}); got != tc.want {
+			t.Errorf("newerSide(%v, %v precise %v) = %q, want %q", tc.l, tc.r, tc.rPrecise, got, tc.want)
 		}
 	}
 }
