@@ -15,14 +15,15 @@ const envPrefix = "WHARF_"
 func otherEnv(name string) bool {
 	switch name {
 	case EnvConfig, // the config file
-		"WHARF_CPUPROFILE",     // wharf sync run: write a CPU profile (cli/sync.go)
-		"WHARF_INTEROP",        // interop tests and benchmarks run (peertest, scripts/test.sh)
-		"WHARF_PEER_DIR",       // where the interop peers are installed (peertest, scripts/test.sh)
-		"WHARF_SKIP_INSTALL",   // scripts/test.sh: do not install the peers
-		"WHARF_SYNCBENCH",      // bench/syncbench runs
-		"WHARF_BIND_HELPER",    // ftpserver/bind_test.go's child process
-		"WHARF_FILESYNC_CHILD", // filesync/killloop_test.go's child process
-		"WHARF_FTP_PASSWORD":   // the interop tests' Python FTP client
+		"WHARF_CPUPROFILE",        // wharf sync run: write a CPU profile (cli/sync.go)
+		"WHARF_INTEROP",           // interop tests and benchmarks run (peertest, scripts/test.sh)
+		"WHARF_PEER_DIR",          // where the interop peers are installed (peertest, scripts/test.sh)
+		"WHARF_SKIP_INSTALL",      // scripts/test.sh: do not install the peers
+		"WHARF_SYNCBENCH",         // bench/syncbench runs
+		"WHARF_BIND_HELPER",       // ftpserver/bind_test.go's child process
+		"WHARF_FILESYNC_CHILD",    // filesync/killloop_test.go's child process
+		"WHARF_FTPFS_CRASH_CHILD", // ftpfs/journal_test.go's child process
+		"WHARF_FTP_PASSWORD":      // the interop tests' Python FTP client
 		return true
 	}
 	// WHARF_TEST_MAIN (cmd/wharf), WHARF_TEST_POSTGRES_DSN (storetest)
