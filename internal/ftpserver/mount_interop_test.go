@@ -28,6 +28,7 @@ type backend struct {
 	dir  string // local directory of the mounted remote folder
 	root string // remote path of that folder
 	kill func()
+	log  func() string // the remote's transfer log; nil when it has none
 }
 
 func vsftpdBackend(t *testing.T) backend {
@@ -36,7 +37,7 @@ func vsftpdBackend(t *testing.T) backend {
 		name: "vsftpd",
 		cfg: remote.Config{Host: s.Host, Port: s.Port, User: s.User, Password: secret.Secret(s.Password),
 			RootCAs: s.Cert.Roots, IOTimeout: 10 * time.Second},
-		dir: filepath.Join(s.Root, s.Dir), root: s.Dir, kill: s.Kill,
+		dir: filepath.Join(s.Root, s.Dir), root: s.Dir, kill: s.Kill, log: s.Log,
 	}
 }
 
@@ -128,6 +129,11 @@ func TestMountOperations(t *testing.T) {
 			}
 			if got := fileSum(part); got != sum(append(append([]byte(nil), data...), "TAIL"...)) {
 				t.Errorf("resumed download differs")
+			}
+			if b.log != nil && strings.Contains(b.log(), "FAIL DOWNLOAD") {
+				// The REST goes to the remote with the RETR; no download
+				// from 0 started and dropped.
+				t.Errorf("the remote logged an aborted download:\n%s", b.log())
 			}
 			// MKD, RNFR/RNTO (file and folder), MFMT, DELE, RMD.
 			q := func(cmds ...string) result {

@@ -34,7 +34,7 @@ func (f *files) download(n node, offset int64) (ftplib.FileTransfer, error) {
 	if !n.access.Read {
 		return nil, f.fail("retr", n, fmt.Errorf("%w: %s does not allow downloads for this account", errDenied, n.path))
 	}
-	fl, err := n.fs.OpenFile(n.name, os.O_RDONLY, 0)
+	fl, err := openRead(n, offset)
 	if err != nil {
 		return nil, f.fail("retr", n, err)
 	}
@@ -47,6 +47,20 @@ func (f *files) download(n node, offset int64) (ftplib.FileTransfer, error) {
 		return nil, f.fail("retr", n, err)
 	}
 	return &download{f: f, n: n, file: fl, info: fi, offset: offset}, nil
+}
+
+// openAter is the optional file-system capability of opening a file for
+// reading from an offset: a mount starts its remote download there (REST)
+// instead of at 0 and again at the offset.
+type openAter interface {
+	OpenAt(name string, offset int64) (vfs.File, error)
+}
+
+func openRead(n node, offset int64) (vfs.File, error) {
+	if o, ok := n.fs.(openAter); ok && offset > 0 {
+		return o.OpenAt(n.name, offset)
+	}
+	return n.fs.OpenFile(n.name, os.O_RDONLY, 0)
 }
 
 // download is a RETR in progress. Close records a "sent" event when the

@@ -23,18 +23,7 @@ import (
 // Either holds a pooled connection until Close.
 func (f *FS) OpenFile(name string, flag int, _ fs.FileMode) (vfs.File, error) {
 	if flag&(os.O_WRONLY|os.O_RDWR) == 0 {
-		fi, err := f.Stat(name)
-		if err != nil {
-			return nil, err
-		}
-		r := &readFile{fs: f, name: name, info: fi}
-		if fi.IsDir() {
-			return r, nil
-		}
-		if err := r.start(0); err != nil {
-			return nil, err
-		}
-		return r, nil
+		return f.OpenAt(name, 0)
 	}
 	if f.opt.ReadOnly {
 		return nil, f.wrap("open", name, remote.ErrReadOnly)
@@ -50,6 +39,25 @@ func (f *FS) OpenFile(name string, flag int, _ fs.FileMode) (vfs.File, error) {
 		return nil, f.refusedWhy(err)
 	}
 	return w, nil
+}
+
+// OpenAt opens a remote file for reading and starts its download at
+// offset (REST), as a resumed download asks: OpenFile and a Seek would
+// start it at 0 and start it again, which the remote logs as an aborted
+// download.
+func (f *FS) OpenAt(name string, offset int64) (vfs.File, error) {
+	fi, err := f.Stat(name)
+	if err != nil {
+		return nil, err
+	}
+	r := &readFile{fs: f, name: name, info: fi}
+	if fi.IsDir() {
+		return r, nil
+	}
+	if err := r.start(offset); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 // refusedWhy returns the missing mounted folder as the reason of err, the
