@@ -340,14 +340,14 @@ func (c *Conn) upload(ctx context.Context, verb, ap string, r io.Reader) (int64,
 }
 
 // fileSource returns the local file behind r, when r is one (or Pool's
-// countReader over one), and a func to count what was sent from it.
+// CountReader over one), and a func to count what was sent from it.
 func fileSource(r io.Reader) (*os.File, func(int64), bool) {
 	switch v := r.(type) {
 	case *os.File:
 		return v, func(int64) {}, true
-	case *countReader:
-		if f, ok := v.r.(*os.File); ok {
-			return f, func(n int64) { v.n += n }, true
+	case *CountReader:
+		if f, ok := v.R.(*os.File); ok {
+			return f, func(n int64) { v.N += n }, true
 		}
 	}
 	return nil, nil, false

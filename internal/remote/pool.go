@@ -463,7 +463,7 @@ func (p *Pool) upload(ctx context.Context, name string, r io.Reader, o UploadOpt
 	if o.Temp == "" {
 		o.Temp = TempName(name) // one name for every try, to report in TempLeft
 	}
-	cr := &countReader{r: r}
+	cr := &CountReader{R: r}
 	var leftover string
 	err := p.do(ctx, trustFresh, func(ctx context.Context, c *Conn) error {
 		if leftover != "" {
@@ -472,16 +472,16 @@ func (p *Pool) upload(ctx context.Context, name string, r io.Reader, o UploadOpt
 			}
 			leftover = ""
 		}
-		if cr.n > 0 {
+		if cr.N > 0 {
 			if _, err := seeker.Seek(start, io.SeekStart); err != nil {
 				return err
 			}
-			cr.n = 0
+			cr.N = 0
 		}
 		var err error
 		u, err = c.Upload(ctx, name, cr, o)
 		leftover, c.leftover = c.leftover, ""
-		if err != nil && cr.n > 0 && !canSeek {
+		if err != nil && cr.N > 0 && !canSeek {
 			return noRetry{err} // the source cannot rewind
 		}
 		return err
@@ -516,27 +516,29 @@ type noRetry struct{ error }
 
 func (e noRetry) Unwrap() error { return e.error }
 
-type countReader struct {
-	r io.Reader
-	n int64
+// CountReader counts what is read from R, so that an upload knows whether
+// it consumed part of a source it cannot read again. It keeps R's WriteTo
+// (a mount's upload feed, whose socket chunks a plain TCP data connection
+// splices), and an upload sees the local file behind one (sendfile).
+type CountReader struct {
+	R io.Reader
+	N int64
 }
 
-func (r *countReader) Read(p []byte) (int, error) {
-	n, err := r.r.Read(p)
-	r.n += int64(n)
+func (r *CountReader) Read(p []byte) (int, error) {
+	n, err := r.R.Read(p)
+	r.N += int64(n)
 	return n, err
 }
 
-// WriteTo lets r's own WriteTo do the copy (a mount's upload feed, whose
-// socket chunks a plain TCP data connection splices), counting what it
-// wrote.
-func (r *countReader) WriteTo(w io.Writer) (int64, error) {
-	wt, ok := r.r.(io.WriterTo)
+// WriteTo lets R's own WriteTo do the copy, counting what it wrote.
+func (r *CountReader) WriteTo(w io.Writer) (int64, error) {
+	wt, ok := r.R.(io.WriterTo)
 	if !ok {
 		return io.Copy(w, struct{ io.Reader }{r})
 	}
 	n, err := wt.WriteTo(w)
-	r.n += n
+	r.N += n
 	return n, err
 }
 
@@ -577,12 +579,12 @@ func (p *Pool) Features(ctx context.Context) (m map[string]string, err error) {
 // Append appends r to name; see Conn.Append. It is not retried once any byte
 // was sent, since a failed append may have left part of r behind.
 func (p *Pool) Append(ctx context.Context, name string, r io.Reader) (int64, error) {
-	cr := &countReader{r: r}
+	cr := &CountReader{R: r}
 	var n int64
 	err := p.Do(ctx, func(ctx context.Context, c *Conn) error {
 		var err error
 		n, err = c.Append(ctx, name, cr)
-		if err != nil && cr.n > 0 {
+		if err != nil && cr.N > 0 {
 			return noRetry{err} // part of r may be on the server already
 		}
 		return err

@@ -98,39 +98,18 @@ func (l *livePool) send(ctx context.Context, r io.Reader, f func(ftpfs.Pool, io.
 }
 
 // counting wraps r to count what is read from it, keeping what the pool's
-// upload looks for: WriteTo (a mount's feed, which a plain data connection
-// splices) and Seek (a source it can rewind to try again).
+// upload looks for: WriteTo and the file behind it (remote.CountReader),
+// and Seek (a source it can rewind to try again).
 func counting(r io.Reader) (io.Reader, *int64) {
-	c := &countingReader{r: r}
+	c := &remote.CountReader{R: r}
 	if s, ok := r.(io.Seeker); ok {
-		return countingSeeker{c, s}, &c.n
+		return countingSeeker{c, s}, &c.N
 	}
-	return c, &c.n
-}
-
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(b []byte) (int, error) {
-	n, err := c.r.Read(b)
-	c.n += int64(n)
-	return n, err
-}
-
-func (c *countingReader) WriteTo(w io.Writer) (int64, error) {
-	wt, ok := c.r.(io.WriterTo)
-	if !ok {
-		return io.Copy(w, struct{ io.Reader }{c})
-	}
-	n, err := wt.WriteTo(w)
-	c.n += n
-	return n, err
+	return c, &c.N
 }
 
 type countingSeeker struct {
-	*countingReader
+	*remote.CountReader
 	s io.Seeker
 }
 
