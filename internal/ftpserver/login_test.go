@@ -8,6 +8,7 @@ import (
 
 	"github.com/wharf-mft/wharf/internal/ftpserver"
 	"github.com/wharf-mft/wharf/internal/password"
+	"github.com/wharf-mft/wharf/internal/store"
 )
 
 // A remembered password (the login cache) must not outlive a password
@@ -73,5 +74,14 @@ func TestLoginNameAnyCase(t *testing.T) {
 	if c, err := ts.dialErr("ACME", "wrong password", false); err == nil {
 		c.Quit()
 		t.Error("ACME logged in with a wrong password")
+	}
+	var failed []string
+	for _, e := range ts.events(t) {
+		if e.Kind == store.EventLoginFailed {
+			failed = append(failed, e.Account)
+		}
+	}
+	if len(failed) != 1 || failed[0] != "acme" {
+		t.Errorf("login_failed events name %q, want [acme]: an account's events carry its own name", failed)
 	}
 }

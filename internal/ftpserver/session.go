@@ -211,9 +211,13 @@ func (s *Server) login(cc ftplib.ClientContext, user, pass string) (ftplib.Clien
 	if !ok {
 		banned := s.limits.failed(ip)
 		ss.log.Warn("login failed", "user", user, "banned", banned)
-		s.record(store.Event{Kind: store.EventLoginFailed, Account: user, RemoteAddr: cc.RemoteAddr().String()})
+		who := user // as typed, for a name that is no account
+		if err == nil {
+			who = a.Name // the account's events under its own name, whatever the case typed
+		}
+		s.record(store.Event{Kind: store.EventLoginFailed, Account: who, RemoteAddr: cc.RemoteAddr().String()})
 		if banned {
-			s.record(store.Event{Kind: store.EventBanned, Account: user, RemoteAddr: cc.RemoteAddr().String(),
+			s.record(store.Event{Kind: store.EventBanned, Account: who, RemoteAddr: cc.RemoteAddr().String(),
 				Detail: fmt.Sprintf("%s banned for %v after %d failed logins", ip, s.cfg.BanFor, s.cfg.BanAfter)})
 		}
 		time.Sleep(s.cfg.LoginFailDelay) // slows guessing; blocks only this session
