@@ -38,6 +38,8 @@ func (s *Server) checkAccounts(ctx context.Context) {
 // added, removed or changed, or whose remote changed, are opened anew. A
 // store that fails is logged and tried again at the next tick.
 func (s *Server) refresh(ctx context.Context) {
+	s.refreshMu.Lock()
+	defer s.refreshMu.Unlock()
 	s.mu.Lock()
 	var live []*session
 	for _, ss := range s.sessions {
@@ -49,6 +51,10 @@ func (s *Server) refresh(ctx context.Context) {
 	if len(live) == 0 {
 		return
 	}
+	stamp, changed := s.accessChanged(ctx)
+	if !changed {
+		return
+	}
 	st, err := s.loadState(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -56,6 +62,7 @@ func (s *Server) refresh(ctx context.Context) {
 		}
 		return
 	}
+	s.lastStamp, s.lastLoad = stamp, time.Now()
 	for _, ss := range live {
 		was := ss.account()
 		a, ok := st.accounts[was.Name]
@@ -83,6 +90,28 @@ func (s *Server) refresh(ctx context.Context) {
 			s.closeSession(ss, was.Name, why)
 		}
 	}
+}
+
+// fullLoadEvery bounds how long refresh trusts an unchanged access stamp.
+const fullLoadEvery = time.Minute
+
+// accessChanged reports whether the store's accounts, mounts or remotes may
+// have changed since refresh last loaded them, with the store's access
+// stamp to remember once they are loaded. Without a stamp (a store that
+// has none, or fails to give it) every check loads; with one, a check
+// loads only when it changed, and at least every fullLoadEvery. Sessions
+// that logged in since the last load read their account then, so they
+// are as current as the store.
+func (s *Server) accessChanged(ctx context.Context) (stamp string, changed bool) {
+	as, ok := s.store.(store.AccessStamper)
+	if !ok {
+		return "", true
+	}
+	stamp, err := as.AccessStamp(ctx)
+	if err != nil {
+		return "", true
+	}
+	return stamp, stamp != s.lastStamp || time.Since(s.lastLoad) >= fullLoadEvery
 }
 
 // accountState is what refresh compares open sessions with.

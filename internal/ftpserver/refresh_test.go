@@ -6,12 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/wharf-mft/wharf/internal/ftpserver"
 	"github.com/wharf-mft/wharf/internal/password"
 	"github.com/wharf-mft/wharf/internal/store"
+	"github.com/wharf-mft/wharf/internal/store/sqlite"
 	"github.com/wharf-mft/wharf/internal/vfs"
 	"github.com/wharf-mft/wharf/internal/vfs/localfs"
 )
@@ -249,5 +251,52 @@ func TestMountChangesReachOpenSession(t *testing.T) {
 	}
 	if exists(filepath.Join(trees["bank"], "y.edi")) || exists(filepath.Join(trees["ro"], "y.edi")) {
 		t.Errorf("y.edi went to a removed mount")
+	}
+}
+
+// countingStore counts full account loads.
+type countingStore struct {
+	*sqlite.Store
+	loads atomic.Int32
+}
+
+func (c *countingStore) Accounts(ctx context.Context, kind store.Kind) ([]store.Account, error) {
+	c.loads.Add(1)
+	return c.Store.Accounts(ctx, kind)
+}
+
+// TestRefreshLoadsOnlyOnChange: with open sessions, the account check
+// reads the store's access stamp and loads accounts, mounts and remotes
+// only when it changed.
+func TestRefreshLoadsOnlyOnChange(t *testing.T) {
+	var cs *countingStore
+	ts := startServerWith(t, ftpserver.Config{}, func(o *ftpserver.Options) {
+		o.AccountCheck = time.Hour
+		cs = &countingStore{Store: o.Store.(*sqlite.Store)}
+		o.Store = cs
+	})
+	ctx := context.Background()
+	c := ts.dial(t, "acme", false)
+	base := cs.loads.Load() // the login's lookups do not load all
+	ts.srv.Refresh(ctx)
+	ts.srv.Refresh(ctx)
+	ts.srv.Refresh(ctx)
+	if n := cs.loads.Load() - base; n != 1 {
+		t.Errorf("three checks without a change loaded the accounts %d times, want 1", n)
+	}
+	a, err := ts.store.Account(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Policy.Receive = &store.Access{}
+	if err := ts.store.UpdateAccount(ctx, &a); err != nil {
+		t.Fatal(err)
+	}
+	ts.srv.Refresh(ctx)
+	if n := cs.loads.Load() - base; n != 2 {
+		t.Errorf("after a change the accounts were loaded %d times in all, want 2", n)
+	}
+	if err := c.Stor("/receive/x.edi", strings.NewReader("x")); err == nil {
+		t.Error("the change did not reach the open session")
 	}
 }

@@ -56,12 +56,17 @@ type Server struct {
 	// sentPrefix tells resumed downloads from range reads for
 	// remove-after-send.
 	sentPrefix sentPrefixes
-	hashSlots  chan struct{}   // bounds concurrent password hashes to the CPUs
-	dummyHash  string          // verified against for unknown users, so timing does not tell which names exist
-	passwords  *password.Cache // nil when cfg.PasswordCache < 0
-	openMount  func(context.Context, store.Mount) (vfs.FS, error)
-	acctCheck  time.Duration
-	greeting   string
+	// refreshMu serialises refresh, which keeps the access stamp and the
+	// time of the state it last loaded.
+	refreshMu sync.Mutex
+	lastStamp string
+	lastLoad  time.Time
+	hashSlots chan struct{}   // bounds concurrent password hashes to the CPUs
+	dummyHash string          // verified against for unknown users, so timing does not tell which names exist
+	passwords *password.Cache // nil when cfg.PasswordCache < 0
+	openMount func(context.Context, store.Mount) (vfs.FS, error)
+	acctCheck time.Duration
+	greeting  string
 
 	plain, implicit *ftplib.FtpServer
 	plainLn, implLn net.Listener

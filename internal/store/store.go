@@ -17,6 +17,15 @@ var ErrNotFound = errors.New("not found")
 // ErrExists is returned when creating a record whose name is taken.
 var ErrExists = errors.New("already exists")
 
+// AccessStamper is the optional Store capability of telling cheaply
+// whether what decides an open session's access changed: the stamp it
+// returns differs after any create, update or delete of an account, mount
+// or remote. Found by type assertion; the FTP server's account check reads
+// it every few seconds and loads everything only when it changed.
+type AccessStamper interface {
+	AccessStamp(ctx context.Context) (string, error)
+}
+
 // Store is the persistence contract. Implementations are safe for
 // concurrent use.
 type Store interface {

@@ -29,7 +29,10 @@ type Store struct {
 	prep   map[string]*sql.Stmt
 }
 
-var _ store.Store = (*Store)(nil)
+var (
+	_ store.Store         = (*Store)(nil)
+	_ store.AccessStamper = (*Store)(nil)
+)
 
 // Open opens (creating if needed) the database file at path and brings its
 // schema up to date.
@@ -344,4 +347,20 @@ func (s *Store) events(ctx context.Context, query string, args ...any) ([]store.
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// AccessStamp implements store.AccessStamper: the count and newest change
+// of accounts and remotes (updated_at, in nanoseconds), and of mounts (the
+// newest ID and creation; a mount is never updated, and a deleted one's
+// rowid can come back).
+func (s *Store) AccessStamp(ctx context.Context) (string, error) {
+	var stamp string
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM accounts) || '/' ||
+		(SELECT count(*) || ':' || coalesce(max(id), 0) || ':' || coalesce(max(created_at), 0) FROM mounts) || '/' ||
+		(SELECT count(*) || ':' || coalesce(max(updated_at), 0) FROM remotes)`).Scan(&stamp)
+	if err != nil {
+		return "", fmt.Errorf("access stamp: %w", err)
+	}
+	return stamp, nil
 }

@@ -147,4 +147,7 @@ func Run(t *testing.T, s store.Store) {
 	if mu, ok := s.(store.MountUploads); ok {
 		t.Run("mount uploads", func(t *testing.T) { testMountUploads(t, mu) })
 	}
+	if as, ok := s.(store.AccessStamper); ok {
+		t.Run("access stamp", func(t *testing.T) { testAccessStamp(t, s, as) })
+	}
 }
