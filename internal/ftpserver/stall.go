@@ -56,6 +56,11 @@ type stallConn struct {
 // costs nothing measurable.
 const stallChunk = 256 << 10
 
+// NetConn returns the TCP connection below, as tls.Conn's does, for
+// ftpserverlib's linger at the end of a download (patch 23), whose deadline
+// Read's would replace.
+func (c *stallConn) NetConn() net.Conn { return c.TCPConn }
+
 func (c *stallConn) Read(b []byte) (int, error) {
 	_ = c.TCPConn.SetReadDeadline(time.Now().Add(c.idle))
 	return c.TCPConn.Read(b)

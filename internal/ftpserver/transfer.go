@@ -114,6 +114,17 @@ func (d *download) Write([]byte) (int, error) { return 0, errDenied }
 
 func (d *download) Seek(off int64, whence int) (int64, error) { return d.file.Seek(off, whence) }
 
+var _ ftplib.FileTransferLinger = (*download)(nil)
+
+// LingerOnClose asks ftpserverlib to wait, at the end of a download from
+// send/ that remove-after-send would delete, for the client to close the
+// data connection, and to report a client that closed it unread (patch
+// 23): the last bytes may have sat in socket buffers when the copy ended,
+// and a client that gave up on them must not lose the file.
+func (d *download) LingerOnClose() bool {
+	return d.n.folder == sendDir && d.f.ss.policy().removeAfterSend
+}
+
 // TransferError marks the download as failed (ABOR, reset, I/O error).
 func (d *download) TransferError(err error) {
 	d.mu.Lock()

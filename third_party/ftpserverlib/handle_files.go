@@ -13,10 +13,12 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"net"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -112,6 +114,13 @@ func (c *clientHandler) transferFile(write bool, appendFile bool, param, info st
 	}
 
 	err = c.doFileTransfer(fileTransferConn, file, write)
+	if !write && err == nil {
+		if l, ok := file.(FileTransferLinger); ok && l.LingerOnClose() {
+			if lerr := lingerClose(fileTransferConn); lerr != nil {
+				l.TransferError(lerr)
+			}
+		}
+	}
 	if !write {
 		// Wharf patch: a download's file is closed after its data
 		// connection, and told of an ABOR seen until then, but before
@@ -143,6 +152,72 @@ func (c *clientHandler) transferFile(write bool, appendFile bool, param, info st
 // errTransferAborted tells a download's file that the client aborted it
 // (Wharf patch).
 var errTransferAborted = errors.New("transfer aborted by the client (ABOR)")
+
+// FileTransferLinger is a download's file that needs to know whether the
+// client read all of it before it is closed (Wharf patch): with it,
+// transferFile ends the download with lingerClose and reports what it
+// found through TransferError.
+type FileTransferLinger interface {
+	FileTransferError
+	LingerOnClose() bool
+}
+
+// lingerTimeout bounds lingerClose's wait for the client to close.
+const lingerTimeout = 3 * time.Second
+
+// errUnread tells a download's file that the client closed the data
+// connection with data unread: it stopped reading before the end (Wharf
+// patch).
+var errUnread = errors.New("the client closed the data connection before reading all that was sent")
+
+// lingerClose half-closes a download's data connection (close_notify, then
+// FIN) and waits, up to lingerTimeout, for the client to close its end. A
+// client that read everything closes cleanly; one that stopped reading and
+// closed resets the connection (RST, the kernel's answer to a close with
+// unread data), which lingerClose returns as errUnread. A client that
+// waits for the reply before closing costs the timeout and counts as
+// having read all. The copy returns once the last bytes are in socket
+// buffers, so this is the only way to tell whether they arrived (Wharf
+// patch).
+func lingerClose(conn io.ReadWriter) error {
+	raw, ok := conn.(net.Conn)
+	if !ok {
+		return nil
+	}
+	// A reset already received shows as the first step's error.
+	reset := func(err error) error {
+		if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, syscall.ENOTCONN) {
+			return errUnread
+		}
+		return nil
+	}
+	if tc, ok := conn.(*tls.Conn); ok {
+		if err := tc.CloseWrite(); err != nil {
+			return reset(err)
+		}
+	}
+	// Down to the TCP connection, below TLS and a driver's wrapper, whose
+	// own deadlines would outlast the linger.
+	for {
+		u, ok := raw.(interface{ NetConn() net.Conn })
+		if !ok {
+			break
+		}
+		raw = u.NetConn()
+	}
+	hc, ok := raw.(interface{ CloseWrite() error })
+	if !ok {
+		return nil
+	}
+	if err := hc.CloseWrite(); err != nil {
+		return reset(err)
+	}
+	if raw.SetReadDeadline(time.Now().Add(lingerTimeout)) != nil {
+		return nil
+	}
+	_, err := io.Copy(io.Discard, io.LimitReader(raw, 1<<20))
+	return reset(err)
+}
 
 func (c *clientHandler) doFileTransfer(transferConn io.ReadWriter, file io.ReadWriter, write bool) error {
 	var err error
