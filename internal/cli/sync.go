@@ -39,7 +39,12 @@ was last synced. A file pushed (or pulled) once and since deleted by the other
 side is not copied again unless it changes: each file is delivered once.
 With --after-copy delete (push or pull), the source is removed once its copy
 is verified. Files still being received (hidden .wharf- names, the server's
-temp extensions) are never picked up.
+temp extensions) are never picked up. A pull leaves a remote file alone until
+it is a minute old by its listed time: some servers (pure-ftpd) let a file
+still being uploaded be downloaded, and with --after-copy delete its source
+would go while its writer still writes. A process that writes into a local
+folder a push syncs should write under a temp extension or another folder
+and rename the file into place: a push takes what the folder shows.
 
 Safety: a run lists both sides completely first; a listing that fails stops
 the run before anything changes. (A push with no local file changed since
@@ -556,7 +561,7 @@ func (n syncs) openEngine(ctx context.Context, cmd *cobra.Command) (*syncEnv, er
 // folders under files, remotes from set. serve uses it with a scheduler.
 func newSyncEngine(st store.Store, set *remoteset.Set, files, tempExts string, log *slog.Logger) *filesync.Engine {
 	return filesync.New(st, syncEndpoints{files: files, set: set}, filesync.Config{
-		Logger: log, TempExtensions: filesync.ParseExtensions(tempExts),
+		Logger: log, TempExtensions: filesync.ParseExtensions(tempExts), PullSettle: filesync.DefaultPullSettle,
 		TempExtensionsFor: func(ctx context.Context, folder string) ([]string, bool) {
 			// DATA/files/NAME/... belongs to partner NAME, whose own
 			// setting overrides the server's.

@@ -1,6 +1,7 @@
 package filesync
 
 import (
+	"fmt"
 	"path"
 	"sort"
 	"time"
@@ -103,6 +104,29 @@ type planner struct {
 	excluded func(name string) string
 	// sourceEmpty: the source side listed no file at all (set by plan).
 	sourceEmpty bool
+	// now and settle: a remote source modified within settle of now is
+	// not pulled yet (see Config.PullSettle); settle 0 pulls at once.
+	now    time.Time
+	settle time.Duration
+}
+
+// young says why a remote source is not pulled yet, or "". A time from
+// LIST stands for its whole minute, so the file may be up to a minute
+// younger than it reads. A time far ahead of now (another clock, another
+// zone) tells nothing, and holds nothing back.
+func (pl planner) young(src *File, srcIsLocal bool) string {
+	if srcIsLocal || pl.settle <= 0 {
+		return ""
+	}
+	latest := src.ModTime
+	if !src.Precise {
+		latest = latest.Add(time.Minute)
+	}
+	age := pl.now.Sub(latest)
+	if age >= pl.settle || age < -pl.settle {
+		return ""
+	}
+	return fmt.Sprintf("modified %v ago or less: a remote file younger than %v may still be being written; pulled once it is older", max(age, 0).Round(time.Second), pl.settle)
 }
 
 // plan compares the listings with the last synced state. A recorded path
@@ -306,6 +330,9 @@ func (pl planner) oneWay(p string, src, dst *File, s *store.SyncFile, srcIsLocal
 		// Nothing on record: copied and verified before the source goes,
 		// unless the server's digest shows the same content (byContent).
 		it.Reason = "same size and time as the target's file, but no delivery of it on record"
+	}
+	if why := pl.young(src, srcIsLocal); why != "" {
+		return Item{Action: Skip, Reason: why}
 	}
 	return it
 }

@@ -201,3 +201,32 @@ func TestWorkOrder(t *testing.T) {
 		t.Fatalf("order %v, want %v", got, want)
 	}
 }
+
+// TestPullSettle: a remote file modified less than the settle time ago is
+// not pulled yet (it may still be being written); a LIST time counts as
+// the end of its minute; an older file, a push, and a settle of 0 go.
+func TestPullSettle(t *testing.T) {
+	now := time.Date(2026, 12, 3, 15, 0, 30, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		dir    string
+		remote File
+		settle time.Duration
+		want   Action
+	}{
+		{"exact, 10 s old", store.SyncPull, File{Size: 1, ModTime: now.Add(-10 * time.Second), Precise: true}, time.Minute, Skip},
+		{"exact, 2 min old", store.SyncPull, File{Size: 1, ModTime: now.Add(-2 * time.Minute), Precise: true}, time.Minute, Pull},
+		{"LIST minute 70 s ago, may be 10 s old", store.SyncPull, File{Size: 1, ModTime: now.Add(-70 * time.Second).Truncate(time.Minute)}, time.Minute, Skip},
+		{"LIST minute 3 min ago", store.SyncPull, File{Size: 1, ModTime: now.Add(-3 * time.Minute).Truncate(time.Minute)}, time.Minute, Pull},
+		{"another clock, an hour ahead", store.SyncPull, File{Size: 1, ModTime: now.Add(time.Hour), Precise: true}, time.Minute, Pull},
+		{"settle off", store.SyncPull, File{Size: 1, ModTime: now, Precise: true}, 0, Pull},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pl := planner{dir: tc.dir, deleteSource: true, now: now, settle: tc.settle}
+			p := pl.plan(view{}, view{"a.edi": tc.remote}, nil)
+			if len(p.Items) != 1 || p.Items[0].Action != tc.want {
+				t.Fatalf("plan = %+v, want %s", p.Items, tc.want)
+			}
+		})
+	}
+}
