@@ -109,3 +109,22 @@ func TestIdleTimeout(t *testing.T) {
 		}
 	}
 }
+
+// TestPassiveRangeUsedUp: when every port of the passive range is taken,
+// PASV is refused with 425 (no data connection), not 421 (which says the
+// control connection is closing), naming the range; the session goes on.
+func TestPassiveRangeUsedUp(t *testing.T) {
+	lo, hi := freeRange(t, 2)
+	yes := true
+	ts := startServer(t, ftpserver.Config{PassivePorts: fmt.Sprintf("%d-%d", lo, hi), PassiveAddress: "127.0.0.1"},
+		func(a *store.Account) { a.Policy.AllowPlain = &yes })
+	for range 2 { // each session keeps one port listening
+		cmd(t, rawLogin(t, ts.addr), 227, "PASV")
+	}
+	c := rawLogin(t, ts.addr)
+	msg := cmd(t, c, 425, "PASV")
+	if want := fmt.Sprintf("every passive port (%d-%d) is in use", lo, hi); !strings.Contains(msg, want) {
+		t.Errorf("PASV with the range used up = 425 %q, want it to say %q", msg, want)
+	}
+	cmd(t, c, 200, "NOOP")
+}

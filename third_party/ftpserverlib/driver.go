@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"strconv"
 
 	"github.com/spf13/afero"
 )
@@ -313,6 +314,10 @@ func (r PortRange) FetchNext() (int, int, bool) {
 func (r PortRange) NumberAttempts() int {
 	return r.End - r.Start + 1
 }
+
+// String writes the range as LO-HI (Wharf patch: for the reply and log
+// when it is used up).
+func (r PortRange) String() string { return strconv.Itoa(r.Start) + "-" + strconv.Itoa(r.End) }
 
 // PortMappingRange is a range of mapped ports
 type PortMappingRange struct {

@@ -164,8 +164,17 @@ func (c *clientHandler) handlePASV(_ string) error {
 	exposedPort, listener, deadlineSetter, err := c.getPassiveListener()
 
 	if err != nil {
-		c.logger.Error("Could not listen for passive connection", "err", err)
-		c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf("Could not listen for passive connection: %v", err))
+		// Wharf patch: 425 (cannot open data connection), not 421, which
+		// tells clients the control connection is closing; and, when the
+		// range is used up, which range, so the operator knows what to
+		// widen.
+		msg := fmt.Sprintf("Could not listen for passive connection: %v", err)
+		if errors.Is(err, ErrNoAvailableListeningPort) && c.server.settings.PassiveTransferPortRange != nil {
+			msg = fmt.Sprintf("every passive port (%v) is in use: try again shortly", c.server.settings.PassiveTransferPortRange)
+		}
+		c.logger.Error("Could not listen for passive connection", "err", err, "ports", c.server.settings.PassiveTransferPortRange,
+			"fix", "widen the passive port range (wharf serve --passive-ports LO-HI)")
+		c.writeMessage(StatusCannotOpenDataConnection, msg)
 
 		return nil
 	}
