@@ -36,6 +36,16 @@ func (f *files) fail(op string, n node, err error) error {
 		return nil
 	}
 	pub := publicErr(err)
+	var coded interface{ FTPCode() int }
+	if n.mount != nil && errors.As(err, &coded) {
+		if a := f.ss.account(); a != nil && a.Kind == store.Partner {
+			// A mount's remote errors name the remote and its address,
+			// which are the company's, not the partner's: the partner
+			// gets what to do, the log the detail.
+			f.ss.log.Warn(op+" through mount", "path", n.path, "remote", n.mount.remote, "err", err)
+			return replyCode{partnerMountErr(coded.FTPCode()), coded.FTPCode()}
+		}
+	}
 	if errors.Is(pub, errLocal) {
 		f.ss.log.Error(op, "path", n.path, "err", err)
 	} else {
@@ -273,4 +283,13 @@ func (ss *session) event(kind, p string, bytes int64, detail string) {
 	}
 	ss.log.Info(kind, "path", p, "bytes", bytes)
 	ss.srv.record(store.Event{Kind: kind, Account: name, Path: p, Bytes: bytes, RemoteAddr: ss.cc.RemoteAddr().String(), Detail: detail})
+}
+
+// partnerMountErr is what a partner is told of a mount's remote failing,
+// by reply code: 451 is worth a retry, 550 is not.
+func partnerMountErr(code int) error {
+	if code == 451 {
+		return errors.New("this folder is unavailable for now: try again later")
+	}
+	return errors.New("refused by the server behind this folder; the administrator can find details in the server log")
 }

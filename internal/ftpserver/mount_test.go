@@ -2,6 +2,7 @@ package ftpserver_test
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,5 +64,44 @@ func TestMountDispatch(t *testing.T) {
 	}
 	if _, err := c.List("/receive/ro"); err != nil {
 		t.Errorf("List read-only mount: %v", err)
+	}
+}
+
+// downFS is a mount whose remote is down: every listing fails as ftpfs
+// fails, with the remote's name and address and a 451.
+type downFS struct{ *localfs.FS }
+
+type downErr struct{}
+
+func (downErr) Error() string {
+	return `remote "erp" is unavailable (connect to 10.1.2.3:21: connection refused); try again later`
+}
+func (downErr) FTPCode() int { return 451 }
+
+func (d downFS) ReadDir(string) ([]fs.FileInfo, error) { return nil, downErr{} }
+
+// TestMountErrorsHideTheRemote: a partner is told that a mounted folder is
+// unavailable and to try again, not the remote's name and address, which
+// staff still see.
+func TestMountErrorsHideTheRemote(t *testing.T) {
+	dir := t.TempDir()
+	ts := startServerWith(t, ftpserver.Config{}, func(o *ftpserver.Options) {
+		o.OpenMount = func(_ context.Context, m store.Mount) (vfs.FS, error) {
+			l, err := localfs.Open(dir)
+			return downFS{l}, err
+		}
+	})
+	ctx := context.Background()
+	for _, m := range []store.Mount{{Account: "acme", Path: "/send/erp", Remote: "erp"}, {Account: "ops", Path: "/erp", Remote: "erp"}} {
+		if err := ts.store.CreateMount(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := ts.dial(t, "acme", false).List("/send/erp")
+	if err == nil || !strings.Contains(err.Error(), "451") || !strings.Contains(err.Error(), "this folder is unavailable for now: try again later") || strings.Contains(err.Error(), "10.1.2.3") || strings.Contains(err.Error(), "erp\"") {
+		t.Errorf("partner's LIST of a mount whose remote is down = %v, want 451 saying to try again, without the remote's name or address", err)
+	}
+	if _, err := ts.dial(t, "ops", false).List("/erp"); err == nil || !strings.Contains(err.Error(), "10.1.2.3") {
+		t.Errorf("staff's LIST of it = %v, want the remote's detail", err)
 	}
 }
