@@ -291,5 +291,5 @@ func partnerMountErr(code int) error {
 	if code == 451 {
 		return errors.New("this folder is unavailable for now: try again later")
 	}
-	return errors.New("refused by the server behind this folder; the administrator can find details in the server log")
+	return errors.New("not possible in this folder now; the administrator can find details in the server log")
 }
