@@ -355,7 +355,7 @@ func (x *runner) listAndPlan(ctx context.Context, dry bool) (Plan, []string, err
 		rv, dirs, err = view{}, map[string]bool{}, nil
 	}
 	if err != nil {
-		return Plan{}, nil, err
+		return Plan{}, nil, fmt.Errorf("remote %s:/%s: %w", x.sy.Remote, x.base, err)
 	}
 	x.lv, x.rv = lv, rv
 	x.mu.Lock()

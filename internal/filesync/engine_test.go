@@ -402,9 +402,14 @@ func TestListingCutShort(t *testing.T) {
 	before, state := tree(t, e.local), mustFiles(t, e)
 	e.rem.failList["sub"] = errors.New("426 connection closed; transfer aborted")
 	_, err := e.run(RunOptions{Force: true})
-	if err == nil || !strings.Contains(err.Error(), `list remote "sub"`) {
-		t.Fatalf("run with a failed listing = %v, want a listing error", err)
+	if err == nil || !strings.Contains(err.Error(), `list remote "sub"`) || !strings.Contains(err.Error(), "remote bank:/") {
+		t.Fatalf("run with a failed listing = %v, want a listing error naming the remote", err)
 	}
+	e.rem.failList["."] = errors.New("421 service not available")
+	if _, err := e.run(RunOptions{Force: true}); err == nil || !strings.Contains(err.Error(), "remote bank:/: list the folder: 421") {
+		t.Errorf("run with the sync's folder unlisted = %v, want it to name the remote and folder, not \".\"", err)
+	}
+	delete(e.rem.failList, ".")
 	if d := cmp.Diff(before, tree(t, e.local)); d != "" {
 		t.Errorf("failed listing deleted local files (-before +after):\n%s", d)
 	}

@@ -119,7 +119,11 @@ func (l lister) remote(ctx context.Context, r Remote, par int) (view, map[string
 				// pyftpdlib answers a missing folder's MLSD with 501.
 				err = fmt.Errorf("%w: check that the sync's folder exists on the remote (create it there) and its --remote path", err)
 			}
-			cancel(fmt.Errorf("list remote %q: %w", dir, err))
+			what := fmt.Sprintf("list remote %q", dir)
+			if dir == "." {
+				what = "list the folder" // the caller names the remote and the folder
+			}
+			cancel(fmt.Errorf("%s: %w", what, err))
 			return
 		}
 		mu.Lock()
