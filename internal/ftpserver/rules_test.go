@@ -200,3 +200,17 @@ func TestRemoveAfterSend(t *testing.T) {
 		t.Errorf("no deleted event after remove-after-send")
 	}
 }
+
+// TestReservedUploadName: an upload under the server's hidden temp prefix
+// is refused saying why; the name is reserved, not missing.
+func TestReservedUploadName(t *testing.T) {
+	ts := startServer(t, ftpserver.Config{})
+	c := ts.dial(t, "acme", false)
+	err := c.Stor("/receive/.wharf-evil", strings.NewReader("x"))
+	if err == nil || !strings.Contains(err.Error(), "names starting with .wharf- are reserved") {
+		t.Errorf("STOR of a .wharf- name = %v, want a refusal saying the name is reserved", err)
+	}
+	if _, err := c.Retr("/receive/.wharf-evil"); err == nil || !strings.Contains(err.Error(), "no such file") {
+		t.Errorf("RETR of a .wharf- name = %v, want no such file (uploads in progress stay hidden)", err)
+	}
+}
