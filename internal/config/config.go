@@ -14,8 +14,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"net"
-	"strconv"
 	"strings"
 	"time"
 
@@ -85,12 +83,10 @@ func (c Config) Validate() error {
 	if c.KeepHistory < 0 {
 		errs = append(errs, fmt.Errorf("keep_history %v: want 0 (keep everything) or more, e.g. 90d", c.KeepHistory))
 	}
-	if err := checkMetricsListen(c.MetricsListen); err != nil {
+	// Clash parses the address as the listeners' are, and checks it
+	// against them.
+	if err := c.Server.Clash("metrics_listen", c.MetricsListen); err != nil {
 		errs = append(errs, err)
-	} else if !MetricsOff(c.MetricsListen) {
-		if err := c.Server.Clash("metrics_listen", c.MetricsListen); err != nil {
-			errs = append(errs, err)
-		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
@@ -152,20 +148,3 @@ func flatten(err error) []error {
 // MetricsOff reports whether addr, a metrics_listen value, switches the
 // metrics listener off.
 func MetricsOff(addr string) bool { return addr == "" || addr == "off" }
-
-func checkMetricsListen(addr string) error {
-	if MetricsOff(addr) {
-		return nil
-	}
-	_, port, err := net.SplitHostPort(addr)
-	if err == nil {
-		var n int
-		if n, err = strconv.Atoi(port); err == nil && (n < 0 || n > 65535) {
-			err = fmt.Errorf("port %d out of range", n)
-		}
-	}
-	if err != nil {
-		return fmt.Errorf("metrics_listen %q: want HOST:PORT, e.g. 127.0.0.1:9464, or off (%v)", addr, err)
-	}
-	return nil
-}
