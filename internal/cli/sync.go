@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
@@ -87,10 +88,21 @@ run it while 'wharf serve' runs.
 --folder is a folder under DATA/files that exists (a partner's send/ or
 receive/, made by 'wharf partner add'); --remote names a remote from 'wharf
 remote list', with a folder on it after a colon (its root without one).
+--folder may not be a mount ('wharf mount list'): a mount is a window onto
+a remote, not files on this server; sync that remote folder instead. A
+sync of a folder that holds a mount leaves the mount's content out.
 --direction push copies new and changed files to the remote, pull copies
 them from it, two-way both (see 'wharf sync --help'). With --after-copy
 delete (push, pull) each source is removed once its copy is verified; a file
 delivered once is not delivered again either way, unless it changes.
+
+A sync with --after-copy delete may not share its source with another sync
+(the same or a nested local folder for a push, the same remote folder for
+a pull) unless their filters have no name in common ("*.edi" and "*.x12"):
+whichever ran first would take a file and the other would never deliver
+it. Such a pair is refused here, and a pair stored by an older version does
+not run until one is changed. To send one folder to two remotes, keep the
+source (--after-copy keep) in both.
 
 --filter takes comma-separated globs that match a file's base name only,
 never its folder: "*.edi" takes order.edi and in/order.edi, a pattern with a
@@ -227,9 +239,40 @@ func checkSync(ctx context.Context, st store.Store, d dataDir, sy store.Sync) er
 			return err
 		}
 	}
+	if err := checkNotMounted(ctx, st, sy.Folder); err != nil {
+		return err
+	}
 	fi, err := os.Stat(filepath.Join(d.files, filepath.FromSlash(sy.Folder)))
 	if err != nil || !fi.IsDir() {
 		return fmt.Errorf("folder %s does not exist under %s: add the partner (`wharf partner add`) or create the folder", sy.Folder, d.files)
+	}
+	all, err := st.Syncs(ctx)
+	if err != nil {
+		return err
+	}
+	return filesync.CheckOverlaps(sy, all)
+}
+
+// checkNotMounted refuses a sync whose folder is a mount or inside one: a
+// mount is a window onto a remote, not files on this server, so the sync
+// would not see it.
+func checkNotMounted(ctx context.Context, st store.Store, folder string) error {
+	ms, err := st.Mounts(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		at := strings.TrimPrefix(m.Path, "/")
+		if a, err := st.Account(ctx, m.Account); err == nil && a.Kind == store.Partner {
+			at = a.Name + "/" + at
+		}
+		if folder != at && !strings.HasPrefix(folder, at+"/") {
+			continue
+		}
+		rp := path.Join("/", m.RemotePath, strings.TrimPrefix(folder, at))
+		return fmt.Errorf("folder %s is in %s's mount %s, a window onto %s:%s, not a folder on this server: "+
+			"sync that remote folder directly (--remote %s:%s) with a folder under DATA/files, "+
+			"or remove the mount first (`wharf mount remove %s %s`)", folder, m.Account, m.Path, m.Remote, rp, m.Remote, rp, m.Account, m.Path)
 	}
 	return nil
 }

@@ -17,6 +17,11 @@ import (
 // picks it up.
 var errChanged = fmt.Errorf("%w: changed since it was listed; the next run handles it", errNotRetried)
 
+// errGone reports a local source removed after it was listed and before
+// its copy started: nothing was copied, and a later run copies it only if
+// it comes back.
+var errGone = fmt.Errorf("%w: gone from the folder since it was listed (deleted or moved by another program); nothing was copied", errNotRetried)
+
 // localGone reports whether the local file p is verifiably absent.
 func (x *runner) localGone(p string) bool {
 	_, err := x.local.Stat(p)
@@ -111,7 +116,7 @@ func (x *runner) pushFile(ctx context.Context, p, dst, tmp string, src File) (st
 	f, err := x.local.OpenFile(p, os.O_RDONLY, 0)
 	if err != nil {
 		if isNotExist(err) {
-			return store.SyncSide{}, 0, errChanged
+			return store.SyncSide{}, 0, errGone
 		}
 		return store.SyncSide{}, 0, err
 	}

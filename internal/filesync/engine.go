@@ -29,6 +29,7 @@ var (
 // syncStore is what the engine needs from the store.
 type syncStore interface {
 	Sync(ctx context.Context, name string) (store.Sync, error)
+	Syncs(ctx context.Context) ([]store.Sync, error)
 	SyncFiles(ctx context.Context, syncID int64) ([]store.SyncFile, error)
 	PutSyncFiles(ctx context.Context, syncID int64, put []store.SyncFile, drop []string) error
 	AcquireSyncLease(ctx context.Context, syncID int64, holder string, now, until time.Time) (store.SyncLease, bool, error)
@@ -455,6 +456,9 @@ func (x *runner) guard(p Plan, dry bool) error {
 }
 
 func (x *runner) dryRun(ctx context.Context, o RunOptions) (Result, error) {
+	if err := x.checkOverlaps(ctx); err != nil {
+		return Result{}, fmt.Errorf("sync %q: %w", x.sy.Name, err)
+	}
 	p, _, err := x.listAndPlan(ctx, true)
 	if err != nil {
 		return Result{}, fmt.Errorf("sync %q: %w", x.sy.Name, err)

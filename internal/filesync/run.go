@@ -42,6 +42,11 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 	if err != nil {
 		return res, fmt.Errorf("sync %q: recover interrupted run: %w", x.sy.Name, err)
 	}
+	// Recovery finishes what a crash cut short whatever the settings are
+	// now; new work waits until no other sync takes this one's files.
+	if err := x.checkOverlaps(ctx); err != nil {
+		return res, fmt.Errorf("sync %q: %w", x.sy.Name, err)
+	}
 	p, temps, err := x.listAndPlan(ctx, false)
 	if err != nil {
 		return res, fmt.Errorf("sync %q: %w", x.sy.Name, err)
