@@ -102,7 +102,7 @@ func TestEventsPrune(t *testing.T) {
 		{name: "flag", args: []string{"events", "prune", "--older-than", "30d"}, want: []string{"deleted 1 events", "(older than 30d)"}},
 		{name: "after flag", args: []string{"events"}, want: []string{"fresh"}, notWant: []string{" old "}},
 		{name: "bad duration", args: []string{"events", "prune", "--older-than", "a month"}, wantErr: `--older-than "a month": want a duration such as 30s, 5m, 1h30m or 90d`},
-		{name: "keep all", args: []string{"events", "prune", "--older-than", "0"}, wantErr: "nothing to prune: give --older-than"},
+		{name: "zero age", args: []string{"events", "prune", "--older-than", "0"}, wantErr: "--older-than 0 would delete all history: give an age such as 30d"},
 		{name: "help", args: []string{"events", "prune", "--help"}, want: []string{"each sync's latest run", "Example"}},
 	})
 }

@@ -68,6 +68,9 @@ history (a file pushed once stays pushed).`,
 			if cfg.KeepHistory < 0 {
 				return fmt.Errorf("--older-than %s: want a positive duration such as 30d", cfg.KeepHistory)
 			}
+			if cfg.KeepHistory == 0 && cmd.Flags().Changed("older-than") {
+				return fmt.Errorf("--older-than 0 would delete all history: give an age such as 30d or 1h (what syncs need is kept either way)")
+			}
 			if cfg.KeepHistory == 0 {
 				return fmt.Errorf("keep_history is 0 (keep everything), so there is nothing to prune: give --older-than, e.g. 90d")
 			}

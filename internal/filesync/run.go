@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/textproto"
 	"path"
 	"sync"
@@ -26,7 +27,7 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 	if err := x.e.st.SaveSyncRun(ctx, &x.run); err != nil {
 		return res, err
 	}
-	x.log.Info("sync run started", "run", x.run.ID, "direction", x.sy.Direction)
+	x.log.Debug("sync run started", "run", x.run.ID, "direction", x.sy.Direction)
 	defer func() {
 		res.Run = x.run
 		x.finish(ctx, &res, err)
@@ -146,8 +147,16 @@ func (x *runner) finish(ctx context.Context, res *Result, err error) {
 	if r.Error != "" {
 		detail += ": " + r.Error
 	}
-	x.event(ctx, store.EventSyncRun, "", r.Bytes, detail)
-	x.log.Info("sync run finished", "run", r.ID, "status", r.Status, "copied", r.Copied, "deleted", r.Deleted-res.SourcesRemoved,
+	// A scheduled run that found nothing to do (every 15 s, say) is in
+	// the sync's run history; it adds no event and no info line.
+	idle := r.Status == store.RunOK && r.Copied == 0 && r.Deleted == 0 && r.Conflicts == 0 && r.Bytes == 0 && res.Recovered == 0
+	level := slog.LevelInfo
+	if idle {
+		level = slog.LevelDebug
+	} else {
+		x.event(ctx, store.EventSyncRun, "", r.Bytes, detail)
+	}
+	x.log.Log(ctx, level, "sync run finished", "run", r.ID, "status", r.Status, "copied", r.Copied, "deleted", r.Deleted-res.SourcesRemoved,
 		"removed_from_source", res.SourcesRemoved, "conflicts", r.Conflicts, "failed", r.Failed, "bytes", r.Bytes, "dur", r.Finished.Sub(r.Started))
 }
 

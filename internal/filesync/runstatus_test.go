@@ -1,6 +1,7 @@
 package filesync
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"strconv"
@@ -30,5 +31,39 @@ func TestRunStatus(t *testing.T) {
 	}
 	if got := RunStatus(store.SyncRun{Status: store.RunOK, Holder: holder(gone.Process.Pid)}); got != store.RunOK {
 		t.Errorf("finished run: %q, want ok", got)
+	}
+}
+
+// TestIdleRunNoEvent: a run that finds nothing to do (a sync run every 15
+// s) is kept in the run history but adds no sync_run event.
+func TestIdleRunNoEvent(t *testing.T) {
+	e := newEnv(t, store.Sync{Direction: store.SyncPush})
+	write(t, e.local, "a.edi", "AAAA", t0)
+	runEvents := func() int {
+		t.Helper()
+		evs, err := e.st.Events(context.Background(), 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, ev := range evs {
+			if ev.Kind == store.EventSyncRun {
+				n++
+			}
+		}
+		return n
+	}
+	e.mustRun()
+	e.mustRun()
+	e.mustRun()
+	if n := runEvents(); n != 1 {
+		t.Errorf("sync_run events after one busy and two idle runs = %d, want 1", n)
+	}
+	runs, err := e.st.SyncRuns(context.Background(), e.sync.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 3 {
+		t.Errorf("run history has %d runs, want 3", len(runs))
 	}
 }

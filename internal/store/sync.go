@@ -27,7 +27,7 @@ const (
 
 // Event kinds recorded by sync runs.
 const (
-	EventSyncRun  = "sync_run"  // a run ended; Detail holds its outcome
+	EventSyncRun  = "sync_run"  // a run ended that changed something or failed (not an idle one); Detail holds its outcome
 	EventSyncFile = "sync_file" // a file was copied, deleted or renamed by a sync
 )
 
