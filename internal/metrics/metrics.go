@@ -40,6 +40,13 @@ type Collector struct {
 	started bool
 	after   int64 // last event ID counted
 	events  map[eventKey]*tally
+	// The account names and the access stamp they were read at, when the
+	// store has stamps: a scrape reloads them only after a change.
+	known      map[string]bool
+	knownStamp string
+	// lastOK holds each sync's latest ok run seen, so the success time
+	// stays while a sync fails for longer than syncRuns runs.
+	lastOK map[int64]time.Time
 }
 
 type eventKey struct{ kind, account, source string }
@@ -69,7 +76,7 @@ var (
 		"When a sync's latest run ended (started, while it runs), with its status as a label.",
 		[]string{"sync", "status"}, nil)
 	descSyncLastOK = prometheus.NewDesc("wharf_sync_last_success_timestamp_seconds",
-		"When a sync's latest run with status ok ended (among its last 50 runs).",
+		"When a sync's latest run with status ok ended (among its last 50 runs, or seen by this process since it started).",
 		[]string{"sync"}, nil)
 	descSyncLastFailed = prometheus.NewDesc("wharf_sync_last_run_failed_files",
 		"Files that failed in a sync's latest run.",
@@ -81,7 +88,7 @@ var (
 
 // New returns a collector reading st and src under ctx.
 func New(ctx context.Context, st store.Store, src Sources, log *slog.Logger) *Collector {
-	return &Collector{st: st, src: src, log: log, ctx: ctx, events: map[eventKey]*tally{}}
+	return &Collector{st: st, src: src, log: log, ctx: ctx, events: map[eventKey]*tally{}, lastOK: map[int64]time.Time{}}
 }
 
 // Describe sends the descriptions of every metric.
@@ -186,7 +193,19 @@ func accountLabel(name string, known map[string]bool) string {
 	return unknownAccount
 }
 
+// accountNames returns the accounts' names; c.mu is held.
 func (c *Collector) accountNames(ctx context.Context) (map[string]bool, error) {
+	stamper, ok := c.st.(store.AccessStamper)
+	var stamp string
+	if ok {
+		var err error
+		if stamp, err = stamper.AccessStamp(ctx); err != nil {
+			return nil, err
+		}
+		if c.known != nil && stamp == c.knownStamp {
+			return c.known, nil
+		}
+	}
 	accts, err := c.st.Accounts(ctx, "")
 	if err != nil {
 		return nil, err
@@ -194,6 +213,9 @@ func (c *Collector) accountNames(ctx context.Context) (map[string]bool, error) {
 	known := make(map[string]bool, len(accts))
 	for _, a := range accts {
 		known[a.Name] = true
+	}
+	if ok {
+		c.known, c.knownStamp = known, stamp
 	}
 	return known, nil
 }
@@ -252,8 +274,14 @@ func (c *Collector) collectSyncs(ctx context.Context, ch chan<- prometheus.Metri
 			ch <- prometheus.MustNewConstMetric(descSyncLastRun, prometheus.GaugeValue, seconds(at), sy.Name, last.Status)
 			ch <- prometheus.MustNewConstMetric(descSyncLastFailed, prometheus.GaugeValue, float64(last.Failed), sy.Name)
 		}
-		if ok != nil {
-			ch <- prometheus.MustNewConstMetric(descSyncLastOK, prometheus.GaugeValue, seconds(ok.Finished), sy.Name)
+		c.mu.Lock()
+		if ok != nil && ok.Finished.After(c.lastOK[sy.ID]) {
+			c.lastOK[sy.ID] = ok.Finished
+		}
+		okAt, seen := c.lastOK[sy.ID]
+		c.mu.Unlock()
+		if seen {
+			ch <- prometheus.MustNewConstMetric(descSyncLastOK, prometheus.GaugeValue, seconds(okAt), sy.Name)
 		}
 	}
 	return nil
