@@ -40,10 +40,11 @@ was last synced. A file pushed (or pulled) once and since deleted by the other
 side is not copied again unless it changes: each file is delivered once.
 With --after-copy delete (push or pull), the source is removed once its copy
 is verified. Files still being received (hidden .wharf- names, the server's
-temp extensions) are never picked up. A pull leaves a remote file alone until
-it is a minute old by its listed time: some servers (pure-ftpd) let a file
-still being uploaded be downloaded, and with --after-copy delete its source
-would go while its writer still writes. A process that writes into a local
+temp extensions) are never picked up. A pull, and a two-way sync for what
+it takes from the remote, leaves a remote file alone until it is a minute
+old by its listed time: some servers (pure-ftpd) let a file still being
+uploaded be downloaded, and with --after-copy delete its source would go
+while its writer still writes. A process that writes into a local
 folder a push syncs should write under a temp extension or another folder
 and rename the file into place: a push takes what the folder shows.
 

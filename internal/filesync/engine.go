@@ -65,8 +65,8 @@ type Config struct {
 	// sync's folder (an account's own setting), overriding
 	// TempExtensions when it returns ok.
 	TempExtensionsFor func(ctx context.Context, folder string) (exts []string, ok bool)
-	// PullSettle holds back a pull of a remote file modified less than
-	// this long ago (by its listed time, at the listing's precision): it
+	// PullSettle holds back a pull (or a two-way copy from the remote, or
+	// a conflict) of a remote file modified less than this long ago (by its listed time, at the listing's precision): it
 	// may still be being written, since servers such as pure-ftpd let a
 	// file in progress be downloaded, and with --after-copy delete its
 	// source would go while its writer still writes. 0 pulls at once.
@@ -340,7 +340,7 @@ func (x *runner) listAndPlan(ctx context.Context, dry bool) (Plan, []string, err
 		return Plan{}, nil, err
 	}
 	pl := planner{dir: x.sy.Direction, deleteSource: x.sy.AfterCopy == store.AfterCopyDelete, conflict: x.sy.Conflict, excluded: l.excluded}
-	if x.sy.Direction == store.SyncPull {
+	if x.sy.Direction != store.SyncPush {
 		pl.now, pl.settle = x.e.now(), x.e.cfg.PullSettle
 	}
 	if !dry && x.sy.Direction == store.SyncPush {

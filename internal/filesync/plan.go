@@ -411,6 +411,15 @@ func changeOf(f *File, s *store.SyncFile, local bool) change {
 func (pl planner) twoWay(p string, l, r *File, s *store.SyncFile) Item {
 	lc, rc := changeOf(l, s, true), changeOf(r, s, false)
 	newer := func(c change) bool { return c == added || c == modified }
+	if newer(rc) {
+		// A remote file still being written is not pulled, nor taken
+		// into a conflict, until it settles (as in a pull). This also
+		// means its copy is made once its listed minute is over, so a
+		// later edit of the same size shows as another minute.
+		if why := pl.young(r, false); why != "" {
+			return Item{Action: Skip, Reason: why}
+		}
+	}
 	switch {
 	case lc == unchanged && rc == unchanged:
 		return Item{Action: Skip, Reason: "unchanged", put: refreshed(s, l, r, true)}

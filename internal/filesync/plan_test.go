@@ -220,10 +220,39 @@ func TestPullSettle(t *testing.T) {
 		{"LIST minute 3 min ago", store.SyncPull, File{Size: 1, ModTime: now.Add(-3 * time.Minute).Truncate(time.Minute)}, time.Minute, Pull},
 		{"another clock, an hour ahead", store.SyncPull, File{Size: 1, ModTime: now.Add(time.Hour), Precise: true}, time.Minute, Pull},
 		{"settle off", store.SyncPull, File{Size: 1, ModTime: now, Precise: true}, 0, Pull},
+		{"two-way, exact, 10 s old", store.SyncTwoWay, File{Size: 1, ModTime: now.Add(-10 * time.Second), Precise: true}, time.Minute, Skip},
+		{"two-way, LIST minute 3 min ago", store.SyncTwoWay, File{Size: 1, ModTime: now.Add(-3 * time.Minute).Truncate(time.Minute)}, time.Minute, Pull},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			pl := planner{dir: tc.dir, deleteSource: true, now: now, settle: tc.settle}
+			pl := planner{dir: tc.dir, deleteSource: tc.dir == store.SyncPull, now: now, settle: tc.settle}
 			p := pl.plan(view{}, view{"a.edi": tc.remote}, nil)
+			if len(p.Items) != 1 || p.Items[0].Action != tc.want {
+				t.Fatalf("plan = %+v, want %s", p.Items, tc.want)
+			}
+		})
+	}
+}
+
+// TestTwoWayConflictSettles: a two-way conflict whose remote version is
+// still young waits, as a pull would, rather than take a version that may
+// still be being written into a conflict.
+func TestTwoWayConflictSettles(t *testing.T) {
+	now := time.Date(2026, 12, 3, 15, 0, 30, 0, time.UTC)
+	old := now.Add(-time.Hour)
+	rec := []store.SyncFile{{Path: "a.edi", Local: store.SyncSide{Exists: true, Size: 1, ModTime: old, Precise: true},
+		Remote: store.SyncSide{Exists: true, Size: 1, ModTime: old, Precise: true}}}
+	local := view{"a.edi": {Size: 2, ModTime: now.Add(-5 * time.Minute), Precise: true}}
+	for _, tc := range []struct {
+		name   string
+		remote File
+		want   Action
+	}{
+		{"remote 10 s old", File{Size: 3, ModTime: now.Add(-10 * time.Second), Precise: true}, Skip},
+		{"remote 2 min old", File{Size: 3, ModTime: now.Add(-2 * time.Minute), Precise: true}, Conflict},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pl := planner{dir: store.SyncTwoWay, now: now, settle: time.Minute}
+			p := pl.plan(local, view{"a.edi": tc.remote}, rec)
 			if len(p.Items) != 1 || p.Items[0].Action != tc.want {
 				t.Fatalf("plan = %+v, want %s", p.Items, tc.want)
 			}
