@@ -42,12 +42,27 @@ func (c *clientHandler) handlePORT(param string) error {
 		return nil
 	}
 
+	// Wharf patch: an unspecified address (0.0.0.0, ::) is the client's own,
+	// the only one the check below lets through anyway. lftp sends
+	// "EPRT |2|::|port|" over IPv6 loopback, where it listens on the
+	// wildcard address; for PORT it puts in the control connection's
+	// address, for EPRT it does not.
+	own, errOwn := getIPFromRemoteAddr(c.RemoteAddr())
+	if errOwn == nil && raddr.IP.IsUnspecified() && (own.To4() == nil) == (raddr.IP.To4() == nil) {
+		raddr.IP = own
+	}
+
 	err = c.checkDataConnectionRequirement(raddr.IP, DataChannelActive)
 	if err != nil {
-		// we don't want to expose the full error to the client, we just log it
 		c.logger.Warn("Could not validate active data connection requirement", "err", err)
-		c.writeMessage(StatusSyntaxErrorParameters, "Your request does not meet "+
-			"the configured security requirements")
+		// Wharf patch: the refusal names the address that would do;
+		// upstream said only "Your request does not meet the configured
+		// security requirements".
+		msg := fmt.Sprintf("%s to %s refused: active data connections go only to your own address", command, raddr.IP)
+		if errOwn == nil {
+			msg += " (" + own.String() + ")"
+		}
+		c.writeMessage(StatusSyntaxErrorParameters, msg)
 
 		return nil
 	}
