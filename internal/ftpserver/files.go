@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/afero"
 
 	"github.com/wharf-mft/wharf/internal/store"
+	"github.com/wharf-mft/wharf/internal/vfs"
 )
 
 // files is a logged-in session's ftpserverlib ClientDriver. Every method
@@ -100,6 +101,9 @@ func (f *files) ReadDir(name string) ([]os.FileInfo, error) {
 
 // Mkdir creates a folder where the account may write.
 func (f *files) Mkdir(name string, perm os.FileMode) error {
+	if err := f.checkNewName("mkdir", name); err != nil {
+		return err
+	}
 	n, err := f.ss.resolve(name)
 	if err == nil {
 		err = n.needWrite()
@@ -116,6 +120,9 @@ func (f *files) Mkdir(name string, perm os.FileMode) error {
 
 // MkdirAll is Mkdir for each missing parent.
 func (f *files) MkdirAll(p string, perm os.FileMode) error {
+	if err := f.checkNewName("mkdir", p); err != nil {
+		return err
+	}
 	n, err := f.ss.resolve(p)
 	if err == nil {
 		err = n.needWrite()
@@ -164,7 +171,12 @@ func (f *files) RemoveAll(string) error { return errDenied }
 // Rename moves a file or folder (RNFR/RNTO). The target must pass the
 // file filter, and replaces an existing file only where overwrite is
 // allowed. Renaming away from a temp extension completes a receipt.
+// Only the new name must pass checkNewName: a file a back-end gave a bad
+// name can be renamed to a good one.
 func (f *files) Rename(from, to string) error {
+	if err := f.checkNewName("rename", to); err != nil {
+		return err
+	}
 	src, err := f.ss.resolve(from)
 	if err != nil {
 		return f.fail("rename", src, err)
@@ -262,6 +274,30 @@ func (f *files) OpenFile(name string, flag int, _ os.FileMode) (afero.File, erro
 
 // Create is not used by ftpserverlib once GetHandle exists.
 func (f *files) Create(string) (afero.File, error) { return nil, errDenied }
+
+// checkNewName refuses a name that no upload, MKD or RNTO may create,
+// saying why, with 553 (RFC 959: file name not allowed): vfs.CheckNewName's
+// rules and the reserved temp prefix. p is the path as ftpserverlib passes
+// it, the argument joined to the working directory but not yet through
+// vfs.Clean, which reads a backslash as "/"; only its last element is new.
+// Reads, deletes and renames from an existing name are not checked, so a
+// partner can fix a name a back-end chose.
+func (f *files) checkNewName(op, p string) error {
+	base := p[strings.LastIndex(p, "/")+1:]
+	if base == "" {
+		return nil // the root: refused as it stands
+	}
+	err := vfs.CheckNewName(base)
+	if err == nil && strings.HasPrefix(base, tempPrefix) {
+		// resolve answers "no such file" for these names, which hides
+		// uploads in progress; creating one is told why instead.
+		err = fmt.Errorf("%q: names starting with %s are reserved for uploads in progress; use another name", base, tempPrefix)
+	}
+	if err != nil {
+		return f.fail(op, node{path: p}, replyCode{err, 553})
+	}
+	return nil
+}
 
 // checkName applies the file filter to a base name, ignoring a temp
 // extension ("order.edi.tmp" is judged as "order.edi").

@@ -240,19 +240,24 @@ func TestReplyRefusalReasons(t *testing.T) {
 	}
 	p, _, _ := rawDial(t, "", ts.addr)
 	p.login("acme")
-	for _, tc := range []struct{ cmd, want string }{
-		{"MKD /newdir", "a partner's root holds only /send"},
-		{"RNFR /receive/full", ""},
-		{"RNTO /elsewhere", "a partner's root holds only /send"},
-		{"MKD /receive/" + strings.Repeat("a", 256), "a name is longer than 255 bytes"},
-		{"MKD /send/x", "/send/x is closed to this account"},
+	for _, tc := range []struct {
+		cmd  string
+		code int
+		want string
+	}{
+		{"MKD /newdir", 550, "a partner's root holds only /send"},
+		{"RNFR /receive/full", 0, ""},
+		{"RNTO /elsewhere", 550, "a partner's root holds only /send"},
+		// A name no folder may have: 553, file name not allowed (RFC 959).
+		{"MKD /receive/" + strings.Repeat("a", 256), 553, "a name is longer than 255 bytes"},
+		{"MKD /send/x", 550, "/send/x is closed to this account"},
 	} {
 		code, msg := p.cmd(tc.cmd)
 		if tc.want == "" {
 			continue
 		}
-		if code != 550 || !strings.Contains(msg, tc.want) {
-			t.Errorf("%s = %d %s, want 550 saying %q", tc.cmd, code, msg, tc.want)
+		if code != tc.code || !strings.Contains(msg, tc.want) {
+			t.Errorf("%s = %d %s, want %d saying %q", tc.cmd, code, msg, tc.code, tc.want)
 		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"strings"
 	"sync"
 
 	ftplib "github.com/fclairamb/ftpserverlib"
@@ -21,10 +20,10 @@ import (
 // GetHandle opens a transfer: a download for O_RDONLY, otherwise an upload
 // (O_TRUNC: STOR; offset > 0: REST+STOR; O_APPEND: APPE).
 func (f *files) GetHandle(name string, flags int, offset int64) (ftplib.FileTransfer, error) {
-	if flags&(os.O_WRONLY|os.O_RDWR) != 0 && strings.HasPrefix(path.Base(name), tempPrefix) {
-		// resolve answers "no such file" for these names, which hides
-		// uploads in progress; an upload under one is told why instead.
-		return nil, f.fail("stor", node{path: name}, fmt.Errorf("%w: names starting with %s are reserved for uploads in progress; upload under another name", fs.ErrInvalid, tempPrefix))
+	if flags&(os.O_WRONLY|os.O_RDWR) != 0 {
+		if err := f.checkNewName("stor", name); err != nil {
+			return nil, err
+		}
 	}
 	n, err := f.ss.resolve(name)
 	if err != nil {
