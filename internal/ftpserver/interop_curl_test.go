@@ -352,6 +352,12 @@ func TestInteropCurlOverwrite(t *testing.T) {
 	if !hasReply(r.curlReplies(), "5", "may not overwrite") {
 		t.Errorf("no 5xx reply refusing the overwrite; replies %q", r.curlReplies())
 	}
+	// A resume (curl -C -: SIZE, then APPE) changes the file too, and is
+	// told so.
+	r = curl(t, "--ssl-reqd", "-k", "-u", curlUser("acme"), "-C", "-", "-T", filepath.Join(dir, "2"), url)
+	if r.exit == 0 || !hasReply(r.curlReplies(), "5", "resuming would change it") {
+		t.Errorf("resumed upload exit %d, replies %q; want a 5xx saying resuming would change it", r.exit, r.curlReplies())
+	}
 	if got, want := fileSum(filepath.Join(ts.root, "acme", "receive", "o.edi")), sum(first); got != want {
 		t.Errorf("o.edi sha256 = %s, want the first upload's %s", got, want)
 	}

@@ -193,6 +193,8 @@ func (f *files) upload(n node, flags int, offset int64) (ftplib.FileTransfer, er
 	switch {
 	case exists && old.IsDir():
 		return nil, f.fail("stor", n, fmt.Errorf("%w: is a directory", fs.ErrInvalid))
+	case exists && !ss.policy().overwrite && (offset > 0 || flags&os.O_APPEND != 0):
+		return nil, f.fail("stor", n, errResumeExists)
 	case exists && !ss.policy().overwrite:
 		return nil, f.fail("stor", n, errExists)
 	case !exists && !errors.Is(statErr, fs.ErrNotExist):

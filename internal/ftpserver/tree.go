@@ -27,7 +27,9 @@ var (
 	errDenied     = errors.New("permission denied")
 	errLocal      = errors.New("local error; the administrator can find details in the server log")
 	errExists     = errors.New("file exists and this account may not overwrite it; upload under another name")
-	errClientGone = errors.New("upload not published: the control connection closed before the upload was confirmed")
+	// A resume (REST+STOR, APPE) adds to a published file: an overwrite.
+	errResumeExists = errors.New("file exists, and resuming would change it, which this account may not (no overwrite right); upload the whole file under another name, or ask the server's administrator for the overwrite right")
+	errClientGone   = errors.New("upload not published: the control connection closed before the upload was confirmed")
 	// errPartnerRoot: a partner's root holds only send/ and receive/.
 	errPartnerRoot = fmt.Errorf("%w: a partner's root holds only /send (files to pick up) and /receive (where uploads go)", fs.ErrNotExist)
 )
@@ -145,7 +147,7 @@ func publicErr(err error) error {
 		return err // written for clients (a mount's remote errors), with its reply code
 	case errors.Is(err, errDenied):
 		return replyCode{err, 550}
-	case errors.Is(err, namefilter.ErrRefused), errors.Is(err, errExists), errors.Is(err, errNotLoggedIn),
+	case errors.Is(err, namefilter.ErrRefused), errors.Is(err, errExists), errors.Is(err, errResumeExists), errors.Is(err, errNotLoggedIn),
 		errors.Is(err, errClientGone):
 		return err
 	case errors.Is(err, fs.ErrInvalid):
