@@ -52,6 +52,20 @@ func (c *clientHandler) transferFile(write bool, appendFile bool, param, info st
 
 	path := c.absPath(param)
 
+	// Wharf patch: with no PASV/EPSV/PORT/EPRT before it (or a PORT just
+	// refused: lftp sends STOR in the same write), the transfer is refused
+	// before the driver opens the file, so no upload starts and no aborted
+	// transfer is recorded. Upstream opened the file first.
+	c.transferMu.Lock()
+	noTransfer := c.transfer == nil && !c.isTransferAborted
+	c.transferMu.Unlock()
+	if noTransfer {
+		c.writeMessage(StatusActionNotTaken, errNoTransferConnection.Error())
+		c.ctxRest = 0
+
+		return
+	}
+
 	// We try to open the file
 	if write { //nolint:nestif // too much effort to change for now
 		fileFlag = os.O_WRONLY
