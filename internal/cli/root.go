@@ -1,5 +1,6 @@
 // Package cli is Wharf's command line: one cobra command per noun (serve,
-// partner, staff, remote, mount, events), all working on one data directory.
+// partner, staff, remote, mount, sync, events, config, ban), all working on
+// one data directory.
 //
 // Until an admin API exists, account and event commands open the store
 // directly; SQLite in WAL mode lets them do so while `wharf serve` runs.
@@ -129,7 +130,7 @@ See 'wharf serve --help' for every setting.`,
 	configFlag(pf, "log-format", "log.format", def.Log.Format, "log format: text or json (env WHARF_LOG_FORMAT)")
 	configFlag(pf, "secrets-url", "secrets_url", "", "keeper for remote passwords, e.g. a KMS URL; default: DATA/secret.key (env WHARF_SECRETS_URL)")
 
-	root.AddCommand(newServe(a), newPartner(a), newStaff(a), newRemote(a), newMount(a), newSync(a), newEvents(a), newConfig(a))
+	root.AddCommand(newServe(a), newPartner(a), newStaff(a), newRemote(a), newMount(a), newSync(a), newEvents(a), newConfig(a), newBan(a))
 	return root
 }
 

@@ -72,7 +72,9 @@ func (d *driver) GetDataTLSConfig(cc ftplib.ClientContext) (*tls.Config, error) 
 // IP is banned or over its connection cap.
 func (d *driver) ClientConnected(cc ftplib.ClientContext) (string, error) {
 	ip := clientIP(cc.RemoteAddr())
-	if err := d.srv.limits.admit(cc, ip); err != nil {
+	ctx, cancel := d.srv.storeCtx()
+	defer cancel()
+	if err := d.srv.limits.admit(ctx, cc, ip); err != nil {
 		d.srv.log.Warn("connection refused", "remote", cc.RemoteAddr().String(), "err", err)
 		return err.Error(), err
 	}
@@ -93,7 +95,9 @@ func (d *driver) ClientDisconnected(cc ftplib.ClientContext) {
 // PreAuthUser runs at USER: banned IPs are refused, and the TLS
 // requirement is relaxed for an account that may use plain FTP.
 func (d *driver) PreAuthUser(cc ftplib.ClientContext, user string) error {
-	if err := d.srv.limits.banned(clientIP(cc.RemoteAddr())); err != nil {
+	ctx, cancel := d.srv.storeCtx()
+	defer cancel()
+	if err := d.srv.limits.banned(ctx, clientIP(cc.RemoteAddr())); err != nil {
 		return err
 	}
 	if d.srv.cfg.AllowPlain {

@@ -138,7 +138,7 @@ func New(cfg Config, opt Options) (*Server, error) {
 		log:       log,
 		tls:       tc,
 		filter:    filter,
-		limits:    newLimits(cfg),
+		limits:    newLimits(cfg, opt.Store, log),
 		hashSlots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		dummyHash: dummy,
 		openMount: opt.OpenMount,
@@ -231,6 +231,11 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.mu.Lock()
 	s.serveCtx = ctx
 	s.mu.Unlock()
+	lctx, cancel := s.storeCtx()
+	if err := s.limits.loadBans(lctx); err != nil {
+		s.log.Error("bans made before this start are not enforced", "err", err)
+	}
+	cancel()
 	var wg sync.WaitGroup
 	errc := make(chan error, 2)
 	start := func(ln net.Listener, implicit bool) *ftplib.FtpServer {

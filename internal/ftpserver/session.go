@@ -209,7 +209,9 @@ func (s *Server) login(cc ftplib.ClientContext, user, pass string) (ftplib.Clien
 		<-s.hashSlots
 	}
 	if !ok {
-		banned := s.limits.failed(ip)
+		ctx, cancel := s.storeCtx()
+		banned := s.limits.failed(ctx, ip)
+		cancel()
 		ss.log.Warn("login failed", "user", user, "banned", banned)
 		who := user // as typed, for a name that is no account
 		if err == nil {

@@ -18,6 +18,8 @@ const (
 	EventSessionClosed = "session_closed"
 	// EventBanned: an IP banned after repeated failed logins.
 	EventBanned = "ip_banned"
+	// EventBanLifted: an operator lifted an IP's ban (wharf ban lift).
+	EventBanLifted = "ip_ban_lifted"
 )
 
 // Event is a durable record of something that happened.

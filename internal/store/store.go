@@ -90,5 +90,17 @@ type Store interface {
 	// marked running, or with an op still started.
 	PruneHistory(ctx context.Context, before time.Time) (Pruned, error)
 
+	// SaveBan stores b, replacing any ban of b.IP; a zero CreatedAt is
+	// set to now.
+	SaveBan(ctx context.Context, b Ban) error
+	// Ban returns the ban of ip, or ErrNotFound when there is none that
+	// has not ended.
+	Ban(ctx context.Context, ip string) (Ban, error)
+	// Bans lists the bans that have not ended, soonest to end first.
+	Bans(ctx context.Context) ([]Ban, error)
+	// LiftBan removes the ban of ip and reports whether one that had not
+	// ended was there.
+	LiftBan(ctx context.Context, ip string) (bool, error)
+
 	Close() error
 }

@@ -166,6 +166,13 @@ var migrations = []string{
 		created_at INTEGER NOT NULL
 	);
 	CREATE INDEX mount_uploads_remote ON mount_uploads (remote, id);`,
+	// IPs banned after failed logins (store.Ban); until is in nanoseconds.
+	`CREATE TABLE bans (
+		ip TEXT PRIMARY KEY,
+		until INTEGER NOT NULL,
+		failures INTEGER NOT NULL DEFAULT 0,
+		created_at INTEGER NOT NULL
+	);`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -144,6 +144,7 @@ func Run(t *testing.T, s store.Store) {
 	})
 	t.Run("syncs", func(t *testing.T) { testSyncs(t, s) })
 	t.Run("prune", func(t *testing.T) { testPrune(t, s) })
+	t.Run("bans", func(t *testing.T) { testBans(t, s) })
 	if mu, ok := s.(store.MountUploads); ok {
 		t.Run("mount uploads", func(t *testing.T) { testMountUploads(t, mu) })
 	}
