@@ -2,6 +2,7 @@ package ftpserver
 
 import (
 	"crypto/tls"
+	"log/slog"
 	"net"
 
 	ftplib "github.com/fclairamb/ftpserverlib"
@@ -79,6 +80,9 @@ func (d *driver) ClientConnected(cc ftplib.ClientContext) (string, error) {
 		return err.Error(), err
 	}
 	ss := d.srv.newSession(cc, d.implicit)
+	// At debug level the session logs its commands and replies (PASS
+	// masked: ftpserverlib's maskSecret).
+	cc.SetDebug(d.srv.log.Enabled(ctx, slog.LevelDebug))
 	if !d.srv.cfg.AllowPlain {
 		_ = cc.SetTLSRequirement(ftplib.MandatoryEncryption)
 	}

@@ -516,7 +516,7 @@ func (c *clientHandler) readCommand() bool {
 	line := string(lineSlice)
 
 	if c.debug {
-		c.logger.Debug("Received line", "line", line)
+		c.logger.Debug("Received line", "line", maskSecret(line))
 	}
 
 	c.handleCommand(line)
@@ -1044,4 +1044,15 @@ func newDeflateTransfer(conn io.ReadWriter, level int) (*deflateReadWriter, erro
 		reader: reader,
 		writer: writer,
 	}, nil
+}
+
+// maskSecret hides the argument of PASS (and ACCT) in a logged command
+// line (Wharf patch): a debug transcript must not hold passwords.
+func maskSecret(line string) string {
+	verb, _, hasArg := strings.Cut(line, " ")
+	if hasArg && (strings.EqualFold(verb, "PASS") || strings.EqualFold(verb, "ACCT")) {
+		return verb + " ****"
+	}
+
+	return line
 }
