@@ -3,7 +3,9 @@ package ftpserver_test
 import (
 	"bytes"
 	"crypto/tls"
+	"errors"
 	"io"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"strings"
@@ -133,8 +135,9 @@ func TestUploadRules(t *testing.T) {
 	})
 	c := ts.dial(t, "acme", false)
 	err := c.Stor("/receive/a.csv", strings.NewReader("x"))
-	if err == nil || !strings.Contains(err.Error(), "*.edi") {
-		t.Errorf("Stor a.csv = %v, want refusal naming *.edi", err)
+	var te *textproto.Error
+	if !errors.As(err, &te) || te.Code != 553 || !strings.Contains(err.Error(), "*.edi") {
+		t.Errorf("Stor a.csv = %v, want 553 (file name not allowed) naming *.edi", err)
 	}
 	if exists(filepath.Join(ts.root, "acme", "receive", "a.csv")) {
 		t.Errorf("refused upload left a file")

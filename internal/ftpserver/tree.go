@@ -147,7 +147,9 @@ func publicErr(err error) error {
 		return err // written for clients (a mount's remote errors), with its reply code
 	case errors.Is(err, errDenied):
 		return replyCode{err, 550}
-	case errors.Is(err, namefilter.ErrRefused), errors.Is(err, errExists), errors.Is(err, errResumeExists), errors.Is(err, errNotLoggedIn),
+	case errors.Is(err, namefilter.ErrRefused):
+		return replyCode{err, 553} // RFC 959: file name not allowed, as vfs.CheckNewName's refusals
+	case errors.Is(err, errExists), errors.Is(err, errResumeExists), errors.Is(err, errNotLoggedIn),
 		errors.Is(err, errClientGone):
 		return err
 	case errors.Is(err, fs.ErrInvalid):
