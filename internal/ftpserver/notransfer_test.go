@@ -33,3 +33,27 @@ func TestTransferWithoutDataConnection(t *testing.T) {
 		}
 	}
 }
+
+// TestTransferWithoutPROTP: over TLS without PROT P, a transfer is refused
+// with 521 (RFC 4217) saying to send PROT P, and the session goes on (421
+// would tell the client it is closing).
+func TestTransferWithoutPROTP(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{})
+	writeFile(t, filepath.Join(ts.root, "acme", "send", "a.edi"), []byte("alpha"))
+	c, _, _ := rawDial(t, "", ts.addr)
+	tc := c.startTLS(t)
+	tc.login("acme")
+	addr := tc.pasv()
+	dc, err := dialFrom(t, "", addr)
+	if err != nil {
+		t.Fatalf("data connection: %v", err)
+	}
+	defer dc.Close()
+	if code, msg := tc.cmd("RETR /send/a.edi"); code != 521 || !strings.Contains(msg, "send PBSZ 0 and PROT P first") {
+		t.Errorf("RETR without PROT P = %d %s, want 521 saying to send PROT P", code, msg)
+	}
+	if code, msg := tc.cmd("NOOP"); code != 200 {
+		t.Errorf("NOOP after the refusal = %d %s, want 200: the session goes on", code, msg)
+	}
+}

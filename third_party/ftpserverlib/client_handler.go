@@ -768,7 +768,10 @@ func (c *clientHandler) TransferOpen(info string) (io.ReadWriter, error) {
 	}
 
 	if c.isTLSRequired() && !c.HasTLSForTransfers() {
-		c.writeMessage(StatusServiceNotAvailable, errTLSRequired.Error())
+		// Wharf patch: 521 (RFC 4217: data connection cannot be opened
+		// with this PROT setting) saying what to send; upstream's 421
+		// told the client the control connection was closing.
+		c.writeMessage(StatusDataConnPROTRefused, errTLSRequired.Error()+": data connections must be protected, send PBSZ 0 and PROT P first")
 
 		return nil, errTLSRequired
 	}

@@ -50,6 +50,7 @@ const (
 	StatusBadCommandSequence       = 503 // RFC 959, 4.2.1
 	StatusNotImplementedParam      = 504 // RFC 959, 4.2.1
 	StatusProtectionRefused        = 534 // RFC 2228: request denied for policy reasons (Wharf patch)
+	StatusDataConnPROTRefused      = 521 // RFC 4217: data connection cannot be opened with this PROT setting (Wharf patch)
 	StatusNotLoggedIn              = 530 // RFC 959, 4.2.1
 	StatusActionNotTaken           = 550 // RFC 959, 4.2.1
 	StatusActionAborted            = 552 // RFC 959, 4.2.1
