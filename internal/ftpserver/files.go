@@ -156,6 +156,9 @@ func (f *files) RemoveDir(name string) error {
 		err = n.needWrite()
 	}
 	if err == nil {
+		err = f.protectHome(n)
+	}
+	if err == nil {
 		err = n.fs.RemoveDir(n.name)
 	}
 	if err != nil {
@@ -163,6 +166,32 @@ func (f *files) RemoveDir(name string) error {
 	}
 	f.ss.event(store.EventRmdir, n.path, 0, "")
 	return nil
+}
+
+// protectHome refuses, for staff (who see the whole file root), to remove
+// or rename a partner's home or its send/ and receive/ folders: the
+// partner's next login would make an empty home, with its files left
+// under the new name.
+func (f *files) protectHome(n node) error {
+	a := f.ss.account()
+	if a == nil || a.Kind != store.Staff || n.mount != nil {
+		return nil
+	}
+	name, rest, _ := strings.Cut(strings.TrimPrefix(n.path, "/"), "/")
+	if name == "" || (rest != "" && rest != sendDir && rest != receiveDir) {
+		return nil
+	}
+	ctx, cancel := f.ss.srv.storeCtx()
+	defer cancel()
+	p, err := f.ss.srv.store.Account(ctx, name)
+	if err != nil || p.Kind != store.Partner || p.Name != name {
+		return nil
+	}
+	what := "partner " + p.Name + "'s home"
+	if rest != "" {
+		what = "partner " + p.Name + "'s " + rest + "/ folder"
+	}
+	return fmt.Errorf("%w: %s is %s, which Wharf keeps while the partner exists; `wharf partner remove %s` removes the partner", errDenied, n.path, what, p.Name)
 }
 
 // RemoveAll is refused: clients remove trees one entry at a time.
@@ -186,6 +215,9 @@ func (f *files) Rename(from, to string) error {
 		return f.fail("rename", dst, err)
 	}
 	if err := src.needWrite(); err != nil {
+		return f.fail("rename", src, err)
+	}
+	if err := f.protectHome(src); err != nil {
 		return f.fail("rename", src, err)
 	}
 	if src.fs != dst.fs {
