@@ -261,3 +261,17 @@ func TestReplyRefusalReasons(t *testing.T) {
 		}
 	}
 }
+
+// TestReplyFEATEPRT: FEAT lists EPRT only where active mode is on.
+func TestReplyFEATEPRT(t *testing.T) {
+	t.Parallel()
+	for _, active := range []bool{false, true} {
+		ts := startServer(t, ftpserver.Config{AllowPlain: true, ActiveMode: active})
+		c, _, _ := rawDial(t, "", ts.addr)
+		_, msg := c.cmd("FEAT")
+		listed := slices.Contains(strings.Split(msg, "\n"), " EPRT")
+		if listed != active {
+			t.Errorf("active mode %v: FEAT lists EPRT %v, want %v\n%s", active, listed, active, msg)
+		}
+	}
+}

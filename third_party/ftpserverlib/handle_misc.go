@@ -263,8 +263,12 @@ func (c *clientHandler) handleFEAT(_ string) error {
 		"SIZE",
 		"MDTM",
 		"REST STREAM",
-		"EPRT",
 		"EPSV",
+	}
+
+	// Wharf patch: EPRT only where active mode is on.
+	if !c.server.settings.DisableActiveMode {
+		features = append(features, "EPRT")
 	}
 
 	if c.server.settings.DeflateCompressionLevel > 0 {
