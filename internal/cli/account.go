@@ -480,6 +480,15 @@ func (n accounts) removeCmd() *cobra.Command {
 			}
 			if n.kind == store.Partner {
 				fmt.Fprintf(out, "its files in %s were kept: delete them yourself when no longer needed\n", n.home(d, acct.Name))
+				syncs, err := st.Syncs(ctx)
+				if err != nil {
+					return err
+				}
+				for _, sy := range syncs {
+					if sy.Folder == acct.Name || strings.HasPrefix(sy.Folder, acct.Name+"/") {
+						fmt.Fprintf(out, "sync %s still runs on %s, whose files were kept: `wharf sync remove %s` stops it\n", sy.Name, sy.Folder, sy.Name)
+					}
+				}
 			}
 			return nil
 		},

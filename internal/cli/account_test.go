@@ -262,3 +262,16 @@ func TestListJSON(t *testing.T) {
 		t.Errorf("names (-want +got):\n%s", diff)
 	}
 }
+
+// TestPartnerRemoveNamesSyncs: removing a partner keeps its files, and
+// says which syncs still run on its folders.
+func TestPartnerRemoveNamesSyncs(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, dir, "", "partner", "add", "zed")
+	mustRun(t, dir, "remote-pass-long\n", "remote", "add", "bank", "--url", "ftps://u@127.0.0.1:1/", "--password-stdin")
+	mustRun(t, dir, "", "sync", "add", "zed-out", "--folder", "zed/receive", "--remote", "bank", "--direction", "push")
+	runSteps(t, dir, []step{
+		{name: "remove", args: []string{"partner", "remove", "zed"},
+			want: []string{`removed partner "zed"`, "sync zed-out still runs on zed/receive, whose files were kept: `wharf sync remove zed-out` stops it"}},
+	})
+}
