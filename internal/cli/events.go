@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,18 +20,23 @@ func newEvents(a *app) *cobra.Command {
 		follow, asJSON bool
 		sinceID        int64
 		limit          int
+		kinds          []string
+		account        string
 	)
 	cmd := &cobra.Command{
 		Use:   "events",
 		Short: "Print the event log: logins, uploads, downloads, deletes",
 		Long: `Print the event log, oldest first: logins (and failed ones), files received
 and sent, deletes, renames, aborted transfers. Each line shows the event's ID,
-time, kind, account, path, size and the client's address.
+time, kind, account, path, size and the client's address. The kinds: login,
+login_failed, received, sent, deleted, renamed, mkdir, rmdir, aborted,
+session_closed, ip_banned, ip_ban_lifted, sync_run, sync_file.
 
 Without --since-id the last --limit events are shown; with it, up to --limit
 events after that ID. --follow then keeps printing new events as they arrive
 (checking twice a second) until interrupted. --json prints one JSON object per
-line, for scripts.
+line, for scripts. --kind (one or more, comma-separated) and --account
+show only those events; the limit counts the events shown.
 
 Events and sync run history older than keep_history (default 90 days) are
 deleted by 'wharf serve' every hour; 'wharf events prune' does it now.`,
@@ -37,6 +44,8 @@ deleted by 'wharf serve' every hour; 'wharf events prune' does it now.`,
   wharf events --limit 20
   wharf events --since-id 1500
   wharf events --follow
+  wharf events --kind received,sent --account acme
+  wharf events --account sync:acme-out --limit 10
   wharf events --follow --json | jq -c 'select(.kind == "received")'`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -46,6 +55,12 @@ deleted by 'wharf serve' every hour; 'wharf events prune' does it now.`,
 			if sinceID < 0 {
 				return fmt.Errorf("--since-id %d: want 0 or more", sinceID)
 			}
+			for _, k := range kinds {
+				if !slices.Contains(eventKinds, k) {
+					return fmt.Errorf("--kind %q: want one of %s", k, strings.Join(eventKinds, ", "))
+				}
+			}
+			filter := store.EventFilter{Kinds: kinds, Account: account}
 			ctx := cmd.Context()
 			_, _, st, err := a.openData(ctx, cmd)
 			if err != nil {
@@ -53,12 +68,7 @@ deleted by 'wharf serve' every hour; 'wharf events prune' does it now.`,
 			}
 			defer st.Close()
 			p := &eventPrinter{w: cmd.OutOrStdout(), json: asJSON}
-			var evs []store.Event
-			if cmd.Flags().Changed("since-id") {
-				evs, err = st.Events(ctx, sinceID, limit)
-			} else {
-				evs, err = st.LastEvents(ctx, limit)
-			}
+			evs, err := st.FilterEvents(ctx, filter, sinceID, limit, !cmd.Flags().Changed("since-id"))
 			if err != nil {
 				return fmt.Errorf("read events: %w", err)
 			}
@@ -68,12 +78,14 @@ deleted by 'wharf serve' every hour; 'wharf events prune' does it now.`,
 				case len(evs) > 0 || asJSON:
 				case cmd.Flags().Changed("since-id"):
 					fmt.Fprintf(cmd.OutOrStdout(), "no events after ID %d\n", sinceID)
+				case len(kinds) > 0 || account != "":
+					fmt.Fprintln(cmd.OutOrStdout(), "no matching events")
 				default:
 					fmt.Fprintln(cmd.OutOrStdout(), "no events yet")
 				}
 				return nil
 			}
-			return followEvents(ctx, st, p, last, a.opt.PollInterval)
+			return followEvents(ctx, st, filter, p, last, a.opt.PollInterval)
 		},
 	}
 	f := cmd.Flags()
@@ -81,13 +93,20 @@ deleted by 'wharf serve' every hour; 'wharf events prune' does it now.`,
 	f.BoolVar(&asJSON, "json", false, "print one JSON object per line")
 	f.Int64Var(&sinceID, "since-id", 0, "print events after this ID (default: the last --limit events)")
 	f.IntVar(&limit, "limit", 100, "print at most this many events (before following)")
+	f.StringSliceVar(&kinds, "kind", nil, "only events of these kinds, e.g. received,sent")
+	f.StringVar(&account, "account", "", "only this account's events (sync:NAME for a sync's)")
 	cmd.AddCommand(newEventsPrune(a))
 	return cmd
 }
 
+// eventKinds are the kinds --kind takes.
+var eventKinds = []string{store.EventLogin, store.EventLoginFailed, store.EventReceived, store.EventSent,
+	store.EventDeleted, store.EventRenamed, store.EventMkdir, store.EventRmdir, store.EventAborted,
+	store.EventSessionClosed, store.EventBanned, store.EventBanLifted, store.EventSyncRun, store.EventSyncFile}
+
 // followEvents polls for events after last until ctx ends, which is a
 // clean stop.
-func followEvents(ctx context.Context, st store.Store, p *eventPrinter, last int64, every time.Duration) error {
+func followEvents(ctx context.Context, st store.Store, f store.EventFilter, p *eventPrinter, last int64, every time.Duration) error {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -96,7 +115,7 @@ func followEvents(ctx context.Context, st store.Store, p *eventPrinter, last int
 			return nil
 		case <-t.C:
 		}
-		evs, err := st.Events(ctx, last, 1000)
+		evs, err := st.FilterEvents(ctx, f, last, 1000, false)
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 			return nil
 		}
@@ -122,10 +141,10 @@ func (p *eventPrinter) print(evs []store.Event, last int64) int64 {
 			fmt.Fprintf(p.w, "%s\n", b)
 		} else {
 			if !p.headerDone {
-				fmt.Fprintf(p.w, "%-6s  %-25s  %-12s  %-16s  %-30s  %10s  %s\n", "ID", "TIME", "KIND", "ACCOUNT", "PATH", "BYTES", "REMOTE")
+				fmt.Fprintf(p.w, "%-6s  %-25s  %-14s  %-16s  %-30s  %10s  %s\n", "ID", "TIME", "KIND", "ACCOUNT", "PATH", "BYTES", "REMOTE")
 				p.headerDone = true
 			}
-			fmt.Fprintf(p.w, "%-6d  %-25s  %-12s  %-16s  %-30s  %10s  %s%s\n",
+			fmt.Fprintf(p.w, "%-6d  %-25s  %-14s  %-16s  %-30s  %10s  %s%s\n",
 				e.ID, e.Time.Local().Format(time.RFC3339), e.Kind, dash(e.Account), dash(e.Path), size(e), dash(e.RemoteAddr), detail(e.Detail))
 		}
 		last = e.ID

@@ -42,6 +42,12 @@ func TestEvents(t *testing.T) {
 			want: []string{`"kind":"login_failed"`, `"account":"mallory"`, `"id":4`}, notWant: []string{"KIND"}},
 		{name: "bad limit", args: []string{"events", "--limit", "0"}, wantErr: "--limit 0: want 1 or more"},
 		{name: "bad since", args: []string{"events", "--since-id", "-3"}, wantErr: "--since-id -3"},
+		{name: "kinds", args: []string{"events", "--kind", "received,sent"},
+			want: []string{"order1.edi", "invoice.edi"}, notWant: []string{"mallory", " login "}},
+		{name: "account, any case", args: []string{"events", "--account", "ACME", "--limit", "1"},
+			want: []string{"invoice.edi"}, notWant: []string{"mallory", "order1.edi"}},
+		{name: "kind and account", args: []string{"events", "--kind", "login_failed", "--account", "acme"}, want: []string{"no matching events"}},
+		{name: "unknown kind", args: []string{"events", "--kind", "upload"}, wantErr: `--kind "upload": want one of login, login_failed, received`},
 	})
 
 	r := run(t, dir, "", "events", "--json")

@@ -34,6 +34,12 @@ type Event struct {
 	Detail     string    `json:"detail,omitempty"`
 }
 
+// EventFilter narrows an event query; the zero value matches every event.
+type EventFilter struct {
+	Kinds   []string // any of these kinds; none: every kind
+	Account string   // only this account's, ignoring case ("sync:NAME" for a sync's); "": every account
+}
+
 // Pruned counts what PruneHistory deleted.
 type Pruned struct {
 	Events int64 // events

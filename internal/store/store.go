@@ -84,6 +84,9 @@ type Store interface {
 	Events(ctx context.Context, afterID int64, limit int) ([]Event, error)
 	// LastEvents returns the newest limit events, oldest first.
 	LastEvents(ctx context.Context, limit int) ([]Event, error)
+	// FilterEvents returns up to limit events that f matches, oldest
+	// first: the first ones after afterID, or with newest the newest ones.
+	FilterEvents(ctx context.Context, f EventFilter, afterID int64, limit int, newest bool) ([]Event, error)
 	// PruneHistory deletes the events and the finished sync runs (with
 	// their ops) from before before, in short transactions. It keeps each
 	// sync's latest run, and every run that a recovery still reads: one

@@ -337,6 +337,31 @@ func (s *Store) LastEvents(ctx context.Context, limit int) ([]store.Event, error
 	return evs, err
 }
 
+// FilterEvents implements store.Store.
+func (s *Store) FilterEvents(ctx context.Context, f store.EventFilter, afterID int64, limit int, newest bool) ([]store.Event, error) {
+	q := `SELECT id, time, kind, account, path, bytes, remote_addr, detail FROM events WHERE id > ?`
+	args := []any{afterID}
+	if len(f.Kinds) > 0 {
+		q += ` AND kind IN (?` + strings.Repeat(`, ?`, len(f.Kinds)-1) + `)`
+		for _, k := range f.Kinds {
+			args = append(args, k)
+		}
+	}
+	if f.Account != "" {
+		q += ` AND account = ? COLLATE NOCASE`
+		args = append(args, f.Account)
+	}
+	order := ` ORDER BY id`
+	if newest {
+		order = ` ORDER BY id DESC`
+	}
+	evs, err := s.events(ctx, q+order+` LIMIT ?`, append(args, limit)...)
+	if newest {
+		slices.Reverse(evs)
+	}
+	return evs, err
+}
+
 func (s *Store) events(ctx context.Context, query string, args ...any) ([]store.Event, error) {
 	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {

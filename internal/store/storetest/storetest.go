@@ -5,6 +5,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/wharf-mft/wharf/internal/store"
@@ -140,6 +141,33 @@ func Run(t *testing.T, s store.Store) {
 		last, err := s.LastEvents(ctx, 2)
 		if err != nil || len(last) != 2 || last[0].ID != evs[1].ID || last[1].Kind != store.EventSent {
 			t.Errorf("LastEvents(2) = %+v, %v; want the 2nd and 3rd, oldest first", last, err)
+		}
+		if _, err := s.AddEvent(ctx, store.Event{Kind: store.EventReceived, Account: "bank"}); err != nil {
+			t.Fatal(err)
+		}
+		kinds := func(evs []store.Event) (out []string) {
+			for _, e := range evs {
+				out = append(out, e.Kind+":"+e.Account)
+			}
+			return out
+		}
+		for _, tc := range []struct {
+			f      store.EventFilter
+			after  int64
+			limit  int
+			newest bool
+			want   string
+		}{
+			{store.EventFilter{Kinds: []string{store.EventReceived}}, 0, 10, false, "received:acme received:bank"},
+			{store.EventFilter{Kinds: []string{store.EventReceived, store.EventSent}, Account: "ACME"}, 0, 10, false, "received:acme sent:acme"},
+			{store.EventFilter{Account: "acme"}, 0, 2, true, "received:acme sent:acme"},
+			{store.EventFilter{Account: "acme"}, evs[0].ID, 1, false, "received:acme"},
+			{store.EventFilter{Kinds: []string{store.EventMkdir}}, 0, 10, false, ""},
+		} {
+			got, err := s.FilterEvents(ctx, tc.f, tc.after, tc.limit, tc.newest)
+			if err != nil || strings.Join(kinds(got), " ") != tc.want {
+				t.Errorf("FilterEvents(%+v, %d, %d, %v) = %v, %v; want %q", tc.f, tc.after, tc.limit, tc.newest, kinds(got), err, tc.want)
+			}
 		}
 	})
 	t.Run("syncs", func(t *testing.T) { testSyncs(t, s) })
