@@ -74,12 +74,13 @@ listing shows only minutes (MDTM); when the two times still cannot be told
 apart, both versions are kept under conflict names, as keep-both does.
 
 Schedules (--every, --cron) and --on-receive take effect while 'wharf serve'
-runs; 'wharf sync run' runs a sync now. Under serve, a run that fails (the
-remote is down), finds the sync busy or leaves files failed runs again after
-10 seconds, then at doubling delays up to 10 minutes, until one succeeds; at
-start every --on-receive sync runs once (for files received meanwhile), and
-a schedule continues from the sync's last run, running at once what it
-missed.`
+runs. A --cron schedule is in the server's local time zone unless it starts
+with CRON_TZ=ZONE ("CRON_TZ=America/New_York 30 5 * * 1-5"). 'wharf sync
+run' runs a sync now. Under serve, a run that fails (the remote is down),
+finds the sync busy or leaves files failed runs again after 10 seconds, then
+at doubling delays up to 10 minutes, until one succeeds; at start every
+--on-receive sync runs once (for files received meanwhile), and a schedule
+continues from the sync's last run, running at once what it missed.`
 
 const syncAddLong = `Add a sync between a folder under DATA/files and a folder on a remote. It
 changes nothing until it runs: 'wharf sync run NAME --dry-run' shows what it
@@ -168,7 +169,7 @@ func (f *syncFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.direction, "direction", "", "push, pull or two-way")
 	fs.StringVar(&f.afterCopy, "after-copy", store.AfterCopyKeep, "keep or delete the source once its copy is verified (push, pull)")
 	fs.DurationVar(&f.every, "every", 0, "run this often while wharf serve runs, e.g. 5m (0: not on a timer)")
-	fs.StringVar(&f.cron, "cron", "", `run on a cron schedule while wharf serve runs, e.g. "*/15 * * * *"`)
+	fs.StringVar(&f.cron, "cron", "", `run on a cron schedule while wharf serve runs, e.g. "*/15 * * * *" (server's local time; "CRON_TZ=Europe/Berlin 0 6 * * *" names a zone)`)
 	fs.BoolVar(&f.onReceive, "on-receive", false, "run when a file is received into the folder (push, two-way)")
 	fs.StringVar(&f.filter, "filter", "", `files to sync: comma-separated globs on the base name, "-" excludes, e.g. "*.edi,-*.tmp"`)
 	fs.StringVar(&f.conflict, "conflict", store.ConflictNewer, "two-way conflicts: newer, keep-both, local or remote")

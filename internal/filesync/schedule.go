@@ -10,6 +10,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+	// Zones for CRON_TZ= schedules, also on hosts without a zoneinfo
+	// database (minimal containers).
+	_ "time/tzdata"
 
 	"github.com/robfig/cron/v3"
 
@@ -17,7 +20,7 @@ import (
 )
 
 // parseCron parses a standard 5-field cron expression (or a descriptor
-// such as @hourly).
+// such as @hourly), in local time unless it starts with CRON_TZ=ZONE.
 func parseCron(s string) (cron.Schedule, error) {
 	sch, err := cron.ParseStandard(s)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -323,4 +324,20 @@ func TestSchedulerPicksUpChangedSchedule(t *testing.T) {
 		cancel()
 		<-done
 	})
+}
+
+// TestCronZone: a CRON_TZ= prefix sets the schedule's zone; an unknown
+// zone is refused.
+func TestCronZone(t *testing.T) {
+	sch, err := parseCron("CRON_TZ=America/New_York 30 5 * * *")
+	if err != nil {
+		t.Fatal(err)
+	}
+	from := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	if got, want := sch.Next(from), time.Date(2026, 12, 4, 10, 30, 0, 0, time.UTC); !got.Equal(want) {
+		t.Errorf("next run = %v, want %v (05:30 in New York)", got.UTC(), want)
+	}
+	if _, err := parseCron("CRON_TZ=Nowhere/Land 30 5 * * *"); err == nil || !strings.Contains(err.Error(), "Nowhere/Land") {
+		t.Errorf("unknown zone: err = %v, want one naming it", err)
+	}
 }
