@@ -3,6 +3,7 @@ package ftpserver_test
 import (
 	"bytes"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -55,5 +56,33 @@ func TestDebugTranscript(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestProbesLogNoErrors: a connect-and-close (a load balancer's health
+// check) and plain text on the implicit TLS port are the client's end:
+// they log no warning or error.
+func TestProbesLogNoErrors(t *testing.T) {
+	t.Parallel()
+	var logs lockedBuffer
+	ts := startServerWith(t, ftpserver.Config{}, func(o *ftpserver.Options) {
+		o.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
+	for _, p := range []struct{ addr, send string }{{ts.addr, ""}, {ts.implicit, ""}, {ts.implicit, "USER acme\r\n"}} {
+		c, err := net.Dial("tcp", p.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.send != "" {
+			_, _ = c.Write([]byte(p.send))
+		}
+		c.Close()
+	}
+	// stop returns once Serve has, after every session ended.
+	ts.stop()
+	for _, bad := range []string{"level=WARN", "level=ERROR"} {
+		if strings.Contains(logs.String(), bad) {
+			t.Errorf("probes logged %s:\n%s", bad, logs.String())
+		}
 	}
 }

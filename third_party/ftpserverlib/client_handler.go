@@ -3,6 +3,8 @@ package ftpserver
 import (
 	"bufio"
 	"compress/flate"
+	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +12,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -142,7 +145,7 @@ func (server *FtpServer) newClientHandler(
 		path:                "/",
 		selectedHashAlgo:    HASHAlgoSHA256,
 		currentTransferType: transferType,
-		logger:              server.Logger.With("clientId", clientID),
+		logger:              server.Logger.With("client_id", clientID), // Wharf patch: Wharf's own key (was clientId)
 	}
 }
 
@@ -590,10 +593,29 @@ func (c *clientHandler) handleCommandsStreamError(err error) bool {
 			c.logger.Debug("Client disconnected", "clean", false)
 		}
 	} else {
-		c.logger.Error("Read error", "err", err)
+		// Wharf patch: what breaks a client's control connection (a
+		// failed TLS handshake, a reset) is the client's, not a server
+		// error: info, not error.
+		c.logger.Info("Client connection failed", "err", err)
 	}
 
 	return true
+}
+
+// clientErrLevel is the level for err, met writing to a client: debug when
+// the client is gone (EOF, reset, closed) or its TLS handshake failed,
+// otherwise def.
+func clientErrLevel(err error, def slog.Level) slog.Level {
+	var rh tls.RecordHeaderError
+	var alert tls.AlertError
+	switch {
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), isClosedConnError(err),
+		errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNRESET),
+		errors.As(err, &rh), errors.As(err, &alert), strings.HasPrefix(err.Error(), "tls: "):
+		return slog.LevelDebug
+	}
+
+	return def
 }
 
 // handleCommand takes care of executing the received line
@@ -710,18 +732,15 @@ func (c *clientHandler) writeRaw(text string) {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
 
+	// Wharf patch: a reply that cannot reach a client already gone (or
+	// whose TLS handshake on the implicit port failed: a probe, a client
+	// speaking plain FTP) is the client's end, logged at debug.
 	if _, err := c.writer.WriteString(text); err != nil {
-		c.logger.Warn(
-			"Answer couldn't be sent",
-			"err", err,
-		)
+		c.logger.Log(context.Background(), clientErrLevel(err, slog.LevelWarn), "Answer couldn't be sent", "err", err)
 	}
 
 	if err := c.writer.Flush(); err != nil {
-		c.logger.Warn(
-			"Couldn't flush line",
-			"err", err,
-		)
+		c.logger.Log(context.Background(), clientErrLevel(err, slog.LevelWarn), "Couldn't flush line", "err", err)
 	}
 }
 

@@ -223,7 +223,8 @@ func (server *FtpServer) Listen() error {
 	}
 
 	server.setListener(listener)
-	server.Logger.Info("Listening...", "address", listener.Addr())
+	// Wharf patch: debug, as a string; Wharf logs its own "listening" line.
+	server.Logger.Debug("Listening...", "address", listener.Addr().String())
 
 	return nil
 }
