@@ -220,18 +220,22 @@ func promptPassword(fd int, w io.Writer, what string) (string, error) {
 
 // accountView is an account as shown by list and show: never its hash.
 type accountView struct {
-	Name      string       `json:"name"`
-	Kind      store.Kind   `json:"kind"`
-	Disabled  bool         `json:"disabled"`
-	Home      string       `json:"home"`
-	Policy    store.Policy `json:"policy"`
-	CreatedAt time.Time    `json:"created_at"`
-	UpdatedAt time.Time    `json:"updated_at"`
+	Name     string       `json:"name"`
+	Kind     store.Kind   `json:"kind"`
+	Disabled bool         `json:"disabled"`
+	Home     string       `json:"home"`
+	Policy   store.Policy `json:"policy"`
+	// Effective is what the account may do with the server settings of
+	// this configuration: Policy where it sets a field, the server's
+	// otherwise.
+	Effective ftpserver.Effective `json:"effective"`
+	CreatedAt time.Time           `json:"created_at"`
+	UpdatedAt time.Time           `json:"updated_at"`
 }
 
-func (n accounts) view(d dataDir, a store.Account) accountView {
+func (n accounts) view(d dataDir, srv ftpserver.Config, a store.Account) accountView {
 	return accountView{Name: a.Name, Kind: a.Kind, Disabled: a.Disabled, Home: n.home(d, a.Name),
-		Policy: a.Policy, CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
+		Policy: a.Policy, Effective: srv.Effective(a), CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
 }
 
 func status(disabled bool) string {
@@ -250,7 +254,7 @@ func (n accounts) listCmd() *cobra.Command {
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			_, d, st, err := n.a.openData(ctx, cmd)
+			cfg, d, st, err := n.a.openData(ctx, cmd)
 			if err != nil {
 				return err
 			}
@@ -263,7 +267,7 @@ func (n accounts) listCmd() *cobra.Command {
 			if asJSON {
 				views := make([]accountView, 0, len(list))
 				for _, a := range list {
-					views = append(views, n.view(d, a))
+					views = append(views, n.view(d, cfg.Server, a))
 				}
 				return writeJSON(out, views)
 			}
@@ -307,7 +311,7 @@ func (n accounts) showCmd() *cobra.Command {
 		Args:  n.oneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			_, d, st, err := n.a.openData(ctx, cmd)
+			cfg, d, st, err := n.a.openData(ctx, cmd)
 			if err != nil {
 				return err
 			}
@@ -317,32 +321,41 @@ func (n accounts) showCmd() *cobra.Command {
 				return err
 			}
 			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), n.view(d, acct))
+				return writeJSON(cmd.OutOrStdout(), n.view(d, cfg.Server, acct))
 			}
-			return n.printAccount(cmd.OutOrStdout(), d, acct)
+			return n.printAccount(cmd.OutOrStdout(), d, cfg.Server, acct)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
-func (n accounts) printAccount(w io.Writer, d dataDir, a store.Account) error {
+func (n accounts) printAccount(w io.Writer, d dataDir, srv ftpserver.Config, a store.Account) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
-	b := func(v *bool, def string) string {
+	eff := srv.Effective(a)
+	// b and s show the account's own value, or the effective one marked
+	// as the server's.
+	b := func(v *bool, effective bool, def string) string {
 		if v == nil {
-			return def
+			return yesNo(effective) + " (" + def + ")"
 		}
 		return yesNo(*v)
 	}
-	s := func(v *string) string {
-		switch {
-		case v == nil:
-			return "(server setting)"
-		case *v == "":
-			return `"" (none)`
+	s := func(v *string, effective string) string {
+		show := func(x string) string {
+			if x == "" {
+				return `"" (none)`
+			}
+			return x
 		}
-		return *v
+		if v == nil && effective == "" {
+			return "none (server setting)"
+		}
+		if v == nil {
+			return effective + " (server setting)"
+		}
+		return show(*v)
 	}
 	row("name", a.Name)
 	row("kind", string(a.Kind))
@@ -358,17 +371,21 @@ func (n accounts) printAccount(w io.Writer, d dataDir, a store.Account) error {
 		row("send", acc(a.Policy.Send, a.Policy.SendAccess()))
 		row("receive", acc(a.Policy.Receive, a.Policy.ReceiveAccess()))
 	}
-	overwriteDefault := "no (default)"
+	overwriteDefault := "default"
 	if n.kind == store.Staff {
-		overwriteDefault = "yes (staff default)"
+		overwriteDefault = "staff default"
 	}
-	row("overwrite", b(a.Policy.Overwrite, overwriteDefault))
-	row("allow plain", b(a.Policy.AllowPlain, "(server setting)"))
-	row("tls reuse", b(a.Policy.TLSReuse, "(server setting)"))
-	row("filter", s(a.Policy.Filter))
-	row("temp extensions", s(a.Policy.TempExtensions))
+	row("overwrite", b(a.Policy.Overwrite, eff.Overwrite, overwriteDefault))
+	allowPlain := b(a.Policy.AllowPlain, eff.AllowPlain, "server setting")
+	if a.Policy.AllowPlain != nil && !*a.Policy.AllowPlain && eff.AllowPlain {
+		allowPlain = "yes (the server allows plain FTP to every account)"
+	}
+	row("allow plain", allowPlain)
+	row("tls reuse", b(a.Policy.TLSReuse, eff.TLSReuse, "server setting"))
+	row("filter", s(a.Policy.Filter, eff.Filter))
+	row("temp extensions", s(a.Policy.TempExtensions, eff.TempExtensions))
 	if n.kind == store.Partner {
-		row("remove after send", b(a.Policy.RemoveAfterSend, "(server setting)"))
+		row("remove after send", b(a.Policy.RemoveAfterSend, eff.RemoveAfterSend, "server setting"))
 	}
 	row("created", a.CreatedAt.Local().Format(time.RFC3339))
 	row("updated", a.UpdatedAt.Local().Format(time.RFC3339))

@@ -151,7 +151,7 @@ func (s *Server) loadState(ctx context.Context) (accountState, error) {
 }
 
 func (s *Server) plainAllowed(a store.Account) bool {
-	return s.cfg.AllowPlain || a.Policy.AllowPlain != nil && *a.Policy.AllowPlain
+	return s.cfg.Effective(a).AllowPlain
 }
 
 // updatePolicy gives an open session its account's new settings.

@@ -259,38 +259,17 @@ func (s *Server) login(cc ftplib.ClientContext, user, pass string) (ftplib.Clien
 }
 
 func (s *Server) policyFor(a store.Account) policy {
-	c := s.cfg
+	e := s.cfg.Effective(a)
 	p := policy{
-		send:            a.Policy.SendAccess(),
-		receive:         a.Policy.ReceiveAccess(),
-		tlsReuse:        c.TLSReuse,
-		filter:          s.filter,
-		tempExts:        parseExtensions(c.TempExtensions),
-		removeAfterSend: c.RemoveAfterSend,
+		send: e.Send, receive: e.Receive, overwrite: e.Overwrite, tlsReuse: e.TLSReuse,
+		filter: s.filter, tempExts: parseExtensions(e.TempExtensions), removeAfterSend: e.RemoveAfterSend,
 	}
-	if a.Kind == store.Staff {
-		p.send, p.receive = store.Access{Read: true, Write: true}, store.Access{Read: true, Write: true}
-		p.overwrite = true
-	}
-	pol := a.Policy
-	if pol.Overwrite != nil {
-		p.overwrite = *pol.Overwrite
-	}
-	if pol.TLSReuse != nil {
-		p.tlsReuse = *pol.TLSReuse
-	}
-	if pol.Filter != nil {
-		if f, err := ParseFilter(*pol.Filter); err == nil {
+	if a.Policy.Filter != nil {
+		if f, err := ParseFilter(*a.Policy.Filter); err == nil {
 			p.filter = f
 		} else {
 			s.log.Error("account filter is invalid; using the server filter", "account", a.Name, "err", err)
 		}
-	}
-	if pol.TempExtensions != nil {
-		p.tempExts = parseExtensions(*pol.TempExtensions)
-	}
-	if pol.RemoveAfterSend != nil {
-		p.removeAfterSend = *pol.RemoveAfterSend
 	}
 	return p
 }
