@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -22,7 +25,10 @@ import (
 )
 
 const serveLong = `Serve FTP and FTPS to the accounts in the data directory until interrupted
-(SIGINT or SIGTERM), then close every session and exit.
+(SIGINT or SIGTERM), then close every session and exit. SIGHUP reloads the TLS
+certificate (systemctl reload) and nothing else, as serve does by itself when
+the certificate files change; a certificate that does not load is logged and
+the previous one is still served.
 
 Two listeners run by default: plain FTP with explicit TLS (AUTH TLS) on :2121,
 and implicit FTPS on :2990. Set a listener to "off" (or "") to switch it off.
@@ -129,6 +135,11 @@ func boolFlag(fs *pflag.FlagSet, name, key string, def bool, usage string) {
 
 // serve runs the server until ctx ends.
 func (a *app) serve(ctx context.Context, cfg config.Config) error {
+	// First, so that a SIGHUP during start-up no longer ends the process
+	// (Go's default): it reloads the certificate once the server is up.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	log := newLogger(a.opt.Stderr, cfg.Log)
 	d, st, err := open(ctx, cfg.Data)
 	if err != nil {
@@ -193,8 +204,11 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 	go func() { syncDone <- runSyncs(ctx, st, remotes, d.files, cfg.Server.TempExtensions, log) }()
 	pruneDone := make(chan struct{})
 	go func() { pruneHistory(ctx, st, cfg.KeepHistory, log); close(pruneDone) }()
+	hupDone := make(chan struct{})
+	go func() { reloadOnHangup(ctx, hup, srv, log); close(hupDone) }()
 	serveErr := srv.Serve(ctx)
 	stop()
+	<-hupDone
 	<-pruneDone
 	if err := <-syncDone; err != nil && !errors.Is(err, context.Canceled) {
 		log.Error("sync scheduler", "err", err)
@@ -204,6 +218,24 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// reloadOnHangup reloads srv's TLS certificate at each signal on hup
+// (SIGHUP: what `systemctl reload` and most daemons' operators send, and
+// what a closing terminal sends) until ctx ends. Nothing else is
+// reloaded: the settings serve started with stay.
+func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, srv *ftpserver.Server, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		if err := srv.ReloadCertificate(); err != nil {
+			log.Error("tls certificate not reloaded: still serving the previous one", "err", err, "trigger", "sighup")
+		}
+		log.Info("sighup handled: it reloads the tls certificate only; restart serve for other configuration changes")
+	}
 }
 
 // instanceFile holds this instance's ID in the data directory.

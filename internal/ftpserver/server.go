@@ -94,7 +94,7 @@ const drainTimeout = 10 * time.Second
 // New validates cfg and prepares a server; it binds nothing.
 func New(cfg Config, opt Options) (*Server, error) {
 	cfg = cfg.Defaults()
-	// Not Validate: loadCertificate below loads (and reports) the
+	// Not Validate: newCertHolder below loads (and reports) the
 	// certificate, which Validate would load a second time.
 	if err := cfg.validate("", false); err != nil {
 		return nil, err
@@ -109,13 +109,12 @@ func New(cfg Config, opt Options) (*Server, error) {
 	if err := os.MkdirAll(opt.FileRoot, 0o750); err != nil {
 		return nil, fmt.Errorf("file root: %w", err)
 	}
-	cert, err := loadCertificate(cfg, opt.DataDir)
+	certs, err := newCertHolder(cfg, opt.DataDir, log)
 	if err != nil {
 		return nil, err
 	}
-	logCertificate(log, cfg, opt.DataDir, cert)
 	minTLS, _ := ParseTLSVersion(cfg.MinTLS)
-	tc, err := newTLSConfigs(cert, minTLS)
+	tc, err := newTLSConfigs(certs, minTLS)
 	if err != nil {
 		return nil, err
 	}

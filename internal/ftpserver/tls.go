@@ -202,21 +202,27 @@ func SelfSigned(names []string, ips []net.IP) (certPEM, keyPEM []byte, err error
 // control session, as vsftpd's require_ssl_reuse does.
 type tlsConfigs struct {
 	base *tls.Config
+	// certs is the certificate every config presents, through
+	// GetCertificate, which Clone copies: a reload reaches control and
+	// data connections alike from their next full handshake.
+	certs *certHolder
 }
 
-func newTLSConfigs(cert tls.Certificate, minVersion uint16) (*tlsConfigs, error) {
+func newTLSConfigs(certs *certHolder, minVersion uint16) (*tlsConfigs, error) {
 	var key [32]byte
 	if _, err := rand.Read(key[:]); err != nil {
 		return nil, err
 	}
 	base := &tls.Config{
-		Certificates: []tls.Certificate{cert},
-		MinVersion:   minVersion,
+		GetCertificate: certs.get,
+		MinVersion:     minVersion,
 	}
 	// Explicit keys are copied by Clone, so every derived config encrypts
-	// and decrypts tickets alike.
+	// and decrypts tickets alike. A certificate reload keeps them: a
+	// resumed session presents no certificate, so the data connections of
+	// a session that began before the reload still resume it.
 	base.SetSessionTicketKeys([][32]byte{key})
-	t := &tlsConfigs{base: base}
+	t := &tlsConfigs{base: base, certs: certs}
 	ctl := base.Clone()
 	ctl.GetConfigForClient = func(hello *tls.ClientHelloInfo) (*tls.Config, error) {
 		c := base.Clone()
@@ -268,8 +274,9 @@ func (t *tlsConfigs) data(controlAddr string, requireReuse func() bool) *tls.Con
 
 // logCertificate says which certificate the server presents, with its
 // SHA-256 fingerprint, as a Wharf remote's --cert-sha256 takes it:
-// partners who pin a self-signed one need it.
-func logCertificate(log *slog.Logger, c Config, dir string, cert tls.Certificate) {
+// partners who pin a self-signed one need it. msg is the log message and
+// args more attributes.
+func logCertificate(log *slog.Logger, msg string, c Config, dir string, cert tls.Certificate, args ...any) {
 	if len(cert.Certificate) == 0 {
 		return
 	}
@@ -281,6 +288,6 @@ func logCertificate(log *slog.Logger, c Config, dir string, cert tls.Certificate
 	if c.CertFile == "" && c.PKCS12File == "" {
 		from = "self-signed, generated into " + filepath.Join(dir, "tls") + " (clients must trust or pin it; configure cert_file and key_file for a real one)"
 	}
-	log.Info("tls certificate", "subject", leaf.Subject.String(), "names", strings.Join(leaf.DNSNames, ","),
-		"not_after", leaf.NotAfter.UTC().Format(time.DateOnly), "sha256", remote.Fingerprint(leaf), "source", from)
+	log.Info(msg, append([]any{"subject", leaf.Subject.String(), "names", strings.Join(leaf.DNSNames, ","),
+		"not_after", leaf.NotAfter.UTC().Format(time.DateOnly), "sha256", remote.Fingerprint(leaf), "source", from}, args...)...)
 }
