@@ -239,8 +239,9 @@ func (s *Server) Serve(ctx context.Context) error {
 	errc := make(chan error, 2)
 	start := func(ln net.Listener, implicit bool) *ftplib.FtpServer {
 		fsrv := ftplib.NewFtpServer(&driver{srv: s, implicit: implicit})
-		// ftpserverlib numbers clients per listener ("clientId"); sessions
-		// log that number as client_id next to Wharf's own "session".
+		// ftpserverlib numbers clients per listener and logs the number
+		// as client_id (patch 30); sessions log it next to Wharf's own
+		// "session", so the two tell one client's lines apart.
 		fsrv.Logger = s.log.With("component", "ftplib", "listener", listenerName(implicit))
 		if err := fsrv.Listen(); err != nil {
 			errc <- err
