@@ -146,7 +146,7 @@ func (f *remoteFlags) register(fs *pflag.FlagSet, set bool) {
 	urlUsage := "ftps://USER@HOST[:PORT][/ROOT][?tls=MODE] (required; no password in it)"
 	pwUsage := "read the password from the first line of stdin (prompts twice on a terminal)"
 	if set {
-		urlUsage = "new ftps://USER@HOST[:PORT][/ROOT][?tls=MODE]: replaces host, port, user and root (and tls with ?tls=)"
+		urlUsage = "new ftps://USER@HOST[:PORT][/ROOT][?tls=MODE]: replaces host, port, user, root and tls (explicit unless ?tls= or --tls)"
 		pwUsage = "set the password to the first line of stdin"
 	}
 	fs.StringVar(&f.url, "url", "", urlUsage)
@@ -171,25 +171,39 @@ func (f *remoteFlags) register(fs *pflag.FlagSet, set bool) {
 
 // apply copies the flags given into s and returns the names of the
 // settings that changed.
+//
+// A URL replaces everything a URL can say, in add and set alike: host,
+// port, user, root and TLS mode. What it leaves out takes its default
+// (port 21, or 990 for implicit TLS; anonymous; the login folder;
+// explicit TLS), so that no setting of the old URL, least of all
+// ?tls=never, outlives a new one unseen. --tls, given with it, sets the
+// mode instead of ?tls=; if both are given they must agree.
 func (f *remoteFlags) apply(fs *pflag.FlagSet, s *store.RemoteSettings) ([]string, error) {
 	var changed []string
-	if fs.Changed("url") {
-		u, err := parseRemoteURL(f.url)
-		if err != nil {
-			return nil, err
-		}
-		s.Host, s.Port, s.User, s.Root = u.Host, u.Port, u.User, u.Root
-		if hasTLSQuery(f.url) {
-			s.TLS = u.TLS.String()
-		}
-		changed = append(changed, "url")
-	}
+	oldTLS := tlsMode(*s)
+	var flagTLS remote.TLSMode
 	if fs.Changed("tls") {
 		m, err := remote.ParseTLSMode(f.tls)
 		if err != nil {
 			return nil, fmt.Errorf("--tls: %w", err)
 		}
-		s.TLS = m.String()
+		flagTLS = m
+	}
+	if fs.Changed("url") {
+		u, err := parseRemoteURL(f.url)
+		if err != nil {
+			return nil, err
+		}
+		if fs.Changed("tls") && hasTLSQuery(f.url) && u.TLS != flagTLS {
+			return nil, fmt.Errorf("--url says ?tls=%s but --tls says %s: give the TLS mode once, in the URL or with --tls", u.TLS, flagTLS)
+		}
+		s.Host, s.Port, s.User, s.Root, s.TLS = u.Host, u.Port, u.User, u.Root, u.TLS.String()
+		changed = append(changed, "url")
+	}
+	if fs.Changed("tls") {
+		s.TLS = flagTLS.String()
+	}
+	if fs.Changed("tls") || tlsMode(*s) != oldTLS {
 		changed = append(changed, "tls")
 	}
 	bools := []struct {
@@ -249,6 +263,11 @@ func (f *remoteFlags) apply(fs *pflag.FlagSet, s *store.RemoteSettings) ([]strin
 		if f.sourceAddress != "" && net.ParseIP(f.sourceAddress) == nil {
 			return nil, fmt.Errorf("--source-address %q is not an IP address: give one of this host's addresses, or \"\" for any", f.sourceAddress)
 		}
+		if f.sourceAddress != "" {
+			if err := remote.CheckSourceAddress(f.sourceAddress); err != nil {
+				return nil, fmt.Errorf("--source-address: %w: give one of this host's addresses, or \"\" for any", err)
+			}
+		}
 		s.SourceAddress = f.sourceAddress
 		changed = append(changed, "source-address")
 	}
@@ -285,6 +304,70 @@ func urlHasPassword(s string) bool {
 func hasTLSQuery(s string) bool {
 	u, err := url.Parse(s)
 	return err == nil && u.Query().Has("tls")
+}
+
+// tlsMode is s's TLS mode, explicit when unset.
+func tlsMode(s store.RemoteSettings) remote.TLSMode {
+	m, err := remote.ParseTLSMode(s.TLS)
+	if s.TLS == "" || err != nil {
+		return remote.TLSExplicit
+	}
+	return m
+}
+
+// certFlags are the settings of the certificate check and of the TLS
+// versions: what add and set report when they change.
+var certFlags = []string{"allow-self-signed", "allow-name-mismatch", "allow-expired", "ca-file", "cert-sha256", "max-tls"}
+
+// securitySummary says how the remote with settings s is secured after a
+// change from before, for add's and set's confirmation: always the TLS
+// mode (and the one before, when it changed), and the certificate check
+// when certShown.
+func securitySummary(before, s store.RemoteSettings, certShown bool) string {
+	m := tlsMode(s)
+	sum := "tls " + m.String()
+	if was := tlsMode(before); was != m {
+		sum += " (was " + was.String() + ")"
+	}
+	switch m {
+	case remote.TLSNever:
+		return sum + ": the password and files cross the network in clear"
+	case remote.TLSIfAvailable:
+		sum += ": in clear when the server offers no TLS"
+	}
+	if s.MaxTLS == "1.2" {
+		sum += ", TLS 1.2 at most"
+	}
+	if certShown {
+		sum += "; certificates: " + certPolicy(s)
+	}
+	return sum
+}
+
+// certPolicy describes the certificate check of s.
+func certPolicy(s store.RemoteSettings) string {
+	if s.CertSHA256 != "" {
+		return "only the pinned one (sha256 " + s.CertSHA256 + ")"
+	}
+	p := "checked against " + pick(s.CAFile == "", "the system CAs", s.CAFile)
+	for _, b := range []struct {
+		on   bool
+		what string
+	}{
+		{s.AllowSelfSigned, "self-signed or unknown CA accepted"},
+		{s.AllowNameMismatch, "any host name accepted"},
+		{s.AllowExpired, "expired accepted"},
+	} {
+		if b.on {
+			p += ", " + b.what
+		}
+	}
+	return p
+}
+
+// defaultCertPolicy reports whether s checks certificates as a new remote does.
+func defaultCertPolicy(s store.RemoteSettings) bool {
+	return certPolicy(s) == certPolicy(store.RemoteSettings{})
 }
 
 // readSecret reads a password from the first line of r, or, when r is a
@@ -328,9 +411,10 @@ func (n remotes) addCmd() *cobra.Command {
   ftps://USER@HOST[:PORT][/ROOT][?tls=MODE]
 
 The scheme may be ftps://, ftp:// or ftpes://: each means explicit TLS unless
-MODE (or --tls, which wins over it) is never, if-available or implicit, e.g.
-ftp://anonymous@10.0.0.5?tls=never for plain FTP. That is the form 'wharf
-remote list' and 'show' print. The port defaults to 21, or 990 for implicit.
+MODE (or --tls; given both, they must agree) is never, if-available or
+implicit, e.g. ftp://anonymous@10.0.0.5?tls=never for plain FTP. That is the
+form 'wharf remote list' and 'show' print. The port defaults to 21, or 990
+for implicit. The URL takes no other option: the rest are flags.
 
 The password comes from stdin with --password-stdin (without it, Wharf logs
 in without a password, as for anonymous FTP); a URL with a password in it is
@@ -381,7 +465,8 @@ test NAME'.`,
 				return err
 			}
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "added remote %q: %s (tls %s)\n", name, remoteURL(r.Settings), r.Settings.TLS)
+			fmt.Fprintf(out, "added remote %q: %s (%s)\n", name, remoteURL(r.Settings),
+				securitySummary(r.Settings, r.Settings, !defaultCertPolicy(r.Settings)))
 			if pw == "" {
 				fmt.Fprintf(out, "no password: set one with `wharf remote set %s --password-stdin` if the server needs it\n", name)
 			}
@@ -397,10 +482,7 @@ test NAME'.`,
 // accepts: ftps:// for explicit and implicit TLS, ftp:// otherwise, and a
 // tls query unless the mode is the default (explicit).
 func remoteURL(s store.RemoteSettings) string {
-	m, err := remote.ParseTLSMode(s.TLS)
-	if s.TLS == "" || err != nil {
-		m = remote.TLSExplicit
-	}
+	m := tlsMode(s)
 	u := url.URL{Scheme: "ftps", Host: s.Host, Path: s.Root}
 	if m == remote.TLSNever || m == remote.TLSIfAvailable {
 		u.Scheme = "ftp"
@@ -614,9 +696,13 @@ func (n remotes) setCmd() *cobra.Command {
 		Use:   "set NAME",
 		Short: "Change a remote: only the flags given change",
 		Long: `Change a remote. Only the flags given change anything; a boolean flag given
-as --flag=false switches that setting off again. --url replaces the host, port,
-user and root (and the TLS mode when the URL has ?tls=). Pools in a running
-'wharf serve' pick the change up at their next use.`,
+as --flag=false switches that setting off again. --url replaces all that a URL
+says, as 'wharf remote add' reads it: host, port, user, root and TLS mode.
+What the new URL leaves out takes its default, not the old URL's value: port
+21 (990 for implicit TLS), user anonymous, the login folder, and explicit TLS
+unless ?tls= or --tls says otherwise (given both, they must agree). The
+confirmation shows the TLS mode that results. Pools in a running 'wharf serve'
+pick the change up at their next use.`,
 		Example: `  printf '%s\n' "$PW" | wharf remote set acme --password-stdin
   wharf remote set acme --url ftps://wharf@ftp2.acme.example:2121/outbox
   wharf remote set acme --tls implicit --allow-self-signed=false
@@ -636,6 +722,7 @@ user and root (and the TLS mode when the URL has ?tls=). Pools in a running
 			if err != nil {
 				return err
 			}
+			before := r.Settings
 			changed, err := f.apply(cmd.Flags(), &r.Settings)
 			if err != nil {
 				return err
@@ -669,13 +756,28 @@ user and root (and the TLS mode when the URL has ?tls=). Pools in a running
 			if err := e.st.UpdateRemote(ctx, &r); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "updated remote %q: %s\n", r.Name, strings.Join(changed, ", "))
+			fmt.Fprintf(cmd.OutOrStdout(), "updated remote %q: %s\n", r.Name, setSummary(before, r.Settings, changed))
 			return nil
 		},
 	}
 	f.register(cmd.Flags(), true)
 	cmd.Flags().BoolVar(&clearPW, "clear-password", false, "forget the password (log in without one)")
 	return cmd
+}
+
+// setSummary is set's confirmation after the remote's name: the settings
+// changed, the new URL when it changed, and how the remote is secured
+// now. The certificate check is shown when it changed, and when a new
+// host inherits a check that is not the default, since a relaxation or a
+// pin meant for one server then applies to another.
+func setSummary(before, after store.RemoteSettings, changed []string) string {
+	sum := strings.Join(changed, ", ")
+	if slices.Contains(changed, "url") {
+		sum += "; now " + remoteURL(after)
+	}
+	certShown := slices.ContainsFunc(changed, func(c string) bool { return slices.Contains(certFlags, c) }) ||
+		(after.Host != before.Host && !defaultCertPolicy(after))
+	return sum + "; " + securitySummary(before, after, certShown)
 }
 
 func (n remotes) removeCmd() *cobra.Command {

@@ -49,10 +49,13 @@ func TestRemoteCommands(t *testing.T) {
 			want: []string{"password:             set", "port:                 21", "root:                 /outbox", "mode:                 passive"},
 		},
 		{name: "show implicit port", args: []string{"remote", "show", "legacy"}, want: []string{"port:                 990", "password:             not set"}},
-		{name: "set", args: []string{"remote", "set", "acme", "--active", "--max-conns", "4", "--tls", "if-available"}, want: []string{`updated remote "acme": tls, active, max-conns`}},
+		{name: "set", args: []string{"remote", "set", "acme", "--active", "--max-conns", "4", "--tls", "if-available"},
+			want: []string{`updated remote "acme": tls, active, max-conns; tls if-available (was explicit): in clear when the server offers no TLS`}},
 		{name: "show after set", args: []string{"remote", "show", "acme"}, want: []string{"mode:                 active", "max connections:      4", "url:                  ftp://wharf@ftp.acme.example/outbox?tls=if-available"}},
-		{name: "set url keeps tls", args: []string{"remote", "set", "acme", "--url", "ftps://other@ftp2.acme.example:2121"}, want: []string{"url"}},
-		{name: "show new url", args: []string{"remote", "show", "acme"}, want: []string{"host:                 ftp2.acme.example", "port:                 2121", "user:                 other", "root:                 /", "tls:                  if-available", "password:             set"}},
+		// A new URL decides the TLS mode as add reads it: explicit, here.
+		{name: "set url resets tls", args: []string{"remote", "set", "acme", "--url", "ftps://other@ftp2.acme.example:2121"},
+			want: []string{`updated remote "acme": url, tls; now ftps://other@ftp2.acme.example:2121; tls explicit (was if-available)`}},
+		{name: "show new url", args: []string{"remote", "show", "acme"}, want: []string{"host:                 ftp2.acme.example", "port:                 2121", "user:                 other", "root:                 /", "tls:                  explicit", "password:             set"}},
 		{name: "set off", args: []string{"remote", "set", "acme", "--active=false"}, want: []string{"active"}},
 		{name: "cap tls", args: []string{"remote", "set", "acme", "--max-tls", "1.2"}, want: []string{"max-tls"}},
 		{name: "show capped", args: []string{"remote", "show", "acme"}, want: []string{"max TLS version:      1.2"}},
@@ -76,7 +79,7 @@ func TestRemoteCommands(t *testing.T) {
 	if len(r.PasswordEnc) == 0 {
 		t.Error("acme has no sealed password after set --password-stdin")
 	}
-	want := store.RemoteSettings{Host: "ftp2.acme.example", Port: 2121, User: "other", TLS: "if-available", MaxConns: 4}
+	want := store.RemoteSettings{Host: "ftp2.acme.example", Port: 2121, User: "other", TLS: "explicit", MaxConns: 4}
 	if diff := cmp.Diff(want, r.Settings); diff != "" {
 		t.Errorf("acme settings (-want +got):\n%s", diff)
 	}

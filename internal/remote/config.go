@@ -125,9 +125,10 @@ type Config struct {
 }
 
 // ParseURL parses ftp://USER@HOST[:PORT][/ROOT], ftps://… or ftpes://…, with
-// an optional ?tls=never|if-available|explicit|implicit. Every scheme means
-// explicit TLS unless the query says otherwise: plain FTP must be asked for
-// by name. A password in the URL is accepted but better given separately.
+// an optional ?tls=never|if-available|explicit|implicit and no other query
+// option. Every scheme means explicit TLS unless the query says otherwise:
+// plain FTP must be asked for by name. A password in the URL is accepted
+// but better given separately.
 func ParseURL(s string) (Config, error) {
 	var cfg Config
 	u, err := url.Parse(s)
@@ -164,8 +165,23 @@ func ParseURL(s string) (Config, error) {
 	if u.Path != "" && u.Path != "/" {
 		cfg.Root = path.Clean(u.Path)
 	}
-	if m := u.Query().Get("tls"); m != "" {
-		if cfg.TLS, err = ParseTLSMode(m); err != nil {
+	q, err := url.ParseQuery(u.RawQuery)
+	if err != nil {
+		return cfg, fmt.Errorf("remote url: query: %w", err)
+	}
+	for k := range q {
+		if k != "tls" {
+			// Ignoring it would leave the setting it was meant for as it
+			// was, without a word. The URL is not quoted: its query may
+			// hold what it should not.
+			return cfg, fmt.Errorf("remote url: unknown option %q: the URL takes only ?tls=, other settings are flags", k)
+		}
+	}
+	if ms, ok := q["tls"]; ok {
+		if len(ms) > 1 {
+			return cfg, fmt.Errorf("remote url: ?tls= given %d times: give it once", len(ms))
+		}
+		if cfg.TLS, err = ParseTLSMode(ms[0]); err != nil {
 			return cfg, fmt.Errorf("remote url: %w", err)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -23,6 +24,9 @@ var ErrSelf = errors.New("remote is this Wharf instance")
 
 // ErrReadOnly reports a change refused because the remote is read-only.
 var ErrReadOnly = errors.New("remote is read-only")
+
+// errTLSRequired marks a login refused in clear by a server that wants TLS.
+var errTLSRequired = errors.New("the server requires TLS")
 
 // Conn is one logged-in control connection. It is not safe for concurrent
 // use; its owner calls Close.
@@ -34,6 +38,7 @@ type Conn struct {
 	raw  net.Conn      // the TCP connection
 	dc   *deadlineConn // raw with per-operation deadlines
 	ctl  net.Conn      // what commands go over: deadlineConn, or TLS over it
+	tail *tailConn     // between TLS and dc: what the server sent last, for clearReply
 	r    *bufio.Reader // replies
 	feat map[string]string
 	root string // absolute remote directory paths are relative to
@@ -139,7 +144,7 @@ func (c *Conn) dialTCP(ctx context.Context) error {
 	}
 	raw, err := d.DialContext(ctx, "tcp", c.cfg.Addr())
 	if err != nil {
-		return err
+		return c.sourceErr(err)
 	}
 	c.mu.Lock()
 	c.raw = raw
@@ -181,10 +186,39 @@ func (c *Conn) checkSelf(text string) error {
 	return nil
 }
 
+// sourceErr explains a dial that could not bind the remote's source
+// address: it is not (or no longer) an address of this machine. Other
+// errors, among them running out of local ports, which is the same
+// errno, come back as they are.
+func (c *Conn) sourceErr(err error) error {
+	if c.cfg.SourceAddress == "" || !errors.Is(err, syscall.EADDRNOTAVAIL) {
+		return err
+	}
+	if lerr := CheckSourceAddress(c.cfg.SourceAddress); lerr != nil {
+		return fmt.Errorf("%w; connect from one of its addresses, or from any: %s", lerr, c.cfg.fix("--source-address ''"))
+	}
+	return err
+}
+
+// CheckSourceAddress reports whether ip, a remote's source address, is an
+// address of this machine, by listening on it (port 0) for a moment:
+// nothing is sent anywhere.
+func CheckSourceAddress(ip string) error {
+	ln, err := net.Listen("tcp", net.JoinHostPort(ip, "0"))
+	switch {
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return fmt.Errorf("source address %s is not an address of this machine: %w", ip, err)
+	case err != nil:
+		return fmt.Errorf("source address %s: %w", ip, err)
+	}
+	return ln.Close()
+}
+
 // handshake upgrades the control connection to TLS.
 func (c *Conn) handshake(ctx context.Context) error {
 	c.tcfg = c.newTLSConfig()
-	tc := tls.Client(c.ctl, c.tcfg)
+	c.tail = &tailConn{Conn: c.ctl}
+	tc := tls.Client(c.tail, c.tcfg)
 	hctx, cancel := context.WithTimeout(ctx, c.cfg.DialTimeout)
 	defer cancel()
 	if err := tc.HandshakeContext(hctx); err != nil {
@@ -218,11 +252,15 @@ func (c *Conn) maxTLSHint(err error) string {
 	switch {
 	case errors.As(err, &rh):
 		// The server spoke, but not TLS: an FTP greeting in clear.
+		said := ""
+		if r := c.clearReply(rh); r != nil {
+			said = " (" + r.Error() + ")"
+		}
 		if c.cfg.TLS == TLSImplicit {
-			return "; the server answered in clear text, so this port is plain FTP or explicit FTPS: " + c.cfg.fix(FlagTLS+" explicit") +
+			return "; the server answered in clear text" + said + ", so this port is plain FTP or explicit FTPS: " + c.cfg.fix(FlagTLS+" explicit") +
 				" (or use the implicit FTPS port, often 990)"
 		}
-		return "; the server answered in clear text instead of TLS"
+		return "; the server answered in clear text instead of TLS" + said
 	case c.cfg.MaxTLSVersion != 0 || errors.As(err, &ce) || (errors.As(err, &ne) && ne.Timeout()):
 		return ""
 	}
@@ -266,8 +304,17 @@ func (c *Conn) login() error {
 		}
 	}
 	if code != 230 && code != 202 {
+		err := replyError(code, msg)
+		tlsRequired := c.tcfg == nil && code >= 400 && mentionsTLS(msg)
+		if tlsRequired {
+			err = fmt.Errorf("%w; %w: %s", err, errTLSRequired, c.cfg.fix(FlagTLS+" explicit"))
+		}
 		if refusesLogin(code) {
-			return &LoginError{Name: c.cfg.Name, Addr: c.cfg.Addr(), User: c.cfg.User, Err: replyError(code, msg)}
+			return &LoginError{Name: c.cfg.Name, Addr: c.cfg.Addr(), User: c.cfg.User, Err: err}
+		}
+		if tlsRequired {
+			// pure-ftpd's 421: trying again in clear gets the same.
+			return noRetry{fmt.Errorf("login as %q: %w", c.cfg.User, err)}
 		}
 		return fmt.Errorf("login as %q: %w", c.cfg.User, replyError(code, msg))
 	}
@@ -379,6 +426,12 @@ func (c *Conn) send(verb, arg string) error {
 func (c *Conn) reply() (int, string, error) {
 	code, msg, err := readReply(c.r)
 	if err != nil {
+		var rh tls.RecordHeaderError
+		if errors.As(err, &rh) {
+			if r := c.clearReply(rh); r != nil {
+				err = &clearReplyError{reply: r, err: err}
+			}
+		}
 		var ne *netError
 		if !errors.As(err, &ne) {
 			err = &netError{"read reply", err} // a malformed or oversized reply desyncs the connection

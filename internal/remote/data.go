@@ -208,7 +208,7 @@ func (c *Conn) dialPassive(ctx context.Context, pre [][2]string) (net.Conn, []re
 	}
 	dc, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
-		return nil, nil, &dataError{fmt.Errorf("open passive data connection: %w", err)}
+		return nil, nil, &dataError{fmt.Errorf("open passive data connection: %w", c.sourceErr(err))}
 	}
 	return dc, replies, nil
 }

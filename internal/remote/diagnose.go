@@ -133,12 +133,13 @@ func Diagnose(ctx context.Context, cfg Config, log *slog.Logger) Report {
 	start = time.Now()
 	err = c.run(ctx, c.login)
 	detail = fmt.Sprintf("logged in as %q, root %s", cfg.User, c.root)
-	if isReply(err, 530) {
+	switch {
+	case err == nil:
+	case errors.Is(err, errTLSRequired):
+		detail = err.Error() // it says what to set
+	case isReply(err, 530):
 		detail = fmt.Sprintf("login as %q refused: check the user and password (%v)", cfg.User, err)
-		if cfg.TLS == TLSNever && mentionsTLS(err.Error()) {
-			detail = fmt.Sprintf("login as %q refused because the server wants TLS (%v): %s (or %s implicit)", cfg.User, err, cfg.fix(FlagTLS+" explicit"), FlagTLS)
-		}
-	} else if err != nil {
+	default:
 		detail = err.Error()
 	}
 	if !add("login", start, err, detail) {
@@ -330,11 +331,13 @@ func firstLine(s string) string {
 	return line
 }
 
-// mentionsTLS reports whether a server's reply text is about encryption
-// ("Anonymous sessions must use encryption", "TLS required", "SSL ...").
+// mentionsTLS reports whether a server's reply text is about encryption:
+// vsftpd "Non-anonymous sessions must use encryption.", pure-ftpd "Sorry,
+// cleartext sessions and weak ciphers are not accepted on this server.",
+// ProFTPD "SSL/TLS required on the control channel".
 func mentionsTLS(msg string) bool {
 	m := strings.ToLower(msg)
-	for _, w := range []string{"encrypt", "tls", "ssl", "secure"} {
+	for _, w := range []string{"encrypt", "tls", "ssl", "secure", "cleartext", "clear text", "cipher", "ftps"} {
 		if strings.Contains(m, w) {
 			return true
 		}

@@ -71,7 +71,7 @@ func TestDiagnoseWrongTLSMode(t *testing.T) {
 		}
 	})
 	r = Diagnose(ctx, Config{Host: "127.0.0.1", Port: wantsTLS, TLS: TLSNever, User: "anonymous"}, nil)
-	if s := lastStep(r); s.OK || s.Name != "login" || !strings.Contains(s.Detail, "wants TLS") || !strings.Contains(s.Detail, FlagTLS+" explicit") {
+	if s := lastStep(r); s.OK || s.Name != "login" || !strings.Contains(s.Detail, "the server requires TLS") || !strings.Contains(s.Detail, FlagTLS+" explicit") {
 		t.Errorf("no TLS against a server requiring it: step %s: %q; want advice to set %s explicit", s.Name, s.Detail, FlagTLS)
 	}
 }

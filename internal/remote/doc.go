@@ -38,6 +38,10 @@
 // does not get Wharf's address locked out by the remote's server.
 //
 // Replies with a 4xx or 5xx code come back as *textproto.Error: callers use
-// errors.As and switch on Code; Transient says whether a retry may help. A
-// Conn is not safe for concurrent use; a Pool is.
+// errors.As and switch on Code; Transient says whether a retry may help. So
+// does a reply a server writes in clear on a control connection secured
+// with TLS (vsftpd's "500 OOPS" when a session process dies), which
+// crypto/tls alone reports as a bad record header. A login refused in clear
+// because the server wants TLS says to turn TLS on, and is never retried.
+// A Conn is not safe for concurrent use; a Pool is.
 package remote

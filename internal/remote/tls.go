@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"crypto/tls"
@@ -8,6 +9,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/textproto"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -193,3 +198,82 @@ func Fingerprint(cert *x509.Certificate) string {
 	}
 	return b.String()
 }
+
+// tailConn keeps the last bytes read through it. crypto/tls reads ahead,
+// so when a server writes an FTP reply in clear where a TLS record
+// belongs (vsftpd's "500 OOPS" after a login, when its session process
+// dies; a plain greeting on a port set up for implicit TLS), the reply is
+// gone from the connection by the time the TLS error names its first
+// five bytes. With the tail it can still be shown (see clearReply).
+type tailConn struct {
+	net.Conn
+	tail []byte // the last tailLen bytes read, at most
+}
+
+// tailLen bounds what tailConn keeps: a few reply lines.
+const tailLen = 2 << 10
+
+func (t *tailConn) Read(p []byte) (int, error) {
+	n, err := t.Conn.Read(p)
+	b := p[:n]
+	if len(b) > tailLen {
+		b = b[len(b)-tailLen:]
+	}
+	if over := len(t.tail) + len(b) - tailLen; over > 0 {
+		t.tail = append(t.tail[:0], t.tail[over:]...)
+	}
+	t.tail = append(t.tail, b...)
+	return n, err
+}
+
+// clearReplyWait bounds the wait for the rest of a reply sent in clear
+// whose start crypto/tls choked on.
+const clearReplyWait = 2 * time.Second
+
+// clearReply returns the FTP reply the server sent in clear where crypto/tls
+// expected the record whose header rh names, or nil when those bytes do not
+// look like a reply (three digits and a space or a dash). It reads the
+// rest of the reply from the connection when it has not all arrived.
+func (c *Conn) clearReply(rh tls.RecordHeaderError) *textproto.Error {
+	hdr := rh.RecordHeader[:]
+	if c.tail == nil || !looksLikeReply(hdr) {
+		return nil
+	}
+	i := bytes.Index(c.tail.tail, hdr)
+	if i < 0 {
+		return nil
+	}
+	text := bytes.Clone(c.tail.tail[i:])
+	more := io.LimitReader(&deadlineConn{Conn: c.raw, timeout: min(c.cfg.IOTimeout, clearReplyWait)}, maxReplyBytes)
+	code, msg, err := readReply(bufio.NewReaderSize(io.MultiReader(bytes.NewReader(text), more), maxLineLen))
+	if err != nil { // cut short: its first line, as far as it came
+		line, _, _ := bytes.Cut(text, []byte("\n"))
+		code, _ = strconv.Atoi(string(line[:3]))
+		msg = strings.TrimSpace(string(line[4:]))
+	}
+	return &textproto.Error{Code: code, Msg: msg}
+}
+
+// looksLikeReply reports whether b starts like an FTP reply line: a code
+// from 100 to 599, then a space or a dash.
+func looksLikeReply(b []byte) bool {
+	return len(b) >= 4 && b[0] >= '1' && b[0] <= '5' && isDigit(b[1]) && isDigit(b[2]) && (b[3] == ' ' || b[3] == '-')
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+// clearReplyError reports an FTP reply that arrived in clear on a control
+// connection secured with TLS. Servers do that when a session process dies
+// before it could speak TLS (vsftpd: "500 OOPS: ..."), so the reply is the
+// server's own complaint. It unwraps to the reply, a *textproto.Error, and
+// to crypto/tls's error.
+type clearReplyError struct {
+	reply *textproto.Error
+	err   error
+}
+
+func (e *clearReplyError) Error() string {
+	return "the server answered in plain text inside TLS: " + e.reply.Error() + "; that is the server's own error, see its log"
+}
+
+func (e *clearReplyError) Unwrap() []error { return []error{e.reply, e.err} }
