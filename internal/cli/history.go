@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wharf-mft/wharf/internal/config"
 	"github.com/wharf-mft/wharf/internal/store"
 )
 
@@ -27,7 +28,7 @@ func pruneHistory(ctx context.Context, st store.Store, keep time.Duration, log *
 		p, err := st.PruneHistory(ctx, before)
 		switch {
 		case err != nil && ctx.Err() == nil:
-			log.Warn("prune history", "err", err, "keep_history", days(keep))
+			log.Warn("prune history", "err", err, "keep_history", config.FormatDuration(keep))
 		case p != (store.Pruned{}):
 			log.Info("pruned history", "before", before.UTC().Format(time.RFC3339),
 				"events", p.Events, "sync_runs", p.Runs, "sync_ops", p.Ops)
@@ -66,7 +67,7 @@ history (a file pushed once stays pushed).`,
 			}
 			defer st.Close()
 			if cfg.KeepHistory < 0 {
-				return fmt.Errorf("--older-than %s: want a positive duration such as 30d", cfg.KeepHistory)
+				return fmt.Errorf("--older-than %s: want a positive duration such as 30d", config.FormatDuration(cfg.KeepHistory))
 			}
 			if cfg.KeepHistory == 0 && cmd.Flags().Changed("older-than") {
 				return fmt.Errorf("--older-than 0 would delete all history: give an age such as 30d or 1h (what syncs need is kept either way)")
@@ -80,20 +81,10 @@ history (a file pushed once stays pushed).`,
 				return fmt.Errorf("prune history: %w", err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "deleted %d events, %d sync runs and %d sync file records from before %s (older than %s)\n",
-				p.Events, p.Runs, p.Ops, before.Local().Format(time.RFC3339), days(cfg.KeepHistory))
+				p.Events, p.Runs, p.Ops, before.Local().Format(time.RFC3339), config.FormatDuration(cfg.KeepHistory))
 			return nil
 		},
 	}
 	configFlag(cmd.Flags(), "older-than", "keep_history", "", "delete what is older than this, e.g. 30d or 12h (default: keep_history)")
 	return cmd
-}
-
-// days formats d in whole days when it is some ("90d"), else as
-// time.Duration does.
-func days(d time.Duration) string {
-	const day = 24 * time.Hour
-	if d >= day && d%day == 0 {
-		return fmt.Sprintf("%dd", d/day)
-	}
-	return d.String()
 }

@@ -128,7 +128,7 @@ See 'wharf serve --help' for every setting.`,
 	configFlag(pf, "data", "data", def.Data, "data directory (env WHARF_DATA)")
 	configFlag(pf, "log-level", "log.level", def.Log.Level, "log level: debug, info, warn or error (env WHARF_LOG_LEVEL)")
 	configFlag(pf, "log-format", "log.format", def.Log.Format, "log format: text or json (env WHARF_LOG_FORMAT)")
-	configFlag(pf, "secrets-url", "secrets_url", "", "keeper for remote passwords, e.g. a KMS URL; default: DATA/secret.key (env WHARF_SECRETS_URL)")
+	configFlag(pf, "secrets-url", "secrets_url", "", "keeper for remote passwords; this build has base64key://KEY only (no cloud KMS or Vault drivers); default: DATA/secret.key (env WHARF_SECRETS_URL)")
 
 	root.AddCommand(newServe(a), newPartner(a), newStaff(a), newRemote(a), newMount(a), newSync(a), newEvents(a), newConfig(a), newBan(a))
 	return root

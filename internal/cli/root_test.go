@@ -49,8 +49,8 @@ func TestDataDirPrecedence(t *testing.T) {
 func TestFlagValueErrors(t *testing.T) {
 	dir := t.TempDir()
 	runSteps(t, dir, []step{
-		{name: "int", args: []string{"serve", "--max-conns", "x"}, wantErr: "--max-conns \"x\": want a whole number: see `wharf serve --help`"},
-		{name: "duration", args: []string{"serve", "--idle-timeout", "5"}, wantErr: `--idle-timeout "5": want a duration such as 30s, 5m or 1h30m`},
+		{name: "int", args: []string{"serve", "--max-conns", "x"}, wantErr: `--max-conns "x": want a whole number`},
+		{name: "duration", args: []string{"serve", "--idle-timeout", "5"}, wantErr: `--idle-timeout "5": want a duration such as 30s, 5m, 1h30m or 90d`},
 		{name: "bool", args: []string{"serve", "--allow-plain=maybe"}, wantErr: `--allow-plain "maybe": want true or false`},
 		{name: "unknown flag kept", args: []string{"serve", "--colour"}, wantErr: "unknown flag: --colour"},
 	})

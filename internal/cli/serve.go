@@ -31,7 +31,7 @@ the certificate files change; a certificate that does not load is logged and
 the previous one is still served.
 
 Two listeners run by default: plain FTP with explicit TLS (AUTH TLS) on :2121,
-and implicit FTPS on :2990. Set a listener to "off" (or "") to switch it off.
+and implicit FTPS on :2990. Set a listener to "off" to switch it off (an empty value means its default).
 TLS is required for login and data unless --allow-plain is given (accounts can
 also opt in one by one). Without --cert/--key or --pkcs12, a self-signed
 certificate is generated into DATA/tls/.
@@ -107,11 +107,12 @@ func serveFlags(f *pflag.FlagSet, pkcs12PasswordFile *string) {
 	f.StringVar(pkcs12PasswordFile, "pkcs12-password-file", "", "file holding the --pkcs12 password; or put the password itself in WHARF_PKCS12_PASSWORD")
 	configFlag(f, "min-tls", "server.min_tls", def.MinTLS, "lowest TLS version accepted: 1.2 or 1.3")
 	configFlag(f, "metrics-listen", "metrics_listen", "off", "HTTP address for Prometheus /metrics and /healthz, e.g. 127.0.0.1:9464 (no authentication: keep it on loopback or a private network)")
-	configFlag(f, "keep-history", "keep_history", days(config.DefaultKeepHistory), "delete events and sync run history older than this, hourly (0: keep all)")
+	configFlag(f, "keep-history", "keep_history", config.FormatDuration(config.DefaultKeepHistory), "delete events and sync run history older than this, hourly (0: keep all)")
 	f.Int("max-conns", def.MaxConns, "connections allowed in total (0: the default; negative: no cap)")
 	annotate(f, "max-conns", "server.max_conns")
 	f.Int("max-conns-per-ip", def.MaxConnsPerIP, "connections allowed per client IP (0: the default; negative: no cap)")
 	annotate(f, "max-conns-per-ip", "server.max_conns_per_ip")
+	parseAsConfig(f) // values are read as in the file and the environment
 }
 
 // serveConfig loads the configuration with serve's flags, the password of
@@ -195,7 +196,7 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 	if err != nil {
 		abs = d.root
 	}
-	log.Info("serving", "data", abs, "accounts", len(accounts), "keep_history", days(cfg.KeepHistory))
+	log.Info("serving", "data", abs, "accounts", len(accounts), "keep_history", config.FormatDuration(cfg.KeepHistory))
 	// The sync scheduler (--every, --cron, --on-receive) runs beside the
 	// server and stops with it.
 	ctx, stop := context.WithCancel(ctx)

@@ -103,13 +103,13 @@ func TestServeConfigErrors(t *testing.T) {
 		},
 		{
 			name: "both listeners off",
-			args: []string{"--listen", "off", "--listen-implicit", ""},
+			args: []string{"--listen", "off", "--listen-implicit", "off"},
 			want: []string{"both listeners are off: set server.listen or server.listen_implicit"},
 		},
 		{
 			name: "bad flag value",
 			args: []string{"--idle-timeout", "soon"},
-			want: []string{"--idle-timeout", "see `wharf serve --help`"},
+			want: []string{`--idle-timeout "soon": want a duration such as 30s, 5m, 1h30m or 90d`},
 		},
 		{
 			name: "missing pkcs12 password file",

@@ -17,7 +17,10 @@ import (
 	"strings"
 	"time"
 
+	"software.sslmate.com/src/go-pkcs12"
+
 	"github.com/wharf-mft/wharf/internal/ftpserver"
+	"github.com/wharf-mft/wharf/internal/secret"
 )
 
 // Config is the whole static configuration.
@@ -27,8 +30,9 @@ type Config struct {
 	// relative to the working directory.
 	Data string `yaml:"data"`
 	// SecretsURL names the keeper that encrypts remote passwords, a
-	// gocloud.dev/secrets URL such as awskms://... or hashivault://...;
-	// "" uses DATA/secret.key.
+	// gocloud.dev/secrets URL; "" uses DATA/secret.key. Only the schemes
+	// whose drivers internal/secret links in are accepted: base64key://
+	// (cloud KMS and Vault drivers are not built in).
 	SecretsURL string `yaml:"secrets_url"`
 	// KeepHistory is how long the event log and the sync run history
 	// (runs and their per-file records) are kept: 'wharf serve' deletes
@@ -44,6 +48,11 @@ type Config struct {
 	// Server is the FTP/FTPS server. Its environment variables carry no
 	// section prefix.
 	Server ftpserver.Config `yaml:"server" env:"flat"`
+
+	// origin maps a Key.Path to where Load found its value ("FILE:LINE",
+	// "WHARF_X" or "--flag"), for Validate's messages. Nil or missing:
+	// the default.
+	origin map[string]string
 }
 
 // Log chooses how and how much Wharf logs (always to stderr).
@@ -74,14 +83,20 @@ func Default() Config {
 
 // Validate reports every problem in c at once, each naming its setting by
 // its full key (server.min_tls) and saying what to do. It opens and loads
-// the configured certificate files, as serving does.
+// the configured certificate files, as serving does, and checks that this
+// build has a driver for secrets_url's scheme (opening no keeper).
 func (c Config) Validate() error {
 	var errs Problems
 	if strings.TrimSpace(c.Data) == "" {
 		errs = append(errs, errors.New("data is empty: set --data, WHARF_DATA or data: in the config file"))
 	}
 	if c.KeepHistory < 0 {
-		errs = append(errs, fmt.Errorf("keep_history %v: want 0 (keep everything) or more, e.g. 90d", c.KeepHistory))
+		errs = append(errs, fmt.Errorf("keep_history %s: want 0 (keep everything) or more, e.g. 90d", FormatDuration(c.KeepHistory)))
+	}
+	if c.SecretsURL != "" {
+		if err := secret.CheckURL(c.SecretsURL); err != nil {
+			errs = append(errs, fmt.Errorf("secrets_url %s: %w", secret.RedactURL(c.SecretsURL), err))
+		}
 	}
 	// Clash parses the address as the listeners' are, and checks it
 	// against them.
@@ -98,8 +113,24 @@ func (c Config) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("log.format %q: want text or json", c.Log.Format))
 	}
-	errs = append(errs, flatten(c.Server.ValidateSection("server"))...)
+	for _, err := range flatten(c.Server.ValidateSection("server")) {
+		errs = append(errs, c.withPasswordSource(err))
+	}
 	return errs.Err()
+}
+
+// withPasswordSource adds to err, when it is a PKCS#12 file's wrong password,
+// where the password came from: the file's own message can only name
+// the key (server.pkcs12_password), while the password may have come from
+// --pkcs12-password-file or WHARF_PKCS12_PASSWORD.
+func (c Config) withPasswordSource(err error) error {
+	if !errors.Is(err, pkcs12.ErrIncorrectPassword) && !errors.Is(err, pkcs12.ErrDecryption) {
+		return err
+	}
+	if from, ok := c.origin["server.pkcs12_password"]; ok {
+		return fmt.Errorf("%w (the password came from %s)", err, from)
+	}
+	return fmt.Errorf("%w (no password is set: give it with --pkcs12-password-file, WHARF_PKCS12_PASSWORD or pkcs12_password: in the config file)", err)
 }
 
 // Problems is a list of configuration problems reported together.

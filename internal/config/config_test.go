@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +14,10 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"software.sslmate.com/src/go-pkcs12"
+
+	"github.com/wharf-mft/wharf/internal/ftpserver"
 )
 
 func env(m map[string]string) func(string) (string, bool) {
@@ -62,7 +68,7 @@ func TestDefault(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load(empty) error: %v", err)
 	}
-	if diff := cmp.Diff(Default(), c); diff != "" {
+	if diff := cmp.Diff(Default(), c, cmpopts.IgnoreUnexported(Config{})); diff != "" {
 		t.Errorf("Load(empty) differs from Default() (-want +got):\n%s", diff)
 	}
 	if c.Data != "./wharf-data" || c.Server.Listen != ":2121" || c.Server.ListenImplicit != ":2990" {
@@ -149,19 +155,28 @@ func TestConfigFileFromEnv(t *testing.T) {
 	}
 }
 
+// TestListenOff: only "off" switches a listener off. A null or empty
+// value, from any source, is the default, so that "listen:" with its value
+// commented out cannot silently close :2121.
 func TestListenOff(t *testing.T) {
 	for _, tt := range []struct {
 		name, file string
 		env        map[string]string
+		flags      []Flag
+		want       string // server.listen
 	}{
-		{"file empty", "server:\n  listen: \"\"\n", nil},
-		{"file null", "server:\n  listen:\n", nil},
-		{"file off", "server:\n  listen: off\n", nil},
-		{"env off", "", map[string]string{"WHARF_LISTEN": "OFF"}},
-		{"env empty", "", map[string]string{"WHARF_LISTEN": ""}},
+		{"file null", "server:\n  listen:   # \":2121\"\n", nil, nil, ":2121"},
+		{"file null over nothing else", "server:\n  listen: ~\n  listen_implicit: null\n", nil, nil, ":2121"},
+		{"file empty", "server:\n  listen: \"\"\n", nil, nil, ":2121"},
+		{"env empty", "", map[string]string{"WHARF_LISTEN": ""}, nil, ":2121"},
+		{"env empty over file", "server:\n  listen: 127.0.0.1:21\n", map[string]string{"WHARF_LISTEN": ""}, nil, ":2121"},
+		{"flag empty", "", nil, []Flag{{"--listen", "server.listen", ""}}, ":2121"},
+		{"file off", "server:\n  listen: off\n", nil, nil, ""},
+		{"env off", "", map[string]string{"WHARF_LISTEN": "OFF"}, nil, ""},
+		{"flag off", "", nil, []Flag{{"--listen", "server.listen", " Off "}}, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			src := Sources{LookupEnv: env(tt.env)}
+			src := Sources{LookupEnv: env(tt.env), Flags: tt.flags}
 			if tt.file != "" {
 				src.File = writeFile(t, tt.file)
 			}
@@ -169,10 +184,155 @@ func TestListenOff(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if c.Server.Listen != "" || c.Server.ListenImplicit != ":2990" {
-				t.Errorf("listen %q implicit %q, want \"\" and \":2990\"", c.Server.Listen, c.Server.ListenImplicit)
+			if c.Server.Listen != tt.want || c.Server.ListenImplicit != ":2990" {
+				t.Errorf("listen %q implicit %q, want %q and \":2990\"", c.Server.Listen, c.Server.ListenImplicit, tt.want)
 			}
 		})
+	}
+	// metrics_listen is off by default; "OFF" is off too.
+	c, err := Load(Sources{LookupEnv: env(map[string]string{"WHARF_METRICS_LISTEN": "OFF"})})
+	if err != nil || c.MetricsListen != "" {
+		t.Errorf("WHARF_METRICS_LISTEN=OFF: metrics_listen %q, %v; want \"\"", c.MetricsListen, err)
+	}
+}
+
+// TestNullAndEmpty holds every setting to one rule: a YAML null is the
+// default, as if the key were left out, and an empty value (file, env or
+// flag) is the default for a string setting and an error naming its
+// source for data and every bool, int and duration setting.
+func TestNullAndEmpty(t *testing.T) {
+	def := Default()
+	// Values unlike the defaults, which the null and empty values must
+	// undo or be refused over.
+	other := map[string]string{"string": "x", "bool": "true", "int": "7", "duration": "7m"}
+	for _, k := range Keys() {
+		t.Run(k.Path, func(t *testing.T) {
+			// The section's mapping, with the key null.
+			parts := strings.Split(k.Path, ".")
+			file := parts[len(parts)-1] + ":\n"
+			if len(parts) == 2 {
+				file = parts[0] + ":\n  " + file
+			}
+			c, err := Load(Sources{File: writeFile(t, file)})
+			if err != nil {
+				t.Fatalf("%s: null: %v", k.Path, err)
+			}
+			if got, want := k.format(c), k.format(def); got != want {
+				t.Errorf("%s: null gives %q, want the default %q", k.Path, got, want)
+			}
+
+			emptyOK := k.Type == "string" && k.Path != "data"
+			for _, src := range []struct {
+				name    string
+				sources Sources
+				msg     string // the error, when empty is one
+			}{
+				{"env", Sources{LookupEnv: env(map[string]string{k.Env: ""})},
+					k.Env + " is empty: want "},
+				{"flag", Sources{Flags: []Flag{{"--x", k.Path, ""}}},
+					"--x is empty: want "},
+				{"file", Sources{File: writeFile(t, strings.TrimSuffix(file, "\n")+` ""`+"\n")},
+					k.Path + " is empty: want "},
+			} {
+				// Over a value from a lower source: the environment's
+				// under a flag, the file's under both.
+				lower := writeFile(t, strings.TrimSuffix(file, "\n")+" "+other[k.Type]+"\n")
+				if src.name != "file" {
+					src.sources.File = lower
+				}
+				c, err := Load(src.sources)
+				switch {
+				case emptyOK && err != nil:
+					t.Errorf("%s: empty %s: %v", k.Path, src.name, err)
+				case emptyOK && k.format(c) != k.format(def):
+					t.Errorf("%s: empty %s gives %q, want the default %q", k.Path, src.name, k.format(c), k.format(def))
+				case !emptyOK && (err == nil || !strings.Contains(err.Error(), src.msg) || !strings.Contains(err.Error(), "for the default ("+k.format(def)+")")):
+					t.Errorf("%s: empty %s: error %v, want it to contain %q and the default", k.Path, src.name, err, src.msg)
+				}
+			}
+		})
+	}
+	// The messages in full, one per source.
+	for _, tt := range []struct {
+		src  Sources
+		want string
+	}{
+		{Sources{LookupEnv: env(map[string]string{"WHARF_ALLOW_PLAIN": ""})},
+			"WHARF_ALLOW_PLAIN is empty: want true or false, or unset it for the default (false)"},
+		{Sources{Flags: []Flag{{"--max-conns", "server.max_conns", ""}}},
+			"--max-conns is empty: want a whole number, or leave the flag out for the default (2000)"},
+		{Sources{File: writeFile(t, "data: \"\"\n")},
+			`wharf.yaml:1: data is empty: want the data directory, or remove the key for the default (./wharf-data)`},
+		{Sources{LookupEnv: env(map[string]string{"WHARF_KEEP_HISTORY": " "})},
+			"WHARF_KEEP_HISTORY is empty: want a duration such as 30s, 5m, 1h30m or 90d, or unset it for the default (90d)"},
+	} {
+		if _, err := Load(tt.src); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Load: error %v\nwant it to contain %q", err, tt.want)
+		}
+	}
+}
+
+// TestBoolsAndCase: booleans are true or false (in any case) from every
+// source; YAML 1.1's yes/no/on/off and 1/0 are refused alike, naming the
+// key and what it takes. log.level and log.format take any case.
+func TestBoolsAndCase(t *testing.T) {
+	for _, v := range []string{"yes", "no", "on", "off", "1", "0", "t", "y"} {
+		for _, src := range []struct {
+			sources Sources
+			want    string
+		}{
+			{Sources{File: writeFile(t, "server:\n  allow_plain: "+v+"\n")}, fmt.Sprintf(`wharf.yaml:2: server.allow_plain %q: want true or false`, v)},
+			{Sources{LookupEnv: env(map[string]string{"WHARF_ALLOW_PLAIN": v})}, fmt.Sprintf(`WHARF_ALLOW_PLAIN=%q: want true or false`, v)},
+			{Sources{Flags: []Flag{{"--allow-plain", "server.allow_plain", v}}}, fmt.Sprintf(`--allow-plain %q: want true or false`, v)},
+		} {
+			if _, err := Load(src.sources); err == nil || !strings.Contains(err.Error(), src.want) {
+				t.Errorf("allow_plain %s: error %v, want it to contain %q", v, err, src.want)
+			}
+		}
+	}
+	c, err := Load(Sources{
+		File:      writeFile(t, "log:\n  level: DEBUG\nserver:\n  allow_plain: True\n  tls_reuse: FALSE\n"),
+		LookupEnv: env(map[string]string{"WHARF_LOG_FORMAT": "JSON", "WHARF_ACTIVE_MODE": "TRUE"}),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if got := join(c.Log.Level, c.Log.Format, c.Server.AllowPlain, c.Server.TLSReuse, c.Server.ActiveMode); got != "debug json true false true" {
+		t.Errorf("got %q, want \"debug json true false true\"", got)
+	}
+}
+
+// TestDurationsEverywhere: every duration setting takes days from every
+// source, with one error text.
+func TestDurationsEverywhere(t *testing.T) {
+	for _, k := range Keys() {
+		if k.Type != "duration" {
+			continue
+		}
+		parts := strings.Split(k.Path, ".")
+		yamlOf := func(v string) string {
+			if len(parts) == 2 {
+				return parts[0] + ":\n  " + parts[1] + ": " + v + "\n"
+			}
+			return k.Path + ": " + v + "\n"
+		}
+		for name, src := range map[string]func(v string) Sources{
+			"file": func(v string) Sources { return Sources{File: writeFile(t, yamlOf(v))} },
+			"env":  func(v string) Sources { return Sources{LookupEnv: env(map[string]string{k.Env: v})} },
+			"flag": func(v string) Sources { return Sources{Flags: []Flag{{"--x", k.Path, v}}} },
+		} {
+			c, err := Load(src("1d12h"))
+			if err != nil || k.format(c) != "36h" {
+				t.Errorf("%s 1d12h from the %s: %q, %v; want 36h", k.Path, name, k.format(c), err)
+			}
+			_, err = Load(src("1 day"))
+			if want := `"1 day": want a duration such as 30s, 5m, 1h30m or 90d`; err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s \"1 day\" from the %s: error %v, want it to contain %q", k.Path, name, err, want)
+			}
+		}
 	}
 }
 
@@ -275,7 +435,7 @@ func TestValidateReportsEverything(t *testing.T) {
 		t.Fatalf("Validate() = %v, want Problems", err)
 	}
 	for _, w := range []string{"data is empty", `log.level "loud"`, `log.format "xml"`, `server.passive_ports "10-20": want a port range LO-HI`,
-		`server.min_tls "1.0": want 1.2 or 1.3`, "keep_history -1h0m0s"} {
+		`server.min_tls "1.0": want 1.2 or 1.3`, "keep_history -1h:"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("Validate() error:\n%v\nwant it to contain %q", err, w)
 		}
@@ -457,5 +617,105 @@ func TestDistance(t *testing.T) {
 		if got := distance(tt.a, tt.b); got != tt.want {
 			t.Errorf("distance(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+// TestYAMLAliasHint: an unquoted value starting with * is a YAML alias,
+// and the parser's own message does not say so.
+func TestYAMLAliasHint(t *testing.T) {
+	for _, tt := range []struct{ file, want string }{
+		{"server:\n  filter: *.edi\n", `line 2: a value starting with * must be quoted in YAML: filter: "*.edi"`},
+		{"data: /d\nserver:\n  filter: *.edi,-*.tmp   # EDI only\n", `line 3: a value starting with * must be quoted in YAML: filter: "*.edi,-*.tmp"`},
+		{"server:\n  temp_extensions: *part\n", `line 2: a value starting with * must be quoted in YAML: temp_extensions: "*part"`},
+	} {
+		_, err := Load(Sources{File: writeFile(t, tt.file)})
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Load(%q): error %v\nwant it to contain %q", tt.file, err, tt.want)
+		}
+	}
+	// Another syntax error gets no hint.
+	_, err := Load(Sources{File: writeFile(t, "server: [\n")})
+	if err == nil || strings.Contains(err.Error(), "must be quoted") {
+		t.Errorf("Load(\"server: [\"): error %v, want one without the * hint", err)
+	}
+}
+
+// TestValidateSecretsURL: a keeper scheme this build has no driver for is
+// refused by Validate, naming the ones it has, and never printing the URL
+// past its scheme.
+func TestValidateSecretsURL(t *testing.T) {
+	for url, want := range map[string]string{
+		"awskms://alias/x?region=us-east-1": "secrets_url awskms://...: no keeper driver for awskms:// in this build, which has base64key:// only: leave it unset to use DATA/secret.key",
+		"alias/x":                           "secrets_url ...: not a keeper URL: want base64key://, or leave it unset to use DATA/secret.key",
+		"":                                  "",
+		"base64key://smGbjm71Nxd1Ig5FS0wj9SlbzAIrnolCz9bQQ6uAhl4=": "",
+	} {
+		c := Default()
+		c.SecretsURL = url
+		err := c.Validate()
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("secrets_url %q: Validate() = %v", url, err)
+		case want != "" && (err == nil || err.Error() != want):
+			t.Errorf("secrets_url %q: Validate() = %v\nwant %s", url, err, want)
+		}
+		if err != nil && strings.Contains(err.Error(), "alias/x") {
+			t.Errorf("secrets_url %q: Validate() = %v, which prints the URL", url, err)
+		}
+	}
+}
+
+// TestPKCS12PasswordSource: a wrong PKCS#12 password is reported with
+// where the password came from.
+func TestPKCS12PasswordSource(t *testing.T) {
+	certPEM, keyPEM, err := ftpserver.SelfSigned([]string{"p12.example"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	p12, err := pkcs12.Modern.Encode(pair.PrivateKey, leaf, nil, "right")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p12File := filepath.Join(t.TempDir(), "s.p12")
+	if err := os.WriteFile(p12File, p12, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		src  Sources
+		want string // "" for no error
+	}{
+		{"right", Sources{LookupEnv: env(map[string]string{"WHARF_PKCS12_PASSWORD": "right"})}, ""},
+		{"flag", Sources{Flags: []Flag{{"--pkcs12-password-file", "server.pkcs12_password", "wrong"}}},
+			"check server.pkcs12_password (the password came from --pkcs12-password-file)"},
+		{"env", Sources{LookupEnv: env(map[string]string{"WHARF_PKCS12_PASSWORD": "wrong"})},
+			"(the password came from WHARF_PKCS12_PASSWORD)"},
+		{"file", Sources{File: writeFile(t, "server:\n  pkcs12_password: wrong\n")},
+			"(the password came from " + "FILE:2)"},
+		{"none", Sources{}, "(no password is set: give it with --pkcs12-password-file, WHARF_PKCS12_PASSWORD or pkcs12_password: in the config file)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.src.Flags = append(tt.src.Flags, Flag{"--pkcs12", "server.pkcs12_file", p12File})
+			c, err := Load(tt.src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := strings.Replace(tt.want, "FILE", tt.src.File, 1)
+			err = c.Validate()
+			switch {
+			case want == "" && err != nil:
+				t.Errorf("Validate() = %v", err)
+			case want != "" && (err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "wrong password")):
+				t.Errorf("Validate() = %v\nwant it to contain %q", err, want)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"reflect"
 	"strconv"
@@ -71,23 +72,39 @@ func typeName(t reflect.Type) string {
 	panic(fmt.Sprintf("config: unsupported setting type %v", t))
 }
 
-// set parses s into k's field of c. Its error describes only the value
-// ("%q: want ..."); the caller says where it came from.
+// set parses s into k's field of c. An empty s sets a string setting
+// other than data to its default; for data, a bool, an int or a duration it
+// is an *emptyError. Other errors describe only the value ("%q: want
+// ..."); the caller says where it came from.
 func (k Key) set(c *Config, s string) error {
 	v := reflect.ValueOf(c).Elem().FieldByIndex(k.index)
+	t := strings.TrimSpace(s)
+	if k.Type == "string" && s == "" && k.Path != "data" {
+		k.reset(c)
+		return nil
+	}
+	if t == "" {
+		return &emptyError{key: k}
+	}
 	switch k.Type {
 	case "string":
 		v.SetString(s)
 	case "bool":
-		b, err := strconv.ParseBool(strings.TrimSpace(s))
-		if err != nil {
-			return fmt.Errorf("%q: want true or false", s)
+		// true and false only, in any case: YAML 1.2 and JSON have no
+		// other booleans, and a yes, on or 1 that some sources took and
+		// others refused made the same line mean different things.
+		switch {
+		case strings.EqualFold(t, "true"):
+			v.SetBool(true)
+		case strings.EqualFold(t, "false"):
+			v.SetBool(false)
+		default:
+			return fmt.Errorf("%q: want %s", s, k.want())
 		}
-		v.SetBool(b)
 	case "int":
-		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, v.Type().Bits())
+		n, err := strconv.ParseInt(t, 10, v.Type().Bits())
 		if err != nil {
-			return fmt.Errorf("%q: want a whole number", s)
+			return fmt.Errorf("%q: want %s", s, k.want())
 		}
 		v.SetInt(n)
 	case "duration":
@@ -100,21 +117,77 @@ func (k Key) set(c *Config, s string) error {
 	return nil
 }
 
-// reset sets k's field of c to its default, for a value that did not parse.
+// want says what k takes, for an error.
+func (k Key) want() string {
+	switch {
+	case k.Path == "data":
+		return "the data directory"
+	case k.Type == "bool":
+		return "true or false"
+	case k.Type == "int":
+		return "a whole number"
+	case k.Type == "duration":
+		return durationWant
+	}
+	return "a value"
+}
+
+// emptyError is an empty value for a setting that has no empty form.
+type emptyError struct{ key Key }
+
+func (e *emptyError) Error() string { return "is empty: want " + e.key.want() }
+
+// withDefault adds to err, when it is an *emptyError, how to get the
+// setting's default instead: by what (for example "unset it").
+func withDefault(err error, how string) error {
+	var e *emptyError
+	if !errors.As(err, &e) {
+		return err
+	}
+	return fmt.Errorf("%w, or %s for the default (%s)", err, how, e.key.format(Default()))
+}
+
+// format returns k's value in c as a config file or a flag takes it: a
+// duration as a user writes it (90d, 5m, 1h30m) and a listener that is off
+// as "off".
+func (k Key) format(c Config) string {
+	v := reflect.ValueOf(c).FieldByIndex(k.index)
+	switch k.Type {
+	case "bool":
+		return strconv.FormatBool(v.Bool())
+	case "int":
+		return strconv.FormatInt(v.Int(), 10)
+	case "duration":
+		return FormatDuration(time.Duration(v.Int()))
+	}
+	if k.canBeOff() && v.String() == "" {
+		return "off"
+	}
+	return v.String()
+}
+
+// canBeOff reports whether k is a listener, which "off" switches off.
+func (k Key) canBeOff() bool {
+	switch k.Path {
+	case "server.listen", "server.listen_implicit", "metrics_listen":
+		return true
+	}
+	return false
+}
+
+// reset sets k's field of c to its default: for a YAML null, an empty
+// string, or a value that did not parse.
 func (k Key) reset(c *Config) {
 	def := Default()
 	reflect.ValueOf(c).Elem().FieldByIndex(k.index).Set(reflect.ValueOf(def).FieldByIndex(k.index))
 }
 
-// clear sets k's field of c to its zero value (a YAML null).
-func (k Key) clear(c *Config) {
-	v := reflect.ValueOf(c).Elem().FieldByIndex(k.index)
-	v.SetZero()
-}
+const durationWant = "a duration such as 30s, 5m, 1h30m or 90d"
 
 // ParseDuration parses a duration as time.ParseDuration does ("30s", "5m",
-// "1h30m"), and also with a leading number of days: "90d", "1d12h". Its
-// error says what is wanted.
+// "1h30m"), and also with a leading number of days: "90d", "1d12h". Every
+// duration setting, from every source, is parsed here. Its error says what
+// is wanted.
 func ParseDuration(s string) (time.Duration, error) {
 	t := strings.TrimSpace(s)
 	days, rest, hasDays := strings.Cut(t, "d")
@@ -123,7 +196,7 @@ func ParseDuration(s string) (time.Duration, error) {
 			return d, nil
 		}
 	} else if n, err := strconv.ParseUint(days, 10, 16); err == nil {
-		d := time.Duration(n) * 24 * time.Hour
+		d := time.Duration(n) * day
 		if rest == "" {
 			return d, nil
 		}
@@ -131,5 +204,27 @@ func ParseDuration(s string) (time.Duration, error) {
 			return d + r, nil
 		}
 	}
-	return 0, fmt.Errorf("%q: want a duration such as 30s, 5m, 1h30m or 90d", s)
+	return 0, fmt.Errorf("%q: want %s", s, durationWant)
+}
+
+const day = 24 * time.Hour
+
+// FormatDuration formats d as a user writes it and ParseDuration reads
+// it: whole days as "90d", other durations as time.Duration does but
+// without zero minutes or seconds ("5m", "1h30m", "36h"), and zero as "0".
+func FormatDuration(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0"
+	case d > 0 && d%day == 0 && d/day <= 1<<16-1:
+		return strconv.FormatInt(int64(d/day), 10) + "d"
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }

@@ -16,8 +16,9 @@ type Sources struct {
 	// WHARF_CONFIG, if any, and otherwise none.
 	File string
 	// LookupEnv reads the environment (os.LookupEnv in main). Nil means an
-	// empty environment. A variable that is set but empty sets an empty
-	// value, which for a listener means "off".
+	// empty environment. A variable that is set but empty is an empty
+	// value: the default for a string setting, an error for the others
+	// (see Load).
 	LookupEnv func(string) (string, bool)
 	// Environ lists the environment as NAME=value lines (os.Environ), so
 	// that Load can report a WHARF_ variable that is no setting, such as
@@ -40,11 +41,19 @@ type Flag struct {
 // every unreadable value, unknown key and unknown WHARF_ variable at once.
 // When it finds any, its error also lists what Validate reports (with a
 // value that did not parse taken as unset), so that one run shows every
-// problem; otherwise it does not Validate. Listen and ListenImplicit given
-// as "off" become empty (switched off), and the server defaults are filled
-// in.
+// problem; otherwise it does not Validate.
+//
+// Every source is read by the same rules. A YAML null ("key:" with no
+// value) is the same as leaving the key out. An empty value (key: "", an
+// empty WHARF_ variable, --flag=) sets a string setting other than data
+// to its default, and is an error for data and for a bool, int or
+// duration setting. Only "off" (in any case) switches a listener off:
+// Listen, ListenImplicit and MetricsListen given as "off" become empty.
+// Log.Level and Log.Format are lower-cased. The server defaults are
+// filled in.
 func Load(src Sources) (Config, error) {
 	c := Default()
+	c.origin = map[string]string{}
 	keys := map[string]Key{}
 	for _, k := range Keys() {
 		keys[k.Path] = k
@@ -64,10 +73,7 @@ func Load(src Sources) (Config, error) {
 	}
 	for _, k := range Keys() {
 		if v, ok := lookup(k.Env); ok {
-			if err := k.set(&c, v); err != nil {
-				errs = append(errs, fmt.Errorf("%s=%w", k.Env, err))
-				k.reset(&c)
-			}
+			errs = append(errs, c.setFrom(k, k.Env, v, "unset it")...)
 		}
 	}
 	environ := src.Environ
@@ -81,23 +87,43 @@ func Load(src Sources) (Config, error) {
 			errs = append(errs, fmt.Errorf("%s: no setting %q (a bug: please report it)", f.Name, f.Key))
 			continue
 		}
-		if err := k.set(&c, f.Value); err != nil {
-			errs = append(errs, fmt.Errorf("%s %w", f.Name, err))
-			k.reset(&c)
-		}
+		errs = append(errs, c.setFrom(k, f.Name, f.Value, "leave the flag out")...)
 	}
 
-	for _, l := range []*string{&c.Server.Listen, &c.Server.ListenImplicit} {
+	for _, l := range []*string{&c.Server.Listen, &c.Server.ListenImplicit, &c.MetricsListen} {
 		if strings.EqualFold(strings.TrimSpace(*l), "off") {
 			*l = ""
 		}
 	}
+	c.Log.Level = strings.ToLower(strings.TrimSpace(c.Log.Level))
+	c.Log.Format = strings.ToLower(strings.TrimSpace(c.Log.Format))
 	c.Server = c.Server.Defaults()
 	if len(errs) > 0 {
 		// Report the rest now rather than after the user fixes these.
 		errs = append(errs, flatten(c.Validate())...)
 	}
 	return c, errs.Err()
+}
+
+// setFrom sets k to v, given by source (an environment variable or a
+// flag), and records where it came from. A value that does not parse is
+// reported and leaves k at its default; how says how to get the default
+// instead of an empty value.
+func (c *Config) setFrom(k Key, source, v, how string) []error {
+	c.origin[k.Path] = source
+	err := k.set(c, v)
+	if err == nil {
+		return nil
+	}
+	k.reset(c)
+	var empty *emptyError
+	if errors.As(err, &empty) {
+		return []error{fmt.Errorf("%s %w", source, withDefault(err, how))}
+	}
+	if strings.HasPrefix(source, envPrefix) {
+		return []error{fmt.Errorf("%s=%w", source, err)} // WHARF_X="soon": want ...
+	}
+	return []error{fmt.Errorf("%s %w", source, err)} // --flag "soon": want ...
 }
 
 func loadFile(c *Config, keys map[string]Key, path string) []error {
@@ -110,7 +136,7 @@ func loadFile(c *Config, keys map[string]Key, path string) []error {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return []error{fmt.Errorf("config file %s: %w", path, err)}
+		return []error{fmt.Errorf("config file %s: %w%s", path, err, aliasHint(data))}
 	}
 	if len(doc.Content) == 0 { // empty file
 		return nil
@@ -174,12 +200,36 @@ func (l *fileLoader) scalar(k Key, n *yaml.Node) {
 		return
 	}
 	if n.Tag == "!!null" {
-		k.clear(l.c)
+		// As if the key were not there: "listen:" with its value
+		// commented out must not switch the listener off.
+		k.reset(l.c)
+		delete(l.c.origin, k.Path)
 		return
 	}
+	l.c.origin[k.Path] = fmt.Sprintf("%s:%d", l.path, n.Line)
 	if err := k.set(l.c, n.Value); err != nil {
-		l.errorf(n, "%s %v", k.Path, err)
+		l.errorf(n, "%s %v", k.Path, withDefault(err, "remove the key"))
 	}
+}
+
+// aliasHint explains the YAML error of an unquoted value starting with
+// "*", which YAML reads as an alias (*name) to an anchor: the parser only
+// says "did not find expected alphabetic or numeric character". It
+// returns "" when data has no such line.
+func aliasHint(data []byte) string {
+	var b strings.Builder
+	for i, line := range strings.Split(string(data), "\n") {
+		key, value, ok := strings.Cut(strings.TrimSpace(line), ":")
+		value = strings.TrimSpace(value)
+		if !ok || !strings.HasPrefix(value, "*") || strings.ContainsAny(key, " \"'") {
+			continue
+		}
+		if v, _, ok := strings.Cut(value, " #"); ok {
+			value = strings.TrimSpace(v)
+		}
+		fmt.Fprintf(&b, "; line %d: a value starting with * must be quoted in YAML: %s: %q", i+1, key, value)
+	}
+	return b.String()
 }
 
 func (l *fileLoader) isSection(path string) bool {

@@ -31,6 +31,9 @@ type Keeper struct {
 // its group or others can read is refused.
 func Open(ctx context.Context, dataDir, url string) (*Keeper, error) {
 	if url != "" {
+		if err := CheckURL(url); err != nil {
+			return nil, fmt.Errorf("open secrets keeper %s: %w", RedactURL(url), err)
+		}
 		k, err := secrets.OpenKeeper(ctx, url)
 		if err != nil {
 			return nil, fmt.Errorf("open secrets keeper %s: %w", RedactURL(url), err)
@@ -42,6 +45,31 @@ func Open(ctx context.Context, dataDir, url string) (*Keeper, error) {
 		return nil, err
 	}
 	return &Keeper{k: localsecrets.NewKeeper(key)}, nil
+}
+
+// CheckURL reports whether url names a keeper this build can open: its
+// scheme must have a driver linked into the binary, and only base64key://
+// (gocloud.dev/secrets/localsecrets) is. It opens nothing. Its error does
+// not repeat url, which may hold a key: the caller names the setting.
+func CheckURL(url string) error {
+	scheme, _, ok := strings.Cut(url, "://")
+	if !ok || scheme == "" {
+		return fmt.Errorf("not a keeper URL: want %s, or leave it unset to use DATA/%s", Schemes(), KeyFile)
+	}
+	if !secrets.DefaultURLMux().ValidKeeperScheme(strings.ToLower(scheme)) {
+		return fmt.Errorf("no keeper driver for %s:// in this build, which has %s only: leave it unset to use DATA/%s", scheme, Schemes(), KeyFile)
+	}
+	return nil
+}
+
+// Schemes lists the keeper URL schemes this build can open, as
+// "base64key://".
+func Schemes() string {
+	schemes := secrets.DefaultURLMux().KeeperSchemes() // sorted
+	for i, s := range schemes {
+		schemes[i] = s + "://"
+	}
+	return strings.Join(schemes, ", ")
 }
 
 // RedactURL keeps only the scheme of a keeper URL, for printing: a

@@ -110,3 +110,25 @@ func TestURLKeeper(t *testing.T) {
 		t.Error("Open(nosuchkeeper://) succeeded")
 	}
 }
+
+// TestCheckURL: only the schemes whose drivers are linked in are accepted,
+// and the refusal names them without repeating the URL.
+func TestCheckURL(t *testing.T) {
+	if got := Schemes(); got != "base64key://" {
+		t.Errorf("Schemes() = %q, want base64key:// (a driver was linked in: update the README and --secrets-url's help)", got)
+	}
+	for url, want := range map[string]string{
+		"base64key://": "", "BASE64KEY://": "",
+		"awskms://alias/x?region=us-east-1": "no keeper driver for awskms:// in this build, which has base64key:// only: leave it unset to use DATA/secret.key",
+		"alias/x":                           "not a keeper URL: want base64key://, or leave it unset to use DATA/secret.key",
+	} {
+		err := CheckURL(url)
+		if want == "" && err != nil || want != "" && (err == nil || err.Error() != want) {
+			t.Errorf("CheckURL(%q) = %v, want %q", url, err, want)
+		}
+	}
+	_, err := Open(t.Context(), t.TempDir(), "hashivault://wharf-key")
+	if want := "open secrets keeper hashivault://...: no keeper driver for hashivault://"; err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "wharf-key") {
+		t.Errorf("Open(hashivault://) = %v, want an error containing %q and not the URL", err, want)
+	}
+}
