@@ -40,15 +40,7 @@ func (s *Server) checkAccounts(ctx context.Context) {
 func (s *Server) refresh(ctx context.Context) {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
-	s.mu.Lock()
-	var live []*session
-	for _, ss := range s.sessions {
-		if ss.account() != nil {
-			live = append(live, ss)
-		}
-	}
-	s.mu.Unlock()
-	if len(live) == 0 {
+	if len(s.loggedIn()) == 0 {
 		return
 	}
 	stamp, changed := s.accessChanged(ctx)
@@ -63,7 +55,11 @@ func (s *Server) refresh(ctx context.Context) {
 		return
 	}
 	s.lastStamp, s.lastLoad = stamp, time.Now()
-	for _, ss := range live {
+	// The sessions are taken after the load: one that logged in while
+	// the state loaded is checked against it too. Taken before, such a
+	// session was left out, while the stamp recorded now hid the change
+	// from the next checks for up to fullLoadEvery.
+	for _, ss := range s.loggedIn() {
 		was := ss.account()
 		a, ok := st.accounts[was.Name]
 		why := ""
@@ -90,6 +86,19 @@ func (s *Server) refresh(ctx context.Context) {
 			s.closeSession(ss, was.Name, why)
 		}
 	}
+}
+
+// loggedIn returns the sessions that have logged in.
+func (s *Server) loggedIn() []*session {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var live []*session
+	for _, ss := range s.sessions {
+		if ss.account() != nil {
+			live = append(live, ss)
+		}
+	}
+	return live
 }
 
 // fullLoadEvery bounds how long refresh trusts an unchanged access stamp.
