@@ -145,6 +145,9 @@ reached (or refuses the login), the mount is added with a warning.
 				return fmt.Errorf("%s of %s would overlap the mount at %s (remote %s): mounts do not nest, see `wharf mount list %s`",
 					p, acct.Name, old.Path, old.Remote, acct.Name)
 			}
+			if err := checkNoSyncUnder(ctx, st, acct, p); err != nil {
+				return err
+			}
 			rpath := remotePath{name: r.Name, path: rdir}
 			var checked string
 			if !noCheck {
@@ -404,4 +407,26 @@ func mountMode(v mountView) string {
 		return "read-only (the remote is)"
 	}
 	return "read-write"
+}
+
+// checkNoSyncUnder refuses a mount at p of acct's tree when a sync's
+// folder is there or inside it: the mount would hide the folder from the
+// account, and a pull into it would deliver files nobody sees (with
+// --after-copy delete, their sources gone).
+func checkNoSyncUnder(ctx context.Context, st store.Store, acct store.Account, p string) error {
+	at := strings.TrimPrefix(p, "/")
+	if acct.Kind == store.Partner {
+		at = acct.Name + "/" + at
+	}
+	syncs, err := st.Syncs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, sy := range syncs {
+		if sy.Folder == at || strings.HasPrefix(sy.Folder, at+"/") {
+			return fmt.Errorf("sync %s uses %s, which a mount at %s of %s would hide: a mount is a window onto a remote, not files on this server; "+
+				"mount elsewhere, or change the sync first (`wharf sync set %s --folder ...` or `wharf sync remove %s`)", sy.Name, sy.Folder, p, acct.Name, sy.Name, sy.Name)
+		}
+	}
+	return nil
 }

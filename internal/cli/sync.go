@@ -265,7 +265,11 @@ func checkNotMounted(ctx context.Context, st store.Store, folder string) error {
 	}
 	for _, m := range ms {
 		at := strings.TrimPrefix(m.Path, "/")
-		if a, err := st.Account(ctx, m.Account); err == nil && a.Kind == store.Partner {
+		a, err := st.Account(ctx, m.Account)
+		if err != nil {
+			return fmt.Errorf("mount %s of %s: %w", m.Path, m.Account, err)
+		}
+		if a.Kind == store.Partner {
 			at = a.Name + "/" + at
 		}
 		if folder != at && !strings.HasPrefix(folder, at+"/") {

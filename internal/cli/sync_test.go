@@ -32,6 +32,9 @@ func TestSyncCommands(t *testing.T) {
 		}
 	}
 	inbound := filepath.Join(peer, "files", "inbound")
+	if err := os.MkdirAll(filepath.Join(dir, "files", "acme", "receive", "held"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	runSteps(t, dir, []step{
 		{name: "add refuses a missing folder", args: []string{"sync", "add", "x", "--folder", "nobody/send", "--remote", "bank", "--direction", "push"},
 			wantErr: "does not exist"},
@@ -55,6 +58,11 @@ func TestSyncCommands(t *testing.T) {
 		{name: "set refuses a filter that would share names", args: []string{"sync", "set", "x12", "--filter", "*"},
 			wantErr: `syncs "x12" and "out" both copy from folder acme/send`},
 		{name: "remove the second", args: []string{"sync", "remove", "x12"}, want: []string{"removed sync x12"}},
+		{name: "a pull into receive/held", args: []string{"sync", "add", "held", "--folder", "acme/receive/held", "--remote", "bank:/inbound", "--direction", "pull"},
+			want: []string{"added sync held"}},
+		{name: "mount refused over a sync's folder", args: []string{"mount", "add", "acme", "/receive/held", "bank:/inbound"},
+			wantErr: "sync held uses acme/receive/held, which a mount at /receive/held of acme would hide"},
+		{name: "remove the pull", args: []string{"sync", "remove", "held"}, want: []string{"removed sync held"}},
 		{name: "mount", args: []string{"mount", "add", "acme", "/receive/bank", "bank:/inbound"}, want: []string{"/receive/bank"}},
 		{name: "add refuses a folder in a mount", args: []string{"sync", "add", "m", "--folder", "acme/receive/bank/sub", "--remote", "bank:/other", "--direction", "pull"},
 			wantErr: "folder acme/receive/bank/sub is in acme's mount /receive/bank, a window onto bank:/inbound/sub, not a folder on this server: sync that remote folder directly (--remote bank:/inbound/sub)"},

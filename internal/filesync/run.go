@@ -27,7 +27,7 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 	if err := x.e.st.SaveSyncRun(ctx, &x.run); err != nil {
 		return res, err
 	}
-	x.log.Debug("sync run started", "run", x.run.ID, "direction", x.sy.Direction)
+	x.log.Debug("sync run", "run", x.run.ID, "direction", x.sy.Direction)
 	defer func() {
 		res.Run = x.run
 		x.finish(ctx, &res, err)
@@ -53,6 +53,10 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 		return res, fmt.Errorf("sync %q: %w", x.sy.Name, err)
 	}
 	res.Plan = p
+	if n := toDo(p); n > 0 {
+		// A run with work says so at start (an idle one only at debug).
+		x.log.Info("sync run started", "run", x.run.ID, "direction", x.sy.Direction, "to_do", n)
+	}
 	for _, t := range temps {
 		// After recovery no temporary of this sync is in use.
 		if err := x.local.Remove(t); err != nil && !isNotExist(err) {
@@ -342,6 +346,17 @@ func (x *runner) abandon(ctx context.Context, tasks []task) {
 			x.log.Error("journal abandoned copies", "err", err)
 		}
 	}
+}
+
+// toDo counts the plan's items that are not skips.
+func toDo(p Plan) int {
+	n := 0
+	for _, it := range p.Items {
+		if it.Action != Skip {
+			n++
+		}
+	}
+	return n
 }
 
 // errNotRetried marks failures that another try would not fix.

@@ -184,7 +184,13 @@ func (f *files) protectHome(n node) error {
 	ctx, cancel := f.ss.srv.storeCtx()
 	defer cancel()
 	p, err := f.ss.srv.store.Account(ctx, name)
-	if err != nil || p.Kind != store.Partner || p.Name != name {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
+		f.ss.log.Error("check for a partner's home", "path", n.path, "err", err)
+		return errLocal
+	case p.Kind != store.Partner || p.Name != name:
 		return nil
 	}
 	what := "partner " + p.Name + "'s home"

@@ -6,7 +6,8 @@ import (
 	"strings"
 )
 
-// Disjoint reports whether no name can pass both a and b. It is
+// Disjoint reports whether no base name (one without "/") can pass both a
+// and b. It is
 // conservative: true means provably disjoint; false means some name may
 // pass both (or the check cannot tell). It proves disjointness when every
 // include of one filter is either excluded outright by the other or cannot

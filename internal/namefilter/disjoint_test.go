@@ -1,6 +1,9 @@
 package namefilter
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestDisjoint(t *testing.T) {
 	for _, tc := range []struct {
@@ -67,6 +70,9 @@ func FuzzDisjoint(f *testing.F) {
 		b, err := Parse(fb)
 		if err != nil {
 			return
+		}
+		if strings.Contains(name, "/") {
+			return // filters see base names
 		}
 		if Disjoint(a, b) && a.Match(name) && b.Match(name) {
 			t.Fatalf("Disjoint(%q, %q) but %q passes both", fa, fb, name)
