@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -248,6 +249,13 @@ func (c *Collector) collectSyncs(ctx context.Context, ch chan<- prometheus.Metri
 	if err != nil {
 		return err
 	}
+	c.mu.Lock()
+	for id := range c.lastOK {
+		if !slices.ContainsFunc(syncs, func(sy store.Sync) bool { return sy.ID == id }) {
+			delete(c.lastOK, id) // a removed sync
+		}
+	}
+	c.mu.Unlock()
 	for _, sy := range syncs {
 		runs, err := c.st.SyncRuns(ctx, sy.ID, syncRuns)
 		if err != nil {
@@ -275,6 +283,16 @@ func (c *Collector) collectSyncs(ctx context.Context, ch chan<- prometheus.Metri
 			ch <- prometheus.MustNewConstMetric(descSyncLastFailed, prometheus.GaugeValue, float64(last.Failed), sy.Name)
 		}
 		c.mu.Lock()
+		_, known := c.lastOK[sy.ID]
+		c.mu.Unlock()
+		if ok == nil && !known && len(runs) == syncRuns {
+			// Failing for longer than a scrape reads back, and not seen
+			// by this process yet (it just started): look back once.
+			if ok, err = c.lastOKRun(ctx, sy.ID); err != nil {
+				return err
+			}
+		}
+		c.mu.Lock()
 		if ok != nil && ok.Finished.After(c.lastOK[sy.ID]) {
 			c.lastOK[sy.ID] = ok.Finished
 		}
@@ -285,6 +303,24 @@ func (c *Collector) collectSyncs(ctx context.Context, ch chan<- prometheus.Metri
 		}
 	}
 	return nil
+}
+
+// lookBack bounds the runs lastOKRun reads.
+const lookBack = 100_000
+
+// lastOKRun returns the sync's latest ok run that is not a dry run, or
+// nil when there is none in the last lookBack runs.
+func (c *Collector) lastOKRun(ctx context.Context, syncID int64) (*store.SyncRun, error) {
+	runs, err := c.st.SyncRuns(ctx, syncID, lookBack)
+	if err != nil {
+		return nil, err
+	}
+	for i := range runs {
+		if r := &runs[i]; !r.DryRun && r.Status == store.RunOK {
+			return r, nil
+		}
+	}
+	return nil, nil
 }
 
 func seconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }

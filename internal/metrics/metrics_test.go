@@ -67,4 +67,13 @@ func TestLastSuccessOutlivesFailures(t *testing.T) {
 	if v, ok := lastOK(); !ok || v != float64(t0.Unix()) {
 		t.Errorf("after %d failed runs last success = %v, %v; want %d", syncRuns+10, v, ok, t0.Unix())
 	}
+	// A collector of a process started since (serve restarted) finds it
+	// too, though it is further back than a scrape reads.
+	reg = prometheus.NewPedanticRegistry()
+	if err := reg.Register(New(ctx, st, Sources{}, slog.New(slog.NewTextHandler(io.Discard, nil)))); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := lastOK(); !ok || v != float64(t0.Unix()) {
+		t.Errorf("after a restart, last success = %v, %v; want %d", v, ok, t0.Unix())
+	}
 }
