@@ -63,7 +63,9 @@ func overlap(deleter, reader store.Sync) error {
 		if !strings.EqualFold(deleter.Remote, reader.Remote) {
 			return nil
 		}
-		f, ok := nested(deleter.RemotePath, reader.RemotePath)
+		// Some servers (IIS) ignore case: /Out and /out may be one folder,
+		// and a refusal is the safe side.
+		f, ok := nested(strings.ToLower(deleter.RemotePath), strings.ToLower(reader.RemotePath))
 		if !ok {
 			return nil
 		}

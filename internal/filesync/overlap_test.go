@@ -35,6 +35,7 @@ func TestCheckOverlaps(t *testing.T) {
 		{"a pull into the folder", pull("b", "bank", "/out", keep, ""), push("a", "ops/b", del, ""), ""},
 		{"itself", push("a", "acme/send", del, ""), push("a", "acme/send", del, ""), ""},
 		{"two deleting pulls", pull("b", "bank", "/out", del, ""), pull("a", "BANK", "out/", del, ""), "bank:/out"},
+		{"remote folders differing in case", pull("b", "bank", "/Out", del, ""), pull("a", "bank", "/out", del, ""), "bank:/out"},
 		{"a pull under a deleting pull of the root", pull("b", "bank", "/out/edi", keep, ""), pull("a", "bank", "", del, ""), "bank:/out/edi"},
 		{"pulls from two remotes", pull("b", "bank2", "/out", del, ""), pull("a", "bank", "/out", del, ""), ""},
 		{"a push to where a pull deletes", push("b", "acme/send", keep, ""), pull("a", "bank", "/in/b", del, ""), ""},
