@@ -27,7 +27,7 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 	if err := x.e.st.SaveSyncRun(ctx, &x.run); err != nil {
 		return res, err
 	}
-	x.log.Debug("sync run", "run", x.run.ID, "direction", x.sy.Direction)
+	x.log.Debug("sync run started", "run", x.run.ID, "direction", x.sy.Direction)
 	defer func() {
 		res.Run = x.run
 		x.finish(ctx, &res, err)
@@ -54,8 +54,9 @@ func (x *runner) runOnce(ctx context.Context, o RunOptions) (res Result, err err
 	}
 	res.Plan = p
 	if n := toDo(p); n > 0 {
-		// A run with work says so at start (an idle one only at debug).
-		x.log.Info("sync run started", "run", x.run.ID, "direction", x.sy.Direction, "to_do", n)
+		// A run with work says so before it starts on it (an idle one
+		// logs only at debug).
+		x.log.Info("sync run planned", "run", x.run.ID, "direction", x.sy.Direction, "to_do", n)
 	}
 	for _, t := range temps {
 		// After recovery no temporary of this sync is in use.
