@@ -484,7 +484,7 @@ func TestLoadReportsValidationToo(t *testing.T) {
 func TestUnknownEnv(t *testing.T) {
 	file := writeFile(t, "data: /d\n")
 	legit := map[string]string{
-		EnvConfig: file, "WHARF_SECRETS_URL": "base64key://", "WHARF_PKCS12_PASSWORD": "p", "WHARF_IDLE_TIMEOUT": "1m",
+		EnvConfig: file, "WHARF_SECRETS_URL": "base64key://smGbjm71Nxd1Ig5FS0wj9SlbzAIrnolCz9bQQ6uAhl4=", "WHARF_PKCS12_PASSWORD": "p", "WHARF_IDLE_TIMEOUT": "1m",
 		"WHARF_CPUPROFILE": "/tmp/p", "WHARF_INTEROP": "1", "WHARF_PEER_DIR": "/p", "WHARF_SKIP_INSTALL": "1",
 		"WHARF_SYNCBENCH": "1", "WHARF_BIND_HELPER": "1", "WHARF_FILESYNC_CHILD": "1", "WHARF_FTP_PASSWORD": "x",
 		"WHARF_TEST_MAIN": "1", "WHARF_TEST_POSTGRES_DSN": "postgres://", "SYNCBENCH_WHARF_MAX_TLS": "1.2", "HOME": "/root",

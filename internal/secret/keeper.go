@@ -52,12 +52,17 @@ func Open(ctx context.Context, dataDir, url string) (*Keeper, error) {
 // (gocloud.dev/secrets/localsecrets) is. It opens nothing. Its error does
 // not repeat url, which may hold a key: the caller names the setting.
 func CheckURL(url string) error {
-	scheme, _, ok := strings.Cut(url, "://")
+	scheme, rest, ok := strings.Cut(url, "://")
 	if !ok || scheme == "" {
 		return fmt.Errorf("not a keeper URL: want %s, or leave it unset to use DATA/%s", Schemes(), KeyFile)
 	}
 	if !secrets.DefaultURLMux().ValidKeeperScheme(strings.ToLower(scheme)) {
 		return fmt.Errorf("no keeper driver for %s:// in this build, which has %s only: leave it unset to use DATA/%s", scheme, Schemes(), KeyFile)
+	}
+	if strings.EqualFold(scheme, "base64key") && strings.TrimRight(rest, "/") == "" {
+		// gocloud makes up a random key for "base64key://": passwords
+		// stored with it could not be read after a restart.
+		return fmt.Errorf("base64key:// needs the key after it (base64key://KEY, a base64 32-byte key, e.g. from `openssl rand -base64 32`), or leave it unset to use DATA/%s", KeyFile)
 	}
 	return nil
 }
