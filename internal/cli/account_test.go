@@ -269,8 +269,10 @@ func TestPartnerRemoveNamesSyncs(t *testing.T) {
 	dir := t.TempDir()
 	mustRun(t, dir, "", "partner", "add", "zed")
 	mustRun(t, dir, "remote-pass-long\n", "remote", "add", "bank", "--url", "ftps://u@127.0.0.1:1/", "--password-stdin")
-	mustRun(t, dir, "", "sync", "add", "zed-out", "--folder", "zed/receive", "--remote", "bank", "--direction", "push")
 	runSteps(t, dir, []step{
+		{name: "every in days", args: []string{"sync", "add", "zed-out", "--folder", "zed/receive", "--remote", "bank", "--direction", "push", "--every", "1d"},
+			want: []string{"every 1d"}},
+		{name: "bad every", args: []string{"sync", "set", "zed-out", "--every", "soon"}, wantErr: `--every "soon": want a duration such as 30s, 5m, 1h30m or 90d`},
 		{name: "remove", args: []string{"partner", "remove", "zed"},
 			want: []string{`removed partner "zed"`, "sync zed-out still runs on zed/receive, whose files were kept: `wharf sync remove zed-out` stops it"}},
 	})

@@ -83,7 +83,7 @@ func flagError(err error) error {
 	case "int", "int64", "int32", "uint", "uint64":
 		want = "want a whole number"
 	case "duration":
-		want = "want a duration such as 30s, 5m or 1h30m"
+		want = "want a duration such as 30s, 5m, 1h30m or 90d" // config.ParseDuration's
 	case "bool":
 		want = "want true or false (or the flag alone for true)"
 	default:

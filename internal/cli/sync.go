@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/wharf-mft/wharf/internal/config"
 	"github.com/wharf-mft/wharf/internal/filesync"
 	"github.com/wharf-mft/wharf/internal/remoteset"
 	"github.com/wharf-mft/wharf/internal/secret"
@@ -168,12 +169,27 @@ func (f *syncFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.remote, "remote", "", "REMOTE[:PATH]: a remote (see wharf remote list) and a folder on it")
 	fs.StringVar(&f.direction, "direction", "", "push, pull or two-way")
 	fs.StringVar(&f.afterCopy, "after-copy", store.AfterCopyKeep, "keep or delete the source once its copy is verified (push, pull)")
-	fs.DurationVar(&f.every, "every", 0, "run this often while wharf serve runs, e.g. 5m (0: not on a timer)")
+	fs.Var((*durationValue)(&f.every), "every", "run this often while wharf serve runs, e.g. 5m or 1d (0: not on a timer)")
 	fs.StringVar(&f.cron, "cron", "", `run on a cron schedule while wharf serve runs, e.g. "*/15 * * * *" (server's local time; "CRON_TZ=Europe/Berlin 0 6 * * *" names a zone)`)
 	fs.BoolVar(&f.onReceive, "on-receive", false, "run when a file is received into the folder (push, two-way)")
 	fs.StringVar(&f.filter, "filter", "", `files to sync: comma-separated globs on the base name, "-" excludes, e.g. "*.edi,-*.tmp"`)
 	fs.StringVar(&f.conflict, "conflict", store.ConflictNewer, "two-way conflicts: newer, keep-both, local or remote")
 	fs.IntVar(&f.maxDelete, "max-delete", 50, "stop a two-way run that would delete more than this percent of the files a side holds, because they are gone from the other side")
+}
+
+// durationValue is a duration flag read as configuration durations are
+// (config.ParseDuration: "5m", "1h30m", "1d").
+type durationValue time.Duration
+
+func (d *durationValue) String() string { return config.FormatDuration(time.Duration(*d)) }
+func (d *durationValue) Type() string   { return "duration" }
+func (d *durationValue) Set(s string) error {
+	v, err := config.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = durationValue(v)
+	return nil
 }
 
 // apply copies the flags that were given (all of them for add) onto sy.
@@ -351,7 +367,7 @@ func remoteOf(sy store.Sync) string {
 func schedule(sy store.Sync) string {
 	var parts []string
 	if sy.Every > 0 {
-		parts = append(parts, "every "+sy.Every.String())
+		parts = append(parts, "every "+config.FormatDuration(sy.Every))
 	}
 	if sy.Cron != "" {
 		parts = append(parts, "cron "+sy.Cron)
@@ -522,7 +538,7 @@ func (n syncs) setCmd() *cobra.Command {
 		case "int":
 			fl.DefValue = "0"
 		case "duration":
-			fl.DefValue = "0s"
+			fl.DefValue = "0"
 		case "string":
 			fl.DefValue = ""
 		}
