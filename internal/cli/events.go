@@ -56,8 +56,8 @@ deleted by 'wharf serve' every hour; 'wharf events prune' does it now.`,
 				return fmt.Errorf("--since-id %d: want 0 or more", sinceID)
 			}
 			for _, k := range kinds {
-				if !slices.Contains(eventKinds, k) {
-					return fmt.Errorf("--kind %q: want one of %s", k, strings.Join(eventKinds, ", "))
+				if !slices.Contains(store.EventKinds, k) {
+					return fmt.Errorf("--kind %q: want one of %s", k, strings.Join(store.EventKinds, ", "))
 				}
 			}
 			filter := store.EventFilter{Kinds: kinds, Account: account}
@@ -98,11 +98,6 @@ deleted by 'wharf serve' every hour; 'wharf events prune' does it now.`,
 	cmd.AddCommand(newEventsPrune(a))
 	return cmd
 }
-
-// eventKinds are the kinds --kind takes.
-var eventKinds = []string{store.EventLogin, store.EventLoginFailed, store.EventReceived, store.EventSent,
-	store.EventDeleted, store.EventRenamed, store.EventMkdir, store.EventRmdir, store.EventAborted,
-	store.EventSessionClosed, store.EventBanned, store.EventBanLifted, store.EventSyncRun, store.EventSyncFile}
 
 // followEvents polls for events after last until ctx ends, which is a
 // clean stop.

@@ -137,3 +137,13 @@ func TestServePrunesHistory(t *testing.T) {
 		t.Errorf("events after serve pruned: %+v, %v; want only the fresh one", evs, err)
 	}
 }
+
+// TestEventsHelpListsKinds: the help lists every kind --kind takes.
+func TestEventsHelpListsKinds(t *testing.T) {
+	help := run(t, t.TempDir(), "", "events", "--help").stdout
+	for _, k := range store.EventKinds {
+		if !strings.Contains(strings.Join(strings.Fields(help), " "), " "+k+",") && !strings.Contains(help, " "+k+".") {
+			t.Errorf("events --help does not list the kind %s", k)
+		}
+	}
+}

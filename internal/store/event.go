@@ -22,6 +22,10 @@ const (
 	EventBanLifted = "ip_ban_lifted"
 )
 
+// EventKinds lists every event kind, in the order help texts show them.
+var EventKinds = []string{EventLogin, EventLoginFailed, EventReceived, EventSent, EventDeleted, EventRenamed,
+	EventMkdir, EventRmdir, EventAborted, EventSessionClosed, EventBanned, EventBanLifted, EventSyncRun, EventSyncFile}
+
 // Event is a durable record of something that happened.
 type Event struct {
 	ID         int64     `json:"id"`
