@@ -20,6 +20,7 @@ import (
 	"github.com/wharf-mft/wharf/internal/ftpserver"
 	"github.com/wharf-mft/wharf/internal/password"
 	"github.com/wharf-mft/wharf/internal/store"
+	"github.com/wharf-mft/wharf/internal/vfs"
 )
 
 // accounts implements the add/list/show/set/remove commands shared by the
@@ -502,7 +503,7 @@ func (n accounts) removeCmd() *cobra.Command {
 					return err
 				}
 				for _, sy := range syncs {
-					if sy.Folder == acct.Name || strings.HasPrefix(sy.Folder, acct.Name+"/") {
+					if vfs.Within(sy.Folder, acct.Name) {
 						fmt.Fprintf(out, "sync %s still runs on %s, whose files were kept: `wharf sync remove %s` stops it\n", sy.Name, sy.Folder, sy.Name)
 					}
 				}

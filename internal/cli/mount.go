@@ -423,7 +423,7 @@ func checkNoSyncUnder(ctx context.Context, st store.Store, acct store.Account, p
 		return err
 	}
 	for _, sy := range syncs {
-		if sy.Folder == at || strings.HasPrefix(sy.Folder, at+"/") {
+		if vfs.Within(sy.Folder, at) {
 			return fmt.Errorf("sync %s uses %s, which a mount at %s of %s would hide: a mount is a window onto a remote, not files on this server; "+
 				"mount elsewhere, or change the sync first (`wharf sync set %s --folder ...` or `wharf sync remove %s`)", sy.Name, sy.Folder, p, acct.Name, sy.Name, sy.Name)
 		}

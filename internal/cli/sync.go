@@ -288,7 +288,7 @@ func checkNotMounted(ctx context.Context, st store.Store, folder string) error {
 		if a.Kind == store.Partner {
 			at = a.Name + "/" + at
 		}
-		if folder != at && !strings.HasPrefix(folder, at+"/") {
+		if !vfs.Within(folder, at) {
 			continue
 		}
 		rp := path.Join("/", m.RemotePath, strings.TrimPrefix(folder, at))

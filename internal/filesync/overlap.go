@@ -8,6 +8,7 @@ import (
 
 	"github.com/wharf-mft/wharf/internal/namefilter"
 	"github.com/wharf-mft/wharf/internal/store"
+	"github.com/wharf-mft/wharf/internal/vfs"
 )
 
 // CheckOverlaps returns an error when sy and one of others would take
@@ -97,19 +98,12 @@ func filtersMeet(a, b store.Sync) bool {
 func nested(a, b string) (string, bool) {
 	ca, cb := cleanFolder(a), cleanFolder(b)
 	switch {
-	case ca == cb:
+	case vfs.Within(ca, cb):
 		return ca, true
-	case within(ca, cb):
-		return ca, true
-	case within(cb, ca):
+	case vfs.Within(cb, ca):
 		return cb, true
 	}
 	return "", false
 }
 
 func cleanFolder(p string) string { return path.Clean("/" + p)[1:] }
-
-// within reports whether folder p is under folder dir ("" is the root).
-func within(p, dir string) bool {
-	return dir == "" || strings.HasPrefix(p, dir+"/")
-}

@@ -52,6 +52,13 @@ func Rel(p string) string {
 	return strings.TrimPrefix(p, "/")
 }
 
+// Within reports whether the slash-separated path p is dir or inside it
+// ("acme/send/x" is within "acme/send" and "acme", not "acme/se"); dir ""
+// is the root, which holds everything. Neither has a leading slash.
+func Within(p, dir string) bool {
+	return dir == "" || p == dir || strings.HasPrefix(p, dir+"/")
+}
+
 // CheckNewName returns an error unless name, one element of a path, may be
 // given to a new file or folder. It is stricter than Clean, which lets
 // clients read whatever names a back-end put on disk: a new name must not

@@ -143,3 +143,22 @@ func FuzzClean(f *testing.F) {
 		}
 	})
 }
+
+func TestWithin(t *testing.T) {
+	for _, tc := range []struct {
+		p, dir string
+		want   bool
+	}{
+		{"acme/send", "acme/send", true},
+		{"acme/send/x", "acme/send", true},
+		{"acme/send/x", "acme", true},
+		{"acme/sendx", "acme/send", false},
+		{"acme", "acme/send", false},
+		{"anything", "", true},
+		{"", "", true},
+	} {
+		if got := Within(tc.p, tc.dir); got != tc.want {
+			t.Errorf("Within(%q, %q) = %v, want %v", tc.p, tc.dir, got, tc.want)
+		}
+	}
+}
