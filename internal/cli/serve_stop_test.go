@@ -91,8 +91,8 @@ func TestServeStopEndsSyncRuns(t *testing.T) {
 		t.Fatalf("SyncRuns = %+v, %v; want the one run", runs, err)
 	}
 	t.Logf("the run after serve stopped: %s: %s", runs[0].Status, runs[0].Error)
-	if runs[0].Status == store.RunRunning || runs[0].Finished.IsZero() {
-		t.Errorf("the run serve stopped is %q, finished %v; want it recorded as ended", runs[0].Status, runs[0].Finished)
+	if runs[0].Status != store.RunStopped || runs[0].Finished.IsZero() {
+		t.Errorf("the run serve stopped is %q, finished %v; want it recorded as ended, %q", runs[0].Status, runs[0].Finished, store.RunStopped)
 	}
 	now := time.Now()
 	if cur, ok, err := st.AcquireSyncLease(t.Context(), sy.ID, "test/1/x", now, now.Add(time.Minute)); err != nil || !ok {

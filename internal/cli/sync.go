@@ -860,8 +860,9 @@ files deleted on one side because they were deleted on the other (two-way);
 REMOVED FROM SOURCE the sources removed after their verified copy
 (--after-copy delete); FAILED the files that failed, which the next run
 tries again. A run still marked running whose process is gone (killed, a
-crash) shows as interrupted: the sync's next run finishes its work.
-'wharf sync history NAME' shows earlier runs.
+crash) shows as interrupted, and one ended by serve stopping (or ^C) as
+stopped: the sync's next run finishes its work. 'wharf sync history NAME'
+shows earlier runs.
 
 --json prints an array with an object per sync ({"name", "last_run"}, and
 last_run null before the first run), or that object alone for one sync;

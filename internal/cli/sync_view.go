@@ -52,7 +52,7 @@ type statusView struct {
 // nothing the other side still expects.
 type runView struct {
 	ID         int64      `json:"id"`
-	Status     string     `json:"status"` // running, ok, partial, failed, refused or interrupted
+	Status     string     `json:"status"` // running, ok, partial, failed, refused, interrupted or stopped
 	Started    time.Time  `json:"started"`
 	Finished   *time.Time `json:"finished"`    // null while running
 	DurationMS *int64     `json:"duration_ms"` // null while running

@@ -122,6 +122,9 @@ func (x *runner) uncount(op *store.SyncOp) {
 
 // finish records the run's outcome and an event.
 func (x *runner) finish(ctx context.Context, res *Result, err error) {
+	// Ended from outside (serve stopping, ^C) rather than by what it met:
+	// what it did is journaled, and the next run goes on from there.
+	stopped := ctx.Err() != nil && (err != nil || x.run.Failed > 0)
 	ctx = context.WithoutCancel(ctx)
 	r := &x.run
 	r.Finished = time.Now()
@@ -131,6 +134,8 @@ func (x *runner) finish(ctx context.Context, res *Result, err error) {
 	r.Deleted += res.SourcesRemoved
 	switch {
 	case r.Status == store.RunRefused:
+	case stopped:
+		r.Status = store.RunStopped
 	case err != nil:
 		r.Status = store.RunFailed
 	case r.Failed > 0:

@@ -78,6 +78,7 @@ const (
 	RunFailed      = "failed"      // the run stopped (listing failed, lost lease, ...)
 	RunRefused     = "refused"     // the mass-delete guard stopped it
 	RunInterrupted = "interrupted" // the process died; a later run recovered it
+	RunStopped     = "stopped"     // ended from outside (serve stopping, ^C); the next run goes on
 )
 
 // SyncRun is one run of a sync.
