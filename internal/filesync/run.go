@@ -122,9 +122,10 @@ func (x *runner) uncount(op *store.SyncOp) {
 
 // finish records the run's outcome and an event.
 func (x *runner) finish(ctx context.Context, res *Result, err error) {
-	// Ended from outside (serve stopping, ^C) rather than by what it met:
-	// what it did is journaled, and the next run goes on from there.
-	stopped := ctx.Err() != nil && (err != nil || x.run.Failed > 0)
+	// Ended from outside (serve stopping, ^C) rather than by what it met
+	// (a lost lease cancels with its own cause): what it did is journaled,
+	// and the next run goes on from there.
+	stopped := ctx.Err() != nil && errors.Is(context.Cause(ctx), context.Canceled) && (err != nil || x.run.Failed > 0)
 	ctx = context.WithoutCancel(ctx)
 	r := &x.run
 	r.Finished = time.Now()
