@@ -67,3 +67,23 @@ func TestIdleRunNoEvent(t *testing.T) {
 		t.Errorf("run history has %d runs, want 3", len(runs))
 	}
 }
+
+// TestStoppedRun: a run whose caller cancels it mid-way (serve stopping,
+// ^C) is recorded as stopped, not failed, and the next run finishes the
+// work.
+func TestStoppedRun(t *testing.T) {
+	e := newEnv(t, store.Sync{Direction: store.SyncPush})
+	write(t, e.local, "a.edi", "AAAA", t0)
+	write(t, e.local, "b.edi", "BBBB", t0)
+	ctx, cancel := context.WithCancel(context.Background())
+	e.rem.storeHook = func(string) { cancel() } // the first upload's start stops the run
+	res, _ := e.engine.Run(ctx, e.sync.Name, RunOptions{})
+	if res.Run.Status != store.RunStopped {
+		t.Errorf("run cancelled by its caller: status %q (%s), want %q", res.Run.Status, res.Run.Error, store.RunStopped)
+	}
+	e.rem.storeHook = nil
+	e.mustRun()
+	if got := tree(t, e.rem.root); got["a.edi"] != "AAAA" || got["b.edi"] != "BBBB" {
+		t.Errorf("remote after the next run = %v, want both files", got)
+	}
+}
