@@ -76,7 +76,9 @@ func (d *driver) ClientConnected(cc ftplib.ClientContext) (string, error) {
 	ctx, cancel := d.srv.storeCtx()
 	defer cancel()
 	if err := d.srv.limits.admit(ctx, cc, ip); err != nil {
-		d.srv.log.Warn("connection refused", "remote", cc.RemoteAddr().String(), "err", err)
+		if ok, n := d.srv.refusals.note(ip); ok {
+			d.srv.log.Warn("connection refused", "remote", cc.RemoteAddr().String(), "err", err, "refused_unlogged_since_last", n)
+		}
 		return err.Error(), err
 	}
 	ss := d.srv.newSession(cc, d.implicit)

@@ -53,6 +53,8 @@ type Server struct {
 	tls    *tlsConfigs
 	filter Filter
 	limits *limits
+	// refusals rate-limits the log lines of refused connections.
+	refusals refusalLog
 	// sentPrefix tells resumed downloads from range reads for
 	// remove-after-send.
 	sentPrefix sentPrefixes
@@ -138,6 +140,7 @@ func New(cfg Config, opt Options) (*Server, error) {
 		tls:       tc,
 		filter:    filter,
 		limits:    newLimits(cfg, opt.Store, log),
+		refusals:  refusalLog{now: time.Now},
 		hashSlots: make(chan struct{}, max(2, runtime.GOMAXPROCS(0))),
 		dummyHash: dummy,
 		openMount: opt.OpenMount,
