@@ -41,7 +41,9 @@ func TestServerLogsCertificate(t *testing.T) {
 	for _, b := range sum {
 		pairs = append(pairs, fmt.Sprintf("%02x", b))
 	}
-	for _, want := range []string{`msg="tls certificate"`, "sha256=" + strings.Join(pairs, ":"), "self-signed, generated into " + filepath.Join(dir, "tls")} {
+	// The generated certificate names localhost and the loopback
+	// addresses; the log line lists its IP names too.
+	for _, want := range []string{`msg="tls certificate"`, "sha256=" + strings.Join(pairs, ":"), "self-signed, generated into " + filepath.Join(dir, "tls"), "names=localhost,127.0.0.1,::1"} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, logs.String())
 		}

@@ -18,6 +18,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -288,6 +289,10 @@ func logCertificate(log *slog.Logger, msg string, c Config, dir string, cert tls
 	if c.CertFile == "" && c.PKCS12File == "" {
 		from = "self-signed, generated into " + filepath.Join(dir, "tls") + " (clients must trust or pin it; configure cert_file and key_file for a real one)"
 	}
-	log.Info(msg, append([]any{"subject", leaf.Subject.String(), "names", strings.Join(leaf.DNSNames, ","),
+	names := slices.Clone(leaf.DNSNames)
+	for _, ip := range leaf.IPAddresses {
+		names = append(names, ip.String())
+	}
+	log.Info(msg, append([]any{"subject", leaf.Subject.String(), "names", strings.Join(names, ","),
 		"not_after", leaf.NotAfter.UTC().Format(time.DateOnly), "sha256", remote.Fingerprint(leaf), "source", from}, args...)...)
 }
