@@ -609,7 +609,13 @@ func (n syncs) openEngine(ctx context.Context, cmd *cobra.Command) (*syncEnv, er
 		st.Close()
 		return nil, err
 	}
-	log := newLogger(n.a.opt.Stderr, cfg.Log)
+	lc := cfg.Log
+	if !cfg.IsSet("log.level") {
+		// The run prints its own summary: the log adds only warnings and
+		// errors unless a level was asked for.
+		lc.Level = "warn"
+	}
+	log := newLogger(n.a.opt.Stderr, lc)
 	set := remoteset.New(st, keeper, log, id)
 	tempExts := cfg.Server.TempExtensions
 	if served, ok := runningServe(d.root); ok && served != tempExts {
@@ -674,7 +680,8 @@ func (n syncs) runCmd() *cobra.Command {
 		Long: `Run a sync now and print a summary; with --dry-run, print what it would do
 (copy, delete, conflict, skip, with the reason for each) and change nothing.
 The command fails when the run stops or a file fails; files that failed are
-listed and retried on the next run.`,
+listed and retried on the next run. Its log (stderr) shows warnings and
+errors only, unless --log-level (or log.level) asks for more.`,
 		Example: "  wharf sync run acme-out --dry-run\n  wharf sync run acme-out\n  wharf sync run shared --force   # past the mass-delete guard",
 		Args:    oneSync,
 		RunE: func(cmd *cobra.Command, args []string) error {

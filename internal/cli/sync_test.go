@@ -96,3 +96,20 @@ func TestSyncCommands(t *testing.T) {
 		}
 	}
 }
+
+// TestSyncRunLogLevel: `wharf sync run` prints its own summary, so its
+// log shows warnings and errors only, unless a level is asked for.
+func TestSyncRunLogLevel(t *testing.T) {
+	dir := t.TempDir()
+	mustRun(t, dir, "", "partner", "add", "acme")
+	mustRun(t, dir, "remote-pass-long\n", "remote", "add", "down", "--url", "ftp://u@127.0.0.1:1/?tls=never", "--password-stdin")
+	mustRun(t, dir, "", "sync", "add", "out", "--folder", "acme/send", "--remote", "down", "--direction", "pull")
+	quiet := run(t, dir, "", "sync", "run", "out")
+	if quiet.err == nil || strings.Contains(quiet.stderr, "level=INFO") {
+		t.Errorf("sync run against a closed port: err %v, stderr has INFO lines:\n%s", quiet.err, quiet.stderr)
+	}
+	loud := run(t, dir, "", "--log-level", "info", "sync", "run", "out")
+	if !strings.Contains(loud.stderr, "level=INFO") {
+		t.Errorf("sync run --log-level info: no INFO line in stderr:\n%s", loud.stderr)
+	}
+}

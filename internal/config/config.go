@@ -55,6 +55,13 @@ type Config struct {
 	origin map[string]string
 }
 
+// IsSet reports whether a file, the environment or a flag gave the key at
+// path (a Key.Path such as "log.level") a value.
+func (c Config) IsSet(path string) bool {
+	_, ok := c.origin[path]
+	return ok
+}
+
 // Log chooses how and how much Wharf logs (always to stderr).
 type Log struct {
 	// Level is debug, info (default), warn or error.
