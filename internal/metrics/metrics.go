@@ -2,10 +2,10 @@ package metrics
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -45,9 +45,6 @@ type Collector struct {
 	// store has stamps: a scrape reloads them only after a change.
 	known      map[string]bool
 	knownStamp string
-	// lastOK holds each sync's latest ok run seen, so the success time
-	// stays while a sync fails for longer than syncRuns runs.
-	lastOK map[int64]time.Time
 }
 
 type eventKey struct{ kind, account, source string }
@@ -77,7 +74,7 @@ var (
 		"When a sync's latest run ended (started, while it runs), with its status as a label.",
 		[]string{"sync", "status"}, nil)
 	descSyncLastOK = prometheus.NewDesc("wharf_sync_last_success_timestamp_seconds",
-		"When a sync's latest run with status ok ended (among its last 50 runs, or seen by this process since it started).",
+		"When a sync's latest run with status ok ended.",
 		[]string{"sync"}, nil)
 	descSyncLastFailed = prometheus.NewDesc("wharf_sync_last_run_failed_files",
 		"Files that failed in a sync's latest run.",
@@ -89,7 +86,7 @@ var (
 
 // New returns a collector reading st and src under ctx.
 func New(ctx context.Context, st store.Store, src Sources, log *slog.Logger) *Collector {
-	return &Collector{st: st, src: src, log: log, ctx: ctx, events: map[eventKey]*tally{}, lastOK: map[int64]time.Time{}}
+	return &Collector{st: st, src: src, log: log, ctx: ctx, events: map[eventKey]*tally{}}
 }
 
 // Describe sends the descriptions of every metric.
@@ -241,86 +238,40 @@ func (c *Collector) start(ctx context.Context) error {
 	return nil
 }
 
-// syncRuns is how many runs back a scrape looks for a sync's last success.
-const syncRuns = 50
-
 func (c *Collector) collectSyncs(ctx context.Context, ch chan<- prometheus.Metric) error {
 	syncs, err := c.st.Syncs(ctx)
 	if err != nil {
 		return err
 	}
-	c.mu.Lock()
-	for id := range c.lastOK {
-		if !slices.ContainsFunc(syncs, func(sy store.Sync) bool { return sy.ID == id }) {
-			delete(c.lastOK, id) // a removed sync
-		}
-	}
-	c.mu.Unlock()
 	for _, sy := range syncs {
-		runs, err := c.st.SyncRuns(ctx, sy.ID, syncRuns)
+		last, err := c.st.LastSyncRun(ctx, sy.ID, "")
+		if errors.Is(err, store.ErrNotFound) {
+			continue // never run
+		}
 		if err != nil {
 			return err
 		}
-		var last, ok *store.SyncRun
-		for i := range runs {
-			r := &runs[i]
-			if r.DryRun {
+		at := last.Finished
+		if at.IsZero() {
+			at = last.Started
+		}
+		ch <- prometheus.MustNewConstMetric(descSyncLastRun, prometheus.GaugeValue, seconds(at), sy.Name, last.Status)
+		ch <- prometheus.MustNewConstMetric(descSyncLastFailed, prometheus.GaugeValue, float64(last.Failed), sy.Name)
+		ok := last
+		if ok.Status != store.RunOK {
+			// However long the sync has been failing: an alert on
+			// time() - this must keep its series.
+			ok, err = c.st.LastSyncRun(ctx, sy.ID, store.RunOK)
+			if errors.Is(err, store.ErrNotFound) {
 				continue
 			}
-			if last == nil {
-				last = r
-			}
-			if ok == nil && r.Status == store.RunOK {
-				ok = r
-			}
-		}
-		if last != nil {
-			at := last.Finished
-			if at.IsZero() {
-				at = last.Started
-			}
-			ch <- prometheus.MustNewConstMetric(descSyncLastRun, prometheus.GaugeValue, seconds(at), sy.Name, last.Status)
-			ch <- prometheus.MustNewConstMetric(descSyncLastFailed, prometheus.GaugeValue, float64(last.Failed), sy.Name)
-		}
-		c.mu.Lock()
-		_, known := c.lastOK[sy.ID]
-		c.mu.Unlock()
-		if ok == nil && !known && len(runs) == syncRuns {
-			// Failing for longer than a scrape reads back, and not seen
-			// by this process yet (it just started): look back once.
-			if ok, err = c.lastOKRun(ctx, sy.ID); err != nil {
+			if err != nil {
 				return err
 			}
 		}
-		c.mu.Lock()
-		if ok != nil && ok.Finished.After(c.lastOK[sy.ID]) {
-			c.lastOK[sy.ID] = ok.Finished
-		}
-		okAt, seen := c.lastOK[sy.ID]
-		c.mu.Unlock()
-		if seen {
-			ch <- prometheus.MustNewConstMetric(descSyncLastOK, prometheus.GaugeValue, seconds(okAt), sy.Name)
-		}
+		ch <- prometheus.MustNewConstMetric(descSyncLastOK, prometheus.GaugeValue, seconds(ok.Finished), sy.Name)
 	}
 	return nil
-}
-
-// lookBack bounds the runs lastOKRun reads.
-const lookBack = 100_000
-
-// lastOKRun returns the sync's latest ok run that is not a dry run, or
-// nil when there is none in the last lookBack runs.
-func (c *Collector) lastOKRun(ctx context.Context, syncID int64) (*store.SyncRun, error) {
-	runs, err := c.st.SyncRuns(ctx, syncID, lookBack)
-	if err != nil {
-		return nil, err
-	}
-	for i := range runs {
-		if r := &runs[i]; !r.DryRun && r.Status == store.RunOK {
-			return r, nil
-		}
-	}
-	return nil, nil
 }
 
 func seconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }

@@ -70,6 +70,9 @@ type Store interface {
 	SaveSyncRun(ctx context.Context, r *SyncRun) error
 	// SyncRuns returns up to limit runs of a sync, newest first.
 	SyncRuns(ctx context.Context, syncID int64, limit int) ([]SyncRun, error)
+	// LastSyncRun returns the sync's latest run that is not a dry run,
+	// with status status ("" for any), or ErrNotFound.
+	LastSyncRun(ctx context.Context, syncID int64, status string) (SyncRun, error)
 	// SaveSyncOp inserts op (ID 0, setting the ID) or updates it, and in
 	// the same transaction applies put and drop as PutSyncFiles does and
 	// appends ev to the event log when it is not nil.

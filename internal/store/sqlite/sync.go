@@ -356,8 +356,25 @@ func (s *Store) SaveSyncRun(ctx context.Context, r *store.SyncRun) error {
 
 // SyncRuns returns up to limit runs of a sync, newest first.
 func (s *Store) SyncRuns(ctx context.Context, syncID int64, limit int) ([]store.SyncRun, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, sync_id, holder, started, finished, status, dry_run, copied, deleted, conflicts, skipped, failed, bytes, error
+	return s.syncRuns(ctx, `SELECT id, sync_id, holder, started, finished, status, dry_run, copied, deleted, conflicts, skipped, failed, bytes, error
 		FROM sync_runs WHERE sync_id = ? ORDER BY id DESC LIMIT ?`, syncID, limit)
+}
+
+// LastSyncRun implements store.Store.
+func (s *Store) LastSyncRun(ctx context.Context, syncID int64, status string) (store.SyncRun, error) {
+	runs, err := s.syncRuns(ctx, `SELECT id, sync_id, holder, started, finished, status, dry_run, copied, deleted, conflicts, skipped, failed, bytes, error
+		FROM sync_runs WHERE sync_id = ? AND NOT dry_run AND (? = '' OR status = ?) ORDER BY id DESC LIMIT 1`, syncID, status, status)
+	switch {
+	case err != nil:
+		return store.SyncRun{}, err
+	case len(runs) == 0:
+		return store.SyncRun{}, store.ErrNotFound
+	}
+	return runs[0], nil
+}
+
+func (s *Store) syncRuns(ctx context.Context, query string, args ...any) ([]store.SyncRun, error) {
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -136,6 +136,21 @@ func testSyncs(t *testing.T, s store.Store) {
 	if err != nil || len(runs) != 1 || runs[0].Status != store.RunOK || runs[0].Copied != 1 {
 		t.Errorf("SyncRuns = %+v, %v", runs, err)
 	}
+	for _, r := range []store.SyncRun{{Status: store.RunFailed}, {Status: store.RunOK, DryRun: true}} {
+		r.SyncID, r.Holder, r.Started, r.Finished = sy.ID, "test", time.Now(), time.Now()
+		if err := s.SaveSyncRun(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if last, err := s.LastSyncRun(ctx, sy.ID, ""); err != nil || last.Status != store.RunFailed {
+		t.Errorf("LastSyncRun(any) = %+v, %v; want the failed run (dry runs do not count)", last, err)
+	}
+	if ok, err := s.LastSyncRun(ctx, sy.ID, store.RunOK); err != nil || ok.ID != run.ID {
+		t.Errorf("LastSyncRun(ok) = %+v, %v; want run %d", ok, err, run.ID)
+	}
+	if _, err := s.LastSyncRun(ctx, sy.ID, store.RunRefused); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("LastSyncRun(refused) = %v, want ErrNotFound", err)
+	}
 
 	if err := s.DeleteSync(ctx, "acme-out"); err != nil {
 		t.Fatal(err)
