@@ -111,7 +111,7 @@ func (d *driver) PreAuthUser(cc ftplib.ClientContext, user string) error {
 	}
 	// An account that may use plain FTP may also, after AUTH TLS, ask
 	// for clear data connections (PROT C).
-	if a, err := d.srv.lookup(user); err == nil && a.Policy.AllowPlain != nil && *a.Policy.AllowPlain {
+	if a, err := d.srv.lookup(user); err == nil && d.srv.plainAllowed(a) {
 		_ = cc.SetTLSRequirement(ftplib.ClearOrEncrypted)
 		return nil
 	}
