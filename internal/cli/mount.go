@@ -265,11 +265,17 @@ func getAccount(ctx context.Context, st store.Store, name string) (store.Account
 
 // localFolder is the local directory behind path p of the account's tree.
 func localFolder(d dataDir, a store.Account, p string) string {
-	root := d.files
+	return filepath.Join(d.files, filepath.FromSlash(mountFolder(a, p)))
+}
+
+// mountFolder is the folder under DATA/files that a's tree shows at p,
+// as a sync's --folder names it: "acme/send/outbox" for partner acme's
+// /send/outbox, "shared/x" for a staff account's /shared/x.
+func mountFolder(a store.Account, p string) string {
 	if a.Kind == store.Partner {
-		root = filepath.Join(d.files, a.Name)
+		return path.Join(a.Name, vfs.Rel(p))
 	}
-	return filepath.Join(root, filepath.FromSlash(vfs.Rel(p)))
+	return vfs.Rel(p)
 }
 
 func hasFiles(dir string) bool {
@@ -414,10 +420,7 @@ func mountMode(v mountView) string {
 // account, and a pull into it would deliver files nobody sees (with
 // --after-copy delete, their sources gone).
 func checkNoSyncUnder(ctx context.Context, st store.Store, acct store.Account, p string) error {
-	at := strings.TrimPrefix(p, "/")
-	if acct.Kind == store.Partner {
-		at = acct.Name + "/" + at
-	}
+	at := mountFolder(acct, p)
 	syncs, err := st.Syncs(ctx)
 	if err != nil {
 		return err

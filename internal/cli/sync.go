@@ -276,18 +276,23 @@ func checkSync(ctx context.Context, st store.Store, d dataDir, sy store.Sync) er
 // would not see it.
 func checkNotMounted(ctx context.Context, st store.Store, folder string) error {
 	ms, err := st.Mounts(ctx, "")
+	if err != nil || len(ms) == 0 {
+		return err
+	}
+	accts, err := st.Accounts(ctx, "")
 	if err != nil {
 		return err
 	}
+	byName := make(map[string]store.Account, len(accts))
+	for _, a := range accts {
+		byName[a.Name] = a
+	}
 	for _, m := range ms {
-		at := strings.TrimPrefix(m.Path, "/")
-		a, err := st.Account(ctx, m.Account)
-		if err != nil {
-			return fmt.Errorf("mount %s of %s: %w", m.Path, m.Account, err)
+		a, ok := byName[m.Account]
+		if !ok {
+			return fmt.Errorf("mount %s of %s: account %w", m.Path, m.Account, store.ErrNotFound)
 		}
-		if a.Kind == store.Partner {
-			at = a.Name + "/" + at
-		}
+		at := mountFolder(a, m.Path)
 		if !vfs.Within(folder, at) {
 			continue
 		}
