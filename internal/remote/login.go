@@ -86,10 +86,7 @@ func (p *Pool) refusedLocked(le *LoginError) *LoginError {
 	if p.refusal != nil {
 		n = p.refusal.Count + 1
 	}
-	hold := p.opts.LoginHold << min(n-1, 20)
-	if hold > p.opts.MaxLoginHold || hold <= 0 {
-		hold = p.opts.MaxLoginHold
-	}
+	hold := doubled(p.opts.LoginHold, p.opts.MaxLoginHold, n)
 	r := *le
 	r.Count, r.At = n, p.now()
 	r.Until = r.At.Add(hold)

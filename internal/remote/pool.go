@@ -231,15 +231,21 @@ func (p *Pool) dialed(ctx context.Context, err error) error {
 	return err
 }
 
+// doubled is base doubled for each n after the first, at most limit: the
+// backoff of retries, dial holds and login holds.
+func doubled(base, limit time.Duration, n int) time.Duration {
+	d := base << min(n-1, 20)
+	if d > limit || d <= 0 {
+		return limit
+	}
+	return d
+}
+
 // holdLocked puts dials on hold after a transient failure, under p.mu.
 func (p *Pool) holdLocked(err error) {
 	p.dialFails++
 	// Half of Do's backoff: a lone caller's retry never meets the hold.
-	hold := p.opts.Backoff << min(p.dialFails-1, 20) / 2
-	if hold > p.opts.MaxBackoff || hold <= 0 {
-		hold = p.opts.MaxBackoff
-	}
-	p.dialErr, p.holdUntil = err, p.now().Add(hold)
+	p.dialErr, p.holdUntil = err, p.now().Add(doubled(p.opts.Backoff/2, p.opts.MaxBackoff, p.dialFails))
 }
 
 // discard closes a connection the pool owned.
@@ -374,10 +380,7 @@ func (p *Pool) do(ctx context.Context, trustFresh bool, fn func(ctx context.Cont
 
 // wait sleeps the backoff for attempt, with ±50% jitter, or until ctx ends.
 func (p *Pool) wait(ctx context.Context, attempt int) error {
-	d := p.opts.Backoff << (attempt - 1)
-	if d > p.opts.MaxBackoff || d <= 0 {
-		d = p.opts.MaxBackoff
-	}
+	d := doubled(p.opts.Backoff, p.opts.MaxBackoff, attempt)
 	d = d/2 + jitter(d)
 	t := time.NewTimer(d)
 	defer t.Stop()
