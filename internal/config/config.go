@@ -107,8 +107,10 @@ func (c Config) Validate() error {
 	}
 	// Clash parses the address as the listeners' are, and checks it
 	// against them.
-	if err := c.Server.Clash("metrics_listen", c.MetricsListen); err != nil {
-		errs = append(errs, err)
+	if !MetricsOff(c.MetricsListen) {
+		if err := c.Server.Clash("metrics_listen", c.MetricsListen); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -210,11 +210,9 @@ func parseListen(key, addr string) (listenAddr, error) {
 
 // Clash reports whether addr, given as setting key, cannot be bound
 // beside this server's listeners, and says which one it clashes with, or
-// why addr does not parse. "" and "off" are off and clash with nothing.
+// why addr does not parse. "" clashes with nothing; what is "off" is the
+// caller's to know (config.MetricsOff).
 func (c Config) Clash(key, addr string) error {
-	if addr == "off" {
-		return nil
-	}
 	a, err := parseListen(key, addr)
 	if err != nil {
 		return err
