@@ -36,7 +36,6 @@ func (f *files) fail(op string, n node, err error) error {
 	if err == nil {
 		return nil
 	}
-	pub := publicErr(err)
 	var coded interface{ FTPCode() int }
 	if n.mount != nil && errors.As(err, &coded) {
 		if a := f.ss.account(); a != nil && a.Kind == store.Partner {
@@ -47,6 +46,7 @@ func (f *files) fail(op string, n node, err error) error {
 			return replyCode{partnerMountErr(coded.FTPCode()), coded.FTPCode()}
 		}
 	}
+	pub := publicErr(err)
 	if errors.Is(pub, errLocal) {
 		f.ss.log.Error(op, "path", n.path, "err", err)
 	} else {

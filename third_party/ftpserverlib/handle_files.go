@@ -128,14 +128,12 @@ func (c *clientHandler) transferFile(write bool, appendFile bool, param, info st
 	}
 
 	err = c.doFileTransfer(fileTransferConn, file, write)
-	if !write && err == nil {
-		if l, ok := file.(FileTransferLinger); ok && l.LingerOnClose() {
+	if !write {
+		if l, ok := file.(FileTransferLinger); ok && err == nil && l.LingerOnClose() {
 			if lerr := lingerClose(fileTransferConn); lerr != nil {
 				l.TransferError(lerr)
 			}
 		}
-	}
-	if !write {
 		// Wharf patch: a download's file is closed after its data
 		// connection, and told of an ABOR seen until then, but before
 		// the reply: once the copy returned, the file's bytes may
