@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/wharf-mft/wharf/internal/sendfile"
 )
 
 // Bounds on what a server may send on the control connection (C-07).
@@ -92,12 +94,13 @@ func (d *deadlineConn) WriteTo(w io.Writer) (int64, error) {
 }
 
 // ReadFrom copies r to the connection. Over plain TCP, when r is a source
-// the kernel can move data from, directly or as an *io.LimitedReader — a
-// local file (sendfile: an upload) or a socket (splice: a mount relaying a
-// client's upload, which the FTP server hands over chunk by chunk) — the
-// data does not pass through this process. It goes in chunks under a
-// fresh write deadline each, sized by nextChunk and kept from one call to
-// the next. Any other r goes through Write, which renews the deadline.
+// the kernel can move data from, directly or as an *io.LimitedReader, the
+// data does not pass through this process: a local file (an upload) goes
+// by blocking sendfile (package sendfile), cut when nothing moves for the
+// timeout; a socket (splice: a mount relaying a client's upload, which the
+// FTP server hands over chunk by chunk) goes in chunks under a fresh write
+// deadline each, sized by nextChunk and kept from one call to the next.
+// Any other r goes through Write, which renews the deadline.
 func (d *deadlineConn) ReadFrom(r io.Reader) (int64, error) {
 	tc, plain := d.Conn.(*net.TCPConn)
 	lr, limited := r.(*io.LimitedReader)
@@ -112,6 +115,17 @@ func (d *deadlineConn) ReadFrom(r io.Reader) (int64, error) {
 	}
 	if !plain {
 		return io.Copy(struct{ io.Writer }{d}, r)
+	}
+	if f, ok := src.(*os.File); ok {
+		n := int64(-1)
+		if limited {
+			n = lr.N
+		}
+		sent, err := sendfile.Copy(tc, f, n, d.timeout)
+		if limited {
+			lr.N -= sent
+		}
+		return sent, err
 	}
 	if d.chunk == 0 {
 		d.chunk = relayChunk
@@ -155,6 +169,15 @@ func nextChunk(n int64, took, timeout time.Duration) int64 {
 // relayChunk is the first and smallest chunk of deadlineConn's WriteTo
 // and ReadFrom.
 const relayChunk = 64 << 10
+
+// Close wakes a sendfile blocked in ReadFrom first (an abort), which
+// (*net.TCPConn).Close would wait for.
+func (d *deadlineConn) Close() error {
+	if tc, ok := d.Conn.(*net.TCPConn); ok {
+		sendfile.Interrupt(tc)
+	}
+	return d.Conn.Close()
+}
 
 // CloseWrite half-closes the TCP connection (FIN) where the conn can.
 func (d *deadlineConn) CloseWrite() error {
