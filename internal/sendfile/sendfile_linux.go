@@ -18,7 +18,9 @@ const maxCall = 64 << 20
 // until then, or until nothing has moved for idle (then it fails with an
 // error that errors.Is os.ErrDeadlineExceeded; idle <= 0 waits forever), or
 // until Interrupt(c) from another goroutine. c is back in its usual
-// non-blocking mode when Copy returns. It returns the bytes sent.
+// non-blocking mode when Copy returns. It returns the bytes sent. A file
+// that sendfile(2) cannot read (a file system without splice support, as
+// some FUSE ones) goes through Go's own copy instead.
 func Copy(c *net.TCPConn, f *os.File, n int64, idle time.Duration) (int64, error) {
 	sc, err := c.SyscallConn()
 	if err != nil {
@@ -41,8 +43,15 @@ func Copy(c *net.TCPConn, f *os.File, n int64, idle time.Duration) (int64, error
 	if serr == nil {
 		serr = cerr
 	}
+	if sent == 0 && errors.Is(serr, errUnsupported) {
+		return copyChunked(c, f, n, idle)
+	}
 	return sent, serr
 }
+
+// errUnsupported is a first sendfile(2) that the file or socket refuses
+// (EINVAL, ENOSYS, EOPNOTSUPP), before anything was sent.
+var errUnsupported = errors.New("sendfile not supported here")
 
 // blocking runs the sendfile loop with sock switched to blocking mode and
 // SO_SNDTIMEO set to idle, and switches both back.
@@ -71,6 +80,8 @@ func blocking(sock, file int, n int64, idle time.Duration) (int64, error) {
 		case err == nil:
 			sent += int64(w)
 		case errors.Is(err, syscall.EINTR):
+		case sent == 0 && (errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.EOPNOTSUPP)):
+			return 0, fmt.Errorf("%w: %w", errUnsupported, os.NewSyscallError("sendfile", err))
 		case errors.Is(err, syscall.EAGAIN):
 			// SO_SNDTIMEO ran out with nothing sent: the peer stopped reading.
 			return sent, fmt.Errorf("sendfile: nothing moved for %v: %w", idle, os.ErrDeadlineExceeded)

@@ -179,3 +179,33 @@ func TestInterrupt(t *testing.T) {
 		t.Fatal("Close still waiting 30s after Interrupt")
 	}
 }
+
+// TestCopyFromPipe: a file sendfile(2) may refuse as its source (a pipe
+// here; some FUSE file systems too) still goes, through Go's own copy.
+func TestCopyFromPipe(t *testing.T) {
+	send, recv := pair(t)
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	data := make([]byte, 300<<10)
+	rand.Read(data)
+	go func() {
+		pw.Write(data)
+		pw.Close()
+	}()
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(recv)
+		got <- b
+	}()
+	n, err := sendfile.Copy(send, pr, -1, time.Minute)
+	if err != nil || n != int64(len(data)) {
+		t.Fatalf("Copy from a pipe = %d, %v; want %d, nil", n, err, len(data))
+	}
+	send.CloseWrite()
+	if b := <-got; !bytes.Equal(b, data) {
+		t.Errorf("received %d bytes, not the %d written to the pipe", len(b), len(data))
+	}
+}
