@@ -25,10 +25,17 @@ import (
 )
 
 const serveLong = `Serve FTP and FTPS to the accounts in the data directory until interrupted
-(SIGINT or SIGTERM), then close every session and exit. SIGHUP reloads the TLS
-certificate (systemctl reload) and nothing else, as serve does by itself when
-the certificate files change; a certificate that does not load is logged and
-the previous one is still served.
+(SIGINT or SIGTERM). SIGHUP reloads the TLS certificate (systemctl reload) and
+nothing else, as serve does by itself when the certificate files change; a
+certificate that does not load is logged and the previous one is still served.
+
+At the first SIGINT or SIGTERM serve stops accepting connections and closes
+idle sessions (421), and lets each transfer in progress finish, and its client
+hear the result, for up to --shutdown-grace (default 30s); a second signal, or
+the end of the grace, cuts the rest: a cut transfer is recorded as aborted and
+a cut upload is not published. With systemd, make TimeoutStopSec longer than
+the grace. Sync runs stop at the first signal (their journal resumes them at
+the next start).
 
 Two listeners run by default: plain FTP with explicit TLS (AUTH TLS) on :2121,
 and implicit FTPS on :2990. Set a listener to "off" to switch it off (an empty value means its default).
@@ -52,6 +59,7 @@ flags. A config file looks like this (every key is optional):
     passive_ports: 30000-30100
     passive_address: 203.0.113.10
     idle_timeout: 5m
+    shutdown_grace: 30s      # transfers may finish at SIGTERM; 0 cuts at once
     filter: "*.edi,*.x12,-*.tmp"
 
 Every setting, with its environment variable:
@@ -98,6 +106,8 @@ func serveFlags(f *pflag.FlagSet, pkcs12PasswordFile *string) {
 	configFlag(f, "banner", "server.banner", def.Banner, `greeting sent to clients, followed by " [wharf ID]" (this instance's ID, so Wharf can tell a remote that is itself)`)
 	f.Duration("idle-timeout", def.IdleTimeout, "close sessions idle this long")
 	annotate(f, "idle-timeout", "server.idle_timeout")
+	f.Duration("shutdown-grace", def.ShutdownGrace, "at SIGTERM/SIGINT, let transfers in progress finish for up to this long, then cut them (0: cut at once; a second signal cuts at once)")
+	annotate(f, "shutdown-grace", "server.shutdown_grace")
 	configFlag(f, "filter", "server.filter", def.Filter, `allowed file names, comma-separated globs, "-" excludes: "*.edi,-*.tmp"`)
 	configFlag(f, "temp-extensions", "server.temp_extensions", def.TempExtensions, `upload extensions that do not count as received: ".tmp,.part"`)
 	boolFlag(f, "remove-after-send", "server.remove_after_send", def.RemoveAfterSend, "delete a file from send/ once downloaded completely")
@@ -141,6 +151,11 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	// The first SIGINT or SIGTERM starts the drain (it also ends ctx,
+	// through main's signal.NotifyContext); the second cuts it short.
+	stopSigs := make(chan os.Signal, 2)
+	signal.Notify(stopSigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(stopSigs)
 	log := newLogger(a.opt.Stderr, cfg.Log)
 	d, st, err := open(ctx, cfg.Data)
 	if err != nil {
@@ -198,7 +213,8 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 	}
 	log.Info("serving", "data", abs, "accounts", len(accounts), "keep_history", config.FormatDuration(cfg.KeepHistory))
 	// The sync scheduler (--every, --cron, --on-receive) runs beside the
-	// server and stops with it.
+	// server and stops when the server starts to stop, without a grace:
+	// its runs are journaled and resume at the next start.
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
 	syncDone := make(chan error, 1)
@@ -207,8 +223,13 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 	go func() { pruneHistory(ctx, st, cfg.KeepHistory, log); close(pruneDone) }()
 	hupDone := make(chan struct{})
 	go func() { reloadOnHangup(ctx, hup, srv, log); close(hupDone) }()
+	served := make(chan struct{})
+	cutDone := make(chan struct{})
+	go func() { stopOnSignals(served, stopSigs, stop, srv, log); close(cutDone) }()
 	serveErr := srv.Serve(ctx)
+	close(served)
 	stop()
+	<-cutDone
 	<-hupDone
 	<-pruneDone
 	if err := <-syncDone; err != nil && !errors.Is(err, context.Canceled) {
@@ -236,6 +257,28 @@ func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, srv *ftpserver.Se
 			log.Error("tls certificate not reloaded: still serving the previous one", "err", err, "trigger", "sighup")
 		}
 		log.Info("sighup handled: it reloads the tls certificate only; restart serve for other configuration changes")
+	}
+}
+
+// stopOnSignals calls drain at the first signal on sigs, which makes
+// srv.Serve stop and let transfers finish, and closes srv at the second,
+// which cuts them, until done is closed. The first signal also ended
+// serve's context when main's signal.NotifyContext saw it first: drain
+// then does nothing more.
+func stopOnSignals(done <-chan struct{}, sigs <-chan os.Signal, drain func(), srv *ftpserver.Server, log *slog.Logger) {
+	for n := 1; ; n++ {
+		select {
+		case <-done:
+			return
+		case sig := <-sigs:
+			if n == 1 {
+				drain()
+				continue
+			}
+			log.Info("second signal: stopping at once, cutting the transfers in progress", "signal", sig.String())
+			srv.Close()
+			return
+		}
 	}
 }
 

@@ -73,9 +73,15 @@ type Log struct {
 // DefaultKeepHistory is KeepHistory's default: 90 days.
 const DefaultKeepHistory = 90 * 24 * time.Hour
 
+// DefaultShutdownGrace is server.shutdown_grace's default: how long a
+// stopping serve lets transfers in progress finish. ftpserver.Config's
+// zero value (cut at once) stays what 0 means.
+const DefaultShutdownGrace = 30 * time.Second
+
 // Default returns the configuration used when nothing else is set. Its
-// Server part is complete: ftpserver.Config.Defaults has been applied and
-// both listeners are on (":2121" plain/explicit, ":2990" implicit).
+// Server part is complete: ftpserver.Config.Defaults has been applied,
+// both listeners are on (":2121" plain/explicit, ":2990" implicit) and
+// transfers get DefaultShutdownGrace to finish at shutdown.
 func Default() Config {
 	return Config{
 		Data:        "./wharf-data",
@@ -84,6 +90,7 @@ func Default() Config {
 		Server: ftpserver.Config{
 			Listen:         ":2121",
 			ListenImplicit: ":2990",
+			ShutdownGrace:  DefaultShutdownGrace,
 		}.Defaults(),
 	}
 }

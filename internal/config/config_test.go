@@ -51,6 +51,7 @@ func TestKeys(t *testing.T) {
 		"WHARF_PASSIVE_PORTS":     "server.passive_ports",
 		"WHARF_PASSIVE_ADDRESS":   "server.passive_address",
 		"WHARF_IDLE_TIMEOUT":      "server.idle_timeout",
+		"WHARF_SHUTDOWN_GRACE":    "server.shutdown_grace",
 		"WHARF_MAX_CONNS_PER_IP":  "server.max_conns_per_ip",
 		"WHARF_REMOVE_AFTER_SEND": "server.remove_after_send",
 	} {
@@ -302,6 +303,33 @@ func TestBoolsAndCase(t *testing.T) {
 	}
 	if got := join(c.Log.Level, c.Log.Format, c.Server.AllowPlain, c.Server.TLSReuse, c.Server.ActiveMode); got != "debug json true false true" {
 		t.Errorf("got %q, want \"debug json true false true\"", got)
+	}
+}
+
+// TestShutdownGrace: server.shutdown_grace defaults to 30s; 0, from any
+// source, stays 0 (cut at once) rather than taking the default; a negative
+// grace is a problem.
+func TestShutdownGrace(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		src  Sources
+		want time.Duration
+	}{
+		{"default", Sources{}, 30 * time.Second},
+		{"file 0", Sources{File: writeFile(t, "server:\n  shutdown_grace: 0\n")}, 0},
+		{"env 0s", Sources{LookupEnv: env(map[string]string{"WHARF_SHUTDOWN_GRACE": "0s"})}, 0},
+		{"flag 2m", Sources{Flags: []Flag{{"--shutdown-grace", "server.shutdown_grace", "2m"}}}, 2 * time.Minute},
+		{"file null", Sources{File: writeFile(t, "server:\n  shutdown_grace:\n")}, 30 * time.Second},
+	} {
+		c, err := Load(tc.src)
+		if err != nil || c.Server.ShutdownGrace != tc.want {
+			t.Errorf("%s: ShutdownGrace = %v, %v; want %v", tc.name, c.Server.ShutdownGrace, err, tc.want)
+		}
+	}
+	c := Default()
+	c.Server.ShutdownGrace = -time.Second
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "server.shutdown_grace -1s: must not be negative") {
+		t.Errorf("Validate with a negative grace = %v, want server.shutdown_grace -1s: must not be negative", err)
 	}
 }
 

@@ -108,8 +108,9 @@ func TestKilledClientLeavesNoTemp(t *testing.T) {
 }
 
 // TestShutdownRecordsAbortedTransfers: stopping the server mid-upload and
-// mid-download records both as aborted before Serve returns, and leaves
-// no temporary file.
+// mid-download with no shutdown grace (Config's zero value) cuts both,
+// records both as aborted before Serve returns, and leaves no temporary
+// file.
 func TestShutdownRecordsAbortedTransfers(t *testing.T) {
 	interop(t, "curl")
 	ts := startServer(t, ftpserver.Config{})

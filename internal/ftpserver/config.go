@@ -60,6 +60,11 @@ type Config struct {
 	// LoginTimeout closes a connection that has not logged in this long
 	// after connecting. Default 30s.
 	LoginTimeout time.Duration `yaml:"login_timeout"`
+	// ShutdownGrace is how long Serve, once its context ends, lets
+	// transfers in progress finish before it cuts them (Close cuts them
+	// sooner). Zero cuts them at once; wharf serve defaults it to 30s
+	// (config.DefaultShutdownGrace).
+	ShutdownGrace time.Duration `yaml:"shutdown_grace"`
 	// MaxConns caps connections in total (default 2000) and MaxConnsPerIP
 	// per client IP (default 50). Zero means the default; negative means
 	// no cap.
@@ -177,7 +182,7 @@ func (c Config) validate(section string, load bool) error {
 	for _, d := range []struct {
 		name string
 		d    time.Duration
-	}{{"idle_timeout", c.IdleTimeout}, {"login_timeout", c.LoginTimeout}, {"ban_for", c.BanFor}} {
+	}{{"idle_timeout", c.IdleTimeout}, {"login_timeout", c.LoginTimeout}, {"shutdown_grace", c.ShutdownGrace}, {"ban_for", c.BanFor}} {
 		if d.d < 0 {
 			errs = append(errs, fmt.Errorf("%s%s %v: must not be negative", p, d.name, d.d))
 		}

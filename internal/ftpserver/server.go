@@ -87,6 +87,9 @@ type Server struct {
 	drained   chan struct{}
 	stopping  bool
 	drainOnce sync.Once
+	// cut is closed by Close: Serve stops, or ends its drain, at once.
+	cut     chan struct{}
+	cutOnce sync.Once
 }
 
 // drainTimeout bounds how long Serve waits, once every session is closed,
@@ -148,6 +151,7 @@ func New(cfg Config, opt Options) (*Server, error) {
 		greeting:  greeting(cfg.Banner, opt.InstanceID),
 		sessions:  make(map[ftplib.ClientContext]*session),
 		drained:   make(chan struct{}),
+		cut:       make(chan struct{}),
 	}, nil
 }
 
@@ -221,8 +225,11 @@ func (s *Server) ImplicitAddr() net.Addr {
 	return s.implLn.Addr()
 }
 
-// Serve serves until ctx ends, then stops listening and closes every
-// session. It calls Listen first if that was not done.
+// Serve serves until ctx ends, then stops listening and shuts down: idle
+// sessions are closed at once, and sessions with a command in progress (a
+// transfer) as soon as it has ended and its client has its reply, for up to
+// Config.ShutdownGrace; then, or at Close, the rest are cut. It returns once
+// every session has ended. It calls Listen first if that was not done.
 func (s *Server) Serve(ctx context.Context) error {
 	if s.plainLn == nil && s.implLn == nil {
 		if err := s.Listen(); err != nil {
@@ -230,8 +237,13 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 	}
 	s.removeStaleUploads()
+	// Sessions outlive ctx by the drain: a transfer through a mount,
+	// which runs under its session's context, must not end when the
+	// shutdown starts.
+	sessCtx, cutSessions := context.WithCancel(context.WithoutCancel(ctx))
+	defer cutSessions()
 	s.mu.Lock()
-	s.serveCtx = ctx
+	s.serveCtx = sessCtx
 	s.mu.Unlock()
 	lctx, cancel := s.storeCtx()
 	if err := s.limits.loadBans(lctx); err != nil {
@@ -267,21 +279,29 @@ func (s *Server) Serve(ctx context.Context) error {
 		s.implicit = start(s.implLn, true)
 		s.log.Info("listening", "addr", s.implLn.Addr().String(), "tls", "implicit")
 	}
+	// Accounts are still checked during the drain: a disabled account's
+	// transfer does not get the grace.
 	checkDone := make(chan struct{})
-	checkCtx, stopCheck := context.WithCancel(ctx)
+	checkCtx, stopCheck := context.WithCancel(sessCtx)
 	go func() { s.checkAccounts(checkCtx); close(checkDone) }()
 	var err error
+	grace := s.cfg.ShutdownGrace
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
+		grace = 0
+	case <-s.cut:
+		grace = 0
 	}
-	stopCheck()
-	<-checkDone
 	for _, f := range []*ftplib.FtpServer{s.plain, s.implicit} {
 		if f != nil {
 			_ = f.Stop()
 		}
 	}
+	s.drain(grace)
+	stopCheck()
+	<-checkDone
+	cutSessions()
 	s.closeSessions()
 	wg.Wait()
 	select {
@@ -293,26 +313,6 @@ func (s *Server) Serve(ctx context.Context) error {
 		s.log.Warn("sessions still ending at shutdown; their last events may be lost", "sessions", n)
 	}
 	return err
-}
-
-// closeSessions closes every session's connections; each then ends as
-// its client's would, its transfer aborted and recorded.
-func (s *Server) closeSessions() {
-	s.mu.Lock()
-	s.stopping = true
-	if len(s.sessions) == 0 {
-		s.drainOnce.Do(func() { close(s.drained) })
-	}
-	open := make([]*session, 0, len(s.sessions))
-	for _, ss := range s.sessions {
-		open = append(open, ss)
-	}
-	s.mu.Unlock()
-	// Each in its own goroutine: a reply to a client that reads nothing
-	// waits for its write deadline, and must not hold the others up.
-	for _, ss := range open {
-		go func() { _ = ss.cc.CloseWithReply(421, "server shutting down: closing control connection") }()
-	}
 }
 
 // removeStaleUploads deletes upload temp files a crash left behind. They

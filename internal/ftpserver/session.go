@@ -81,7 +81,7 @@ func (s *Server) newSession(cc ftplib.ClientContext, implicit bool) *session {
 	s.sessions[cc] = ss
 	if s.stopping {
 		// Accepted as Serve stopped: closeSessions missed it.
-		go func() { _ = cc.CloseWithReply(421, "server shutting down: closing control connection") }()
+		go func() { _ = cc.CloseWithReply(421, shutdownReply) }()
 	}
 	s.mu.Unlock()
 	return ss

@@ -126,6 +126,15 @@ type clientHandler struct {
 	rawConn             net.Conn        // the accepted connection, never replaced (Wharf patch)
 	writeMu             sync.Mutex      // serializes replies (Wharf patch)
 	tlsRequirement      TLSRequirement  // TLS requirement to respect
+	idleMu              sync.Mutex      // guards busy and idleClose (Wharf patch)
+	busy                int             // commands running, transfers included; guarded by idleMu (Wharf patch)
+	idleClose           *idleReply      // set by CloseWhenIdle; guarded by idleMu (Wharf patch)
+}
+
+// idleReply is the reply CloseWhenIdle closes with (Wharf patch).
+type idleReply struct {
+	code    int
+	message string
 }
 
 // newClientHandler initializes a client handler when someone connects
@@ -416,6 +425,60 @@ func (c *clientHandler) CloseWithReply(code int, message string) error {
 	return c.Close()
 }
 
+// CloseWhenIdle closes as CloseWithReply does once no command is running
+// (Wharf patch): at once when none is, or else right after the running
+// command, a transfer's included, has written its final reply (226, 4xx or
+// 5xx), so that a client never loses the result of an upload it sent
+// whole. From the call on no new command starts (ABOR and STAT without a
+// path, which start nothing, are still answered). It reports whether it
+// waits for a command.
+func (c *clientHandler) CloseWhenIdle(code int, message string) bool {
+	c.idleMu.Lock()
+	if c.idleClose == nil {
+		c.idleClose = &idleReply{code: code, message: message}
+	}
+	reply, busy := *c.idleClose, c.busy > 0
+	c.idleMu.Unlock()
+
+	if !busy {
+		_ = c.CloseWithReply(reply.code, reply.message)
+	}
+
+	return busy
+}
+
+// beginCommand counts a command that is about to run, and reports false
+// when CloseWhenIdle was called: the command must not run (Wharf patch).
+func (c *clientHandler) beginCommand() bool {
+	c.idleMu.Lock()
+	defer c.idleMu.Unlock()
+
+	if c.idleClose != nil {
+		return false
+	}
+
+	c.busy++
+
+	return true
+}
+
+// endCommand counts a command that has written its final reply, and does
+// the close CloseWhenIdle left to the last one (Wharf patch).
+func (c *clientHandler) endCommand() {
+	c.idleMu.Lock()
+	c.busy--
+	closing := c.busy == 0 && c.idleClose != nil
+	var reply idleReply
+	if closing {
+		reply = *c.idleClose
+	}
+	c.idleMu.Unlock()
+
+	if closing {
+		_ = c.CloseWithReply(reply.code, reply.message)
+	}
+}
+
 // disconnects client and ends transfer notifying the driver
 func (c *clientHandler) end() {
 	// Wharf patch: close the transfer and wait for its command to finish
@@ -667,8 +730,15 @@ func (c *clientHandler) handleCommand(line string) {
 	// have at most one command that can open a transfer connection and one special
 	// action command running at the same time.
 	// Only server STAT is a special action command so we do an additional check here
-	if !cmdDesc.SpecialAction || (command == "STAT" && param != "") {
+	serial := !cmdDesc.SpecialAction || (command == "STAT" && param != "")
+	if serial {
 		c.transferWg.Wait()
+
+		// Wharf patch: a session that CloseWhenIdle closes starts
+		// nothing new; its connection is closed or about to be.
+		if !c.beginCommand() {
+			return
+		}
 	}
 
 	c.setLastCommand(command)
@@ -690,11 +760,18 @@ func (c *clientHandler) handleCommand(line string) {
 
 		go func(cmd, param string) {
 			defer c.transferWg.Done()
+			// Wharf patch: before Done, so that a command waiting for
+			// this one finds the session closed by CloseWhenIdle.
+			defer c.endCommand()
 
 			c.executeCommandFn(cmdDesc, cmd, param)
 		}(command, param)
 	} else {
 		c.executeCommandFn(cmdDesc, command, param)
+
+		if serial {
+			c.endCommand() // Wharf patch
+		}
 	}
 }
 

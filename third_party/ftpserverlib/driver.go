@@ -236,6 +236,14 @@ type ClientContext interface {
 	// out under a one-second write deadline, so a client that reads
 	// nothing cannot hold the close.
 	CloseWithReply(code int, message string) error
+
+	// CloseWhenIdle closes as CloseWithReply does once no command is
+	// running: at once when none is, or else right after the running
+	// command (a transfer: STOR, RETR, LIST...) has written its final reply
+	// (Wharf patch). No new command starts after the call (ABOR and STAT
+	// without a path are still answered). It reports whether it waits for
+	// a command.
+	CloseWhenIdle(code int, message string) bool
 }
 
 // FileTransfer defines the inferface for file transfers.
