@@ -8,9 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,20 +17,12 @@ import (
 	"github.com/jlaffaye/ftp"
 )
 
-// serveChildEnv makes the test binary run wharf with the arguments after
-// "--", as main does: SIGINT and SIGTERM end its context.
-const serveChildEnv = "WHARF_TEST_SERVE_CHILD"
-
 // TestServeSignals: a real wharf serve process with an upload in progress.
 // At SIGTERM it stops listening and lets the upload finish: the client
 // gets its 226, the file is published whole, and serve exits 0. A second
 // SIGTERM during the drain cuts the upload at once: nothing is published,
 // and serve exits 0 long before the one-minute grace.
 func TestServeSignals(t *testing.T) {
-	if os.Getenv(serveChildEnv) == "1" {
-		serveChild(t)
-		return
-	}
 	for _, second := range []bool{false, true} {
 		name := "SIGTERM drains"
 		if second {
@@ -52,9 +42,9 @@ func testServeSignals(t *testing.T, second bool) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, exe, "-test.run=^TestServeSignals$", "--",
+	cmd := exec.CommandContext(ctx, exe, "-test.run=^TestServeProcess$", "--",
 		"--data", dir, "serve", "--listen", "127.0.0.1:0", "--listen-implicit", "off", "--shutdown-grace", "1m")
-	cmd.Env = []string{serveChildEnv + "=1"}
+	cmd.Env = []string{"WHARF_TEST_SERVE_PROCESS=1"}
 	cmd.WaitDelay = 5 * time.Second
 	errOut := newSyncBuffer()
 	cmd.Stderr = errOut
@@ -64,12 +54,7 @@ func testServeSignals(t *testing.T, second bool) {
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	defer func() { t.Logf("serve log:\n%s", errOut) }()
-	errOut.waitFor(t, "tls=explicit")
-	m := regexp.MustCompile(`msg=listening addr=(\S+) tls=explicit`).FindStringSubmatch(errOut.String())
-	if m == nil {
-		t.Fatalf("no listening address in the serve log:\n%s", errOut)
-	}
-	c, err := ftp.Dial(m[1], ftp.DialWithExplicitTLS(&tls.Config{InsecureSkipVerify: true}), ftp.DialWithTimeout(10*time.Second))
+	c, err := ftp.Dial(explicitAddr(t, errOut), ftp.DialWithExplicitTLS(&tls.Config{InsecureSkipVerify: true}), ftp.DialWithTimeout(10*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,23 +128,6 @@ func testServeSignals(t *testing.T, second bool) {
 		if !strings.Contains(errOut.String(), want) {
 			t.Errorf("serve log lacks %q:\n%s", want, errOut)
 		}
-	}
-}
-
-// serveChild runs in the child process: wharf with the arguments after
-// "--", its context ended by SIGINT or SIGTERM as in main.
-func serveChild(t *testing.T) {
-	var args []string
-	for i, a := range os.Args {
-		if a == "--" {
-			args = os.Args[i+1:]
-			break
-		}
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := Execute(ctx, args, Options{}); err != nil {
-		t.Fatalf("wharf: %v", err)
 	}
 }
 

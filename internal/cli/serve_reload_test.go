@@ -24,7 +24,19 @@ import (
 	"github.com/wharf-mft/wharf/internal/remote"
 )
 
-// TestServeProcess is no test: started by TestServeSIGHUP with
+// explicitAddr waits for serve's "listening" line for its explicit-TLS
+// listener in log and returns the address.
+func explicitAddr(t *testing.T, log *syncBuffer) string {
+	t.Helper()
+	log.waitFor(t, "tls=explicit")
+	m := regexp.MustCompile(`msg=listening addr=(\S+) tls=explicit`).FindStringSubmatch(log.String())
+	if m == nil {
+		t.Fatalf("no listening address in the serve log:\n%s", log)
+	}
+	return m[1]
+}
+
+// TestServeProcess is no test: started by TestServeSIGHUP and TestServeSignals with
 // WHARF_TEST_SERVE_PROCESS=1, it runs the wharf command line after "--"
 // as cmd/wharf's main does, with its signals.
 func TestServeProcess(t *testing.T) {
@@ -82,12 +94,7 @@ func TestServeSIGHUP(t *testing.T) {
 			serveLog.Write([]byte(sc.Text() + "\n"))
 		}
 	}()
-	serveLog.waitFor(t, "tls=explicit")
-	m := regexp.MustCompile(`msg=listening addr=(\S+) tls=explicit`).FindStringSubmatch(serveLog.String())
-	if m == nil {
-		t.Fatalf("no listening address in the serve log:\n%s", serveLog)
-	}
-	addr := m[1]
+	addr := explicitAddr(t, serveLog)
 	lock, err := os.ReadFile(filepath.Join(dir, serveLock))
 	if err != nil {
 		t.Fatal(err)

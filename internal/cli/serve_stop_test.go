@@ -3,7 +3,6 @@ package cli
 import (
 	"crypto/tls"
 	"net"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -57,12 +56,7 @@ func TestServeStopEndsSyncRuns(t *testing.T) {
 
 	_, errOut, cancel, wait := start(t, dir, map[string]string{"WHARF_LOG_LEVEL": "debug"},
 		"serve", "--listen", "127.0.0.1:0", "--listen-implicit", "off")
-	errOut.waitFor(t, "tls=explicit")
-	m := regexp.MustCompile(`msg=listening addr=(\S+) tls=explicit`).FindStringSubmatch(errOut.String())
-	if m == nil {
-		t.Fatalf("no listening address in the serve log:\n%s", errOut)
-	}
-	c, err := ftp.Dial(m[1], ftp.DialWithExplicitTLS(&tls.Config{InsecureSkipVerify: true}), ftp.DialWithTimeout(10*time.Second))
+	c, err := ftp.Dial(explicitAddr(t, errOut), ftp.DialWithExplicitTLS(&tls.Config{InsecureSkipVerify: true}), ftp.DialWithTimeout(10*time.Second))
 	if err != nil {
 		t.Fatal(err)
 	}
