@@ -72,6 +72,28 @@ func containsAll(s string, parts []string) bool {
 	return true
 }
 
+// finishDownload reads the rest of a download begun during the drain,
+// checks its 226 and that head plus the rest is want, and waits for Serve
+// to return (stopped) now that the transfers are done.
+func finishDownload(ctx context.Context, t *testing.T, what string, down io.ReadCloser, head, want []byte, stopped <-chan struct{}) {
+	t.Helper()
+	rest, err := io.ReadAll(down)
+	if err != nil {
+		t.Errorf("reading the rest of %s: %v", what, err)
+	}
+	if err := down.Close(); err != nil {
+		t.Errorf("%s's reply: %v, want 226", what, err)
+	}
+	if got := append(head, rest...); !bytes.Equal(got, want) {
+		t.Errorf("%s: %d bytes, want the whole %d-byte file", what, len(got), len(want))
+	}
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		t.Fatal("Serve did not return once the transfers were done")
+	}
+}
+
 // smallReceiveBuffer dials with a fixed 64 KiB receive buffer (which turns
 // the kernel's autotuning off), so that a download the client stops
 // reading stays in progress on the server: with autotuning a receive
@@ -175,21 +197,7 @@ func TestShutdownDrainsTransfers(t *testing.T) {
 	if closed, got := up.closed(); !closed || got != wantShutdown421 {
 		t.Errorf("after the upload's 226: closed %v with %q, want only %q (the MKD sent during the upload must not run)", closed, got, wantShutdown421)
 	}
-	rest, err := io.ReadAll(down)
-	if err != nil {
-		t.Errorf("reading the rest of the download: %v", err)
-	}
-	if err := down.Close(); err != nil {
-		t.Errorf("the download's reply: %v, want 226", err)
-	}
-	if got := append(head, rest...); !bytes.Equal(got, big) {
-		t.Errorf("downloaded %d bytes, want the whole %d-byte file", len(got), len(big))
-	}
-	select {
-	case <-stopped:
-	case <-ctx.Done():
-		t.Fatal("Serve did not return once the transfers were done")
-	}
+	finishDownload(ctx, t, "the download", down, head, big, stopped)
 
 	dir := filepath.Join(ts.root, "acme", "receive")
 	if got := fileSum(filepath.Join(dir, "drain.bin")); got != sum(data) {
@@ -334,21 +342,7 @@ func TestShutdownDrainsMountTransfers(t *testing.T) {
 	if err := <-stored; err != nil {
 		t.Errorf("the mount upload during the drain: %v, want 226", err)
 	}
-	rest, err := io.ReadAll(down)
-	if err != nil {
-		t.Errorf("reading the rest of the mount download: %v", err)
-	}
-	if err := down.Close(); err != nil {
-		t.Errorf("the mount download's reply: %v, want 226", err)
-	}
-	if got := append(head, rest...); !bytes.Equal(got, big) {
-		t.Errorf("downloaded %d bytes through the mount, want the whole %d-byte file", len(got), len(big))
-	}
-	select {
-	case <-stopped:
-	case <-ctx.Done():
-		t.Fatal("Serve did not return once the transfers were done")
-	}
+	finishDownload(ctx, t, "the mount download", down, head, big, stopped)
 	if got := fileSum(filepath.Join(b.dir, "m.bin")); got != sum(data) {
 		t.Errorf("the remote's file: %s, want the whole upload", got)
 	}
