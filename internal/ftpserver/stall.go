@@ -53,10 +53,10 @@ type stallConn struct {
 	idle time.Duration
 }
 
-// stallChunk bounds what moves under one deadline: small enough that a
-// slow but moving client (about 1 KiB/s) finishes a chunk within the
-// default 5-minute idle timeout, large enough that a sendfile per chunk
-// costs nothing measurable.
+// stallChunk bounds what an upload receives under one deadline (WriteTo):
+// small enough that a slow but moving client (about 1 KiB/s) finishes a
+// chunk within the default 5-minute idle timeout, large enough that a
+// splice per chunk costs nothing measurable.
 const stallChunk = 256 << 10
 
 // NetConn returns the TCP connection below, as tls.Conn's does, for
@@ -75,49 +75,29 @@ func (c *stallConn) Write(b []byte) (int, error) {
 }
 
 // ReadFrom sends r (a download). A local *os.File goes by blocking
-// sendfile (package sendfile: as vsftpd sends, and as fast), cut when
-// nothing moves for idle. Anything else (a mount relaying a remote's plain
-// data connection: a splice) goes in chunks through the TCP connection's
-// ReadFrom; a chunk that went out in under a second doubles the next one
-// (up to 16 MiB), so fast clients pay few syscalls while a slow one is
-// still never cut mid-chunk. A *io.LimitedReader is unwrapped (and its N
-// kept up to date), because the kernel paths see through one level only.
+// sendfile (sendfile.Copy: as vsftpd sends, and as fast), cut when nothing
+// moves for idle. Anything else (a mount relaying a remote's plain data
+// connection: a splice) goes by sendfile.Chunked, under a fresh deadline
+// per chunk. A *io.LimitedReader is unwrapped (and its N kept up to date),
+// because the kernel paths see through one level only.
 func (c *stallConn) ReadFrom(r io.Reader) (int64, error) {
 	limit := int64(-1)
 	lr, limited := r.(*io.LimitedReader)
 	if limited {
 		r, limit = lr.R, lr.N
 	}
+	var n int64
+	var err error
 	if f, ok := r.(*os.File); ok {
-		n, err := sendfile.Copy(c.TCPConn, f, limit, c.idle)
-		if limited {
-			lr.N -= n
-		}
-		return n, err
+		n, err = sendfile.Copy(c.TCPConn, f, limit, c.idle)
+	} else {
+		var chunk int64
+		n, err = sendfile.Chunked(c.TCPConn, r, limit, c.idle, &chunk)
 	}
-	var total int64
-	chunk := int64(stallChunk)
-	for limit != 0 {
-		n := chunk
-		if limit > 0 && limit < n {
-			n = limit
-		}
-		start := time.Now()
-		_ = c.TCPConn.SetWriteDeadline(start.Add(c.idle))
-		got, err := c.TCPConn.ReadFrom(&io.LimitedReader{R: r, N: n})
-		total += got
-		if limited {
-			lr.N -= got
-			limit = lr.N
-		}
-		if err != nil || got < n {
-			return total, err
-		}
-		if time.Since(start) < time.Second && chunk < 16<<20 {
-			chunk *= 2
-		}
+	if limited {
+		lr.N -= n
 	}
-	return total, nil
+	return n, err
 }
 
 // Close wakes a sendfile blocked in ReadFrom first (ABOR, a session cut),

@@ -55,7 +55,7 @@ func (e *netError) Unwrap() error { return e.err }
 type deadlineConn struct {
 	net.Conn
 	timeout time.Duration
-	chunk   int64 // ReadFrom's next chunk; 0: relayChunk
+	chunk   int64 // ReadFrom's next chunk (sendfile.Chunked); 0: the smallest
 }
 
 func (d *deadlineConn) Read(p []byte) (int, error) {
@@ -73,14 +73,14 @@ func (d *deadlineConn) Write(p []byte) (int, error) {
 // *io.LimitedReader of the *net.TCPConn itself: the kernel then splices
 // socket to socket (a mount relaying a download to its client) or socket
 // to file (a pull) without copying the data through this process, in
-// chunks sized by nextChunk.
+// chunks sized as sendfile.Chunked sizes its own (sendfile.NextChunk).
 func (d *deadlineConn) WriteTo(w io.Writer) (int64, error) {
 	tc, ok := d.Conn.(*net.TCPConn)
 	if !ok {
 		return io.Copy(w, struct{ io.Reader }{d})
 	}
 	var total int64
-	chunk := int64(relayChunk)
+	chunk := int64(sendfile.MinChunk)
 	for {
 		start := time.Now()
 		tc.SetReadDeadline(start.Add(d.timeout))
@@ -89,7 +89,7 @@ func (d *deadlineConn) WriteTo(w io.Writer) (int64, error) {
 		if err != nil || n < chunk {
 			return total, err
 		}
-		chunk = nextChunk(chunk, time.Since(start), d.timeout)
+		chunk = sendfile.NextChunk(chunk, time.Since(start), d.timeout)
 	}
 }
 
@@ -98,8 +98,8 @@ func (d *deadlineConn) WriteTo(w io.Writer) (int64, error) {
 // data does not pass through this process: a local file (an upload) goes
 // by blocking sendfile (package sendfile), cut when nothing moves for the
 // timeout; a socket (splice: a mount relaying a client's upload, which the
-// FTP server hands over chunk by chunk) goes in chunks under a fresh write
-// deadline each, sized by nextChunk and kept from one call to the next.
+// FTP server hands over chunk by chunk) goes by sendfile.Chunked, its
+// chunk size kept from one call to the next.
 // Any other r goes through Write, which renews the deadline.
 func (d *deadlineConn) ReadFrom(r io.Reader) (int64, error) {
 	tc, plain := d.Conn.(*net.TCPConn)
@@ -116,59 +116,22 @@ func (d *deadlineConn) ReadFrom(r io.Reader) (int64, error) {
 	if !plain {
 		return io.Copy(struct{ io.Writer }{d}, r)
 	}
+	n := int64(-1)
+	if limited {
+		n = lr.N
+	}
+	var sent int64
+	var err error
 	if f, ok := src.(*os.File); ok {
-		n := int64(-1)
-		if limited {
-			n = lr.N
-		}
-		sent, err := sendfile.Copy(tc, f, n, d.timeout)
-		if limited {
-			lr.N -= sent
-		}
-		return sent, err
+		sent, err = sendfile.Copy(tc, f, n, d.timeout)
+	} else {
+		sent, err = sendfile.Chunked(tc, src, n, d.timeout, &d.chunk)
 	}
-	if d.chunk == 0 {
-		d.chunk = relayChunk
+	if limited {
+		lr.N -= sent
 	}
-	var total int64
-	for !limited || lr.N > 0 {
-		n := d.chunk
-		if limited {
-			n = min(n, lr.N)
-		}
-		start := time.Now()
-		tc.SetWriteDeadline(start.Add(d.timeout))
-		got, err := tc.ReadFrom(&io.LimitedReader{R: src, N: n})
-		total += got
-		if limited {
-			lr.N -= got
-		}
-		if err != nil || got < n {
-			return total, err
-		}
-		d.chunk = nextChunk(d.chunk, time.Since(start), d.timeout)
-	}
-	return total, nil
+	return sent, err
 }
-
-// nextChunk is the chunk after one of n bytes that took took: double
-// while chunks go in under a second (up to 16 MiB), half when one took
-// over a quarter of the timeout (down to relayChunk). So fast transfers
-// pay few syscalls, and only one slower than relayChunk per timeout
-// (about 1 KiB/s at the default 60 s) is cut, as one that stalls would be.
-func nextChunk(n int64, took, timeout time.Duration) int64 {
-	switch {
-	case took < time.Second && n < 16<<20:
-		return n * 2
-	case took > timeout/4 && n > relayChunk:
-		return n / 2
-	}
-	return n
-}
-
-// relayChunk is the first and smallest chunk of deadlineConn's WriteTo
-// and ReadFrom.
-const relayChunk = 64 << 10
 
 // Close wakes a sendfile blocked in ReadFrom first (an abort), which
 // (*net.TCPConn).Close would wait for.

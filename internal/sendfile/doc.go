@@ -15,4 +15,8 @@
 // waits for it to return. So Copy bounds each wait with SO_SNDTIMEO, and a
 // goroutine that must end a Copy early calls CloseWrite on the connection
 // first (Interrupt), which wakes the sender with EPIPE.
+//
+// Chunked sends any other source (a socket a mount relays: the kernel
+// splices it) through Go's own ReadFrom, under deadlines, and is Copy's
+// fallback where blocking sendfile cannot be used.
 package sendfile

@@ -44,7 +44,8 @@ func Copy(c *net.TCPConn, f *os.File, n int64, idle time.Duration) (int64, error
 		serr = cerr
 	}
 	if sent == 0 && errors.Is(serr, errUnsupported) {
-		return copyChunked(c, f, n, idle)
+		var chunk int64
+		return Chunked(c, f, n, idle, &chunk)
 	}
 	return sent, serr
 }

@@ -209,3 +209,32 @@ func TestCopyFromPipe(t *testing.T) {
 		t.Errorf("received %d bytes, not the %d written to the pipe", len(b), len(data))
 	}
 }
+
+// TestChunked: Chunked sends n bytes (or all) of any reader, and a fast
+// transfer grows the caller's chunk size from MinChunk for the next call.
+func TestChunked(t *testing.T) {
+	data := make([]byte, 1<<20)
+	rand.Read(data)
+	send, recv := pair(t)
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(recv)
+		got <- b
+	}()
+	var chunk int64
+	n, err := sendfile.Chunked(send, bytes.NewReader(data), 300000, time.Minute, &chunk)
+	if err != nil || n != 300000 {
+		t.Fatalf("Chunked with n = 300000: %d, %v", n, err)
+	}
+	if chunk <= sendfile.MinChunk {
+		t.Errorf("chunk after a fast transfer: %d, want more than MinChunk (%d)", chunk, sendfile.MinChunk)
+	}
+	m, err := sendfile.Chunked(send, bytes.NewReader(data[300000:]), -1, time.Minute, &chunk)
+	if err != nil || m != int64(len(data))-300000 {
+		t.Fatalf("Chunked of the rest: %d, %v", m, err)
+	}
+	send.CloseWrite()
+	if b := <-got; !bytes.Equal(b, data) {
+		t.Errorf("received %d bytes, not the %d sent", len(b), len(data))
+	}
+}
