@@ -72,6 +72,23 @@ func containsAll(s string, parts []string) bool {
 	return true
 }
 
+// startDownload logs in as user with a small receive buffer, starts
+// downloading p and reads its first MiB, so the transfer is in progress
+// and the client then reads no more until finishDownload.
+func startDownload(t *testing.T, ts *testServer, user, p string) (*ftp.Response, []byte) {
+	t.Helper()
+	down, err := ts.dial(t, user, false, smallReceiveBuffer()).Retr(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { down.Close() })
+	head := make([]byte, 1<<20)
+	if _, err := io.ReadFull(down, head); err != nil {
+		t.Fatal(err)
+	}
+	return down, head
+}
+
 // finishDownload reads the rest of a download begun during the drain,
 // checks its 226 and that head plus the rest is want, and waits for Serve
 // to return (stopped) now that the transfers are done.
@@ -147,16 +164,7 @@ func TestShutdownDrainsTransfers(t *testing.T) {
 	// of a file larger than the socket buffers.
 	big := randomData(t, 16<<20)
 	writeFile(t, filepath.Join(ts.root, "acme", "send", "big.bin"), big)
-	c := ts.dial(t, "acme", false, smallReceiveBuffer())
-	down, err := c.Retr("send/big.bin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer down.Close()
-	head := make([]byte, 1<<20)
-	if _, err := io.ReadFull(down, head); err != nil {
-		t.Fatal(err)
-	}
+	down, head := startDownload(t, ts, "acme", "send/big.bin")
 	// An upload in progress, over plain FTP so the replies can be read
 	// exactly, with a command sent behind it.
 	data := randomData(t, 1<<20)
@@ -310,15 +318,7 @@ func TestShutdownDrainsMountTransfers(t *testing.T) {
 	}
 	big := randomData(t, 16<<20)
 	writeFile(t, filepath.Join(b.dir, "big.bin"), big)
-	down, err := ts.dial(t, "ops", false, smallReceiveBuffer()).Retr("/bank/big.bin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer down.Close()
-	head := make([]byte, 1<<20)
-	if _, err := io.ReadFull(down, head); err != nil {
-		t.Fatal(err)
-	}
+	down, head := startDownload(t, ts, "ops", "/bank/big.bin")
 	c := ts.dial(t, "ops", false)
 	data := randomData(t, 1<<20)
 	pr, pw := io.Pipe()
