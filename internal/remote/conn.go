@@ -44,6 +44,7 @@ type Conn struct {
 	root string // absolute remote directory paths are relative to
 
 	epsvFailed  bool
+	epsvWorked  bool // an EPSV got its 229 here: the data command may go with the next (see dialPassive)
 	mtimeMethod int
 	broken      bool   // the connection failed; never reuse it
 	leftover    string // temporary upload a failure left behind (absolute)

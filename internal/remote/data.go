@@ -32,6 +32,7 @@ func (c *Conn) dataCmdAfter(ctx context.Context, pre [][2]string, verb, arg stri
 	var ln net.Listener
 	var replies []reply
 	var err error
+	sent := false
 	if c.cfg.Active {
 		if len(pre) > 0 {
 			if replies, err = c.pipeline(pre); err != nil {
@@ -40,18 +41,23 @@ func (c *Conn) dataCmdAfter(ctx context.Context, pre [][2]string, verb, arg stri
 		}
 		ln, err = c.listenActive()
 	} else {
-		dc, replies, err = c.dialPassive(ctx, pre)
+		var data [2]string
+		if offset == 0 {
+			data = [2]string{verb, arg}
+		}
+		dc, replies, sent, err = c.dialPassive(ctx, pre, data)
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	dc, err = c.dataCmdOpen(ctx, dc, ln, verb, arg, offset)
+	dc, err = c.dataCmdOpen(ctx, dc, ln, verb, arg, offset, sent)
 	return dc, replies, err
 }
 
 // dataCmdOpen sends verb once the data connection is dialled (passive, dc)
-// or listened for (active, ln).
-func (c *Conn) dataCmdOpen(ctx context.Context, dc net.Conn, ln net.Listener, verb, arg string, offset int64) (net.Conn, error) {
+// or listened for (active, ln), or only reads its reply when it went with
+// EPSV (sent).
+func (c *Conn) dataCmdOpen(ctx context.Context, dc net.Conn, ln net.Listener, verb, arg string, offset int64, sent bool) (net.Conn, error) {
 	var err error
 	fail := func(err error) (net.Conn, error) {
 		if dc != nil {
@@ -67,7 +73,13 @@ func (c *Conn) dataCmdOpen(ctx context.Context, dc net.Conn, ln net.Listener, ve
 			return fail(err)
 		}
 	}
-	code, msg, err := c.cmd(verb, arg)
+	var code int
+	var msg string
+	if sent {
+		code, msg, err = c.reply()
+	} else {
+		code, msg, err = c.cmd(verb, arg)
+	}
 	if err != nil {
 		return fail(err)
 	}
@@ -177,24 +189,40 @@ func (c *Conn) finish(dc net.Conn, upload bool, ioErr error) error {
 
 // dialPassive asks for a passive port with EPSV, falling back to PASV when
 // the server does not know EPSV (C-02), and connects to the control peer's
-// IP whatever address a PASV reply names (C-01).
-func (c *Conn) dialPassive(ctx context.Context, pre [][2]string) (net.Conn, []reply, error) {
+// IP whatever address a PASV reply names (C-01). Once an EPSV has worked on
+// this connection, the data command (data, when its verb is set) goes in
+// the same write as the next EPSV (RFC 959 lets a client send a command
+// before the previous reply; in passive mode every server waits for the
+// data connection after the command, as it must for clients that connect
+// late): a round trip saved per transfer, on a WAN its latency. sent says
+// whether it went; its reply is then the next to read. When that EPSV
+// fails anyway, the command's reply (a 425 or 503 with no passive port) is
+// read and dropped, so the connection stays in step.
+func (c *Conn) dialPassive(ctx context.Context, pre [][2]string, data [2]string) (net.Conn, []reply, bool, error) {
 	var port int
 	var replies []reply
 	var err error
+	sent := false
 	if !c.epsvFailed {
-		replies, port, err = c.passive(pre, "EPSV", 229, parseEPSV)
+		var post [][2]string
+		if c.epsvWorked && data[0] != "" {
+			post, sent = [][2]string{data}, true
+		}
+		replies, port, err = c.passive(pre, "EPSV", 229, parseEPSV, post)
 		pre = nil
-		if isReply(err, 500) || isReply(err, 502) {
-			c.epsvFailed = true
-		} else if err != nil {
-			return nil, nil, err
+		switch {
+		case err == nil:
+			c.epsvWorked = true
+		case isReply(err, 500) || isReply(err, 502):
+			c.epsvFailed, sent = true, false
+		default:
+			return nil, nil, false, err
 		}
 	}
 	if c.epsvFailed {
 		var more []reply
-		if more, port, err = c.passive(pre, "PASV", 227, parsePASV); err != nil {
-			return nil, nil, err
+		if more, port, err = c.passive(pre, "PASV", 227, parsePASV, nil); err != nil {
+			return nil, nil, false, err
 		}
 		replies = append(replies, more...)
 	}
@@ -208,23 +236,57 @@ func (c *Conn) dialPassive(ctx context.Context, pre [][2]string) (net.Conn, []re
 	}
 	dc, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
-		return nil, nil, &dataError{fmt.Errorf("open passive data connection: %w", c.sourceErr(err))}
+		derr := &dataError{fmt.Errorf("open passive data connection: %w", c.sourceErr(err))}
+		if sent {
+			// The command's reply: a refusal (550) from a server that
+			// closed its passive port at once says more than the dial
+			// error; one that waited for the connection answers 425.
+			code, msg, rerr := c.reply()
+			switch {
+			case rerr != nil:
+				c.broken = true
+			case code/100 == 4 || code/100 == 5:
+				if code != 425 {
+					return nil, nil, false, fmt.Errorf("%s: %w", data[0], replyError(code, msg))
+				}
+			default:
+				c.broken = true // a 1xx: the server saw a connection we did not make
+			}
+		}
+		return nil, nil, false, derr
 	}
-	return dc, replies, nil
+	return dc, replies, sent, nil
 }
 
-// passive sends pre and then verb (EPSV or PASV) in one write and returns
-// pre's replies and the port that parse reads from verb's reply.
-func (c *Conn) passive(pre [][2]string, verb string, want int, parse func(string) (int, error)) ([]reply, int, error) {
-	r, err := c.pipeline(append(pre[:len(pre):len(pre)], [2]string{verb, ""}))
-	if err != nil {
+// passive sends pre, then verb (EPSV or PASV), then post, in one write,
+// and returns pre's replies and the port that parse reads from verb's
+// reply. When verb fails, post's replies are read and dropped.
+func (c *Conn) passive(pre [][2]string, verb string, want int, parse func(string) (int, error), post [][2]string) ([]reply, int, error) {
+	lines := append(pre[:len(pre):len(pre)], [2]string{verb, ""})
+	if err := c.sendLines(append(lines, post...)); err != nil {
 		return nil, 0, err
+	}
+	r := make([]reply, len(lines))
+	for i := range r {
+		code, msg, err := c.reply()
+		if err != nil {
+			return nil, 0, err
+		}
+		r[i] = reply{code, msg}
 	}
 	last := r[len(r)-1]
 	if last.code != want {
+		for range post {
+			if _, _, err := c.reply(); err != nil {
+				return nil, 0, err
+			}
+		}
 		return r[:len(pre)], 0, fmt.Errorf("%s: %w", verb, replyError(last.code, last.msg))
 	}
 	port, err := parse(last.msg)
+	if err != nil && len(post) > 0 {
+		c.broken = true // the server waits for a data connection to a port we cannot read
+	}
 	return r[:len(pre)], port, err
 }
 

@@ -164,9 +164,9 @@ func TestPassiveReplies(t *testing.T) {
 		}
 		var port int
 		if tt.verb == "EPSV" {
-			_, port, err = c.passive(nil, "EPSV", 229, parseEPSV)
+			_, port, err = c.passive(nil, "EPSV", 229, parseEPSV, nil)
 		} else {
-			_, port, err = c.passive(nil, "PASV", 227, parsePASV)
+			_, port, err = c.passive(nil, "PASV", 227, parsePASV, nil)
 		}
 		if (err != nil) != tt.wantErr || port != tt.port {
 			t.Errorf("%s reply %q = %d, %v; want %d, err %v", tt.verb, tt.reply, port, err, tt.port, tt.wantErr)

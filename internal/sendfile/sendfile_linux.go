@@ -54,21 +54,35 @@ func Copy(c *net.TCPConn, f *os.File, n int64, idle time.Duration) (int64, error
 // (EINVAL, ENOSYS, EOPNOTSUPP), before anything was sent.
 var errUnsupported = errors.New("sendfile not supported here")
 
-// blocking runs the sendfile loop with sock switched to blocking mode and
-// SO_SNDTIMEO set to idle, and switches both back.
+// blocking runs the sendfile loop, first on sock as it is (non-blocking),
+// then, once the socket's buffer is full, switched to blocking mode with
+// SO_SNDTIMEO set to idle, and switches both back. A file that fits in the
+// send buffer (most of a sync's small files) so goes in one call and one
+// that reads the end, without the four syscalls of the switch.
 func blocking(sock, file int, n int64, idle time.Duration) (int64, error) {
+	sent, done, err := loop(sock, file, n, 0, false, idle)
+	if done || err != nil {
+		return sent, err
+	}
 	if err := syscall.SetNonblock(sock, false); err != nil {
-		return 0, os.NewSyscallError("fcntl", err)
+		return sent, os.NewSyscallError("fcntl", err)
 	}
 	defer syscall.SetNonblock(sock, true)
 	if idle > 0 {
 		tv := syscall.NsecToTimeval(idle.Nanoseconds())
 		if err := syscall.SetsockoptTimeval(sock, syscall.SOL_SOCKET, syscall.SO_SNDTIMEO, &tv); err != nil {
-			return 0, os.NewSyscallError("setsockopt", err)
+			return sent, os.NewSyscallError("setsockopt", err)
 		}
 		defer syscall.SetsockoptTimeval(sock, syscall.SOL_SOCKET, syscall.SO_SNDTIMEO, &syscall.Timeval{})
 	}
-	var sent int64
+	sent, _, err = loop(sock, file, n, sent, true, idle)
+	return sent, err
+}
+
+// loop calls sendfile(2) until n bytes are sent in all (the end of the
+// file when n < 0), counting from sent. On a non-blocking socket (wait
+// false) it stops, not done, when the send buffer is full.
+func loop(sock, file int, n, sent int64, wait bool, idle time.Duration) (int64, bool, error) {
 	for n < 0 || sent < n {
 		count := int64(maxCall)
 		if n >= 0 {
@@ -77,20 +91,22 @@ func blocking(sock, file int, n int64, idle time.Duration) (int64, error) {
 		w, err := syscall.Sendfile(sock, file, nil, int(count))
 		switch {
 		case err == nil && w == 0:
-			return sent, nil // the end of f
+			return sent, true, nil // the end of f
 		case err == nil:
 			sent += int64(w)
 		case errors.Is(err, syscall.EINTR):
 		case sent == 0 && (errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOSYS) || errors.Is(err, syscall.EOPNOTSUPP)):
-			return 0, fmt.Errorf("%w: %w", errUnsupported, os.NewSyscallError("sendfile", err))
+			return 0, true, fmt.Errorf("%w: %w", errUnsupported, os.NewSyscallError("sendfile", err))
+		case errors.Is(err, syscall.EAGAIN) && !wait:
+			return sent, false, nil
 		case errors.Is(err, syscall.EAGAIN):
 			// SO_SNDTIMEO ran out with nothing sent: the peer stopped reading.
-			return sent, fmt.Errorf("sendfile: nothing moved for %v: %w", idle, os.ErrDeadlineExceeded)
+			return sent, true, fmt.Errorf("sendfile: nothing moved for %v: %w", idle, os.ErrDeadlineExceeded)
 		default:
-			return sent, os.NewSyscallError("sendfile", err)
+			return sent, true, os.NewSyscallError("sendfile", err)
 		}
 	}
-	return sent, nil
+	return sent, true, nil
 }
 
 // Interrupt ends a Copy to c blocked in another goroutine, which then

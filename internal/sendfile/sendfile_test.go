@@ -72,7 +72,8 @@ func bigFile(t *testing.T) *os.File {
 }
 
 // TestCopy: Copy sends from the file's offset, n bytes or to the end, and
-// moves the offset past what it sent; the connection then works as usual,
+// moves the offset past what it sent, for more than a socket buffer holds
+// and for less; the connection then works as usual,
 // deadlines included.
 func TestCopy(t *testing.T) {
 	data := make([]byte, 3<<20+17)
@@ -88,6 +89,8 @@ func TestCopy(t *testing.T) {
 		{"n bytes", 5, 70000, data[5:70005], 70005},
 		{"n past the end", 0, int64(len(data)) + 10, data, int64(len(data))},
 		{"nothing", 0, 0, nil, 0},
+		// Fits in the send buffer: goes without the switch to blocking.
+		{"the last 4 KiB", int64(len(data)) - 4096, -1, data[len(data)-4096:], int64(len(data))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			send, recv := pair(t)
