@@ -109,3 +109,51 @@ func TestBanSurvivesRestart(t *testing.T) {
 	}
 	ts.dial(t, "acme", false)
 }
+
+// TestBanNotResetByOtherAccount: logging in to one's own account between
+// guesses at another's does not reset the count (3 failures against ops,
+// with acme's logins between them, ban the IP at ban_after 3); a partner
+// who mistyped its own password and then logged in starts afresh.
+func TestBanNotResetByOtherAccount(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{BanAfter: 3, BanFor: time.Hour})
+	wrong := func(user string) {
+		t.Helper()
+		_, err := ts.dialErr(user, "wrong password", false)
+		if tpe := (*textproto.Error)(nil); !errors.As(err, &tpe) || tpe.Code != 530 {
+			t.Fatalf("wrong password for %s: %v, want 530", user, err)
+		}
+	}
+	right := func(user string) {
+		t.Helper()
+		c, err := ts.dialErr(user, testPass, false)
+		if err != nil {
+			t.Fatalf("login as %s with the right password: %v", user, err)
+		}
+		c.Quit()
+	}
+	// Own mistakes are forgotten at the account's own login.
+	wrong("acme")
+	wrong("acme")
+	right("acme")
+	wrong("acme")
+	wrong("acme")
+	right("acme")
+	if _, err := ts.store.Ban(context.Background(), "127.0.0.1"); err == nil {
+		t.Fatal("banned after an account's own mistakes, each followed by its login")
+	}
+	// Guesses at ops survive acme's logins.
+	wrong("ops")
+	right("acme")
+	wrong("ops")
+	right("acme")
+	_, err := ts.dialErr("ops", "wrong password", false)
+	if tpe := (*textproto.Error)(nil); !errors.As(err, &tpe) || tpe.Code != 530 {
+		t.Fatalf("third wrong password for ops: %v, want 530", err)
+	}
+	b, err := ts.store.Ban(context.Background(), "127.0.0.1")
+	if err != nil || b.Failures != 3 {
+		t.Fatalf("after 3 failed logins for ops between acme's logins: ban %+v, %v; want a ban after 3 failures", b, err)
+	}
+	checkRefused(t, ts, b)
+}

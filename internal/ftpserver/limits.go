@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,8 +29,8 @@ type limits struct {
 	mu       sync.Mutex
 	total    int
 	perIP    map[string]int
-	admitted map[any]string // connection -> IP, for release
-	failures map[string][]time.Time
+	admitted map[any]string       // connection -> IP, for release
+	failures map[string][]failure // per IP, within banFor
 	bans     map[string]ban
 	now      func() time.Time
 }
@@ -39,6 +40,13 @@ type banStore interface {
 	SaveBan(ctx context.Context, b store.Ban) error
 	Ban(ctx context.Context, ip string) (store.Ban, error)
 	Bans(ctx context.Context) ([]store.Ban, error)
+}
+
+// failure is one failed login: when, and the account name it tried (as
+// typed, lower-cased).
+type failure struct {
+	at      time.Time
+	account string
 }
 
 // ban is the in-memory copy of a ban.
@@ -56,7 +64,7 @@ func newLimits(c Config, st banStore, log *slog.Logger) *limits {
 		store: st, log: log,
 		perIP:    make(map[string]int),
 		admitted: make(map[any]string),
-		failures: make(map[string][]time.Time),
+		failures: make(map[string][]failure),
 		bans:     make(map[string]ban),
 		now:      time.Now,
 	}
@@ -168,10 +176,11 @@ func (l *limits) replaceBan(ip string, old, b ban) {
 	l.bans[ip] = b
 }
 
-// failed records a failed login and reports whether it started a ban,
-// which it saves in the store. A ban the store refuses still holds here.
-func (l *limits) failed(ctx context.Context, ip string) bool {
-	sb, ok := l.countFailure(ip)
+// failed records a failed login for account from ip and reports whether
+// it started a ban, which it saves in the store. A ban the store refuses
+// still holds here.
+func (l *limits) failed(ctx context.Context, ip, account string) bool {
+	sb, ok := l.countFailure(ip, account)
 	if !ok {
 		return false
 	}
@@ -184,8 +193,8 @@ func (l *limits) failed(ctx context.Context, ip string) bool {
 }
 
 // countFailure counts a failed login from ip, and bans ip in memory when
-// it makes banAfter within banFor.
-func (l *limits) countFailure(ip string) (store.Ban, bool) {
+// it makes banAfter within banFor, whatever accounts they tried.
+func (l *limits) countFailure(ip, account string) (store.Ban, bool) {
 	if l.banAfter < 0 {
 		return store.Ban{}, false
 	}
@@ -193,12 +202,12 @@ func (l *limits) countFailure(ip string) (store.Ban, bool) {
 	defer l.mu.Unlock()
 	now := l.now()
 	recent := l.failures[ip][:0]
-	for _, t := range l.failures[ip] {
-		if now.Sub(t) < l.banFor {
-			recent = append(recent, t)
+	for _, f := range l.failures[ip] {
+		if now.Sub(f.at) < l.banFor {
+			recent = append(recent, f)
 		}
 	}
-	recent = append(recent, now)
+	recent = append(recent, failure{at: now, account: strings.ToLower(account)})
 	if len(recent) >= l.banAfter {
 		delete(l.failures, ip)
 		until := now.Add(l.banFor)
@@ -209,9 +218,23 @@ func (l *limits) countFailure(ip string) (store.Ban, bool) {
 	return store.Ban{}, false
 }
 
-// succeeded forgets ip's failures.
-func (l *limits) succeeded(ip string) {
+// succeeded forgets ip's failed logins to account: a partner who mistyped
+// its own password starts afresh. Failures against other accounts stay,
+// so logging in to one's own account between guesses at another's does
+// not keep an IP from being banned.
+func (l *limits) succeeded(ip, account string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.failures, ip)
+	account = strings.ToLower(account)
+	kept := l.failures[ip][:0]
+	for _, f := range l.failures[ip] {
+		if f.account != account {
+			kept = append(kept, f)
+		}
+	}
+	if len(kept) == 0 {
+		delete(l.failures, ip)
+		return
+	}
+	l.failures[ip] = kept
 }

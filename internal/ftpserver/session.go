@@ -210,7 +210,7 @@ func (s *Server) login(cc ftplib.ClientContext, user, pass string) (ftplib.Clien
 	}
 	if !ok {
 		ctx, cancel := s.storeCtx()
-		banned := s.limits.failed(ctx, ip)
+		banned := s.limits.failed(ctx, ip, user)
 		cancel()
 		ss.log.Warn("login failed", "user", user, "banned", banned)
 		who := user // as typed, for a name that is no account
@@ -225,7 +225,7 @@ func (s *Server) login(cc ftplib.ClientContext, user, pass string) (ftplib.Clien
 		time.Sleep(s.cfg.LoginFailDelay) // slows guessing; blocks only this session
 		return nil, errLogin
 	}
-	s.limits.succeeded(ip)
+	s.limits.succeeded(ip, a.Name)
 	if err := EnsureHome(s.root, a); err != nil {
 		ss.log.Error("account folders", "account", a.Name, "err", err)
 		return nil, errLocal

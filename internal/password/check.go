@@ -26,7 +26,7 @@ func Check(account, pw string) error {
 		return fmt.Errorf("password starts or ends with a space: some FTP clients drop it")
 	case n < MinLength:
 		return fmt.Errorf("password too short: %d characters, want at least %d", n, MinLength)
-	case strings.Count(pw, string([]rune(pw)[0])) == len(pw):
+	case strings.Count(pw, string([]rune(pw)[0])) == n:
 		return fmt.Errorf("password repeats one character")
 	case account != "" && strings.Contains(strings.ToLower(pw), strings.ToLower(account)):
 		return fmt.Errorf("password contains the account name %q", account)

@@ -13,6 +13,7 @@ func TestCheck(t *testing.T) {
 		{"short", "too short: 5 characters, want at least 12"},
 		{"ünïcødé", "too short: 7 characters"},
 		{"aaaaaaaaaaaaaaaa", "repeats one character"},
+		{"éééééééééééé", "repeats one character"}, // 12 runes, 24 bytes
 		{"ACME-2026-spring", `contains the account name "acme"`},
 		{" leading space pw", "starts or ends with a space"},
 		{"trailing space pw ", "starts or ends with a space"},
