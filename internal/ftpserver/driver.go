@@ -2,6 +2,7 @@ package ftpserver
 
 import (
 	"crypto/tls"
+	"errors"
 	"log/slog"
 	"net"
 
@@ -85,9 +86,7 @@ func (d *driver) ClientConnected(cc ftplib.ClientContext) (string, error) {
 	// At debug level the session logs its commands and replies (PASS
 	// masked: ftpserverlib's maskSecret).
 	cc.SetDebug(d.srv.log.Enabled(ctx, slog.LevelDebug))
-	if !d.srv.cfg.AllowPlain {
-		_ = cc.SetTLSRequirement(ftplib.MandatoryEncryption)
-	}
+	_ = cc.SetTLSRequirement(d.srv.tlsRequirement(nil))
 	ss.log.Info("session start")
 	return d.srv.greeting, nil
 }
@@ -98,39 +97,59 @@ func (d *driver) ClientDisconnected(cc ftplib.ClientContext) {
 	d.srv.endSession(cc)
 }
 
-// PreAuthUser runs at USER: banned IPs are refused, and the TLS
-// requirement is relaxed for an account that may use plain FTP.
+// PreAuthUser runs at USER: banned IPs are refused, and on a plain control
+// connection so is an account that needs TLS, before its password is sent.
 func (d *driver) PreAuthUser(cc ftplib.ClientContext, user string) error {
 	ctx, cancel := d.srv.storeCtx()
 	defer cancel()
 	if err := d.srv.limits.banned(ctx, clientIP(cc.RemoteAddr())); err != nil {
 		return err
 	}
-	if d.srv.cfg.AllowPlain {
+	// Every USER starts from the server's requirement: what an earlier
+	// USER relaxed must not carry over to another account. The login sets
+	// it from the account that authenticates (Server.login).
+	_ = cc.SetTLSRequirement(d.srv.tlsRequirement(nil))
+	if d.srv.cfg.AllowPlain || cc.HasTLSForControl() {
 		return nil
 	}
-	// An account that may use plain FTP may also, after AUTH TLS, ask
-	// for clear data connections (PROT C).
+	// Relaxed until the next USER or the login, so that ftpserverlib
+	// lets an account that may use plain FTP go on to PASS.
 	if a, err := d.srv.lookup(user); err == nil && d.srv.plainAllowed(a) {
 		_ = cc.SetTLSRequirement(ftplib.ClearOrEncrypted)
 		return nil
 	}
-	if cc.HasTLSForControl() {
-		return nil
-	}
 	// ftpserverlib refuses the login next (530, use TLS); the operator
 	// learns it here, with the settings that would allow it.
-	if ss := d.srv.session(cc); ss != nil {
-		ss.log.Warn("login without TLS refused", "user", user,
-			"fix", "the client should use AUTH TLS or implicit FTPS; to allow plain FTP: wharf partner set "+user+" --allow-plain (or serve --allow-plain)")
-	}
-	d.srv.record(store.Event{Kind: store.EventLoginFailed, Account: user, RemoteAddr: cc.RemoteAddr().String(), Detail: "TLS required: login without TLS refused"})
+	d.srv.refusePlain(cc, user)
 	return nil
 }
 
 // AuthUser checks the password and returns the session's file driver.
 func (d *driver) AuthUser(cc ftplib.ClientContext, user, pass string) (ftplib.ClientDriver, error) {
 	return d.srv.login(cc, user, pass)
+}
+
+// tlsRequirement is the TLS requirement of a session logged in as a, or
+// before login (a nil): TLS for login and data unless plain FTP is allowed,
+// to every account or to a.
+func (s *Server) tlsRequirement(a *store.Account) ftplib.TLSRequirement {
+	if s.cfg.AllowPlain || a != nil && s.plainAllowed(*a) {
+		return ftplib.ClearOrEncrypted
+	}
+	return ftplib.MandatoryEncryption
+}
+
+// errTLSNeeded refuses a login without TLS to an account that needs it.
+var errTLSNeeded = errors.New("TLS is required: use AUTH TLS (explicit FTPS) or the implicit FTPS port")
+
+// refusePlain tells the operator of a login without TLS refused to user,
+// with the settings that would allow it.
+func (s *Server) refusePlain(cc ftplib.ClientContext, user string) {
+	if ss := s.session(cc); ss != nil {
+		ss.log.Warn("login without TLS refused", "user", user,
+			"fix", "the client should use AUTH TLS or implicit FTPS; to allow plain FTP: wharf partner set "+user+" --allow-plain (or serve --allow-plain)")
+	}
+	s.record(store.Event{Kind: store.EventLoginFailed, Account: user, RemoteAddr: cc.RemoteAddr().String(), Detail: "TLS required: login without TLS refused"})
 }
 
 func clientIP(a net.Addr) string {

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	ftplib "github.com/fclairamb/ftpserverlib"
-
 	"github.com/wharf-mft/wharf/internal/store"
 	"github.com/wharf-mft/wharf/internal/vfs"
 )
@@ -170,11 +168,7 @@ func (s *Server) updatePolicy(ss *session, a store.Account) {
 	ss.acct = &a
 	ss.pol = p
 	ss.mu.Unlock()
-	req := ftplib.MandatoryEncryption
-	if s.plainAllowed(a) {
-		req = ftplib.ClearOrEncrypted
-	}
-	_ = ss.cc.SetTLSRequirement(req) // a clear data connection is refused from now on
+	_ = ss.cc.SetTLSRequirement(s.tlsRequirement(&a)) // a clear data connection is refused from now on
 	ss.log.Info("session policy updated", "send", p.send.String(), "receive", p.receive.String(),
 		"overwrite", p.overwrite, "remove_after_send", p.removeAfterSend)
 }

@@ -226,6 +226,14 @@ func (s *Server) login(cc ftplib.ClientContext, user, pass string) (ftplib.Clien
 		return nil, errLogin
 	}
 	s.limits.succeeded(ip, a.Name)
+	// The TLS requirement follows the account that authenticated, not
+	// the names an earlier USER gave (PreAuthUser relaxes it only for
+	// the USER check).
+	if !cc.HasTLSForControl() && !s.plainAllowed(a) {
+		s.refusePlain(cc, a.Name)
+		return nil, errTLSNeeded
+	}
+	_ = cc.SetTLSRequirement(s.tlsRequirement(&a))
 	if err := EnsureHome(s.root, a); err != nil {
 		ss.log.Error("account folders", "account", a.Name, "err", err)
 		return nil, errLocal

@@ -64,6 +64,7 @@ const (
 var (
 	errNoTransferConnection  = errors.New("unable to open transfer: no transfer connection")
 	errTLSRequired           = errors.New("unable to open transfer: TLS is required")
+	errDataProtChanged       = errors.New("unable to open transfer: the data connection does not have this PROT setting") // Wharf patch 33
 	errInvalidTLSRequirement = errors.New("invalid TLS requirement")
 )
 
@@ -870,6 +871,25 @@ func (c *clientHandler) TransferOpen(info string) (io.ReadWriter, error) {
 		c.writeMessage(StatusDataConnPROTRefused, errTLSRequired.Error()+": data connections must be protected, send PBSZ 0 and PROT P first")
 
 		return nil, errTLSRequired
+	}
+
+	// Wharf patch 33: PASV/EPSV/PORT/EPRT chose the data connection's
+	// protection from the PROT of that moment. A PROT since then would
+	// have the data go clear after PROT P (or TLS after PROT C), and
+	// PROT P's checks with it: the TLS session reuse and the truncation
+	// check of uploads. Refused here, where the connection is opened,
+	// whatever sequence led to it; the stale listener is closed.
+	if prot := c.HasTLSForTransfers(); c.transfer.protected() != prot {
+		_ = c.closeTransfer()
+
+		level := "C"
+		if prot {
+			level = "P"
+		}
+
+		c.writeMessage(StatusDataConnPROTRefused, fmt.Sprintf("%v: it was set up before PROT %s; send PASV or EPSV (or PORT or EPRT) again", errDataProtChanged, level))
+
+		return nil, errDataProtChanged
 	}
 
 	conn, err := c.transfer.Open()

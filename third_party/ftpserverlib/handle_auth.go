@@ -5,8 +5,23 @@ import (
 	"fmt"
 )
 
+// msgAlreadyLoggedIn is the reply to USER and PASS once logged in (Wharf
+// patch 32).
+const msgAlreadyLoggedIn = "Already logged in: to use another account, open a new connection"
+
 // Handle the "USER" command
 func (c *clientHandler) handleUSER(user string) error {
+	// Wharf patch 32: no USER once logged in. The session's rights and
+	// TLS requirement are the logged-in account's, and a USER that let
+	// the driver relax the TLS requirement for another account gave them
+	// to this one. vsftpd refuses it too ("530 Can't change to another
+	// user"); 503 is a bad sequence, not a failed login.
+	if c.driver != nil {
+		c.writeMessage(StatusBadCommandSequence, msgAlreadyLoggedIn)
+
+		return nil
+	}
+
 	if verifier, ok := c.server.driver.(MainDriverExtensionUserVerifier); ok {
 		err := verifier.PreAuthUser(c, user)
 		if err != nil {
@@ -72,6 +87,14 @@ func (c *clientHandler) handleUserTLS(user string) bool {
 
 // Handle the "PASS" command
 func (c *clientHandler) handlePASS(param string) error {
+	// Wharf patch 32: a second PASS would log in again over the live
+	// session.
+	if c.driver != nil {
+		c.writeMessage(StatusBadCommandSequence, msgAlreadyLoggedIn)
+
+		return nil
+	}
+
 	var err error
 	var msg string
 	c.driver, err = c.server.driver.AuthUser(c, c.user, param)

@@ -69,6 +69,8 @@ func (c *clientHandler) handlePORT(param string) error {
 
 	var tlsConfig *tls.Config
 
+	// Wharf patch 33: a non-nil tlsConfig records the protection chosen
+	// here (activeTransferHandler.protected), for TransferOpen to check.
 	if c.HasTLSForTransfers() || c.server.settings.TLSRequired == ImplicitEncryption {
 		tlsConfig, err = c.dataTLSConfig()
 		if err != nil {
@@ -109,6 +111,8 @@ type activeTransferHandler struct {
 	info      string       // transfer info
 	wrap      func(net.Conn) (net.Conn, error)
 }
+
+func (a *activeTransferHandler) protected() bool { return a.tlsConfig != nil }
 
 func (a *activeTransferHandler) GetInfo() string {
 	return a.info

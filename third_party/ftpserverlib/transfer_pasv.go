@@ -21,6 +21,10 @@ type transferHandler interface {
 	SetInfo(info string)
 	// Info about the transfer to return in STAT response
 	GetInfo() string
+
+	// protected reports whether the data connection is wrapped in TLS,
+	// as chosen when PASV/EPSV/PORT/EPRT was processed (Wharf patch 33).
+	protected() bool
 }
 
 // activeTransferHandler implements the transferHandler interface
@@ -37,6 +41,7 @@ type passiveTransferHandler struct {
 	logger         *slog.Logger          // Logger
 	// data connection requirement checker
 	checkDataConn func(dataConnIP net.IP, channelType DataChannel) error
+	tls           bool // the listener wraps connections in TLS (Wharf patch 33)
 }
 
 type ipValidationError struct {
@@ -189,7 +194,10 @@ func (c *clientHandler) handlePASV(_ string) error {
 		}
 	}
 
-	if c.HasTLSForTransfers() || c.server.settings.TLSRequired == ImplicitEncryption {
+	// Wharf patch 33: the protection chosen here is recorded on the
+	// handler, so TransferOpen can refuse it once PROT has changed.
+	withTLS := c.HasTLSForTransfers() || c.server.settings.TLSRequired == ImplicitEncryption
+	if withTLS {
 		if tlsConfig, err := c.dataTLSConfig(); err == nil {
 			listener = &trackedTLSListener{Listener: listener, cfg: tlsConfig}
 		} else {
@@ -211,6 +219,7 @@ func (c *clientHandler) handlePASV(_ string) error {
 		settings:       c.server.settings,
 		logger:         c.logger,
 		checkDataConn:  c.checkDataConnectionRequirement,
+		tls:            withTLS,
 	}
 
 	// We should rewrite this part
@@ -335,6 +344,8 @@ func (p *passiveTransferHandler) Open() (net.Conn, error) {
 
 	return p.ConnectionWait(timeout)
 }
+
+func (p *passiveTransferHandler) protected() bool { return p.tls }
 
 // Closing only the client connection is not supported at that time
 func (p *passiveTransferHandler) Close() error {
