@@ -47,7 +47,7 @@ func (f *files) fail(op string, n node, err error) error {
 		}
 	}
 	pub := publicErr(err)
-	if errors.Is(pub, errLocal) {
+	if errors.Is(pub, errLocal) || errors.Is(pub, errNoSpace) || errors.Is(pub, errQuota) {
 		f.ss.log.Error(op, "path", n.path, "err", err)
 	} else {
 		f.ss.log.Debug(op+" refused", "path", n.path, "err", err)

@@ -20,6 +20,12 @@ import (
 // GetHandle opens a transfer: a download for O_RDONLY, otherwise an upload
 // (O_TRUNC: STOR; offset > 0: REST+STOR; O_APPEND: APPE).
 func (f *files) GetHandle(name string, flags int, offset int64) (ftplib.FileTransfer, error) {
+	if offset < 0 {
+		// ftpserverlib refuses a negative REST (patch 35); a seek before
+		// the start must still never reach a file, whose failure closed
+		// an upload as if it had ended cleanly (patch 34).
+		return nil, replyCode{fmt.Errorf("REST %d: the offset must be 0 or more", offset), 501}
+	}
 	if flags&(os.O_WRONLY|os.O_RDWR) != 0 {
 		if err := f.checkNewName("stor", name); err != nil {
 			return nil, err
@@ -50,6 +56,10 @@ func (f *files) download(n node, offset int64) (ftplib.FileTransfer, error) {
 	if err != nil {
 		fl.Close()
 		return nil, f.fail("retr", n, err)
+	}
+	if offset > fi.Size() {
+		fl.Close()
+		return nil, f.pastEnd("retr", n, offset, fi.Size())
 	}
 	return &download{f: f, n: n, file: fl, info: fi, offset: offset}, nil
 }
@@ -85,26 +95,30 @@ type download struct {
 func (d *download) Read(p []byte) (int, error) {
 	n, err := d.file.Read(p)
 	d.add(int64(n))
-	return n, err
+	return n, d.f.transferErr("retr", d.n, err)
 }
 
 // WriteTo lets io.Copy hand the data connection to the file. A local file
 // goes to the connection's ReadFrom (stallConn's: sendfile in chunks under
 // write deadlines); io.Copy would pick os.File.WriteTo, which sendfiles
 // straight to the socket and bypasses the deadlines, so a client that
-// stopped reading held its session forever. A mounted file's WriteTo
-// relays from the remote itself.
+// stopped reading held its session forever (sendfile's errors name no
+// path). A mounted file's WriteTo relays from the remote itself. Any other
+// file goes through Read, which keeps host paths out of its errors.
 func (d *download) WriteTo(w io.Writer) (int64, error) {
+	f, local := d.file.(*os.File)
+	rf, toReaderFrom := w.(io.ReaderFrom)
+	_, relays := d.file.(io.WriterTo)
 	var n int64
 	var err error
-	if f, ok := d.file.(*os.File); ok {
-		if rf, ok := w.(io.ReaderFrom); ok {
-			n, err = rf.ReadFrom(f)
-			d.add(n)
-			return n, err
-		}
+	switch {
+	case local && toReaderFrom:
+		n, err = rf.ReadFrom(f)
+	case relays && !local:
+		n, err = io.Copy(w, d.file)
+	default:
+		return io.Copy(w, onlyReader{d}) // Read counts
 	}
-	n, err = io.Copy(w, d.file)
 	d.add(n)
 	return n, err
 }
@@ -117,7 +131,10 @@ func (d *download) add(n int64) {
 
 func (d *download) Write([]byte) (int, error) { return 0, errDenied }
 
-func (d *download) Seek(off int64, whence int) (int64, error) { return d.file.Seek(off, whence) }
+func (d *download) Seek(off int64, whence int) (int64, error) {
+	n, err := d.file.Seek(off, whence)
+	return n, d.f.transferErr("retr", d.n, err)
+}
 
 var _ ftplib.FileTransferLinger = (*download)(nil)
 
@@ -201,6 +218,10 @@ func (f *files) upload(n node, flags int, offset int64) (ftplib.FileTransfer, er
 		return nil, f.fail("stor", n, statErr)
 	case !exists && offset > 0:
 		return nil, f.fail("stor", n, fmt.Errorf("%w: nothing to resume at offset %d", fs.ErrNotExist, offset))
+	case exists && offset > old.Size():
+		// Resuming there would leave a hole of zeros before the new
+		// data (ftpserverlib seeks the temp file to the offset).
+		return nil, f.pastEnd("stor", n, offset, old.Size())
 	}
 	if a, ok := n.fs.(vfs.AtomicFS); ok && a.AtomicWrites() {
 		return f.uploadDirect(n, exists && flags&os.O_APPEND != 0, offset)
@@ -215,8 +236,8 @@ func (f *files) upload(n node, flags int, offset int64) (ftplib.FileTransfer, er
 	// the published file is replaced whole or not at all.
 	if exists && (flags&os.O_APPEND != 0 || offset > 0) {
 		keep := old.Size()
-		if offset > 0 && offset < keep {
-			keep = offset
+		if offset > 0 {
+			keep = offset // at most the size, checked above
 		}
 		if err := u.copyPrefix(keep); err != nil {
 			u.abort()
@@ -242,6 +263,31 @@ func (f *files) uploadDirect(n node, appendExisting bool, offset int64) (ftplib.
 		return nil, f.fail("stor", n, err)
 	}
 	return &upload{f: f, n: n, file: fl}, nil
+}
+
+// pastEnd refuses a REST offset past the end of the file, as RFC 3659
+// §5.3 has a server do (554), before the transfer starts. Not through
+// fail: a partner would get a mount's generic advice instead.
+func (f *files) pastEnd(op string, n node, offset, size int64) error {
+	err := replyCode{fmt.Errorf("REST %d is past the end of %s (%d bytes); resume from %d at most", offset, n.path, size, size), 554}
+	f.ss.log.Debug(op+" refused", "path", n.path, "err", err)
+	return err
+}
+
+// transferErr is err, from the file under a transfer, as the client may
+// see it: ftpserverlib puts it in its reply ("Issue during transfer",
+// "Could not seek file"), and an *os.PathError names the host path and the
+// hidden temp name. A local failure is 451 (RFC 959: local error in
+// processing), logged by fail; io.EOF stays io.EOF.
+func (f *files) transferErr(op string, n node, err error) error {
+	if err == nil || errors.Is(err, io.EOF) {
+		return err
+	}
+	pub := f.fail(op, n, err)
+	if pub == errLocal {
+		return replyCode{errLocal, 451}
+	}
+	return pub
 }
 
 func tempName() string {
@@ -277,7 +323,7 @@ func (u *upload) copyPrefix(size int64) error {
 func (u *upload) Write(p []byte) (int, error) {
 	n, err := u.file.Write(p)
 	u.add(int64(n))
-	return n, err
+	return n, u.f.transferErr("stor", u.n, err)
 }
 
 // ReadFrom copies the data connection into a local file through a 256 KiB
@@ -286,7 +332,9 @@ func (u *upload) Write(p []byte) (int, error) {
 // while read/write was steady, as vsftpd's is. A file with a ReadFrom of
 // its own (a mount's upload, which streams to the remote) is handed r
 // itself, chunk by chunk (stallConn.WriteTo), so over plain TCP the
-// kernel splices the client's data connection to the remote's.
+// kernel splices the client's data connection to the remote's. Writes go
+// through Write, which keeps host paths out of their errors; r's errors
+// (the data connection's) name no path.
 func (u *upload) ReadFrom(r io.Reader) (int64, error) {
 	_, local := u.file.(*os.File)
 	if rf, ok := u.file.(io.ReaderFrom); ok && !local {
@@ -296,9 +344,7 @@ func (u *upload) ReadFrom(r io.Reader) (int64, error) {
 	}
 	bp := copyBufs.Get().(*[]byte)
 	defer copyBufs.Put(bp)
-	n, err := io.CopyBuffer(onlyWriter{u.file}, onlyReader{r}, *bp)
-	u.add(n)
-	return n, err
+	return io.CopyBuffer(onlyWriter{u}, onlyReader{r}, *bp) // Write counts
 }
 
 var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
@@ -317,7 +363,10 @@ func (u *upload) Read([]byte) (int, error) { return 0, errDenied }
 
 // Seek positions the temp file; ftpserverlib seeks to the REST offset,
 // where copyPrefix already left it.
-func (u *upload) Seek(off int64, whence int) (int64, error) { return u.file.Seek(off, whence) }
+func (u *upload) Seek(off int64, whence int) (int64, error) {
+	n, err := u.file.Seek(off, whence)
+	return n, u.f.transferErr("stor", u.n, err)
+}
 
 // TransferError marks the upload as failed; Close then discards it.
 func (u *upload) TransferError(err error) {

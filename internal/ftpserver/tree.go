@@ -30,6 +30,11 @@ var (
 	// A resume (REST+STOR, APPE) adds to a published file: an overwrite.
 	errResumeExists = errors.New("file exists, and resuming would change it, which this account may not (no overwrite right); upload the whole file under another name, or ask the server's administrator for the overwrite right")
 	errClientGone   = errors.New("upload not published: the control connection closed before the upload was confirmed")
+	// errNoSpace and errQuota: the server's disk is full (RFC 959 452:
+	// insufficient storage space) or its quota used up (552: exceeded
+	// storage allocation); an operator must act.
+	errNoSpace = errors.New("insufficient storage space on the server; the administrator can find details in the server log")
+	errQuota   = errors.New("storage quota exceeded on the server; the administrator can find details in the server log")
 	// errPartnerRoot: a partner's root holds only send/ and receive/.
 	errPartnerRoot = fmt.Errorf("%w: a partner's root holds only /send (files to pick up) and /receive (where uploads go)", fs.ErrNotExist)
 )
@@ -147,12 +152,18 @@ func publicErr(err error) error {
 		return err // written for clients (a mount's remote errors), with its reply code
 	case errors.Is(err, errDenied):
 		return replyCode{err, 550}
+	case errors.Is(err, syscall.ENOSPC):
+		return replyCode{errNoSpace, 452}
+	case errors.Is(err, syscall.EDQUOT):
+		return replyCode{errQuota, 552}
 	case errors.Is(err, namefilter.ErrRefused):
 		return replyCode{err, 553} // RFC 959: file name not allowed, as vfs.CheckNewName's refusals
 	case errors.Is(err, errExists), errors.Is(err, errResumeExists), errors.Is(err, errNotLoggedIn),
 		errors.Is(err, errClientGone):
 		return err
-	case errors.Is(err, fs.ErrInvalid):
+	case errors.Is(err, fs.ErrInvalid) && !errors.As(err, new(syscall.Errno)):
+		// Not the OS's EINVAL: its text names host paths ("seek
+		// /srv/.../.wharf-....part: invalid argument").
 		return replyCode{errors.New("invalid path: " + strings.TrimPrefix(err.Error(), fs.ErrInvalid.Error()+": ")), 550}
 	case errors.Is(err, errPartnerRoot):
 		return replyCode{fmt.Errorf("%w: %s", errNoSuchFile, strings.TrimPrefix(errPartnerRoot.Error(), fs.ErrNotExist.Error()+": ")), 550}

@@ -104,12 +104,21 @@ func (c *clientHandler) transferFile(write bool, appendFile bool, param, info st
 		c.ctxRest = 0
 
 		if err != nil {
-			// if we are unable to seek we can stop right here and close the file
-			if !c.isCommandAborted() {
-				c.writeMessage(getErrorCode(err, StatusActionNotTaken), "Could not seek file: "+err.Error())
+			// Wharf patch 34: the file hears of the failure before it is
+			// closed, as after a failed TransferOpen, so an upload is
+			// discarded; upstream closed it as if the transfer had ended
+			// cleanly, and the driver published an empty file (replacing
+			// the one there under overwrite). The reply follows the
+			// close, so a client told of the failure finds it done.
+			if fileTransferError, ok := file.(FileTransferError); ok {
+				fileTransferError.TransferError(err)
 			}
 			// we can ignore the close error here
 			c.closeUnchecked(file)
+
+			if !c.isCommandAborted() {
+				c.writeMessage(getErrorCode(err, StatusActionNotTaken), "Could not seek file: "+err.Error())
+			}
 
 			return
 		}
@@ -636,24 +645,33 @@ func (c *clientHandler) handleALLO(param string) error {
 }
 
 func (c *clientHandler) handleREST(param string) error {
-	if size, err := strconv.ParseInt(param, 10, 0); err == nil {
-		if c.currentTransferType == TransferTypeASCII && !c.server.settings.DisableASCIIConversion {
-			c.writeMessage(StatusSyntaxErrorParameters, "Resuming transfers not allowed in ASCII mode")
+	// Wharf patch 35: a negative or unparsable offset is a syntax error
+	// in the argument (501, RFC 959), and clears any earlier REST, as
+	// vsftpd's reset to 0 does. Upstream kept a negative offset, whose
+	// seek then failed with the upload already open, and answered an
+	// unparsable one with 550.
+	size, err := strconv.ParseInt(param, 10, 64)
+	if err != nil || size < 0 {
+		c.ctxRest = 0
+		c.writeMessage(StatusSyntaxErrorParameters, fmt.Sprintf("REST needs a byte offset of 0 or more, not %q", param))
 
-			return nil
-		}
-
-		if c.transferMode == TransferModeDeflate {
-			c.writeMessage(StatusSyntaxErrorParameters, "Resuming transfers not allowed in deflate mode")
-
-			return nil
-		}
-
-		c.ctxRest = size
-		c.writeMessage(StatusFileActionPending, "OK")
-	} else {
-		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Couldn't parse size: %v", err))
+		return nil
 	}
+
+	if c.currentTransferType == TransferTypeASCII && !c.server.settings.DisableASCIIConversion {
+		c.writeMessage(StatusSyntaxErrorParameters, "Resuming transfers not allowed in ASCII mode")
+
+		return nil
+	}
+
+	if c.transferMode == TransferModeDeflate {
+		c.writeMessage(StatusSyntaxErrorParameters, "Resuming transfers not allowed in deflate mode")
+
+		return nil
+	}
+
+	c.ctxRest = size
+	c.writeMessage(StatusFileActionPending, "OK")
 
 	return nil
 }
