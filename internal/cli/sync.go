@@ -115,7 +115,8 @@ extensions) are never picked up.
 
 --max-delete (percent, default 50) stops a run that would delete more than
 that share of one side's files because they are gone from the other side
-(two-way); 'wharf sync run NAME --force' lets such a run go ahead.`
+(two-way); 0 stops any such delete. 'wharf sync run NAME --force' lets such
+a run go ahead.`
 
 func newSync(a *app) *cobra.Command {
 	n := syncs{a: a}
@@ -174,7 +175,7 @@ func (f *syncFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.onReceive, "on-receive", false, "run when a file is received into the folder (push, two-way)")
 	fs.StringVar(&f.filter, "filter", "", `files to sync: comma-separated globs on the base name, "-" excludes, e.g. "*.edi,-*.tmp"`)
 	fs.StringVar(&f.conflict, "conflict", store.ConflictNewer, "two-way conflicts: newer, keep-both, local or remote")
-	fs.IntVar(&f.maxDelete, "max-delete", 50, "stop a two-way run that would delete more than this percent of the files a side holds, because they are gone from the other side")
+	fs.IntVar(&f.maxDelete, "max-delete", store.DefaultMaxDelete, "stop a two-way run that would delete more than this percent of the files a side holds, because they are gone from the other side (0: any)")
 }
 
 // durationValue is a duration flag read as configuration durations are
@@ -481,9 +482,6 @@ Change a setting with 'wharf sync set NAME'.`,
 			if conflict == "" {
 				conflict = store.ConflictNewer
 			}
-			if maxDel == 0 {
-				maxDel = 50
-			}
 			if filter == "" {
 				filter = "(all files)"
 			}
@@ -505,9 +503,17 @@ Change a setting with 'wharf sync set NAME'.`,
 func (n syncs) setCmd() *cobra.Command {
 	var f syncFlags
 	cmd := &cobra.Command{
-		Use:     "set NAME [flags]",
-		Short:   "Change a sync's settings",
-		Example: "  wharf sync set acme-out --every 10m --filter '*.edi'\n  wharf sync set acme-out --every 0 --on-receive",
+		Use:   "set NAME [flags]",
+		Short: "Change a sync's settings",
+		Long: `Change the settings given as flags; the others stay as they are.
+
+A new --folder or --remote (its remote or its folder there) makes another
+pair of folders: the sync's state (what each file looked like when last in
+step) is reset with it, so the next run treats both sides as new. A
+two-way run then deletes nothing (files on one side only are copied, those
+on both sides with different contents are conflicts), and a push sends
+every file to the new folder. Not while a run of the sync is in progress.`,
+		Example: "  wharf sync set acme-out --every 10m --filter '*.edi'\n  wharf sync set acme-out --every 0 --on-receive\n  wharf sync set acme-out --remote acme:/inbound2   # state reset",
 		Args:    oneSync,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -523,6 +529,7 @@ func (n syncs) setCmd() *cobra.Command {
 			if cmd.Flags().NFlag() == 0 {
 				return fmt.Errorf("nothing to change: give at least one flag, see `wharf sync set --help`")
 			}
+			old := sy
 			if err := f.apply(cmd.Flags(), &sy, false); err != nil {
 				return err
 			}
@@ -530,9 +537,16 @@ func (n syncs) setCmd() *cobra.Command {
 				return err
 			}
 			if err := st.UpdateSync(ctx, &sy); err != nil {
+				if errors.Is(err, store.ErrSyncRunning) {
+					return fmt.Errorf("sync %s: %w", sy.Name, err)
+				}
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "updated sync %s: %s\n", sy.Name, describe(sy))
+			if store.PairChanged(old, sy) {
+				fmt.Fprintf(cmd.OutOrStdout(), "state reset: the next run treats both sides as new (it synced %s with %s before); see what it would do with `wharf sync run %s --dry-run`\n",
+					old.Folder, remoteOf(old), sy.Name)
+			}
 			return nil
 		},
 	}

@@ -34,9 +34,6 @@ func newSyncView(sy store.Sync, last *runView) syncView {
 		EverySeconds: int64(sy.Every / time.Second), Cron: sy.Cron, OnReceive: sy.OnReceive, Filter: sy.Filter,
 		Conflict: pick(sy.Conflict == "", store.ConflictNewer, sy.Conflict), MaxDelete: sy.MaxDelete, LastRun: last,
 	}
-	if v.MaxDelete == 0 {
-		v.MaxDelete = 50 // filesync's default
-	}
 	return v
 }
 

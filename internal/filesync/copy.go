@@ -274,7 +274,13 @@ func (x *runner) push(ctx context.Context, it Item, b *begun) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	rs, n, err := x.pushFile(ctx, it.Path, it.Path, d.Temp, src)
+	var rs store.SyncSide
+	var n int64
+	if d.Stage != "" {
+		rs, n, err = x.pushOver(ctx, it.Path, d, src, *it.Remote)
+	} else {
+		rs, n, err = x.pushFile(ctx, it.Path, it.Path, d.Temp, src)
+	}
 	if err != nil {
 		err = x.explain(err, false)
 		x.fail(ctx, op, err)
@@ -283,11 +289,41 @@ func (x *runner) push(ctx context.Context, it Item, b *begun) (int64, error) {
 	return n, x.afterPush(ctx, op, d, rs, n, false)
 }
 
+// pushOver is pushFile for a two-way push that replaces the remote file p
+// listed as prior: the upload is published under d.Stage, p is checked to
+// be still prior (remoteIs), and only then is the stage renamed over it.
+// A partner's change made during the listing or the upload fails the file
+// with errChanged and is left in place; the next run sees both changes, a
+// conflict. It costs a Stat and a rename per file, so new files (nothing
+// to overwrite) and one-way pushes (which go by their records) do not go
+// this way.
+func (x *runner) pushOver(ctx context.Context, p string, d opDetail, src, prior File) (store.SyncSide, int64, error) {
+	rs, n, err := x.pushFile(ctx, p, d.Stage, d.Temp, src)
+	if err == nil {
+		err = x.remoteIs(ctx, p, prior)
+	}
+	if err == nil {
+		err = x.rem.Rename(ctx, d.Stage, p)
+	}
+	if err != nil {
+		if derr := x.rem.Delete(context.WithoutCancel(ctx), d.Stage); derr != nil && !notExist(derr) {
+			x.log.Warn("remove staged upload", "path", d.Stage, "err", derr)
+		}
+		return store.SyncSide{}, n, err
+	}
+	return rs, n, nil
+}
+
 // copyDetail is the journal detail a push or pull starts with.
 func (x *runner) copyDetail(it Item) opDetail {
 	if it.Action == Push {
 		src := *it.Local
-		return opDetail{Size: src.Size, ModTime: src.ModTime, Prior: it.Remote, Temp: remote.TempName(it.Path), DeleteSource: it.DeleteSource}
+		d := opDetail{Size: src.Size, ModTime: src.ModTime, Prior: it.Remote, Temp: remote.TempName(it.Path), DeleteSource: it.DeleteSource}
+		if it.Remote != nil && x.sy.Direction == store.SyncTwoWay {
+			d.Stage = d.Temp
+			d.Temp = remote.TempName(d.Stage)
+		}
+		return d
 	}
 	src := *it.Remote
 	return opDetail{Size: src.Size, ModTime: src.ModTime, Precise: src.Precise, Prior: it.Local,
@@ -531,6 +567,11 @@ func (x *runner) delete(ctx context.Context, it Item) error {
 
 func (x *runner) deleteFile(ctx context.Context, it Item) error {
 	if it.Action == DeleteLocal {
+		if it.unconfirmed {
+			if err := x.stillGone(ctx, it.Path); err != nil {
+				return err
+			}
+		}
 		same, err := x.localIs(it.Path, *it.Local)
 		if err != nil {
 			return err
@@ -605,6 +646,9 @@ func (x *runner) settle(ctx context.Context, it Item, d opDetail, l, r File) (pu
 		if err := x.ensureDirs(ctx, c); err != nil {
 			return nil, nil, 0, err
 		}
+		if err := x.remoteIs(ctx, p, r); err != nil {
+			return nil, nil, 0, err
+		}
 		if err := x.rem.Rename(ctx, p, c); err != nil {
 			return nil, nil, 0, err
 		}
@@ -637,6 +681,9 @@ func (x *runner) settle(ctx context.Context, it Item, d opDetail, l, r File) (pu
 		return []store.SyncFile{{Path: p, Local: ls, Remote: sideOf(&r)}, {Path: c, Local: sideOf(&cl), Remote: cr}}, nil, n + m, nil
 	}
 	cL, cR := d.Conflict[0], d.Conflict[1]
+	if err := x.remoteIs(ctx, p, r); err != nil {
+		return nil, nil, 0, err
+	}
 	if err := x.local.Rename(p, cL); err != nil {
 		return nil, nil, 0, err
 	}

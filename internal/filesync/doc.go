@@ -38,10 +38,18 @@
 // counts as deletions. A run that would delete, on one side, more than the
 // sync's MaxDelete percent of the files that side holds now (as listed)
 // because they are gone from the other
-// side stops with ErrTooManyDeletes unless forced; the error names both
-// sides and the commands to look and to go on. Sources removed after
-// their copy (after-copy delete) are not weighed: they count in a run's
-// Deleted, and apart as its SourcesRemoved (see RemovedSource).
+// side stops with ErrTooManyDeletes unless forced (MaxDelete 0: any such
+// delete); the error names both sides and the commands to look and to go
+// on. A two-way run never deletes a local file on the strength of an
+// absence from the remote's listing alone: a Stat must agree it is gone
+// (see confirmGone), and names the remote's listings cannot show (a "\"
+// in a name, dot names on a LIST-only server such as vsftpd) are left
+// alone on both sides (see lister.unseen). A push that replaces a remote
+// file checks it is still as listed before the rename that publishes it
+// (see pushOver), so a partner's change made meanwhile becomes a conflict.
+// Sources removed after their copy (after-copy delete) are not weighed by
+// the guard: they count in a run's Deleted, and apart as its
+// SourcesRemoved (see RemovedSource).
 // Files still being written (hidden ".wharf-" names, remote ".wharf-part"
 // upload temporaries, and the configured temp receive extensions) are never
 // picked up.

@@ -237,13 +237,9 @@ func hasDotDot(p string) bool {
 	return false
 }
 
-// maxDelete returns a sync's guard percentage.
-func maxDelete(sy store.Sync) int {
-	if sy.MaxDelete == 0 {
-		return 50
-	}
-	return sy.MaxDelete
-}
+// maxDelete returns a sync's guard percentage: 0 lets no delete of a file
+// gone from the other side through without Force.
+func maxDelete(sy store.Sync) int { return sy.MaxDelete }
 
 // Run runs the sync called name once and returns what it did. A run that
 // fails as a whole (listing, lease, guard) returns an error and changes
@@ -312,7 +308,16 @@ func (x *runner) lister(ctx context.Context) (lister, error) {
 			exts = e
 		}
 	}
-	return lister{filter: f, tempExts: exts}, err
+	if err != nil {
+		return lister{}, err
+	}
+	l := lister{filter: f, tempExts: exts, twoWay: x.sy.Direction == store.SyncTwoWay}
+	if l.twoWay {
+		if l.hidesDot, err = hidesDotFiles(ctx, x.raw); err != nil {
+			return lister{}, fmt.Errorf("remote %s: %w", x.sy.Remote, err)
+		}
+	}
+	return l, nil
 }
 
 // listAndPlan lists both sides and plans against the stored state. A real
@@ -331,7 +336,7 @@ func (x *runner) listAndPlan(ctx context.Context, dry bool) (Plan, []string, err
 		defer close(loaded)
 		state, serr = x.e.st.SyncFiles(ctx, x.sy.ID)
 	}()
-	lv, temps, err := l.local(x.local, x.tempMark())
+	lv, temps, hidden, err := l.local(x.local, x.tempMark())
 	<-loaded
 	if serr != nil {
 		return Plan{}, nil, fmt.Errorf("load sync state: %w", serr)
@@ -339,7 +344,7 @@ func (x *runner) listAndPlan(ctx context.Context, dry bool) (Plan, []string, err
 	if err != nil {
 		return Plan{}, nil, err
 	}
-	pl := planner{dir: x.sy.Direction, deleteSource: x.sy.AfterCopy == store.AfterCopyDelete, conflict: x.sy.Conflict, excluded: l.excluded}
+	pl := planner{dir: x.sy.Direction, deleteSource: x.sy.AfterCopy == store.AfterCopyDelete, conflict: x.sy.Conflict, excluded: l.excludedPath, hidden: hidden}
 	if x.sy.Direction != store.SyncPush {
 		pl.now, pl.settle = x.e.now(), x.e.cfg.PullSettle
 	}
@@ -366,6 +371,7 @@ func (x *runner) listAndPlan(ctx context.Context, dry bool) (Plan, []string, err
 	x.mu.Unlock()
 	p := pl.plan(lv, rv, state)
 	x.exactTimes(ctx, pl, &p, state)
+	x.confirmGone(ctx, pl, &p, state)
 	x.byContent(ctx, &p)
 	return p, temps, nil
 }

@@ -12,6 +12,7 @@ import (
 	"path"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,9 @@ type fakeRemote struct {
 	// readOnly refuses every change as remote.Pool does for a remote
 	// set --read-only.
 	readOnly bool
+	// listOnly is a server without MLST whose LIST hides dot names, as
+	// vsftpd's does (Features tells; Stat still sees them).
+	listOnly bool
 
 	mu         sync.Mutex
 	failList   map[string]error // dir -> error
@@ -43,6 +47,20 @@ type fakeRemote struct {
 	// deleteHook runs before a Delete (before any failDelete fault).
 	deleteHook func(name string)
 	refused    int // changes refused because of readOnly
+	// unlisted holds paths List leaves out though Stat finds them.
+	unlisted map[string]bool
+	// afterList runs after a listing of dir was read.
+	afterList func(dir string)
+	failStat  map[string]error // path -> error of its Stat
+	stats     int              // Stat calls
+}
+
+// Features tells whether the fake lists with MLSD (see listOnly).
+func (f *fakeRemote) Features(ctx context.Context) (map[string]string, error) {
+	if f.listOnly {
+		return map[string]string{"SIZE": "", "MDTM": ""}, nil
+	}
+	return map[string]string{"MLST": "type*;size*;modify*;", "SIZE": "", "MDTM": ""}, nil
 }
 
 // refuse returns the error remote.Pool gives for a change to a read-only
@@ -96,12 +114,28 @@ func (f *fakeRemote) List(ctx context.Context, dir string) ([]remote.Entry, erro
 		if err != nil {
 			continue
 		}
+		f.mu.Lock()
+		hide := f.unlisted[path.Join(path.Clean(dir), de.Name())] || f.listOnly && de.Name()[0] == '.'
+		f.mu.Unlock()
+		if hide || strings.Contains(de.Name(), `\`) { // remote.Conn.List drops these
+			continue
+		}
 		out = append(out, f.entry(fi))
+	}
+	if f.afterList != nil {
+		f.afterList(path.Clean(dir))
 	}
 	return out, nil
 }
 
 func (f *fakeRemote) Stat(ctx context.Context, name string) (remote.Entry, error) {
+	f.mu.Lock()
+	f.stats++
+	err := f.failStat[path.Clean(name)]
+	f.mu.Unlock()
+	if err != nil {
+		return remote.Entry{}, err
+	}
 	fi, err := os.Stat(f.abs(name))
 	if err != nil {
 		return remote.Entry{}, err
@@ -244,6 +278,10 @@ func newEnv(t testing.TB, sy store.Sync) *env {
 	}
 	if sy.Direction == "" {
 		sy.Direction = store.SyncPush
+	}
+	if sy.MaxDelete == 0 {
+		// As `wharf sync add` sets it; a test of 0 sets it after.
+		sy.MaxDelete = store.DefaultMaxDelete
 	}
 	e.local = filepath.Join(e.files, filepath.FromSlash(sy.Folder))
 	if err := os.MkdirAll(e.local, 0o755); err != nil {

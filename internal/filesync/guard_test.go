@@ -86,7 +86,7 @@ func TestMassDeleteGuardMessage(t *testing.T) {
 		remove(t, e.local, "a.edi")
 		refused(t, e, false, []string{"1 file is gone from the local folder acme/send since the last sync, so the run would delete it on the remote", "1 of 3 remote files (33%)", "--max-delete 30%"}, []string{"1 of 1"})
 		// Within the default limit (50%) the same run goes ahead.
-		e.sync.MaxDelete = 0
+		e.sync.MaxDelete = store.DefaultMaxDelete
 		if err := e.st.UpdateSync(t.Context(), &e.sync); err != nil {
 			t.Fatal(err)
 		}

@@ -34,6 +34,13 @@ var errMissingRoot = errors.New("remote folder does not exist")
 type lister struct {
 	filter   Filter
 	tempExts []string
+	// twoWay leaves alone the names the remote's listings cannot show
+	// (see unseen): a two-way sync takes a file missing from a listing
+	// for one deleted there.
+	twoWay bool
+	// hidesDot: the remote lists with LIST only, whose listings leave
+	// out dot names (vsftpd; see hidesDotFiles).
+	hidesDot bool
 }
 
 func (l lister) want(name string) bool { return l.excluded(name) == "" }
@@ -44,18 +51,55 @@ func (l lister) excluded(name string) string {
 	switch {
 	case inProgress(name, l.tempExts):
 		return "excluded: a name of a file still being received"
+	case l.unseen(name) != "":
+		return l.unseen(name)
 	case !l.filter.Match(name):
 		return "excluded by filter"
 	}
 	return ""
 }
 
+// excludedPath is excluded for a slash-separated path: a folder the sync
+// cannot see on the remote (unseen) leaves everything under it alone.
+func (l lister) excludedPath(p string) string {
+	if l.twoWay {
+		for seg := range strings.SplitSeq(path.Dir(p), "/") {
+			if why := l.unseen(seg); why != "" {
+				return why
+			}
+		}
+	}
+	return l.excluded(path.Base(p))
+}
+
+// unseen says why a two-way sync leaves alone a name that the remote's
+// listings do not show, or "". The file may well be there (a Stat finds
+// it), but a two-way sync plans from listings, and would take it for a
+// file deleted on the remote, and delete it locally. remote.Conn.List
+// drops names with a backslash (an unsafe name for a local tree), and
+// vsftpd's LIST leaves out dot names. One-way syncs go by their records,
+// not by what the target lists, so they still copy such files.
+func (l lister) unseen(name string) string {
+	switch {
+	case !l.twoWay:
+		return ""
+	case strings.Contains(name, `\`):
+		return `excluded: the remote's listings cannot show a name with "\", so a two-way sync would take it for deleted there`
+	case l.hidesDot && strings.HasPrefix(name, ".") && name != "." && name != "..":
+		return "excluded: the remote lists folders with LIST only, which leaves out dot names (vsftpd), so a two-way sync would take it for deleted there"
+	}
+	return ""
+}
+
 // local walks fsys. Directories and files with Wharf temporary names are
-// skipped; leftovers of this sync's own pulls are returned in temps.
-func (l lister) local(fsys vfs.FS, tempMark string) (v view, temps []string, err error) {
+// skipped; leftovers of this sync's own pulls are returned in temps, and
+// the files left alone as unseen (see unseen) in hidden, so the plan can
+// say why.
+func (l lister) local(fsys vfs.FS, tempMark string) (v view, temps, hidden []string, err error) {
 	v = view{}
-	var walk func(dir string) error
-	walk = func(dir string) error {
+	// walk walks dir; unseen says a folder above it is (see unseen).
+	var walk func(dir string, unseen bool) error
+	walk = func(dir string, unseen bool) error {
 		fis, err := fsys.ReadDir(dir)
 		if err != nil {
 			return fmt.Errorf("list local %q: %w", dir, err)
@@ -71,20 +115,25 @@ func (l lister) local(fsys vfs.FS, tempMark string) (v view, temps []string, err
 				temps = append(temps, p)
 			case fi.IsDir():
 				if !strings.HasPrefix(name, tempPrefix) {
-					if err := walk(p); err != nil {
+					if err := walk(p, unseen || l.unseen(name) != ""); err != nil {
 						return err
 					}
 				}
-			case fi.Mode().IsRegular() && l.want(name):
+			case !fi.Mode().IsRegular():
+			case unseen || l.unseen(name) != "":
+				if !inProgress(name, l.tempExts) && l.filter.Match(name) {
+					hidden = append(hidden, p)
+				}
+			case l.want(name):
 				v[p] = File{Size: fi.Size(), ModTime: fi.ModTime(), Precise: true}
 			}
 		}
 		return nil
 	}
-	if err := walk("."); err != nil {
-		return nil, nil, err
+	if err := walk(".", false); err != nil {
+		return nil, nil, nil, err
 	}
-	return v, temps, nil
+	return v, temps, hidden, nil
 }
 
 // remote walks r with up to par listings at once. dirs receives every
@@ -136,7 +185,7 @@ func (l lister) remote(ctx context.Context, r Remote, par int) (view, map[string
 			}
 			switch e.Type {
 			case remote.Dir:
-				if !strings.HasPrefix(e.Name, tempPrefix) {
+				if !strings.HasPrefix(e.Name, tempPrefix) && l.unseen(e.Name) == "" {
 					wg.Add(1)
 					go walk(p)
 				}

@@ -2,7 +2,6 @@ package filesync
 
 import (
 	"fmt"
-	"path"
 	"sort"
 	"time"
 
@@ -56,6 +55,13 @@ type Item struct {
 	// coarse marks a two-way plan that rests on a remote time from LIST,
 	// too coarse to decide; exactTimes plans it again with the exact one.
 	coarse bool
+	// unlisted marks a two-way plan that rests on the remote's listing
+	// no longer showing a file it held at the last sync: confirmGone asks
+	// the remote before it is taken for deleted there.
+	unlisted bool
+	// unconfirmed marks a delete-local whose absence on the remote
+	// confirmGone could not confirm: deleteFile asks again first.
+	unconfirmed bool
 }
 
 // Plan is what a run will do, every listed or remembered path included.
@@ -97,11 +103,14 @@ type planner struct {
 	dir          string // store.Sync* direction
 	deleteSource bool
 	conflict     string
-	// excluded, when set, says why the sync leaves a base name alone (its
-	// filter, a temp receive extension), or "" when it handles it: the
-	// lister's rule, so that a recorded path the listings leave out is not
-	// taken for a file gone from both sides.
-	excluded func(name string) string
+	// excluded, when set, says why the sync leaves a path alone (its
+	// filter, a temp receive extension, a name the remote cannot list),
+	// or "" when it handles it: the lister's rule, so that a recorded path
+	// the listings leave out is not taken for a file gone from both sides.
+	excluded func(p string) string
+	// hidden are local files left alone as names the remote cannot list
+	// (lister.unseen), planned as skips with excluded's reason.
+	hidden []string
 	// sourceEmpty: the source side listed no file at all (set by plan).
 	sourceEmpty bool
 	// now and settle: a remote source modified within settle of now is
@@ -141,7 +150,7 @@ func (pl planner) plan(local, remote view, state []store.SyncFile) Plan {
 	skipped := map[string]bool{}
 	for _, f := range state {
 		if pl.excluded != nil {
-			if why := pl.excluded(path.Base(f.Path)); why != "" {
+			if why := pl.excluded(f.Path); why != "" {
 				skipped[f.Path] = true
 				p.Items = append(p.Items, Item{Path: f.Path, Action: Skip, Reason: why})
 				continue
@@ -154,6 +163,12 @@ func (pl planner) plan(local, remote view, state []store.SyncFile) Plan {
 		}
 		if f.Remote.Exists {
 			p.KnownRemote++
+		}
+	}
+	for _, k := range pl.hidden {
+		if _, ok := rec[k]; !ok && !skipped[k] && pl.excluded != nil {
+			skipped[k] = true
+			p.Items = append(p.Items, Item{Path: k, Action: Skip, Reason: pl.excluded(k)})
 		}
 	}
 	for k := range local {
@@ -444,7 +459,7 @@ func (pl planner) twoWay(p string, l, r *File, s *store.SyncFile) Item {
 			reason = "changed locally"
 		}
 		if rc == removed {
-			reason = "changed locally, deleted on the remote: the change wins"
+			return Item{Action: Push, Reason: "changed locally, deleted on the remote: the change wins", unlisted: true}
 		}
 		return Item{Action: Push, Reason: reason}
 	case newer(rc):
@@ -459,7 +474,7 @@ func (pl planner) twoWay(p string, l, r *File, s *store.SyncFile) Item {
 	case lc == removed:
 		return Item{Action: DeleteRemote, Reason: "deleted locally"}
 	default: // rc == removed, lc == unchanged
-		return Item{Action: DeleteLocal, Reason: "deleted on the remote"}
+		return Item{Action: DeleteLocal, Reason: "deleted on the remote", unlisted: true}
 	}
 }
 

@@ -72,6 +72,13 @@ func (x *runner) recover(ctx context.Context) (n int, kept []error, err error) {
 			} else {
 				x.removeUploadTemps(ctx, op.Path)
 			}
+			if d.Stage != "" {
+				// Published under the stage but not renamed into place
+				// (a rename done leaves nothing there).
+				if err := x.removeRemote(ctx, d.Stage); err != nil {
+					x.log.Warn("remove interrupted upload", "path", d.Stage, "err", err)
+				}
+			}
 			ok, err = x.recoverPush(ctx, op, d)
 		case Pull:
 			ok, err = x.recoverPull(ctx, op, d)

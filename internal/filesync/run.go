@@ -418,12 +418,16 @@ func (x *runner) attempt(ctx context.Context, tk task) (int64, error) {
 
 // opDetail is what the journal keeps to recover an op.
 type opDetail struct {
-	Size         int64     `json:"size"`
-	ModTime      time.Time `json:"mtime,omitzero"` // the source's
-	Precise      bool      `json:"precise,omitempty"`
-	Prior        *File     `json:"prior,omitempty"` // the target before the copy
-	Temp         string    `json:"temp,omitempty"`  // the copy's temporary name (local for a pull, remote for a push)
-	DeleteSource bool      `json:"delete_source,omitempty"`
+	Size    int64     `json:"size"`
+	ModTime time.Time `json:"mtime,omitzero"` // the source's
+	Precise bool      `json:"precise,omitempty"`
+	Prior   *File     `json:"prior,omitempty"` // the target before the copy
+	Temp    string    `json:"temp,omitempty"`  // the copy's temporary name (local for a pull, remote for a push)
+	// Stage is the remote name a push that replaces a listed remote file
+	// (two-way) publishes to first (through Temp), and renames into place
+	// once it checked that file is unchanged; see pushOver.
+	Stage        string `json:"stage,omitempty"`
+	DeleteSource bool   `json:"delete_source,omitempty"`
 	// Step is "copied" once the copy is verified and in place; Dest is
 	// then the target's recorded side.
 	Step     string          `json:"step,omitempty"`

@@ -52,6 +52,10 @@ type Store interface {
 	CreateSync(ctx context.Context, s *Sync) error
 	Sync(ctx context.Context, name string) (Sync, error)
 	Syncs(ctx context.Context) ([]Sync, error)
+	// UpdateSync stores s's settings. When they change its pair of
+	// folders (PairChanged), it drops the sync's file state and aborts its
+	// started journal entries in the same transaction, or fails with
+	// ErrSyncRunning while a run holds the sync's lease.
 	UpdateSync(ctx context.Context, s *Sync) error
 	// DeleteSync removes a sync with its file state, lease and history.
 	DeleteSync(ctx context.Context, name string) error

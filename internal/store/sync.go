@@ -1,6 +1,11 @@
 package store
 
-import "time"
+import (
+	"errors"
+	"path"
+	"strings"
+	"time"
+)
 
 // Sync directions.
 const (
@@ -45,9 +50,31 @@ type Sync struct {
 	OnReceive  bool   // run when a file is received into Folder
 	Filter     string // "*.edi,-*.tmp": comma-separated globs, "-" excludes
 	Conflict   string // Conflict*; "" means ConflictNewer
-	MaxDelete  int    // percent of known files a run may delete; 0 means 50
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// MaxDelete is the percent of a side's files a two-way run may
+	// delete because they are gone from the other side; 0 allows none
+	// (without --force). `wharf sync add` sets DefaultMaxDelete unless
+	// told otherwise, and syncs stored before 0 meant 0 read as that.
+	MaxDelete int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// DefaultMaxDelete is the MaxDelete a sync gets unless one is given.
+const DefaultMaxDelete = 50
+
+// ErrSyncRunning: a run of the sync holds its lease, so the change that
+// would reset its state waits until the run ends.
+var ErrSyncRunning = errors.New("a run of this sync is in progress")
+
+// PairChanged reports whether b syncs another pair of folders than a: its
+// local folder, remote or remote folder differ. The synced state of a then
+// says nothing about b's files, and UpdateSync drops it (and aborts its
+// unfinished journal), so that the next run treats both sides as new: kept,
+// it would take every recorded file for one deleted from the new folder,
+// and a push would never send the new folder what the old one received.
+func PairChanged(a, b Sync) bool {
+	clean := func(p string) string { return strings.Trim(path.Clean("/"+p), "/") }
+	return clean(a.Folder) != clean(b.Folder) || a.Remote != b.Remote || clean(a.RemotePath) != clean(b.RemotePath)
 }
 
 // SyncSide is what one side of a sync pair looked like when it was last in

@@ -173,6 +173,10 @@ var migrations = []string{
 		failures INTEGER NOT NULL DEFAULT 0,
 		created_at INTEGER NOT NULL
 	);`,
+	// A sync's max_delete 0 meant 50 and was left out of its settings;
+	// now 0 means 0, so the rows without it get the 50 they ran with.
+	`UPDATE syncs SET settings = json_set(settings, '$.max_delete', 50)
+		WHERE json_type(settings, '$.max_delete') IS NULL;`,
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {

@@ -25,14 +25,17 @@ type syncSettings struct {
 	OnReceive  bool          `json:"on_receive,omitempty"`
 	Filter     string        `json:"filter,omitempty"`
 	Conflict   string        `json:"conflict,omitempty"`
-	MaxDelete  int           `json:"max_delete,omitempty"`
+	// MaxDelete is always written, 0 included. A row without it is from
+	// before 0 meant 0, when a left-out 0 meant 50: a migration writes the
+	// 50 there, and reading takes the default for one still without it.
+	MaxDelete *int `json:"max_delete,omitempty"`
 }
 
 func syncSettingsOf(sy *store.Sync) (string, error) {
 	b, err := json.Marshal(syncSettings{
 		Folder: sy.Folder, Remote: sy.Remote, RemotePath: sy.RemotePath, Direction: sy.Direction,
 		AfterCopy: sy.AfterCopy, Every: sy.Every, Cron: sy.Cron, OnReceive: sy.OnReceive,
-		Filter: sy.Filter, Conflict: sy.Conflict, MaxDelete: sy.MaxDelete,
+		Filter: sy.Filter, Conflict: sy.Conflict, MaxDelete: &sy.MaxDelete,
 	})
 	return string(b), err
 }
@@ -50,7 +53,10 @@ func scanSync(sc interface{ Scan(...any) error }) (store.Sync, error) {
 	}
 	s.Folder, s.Remote, s.RemotePath, s.Direction = st.Folder, st.Remote, st.RemotePath, st.Direction
 	s.AfterCopy, s.Every, s.Cron, s.OnReceive = st.AfterCopy, st.Every, st.Cron, st.OnReceive
-	s.Filter, s.Conflict, s.MaxDelete = st.Filter, st.Conflict, st.MaxDelete
+	s.Filter, s.Conflict, s.MaxDelete = st.Filter, st.Conflict, store.DefaultMaxDelete
+	if st.MaxDelete != nil {
+		s.MaxDelete = *st.MaxDelete
+	}
 	s.CreatedAt, s.UpdatedAt = time.Unix(0, created), time.Unix(0, updated)
 	return s, nil
 }
@@ -102,22 +108,62 @@ func (s *Store) Syncs(ctx context.Context) ([]store.Sync, error) {
 	return out, rows.Err()
 }
 
-// UpdateSync stores sy's settings under sy.Name.
+// UpdateSync stores sy's settings under sy.Name; see store.Store.
 func (s *Store) UpdateSync(ctx context.Context, sy *store.Sync) error {
 	settings, err := syncSettingsOf(sy)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	res, err := s.db.ExecContext(ctx, `UPDATE syncs SET settings = ?, updated_at = ? WHERE name = ?`, settings, now.UnixNano(), sy.Name)
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		old, err := scanSync(tx.QueryRowContext(ctx, `SELECT id, name, settings, created_at, updated_at FROM syncs WHERE name = ?`, sy.Name))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("sync %q: %w", sy.Name, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if store.PairChanged(old, *sy) {
+			if err := resetSyncState(ctx, tx, old.ID, now); err != nil {
+				return fmt.Errorf("sync %q: %w", sy.Name, err)
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE syncs SET settings = ?, updated_at = ? WHERE id = ?`, settings, now.UnixNano(), old.ID)
+		return err
+	})
 	if err != nil {
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrSyncRunning) {
+			return err
+		}
 		return fmt.Errorf("update sync %q: %w", sy.Name, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("sync %q: %w", sy.Name, store.ErrNotFound)
 	}
 	sy.UpdatedAt = now
 	return nil
+}
+
+// resetSyncState drops a sync's file state and aborts its started journal
+// entries, which belong to its old pair of folders: recovery would
+// otherwise look for their copies in the new ones. It fails with
+// store.ErrSyncRunning while a run holds the lease (it would go on
+// recording the old pair's files).
+func resetSyncState(ctx context.Context, tx *sql.Tx, syncID int64, now time.Time) error {
+	var holder string
+	var until int64
+	err := tx.QueryRowContext(ctx, `SELECT holder, until FROM sync_leases WHERE sync_id = ?`, syncID).Scan(&holder, &until)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return err
+	case !time.Unix(0, until).Before(now):
+		return fmt.Errorf("%w (held by %s until %s): change its folder or remote once the run ends",
+			store.ErrSyncRunning, holder, time.Unix(0, until).Format(time.RFC3339))
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sync_files WHERE sync_id = ?`, syncID); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE sync_ops SET status = ?, finished = ?, error = ? WHERE sync_id = ? AND status = ?`,
+		store.OpAborted, now.UnixNano(), "the sync's folder or remote changed", syncID, store.OpStarted)
+	return err
 }
 
 // DeleteSync removes the sync called name and, by cascade, its state,
