@@ -172,6 +172,15 @@ func (c *Conn) finish(dc net.Conn, upload bool, ioErr error) error {
 		return ioErr
 	}
 	code, msg, err := c.reply()
+	if local := localErr(ioErr); local != nil {
+		// Our side failed (a full disk, a mount's client gone): the
+		// server's 426 for the data connection we closed, read to stay in
+		// step, is its echo, and a retry would fail the same way.
+		if err != nil {
+			c.broken = true
+		}
+		return local
+	}
 	if err != nil {
 		return err
 	}
@@ -185,6 +194,17 @@ func (c *Conn) finish(dc net.Conn, upload bool, ioErr error) error {
 		return replyError(550, msg)
 	}
 	return ioErr
+}
+
+// localErr returns ioErr, made permanent (noRetry), when it is a failure
+// of the local reader or writer of a transfer rather than of the data
+// connection (netError, dataError); nil otherwise.
+func localErr(ioErr error) error {
+	var ne *netError
+	if ioErr == nil || errors.As(ioErr, &ne) || errorsAsData(ioErr) {
+		return nil
+	}
+	return noRetry{ioErr}
 }
 
 // dialPassive asks for a passive port with EPSV, falling back to PASV when

@@ -11,6 +11,7 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -219,17 +220,67 @@ func (r netReader) Read(p []byte) (int, error) {
 
 // WriteTo lets the connection's own WriteTo (deadlineConn's, which splices
 // plain TCP) do the copy, marking its errors as network errors as Read
-// does: io.Copy would otherwise see only netReader's Read.
+// does (io.Copy would otherwise see only netReader's Read), except those
+// of w: a write that failed, or a splice into w that failed on w's side
+// (see sinkErr).
 func (r netReader) WriteTo(w io.Writer) (int64, error) {
 	wt, ok := r.Conn.(io.WriterTo)
 	if !ok {
 		return io.Copy(w, struct{ io.Reader }{r})
 	}
-	n, err := wt.WriteTo(w)
-	if err != nil {
+	s := &sink{w: w}
+	var n int64
+	var err error
+	if _, ok := w.(io.ReaderFrom); ok {
+		n, err = wt.WriteTo(sinkFrom{s})
+	} else {
+		n, err = wt.WriteTo(s)
+	}
+	if err != nil && !s.failed {
 		err = &netError{"read data", err}
 	}
 	return n, err
+}
+
+// sink is a download's writer that remembers its own failure, so that
+// netReader.WriteTo can tell it from the data connection's.
+type sink struct {
+	w      io.Writer
+	failed bool
+}
+
+func (s *sink) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil || n < len(p) {
+		s.failed = true // io.Copy makes a short write io.ErrShortWrite
+	}
+	return n, err
+}
+
+// sinkFrom is a sink whose writer has a ReadFrom of its own (a local
+// file, which splices from the socket): it gets the data connection's
+// chunk itself.
+type sinkFrom struct{ *sink }
+
+func (s sinkFrom) ReadFrom(r io.Reader) (int64, error) {
+	n, err := s.w.(io.ReaderFrom).ReadFrom(r)
+	if sinkErr(err) {
+		s.failed = true
+	}
+	return n, err
+}
+
+// sinkErr reports whether err, from a splice of the data connection into
+// a local file, is the file's: the storage errors a write gives. A splice
+// reports either side's failure as the writer's, so anything else is
+// taken for the connection's, as it was before.
+func sinkErr(err error) bool {
+	for _, e := range []error{syscall.ENOSPC, syscall.EDQUOT, syscall.EFBIG, syscall.EIO, syscall.EROFS} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
 }
 
 type netWriter struct{ net.Conn }

@@ -2,6 +2,7 @@ package remote
 
 import (
 	"context"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -9,17 +10,17 @@ import (
 )
 
 // A server that refuses RNTO onto an existing file (553): the target is
-// deleted and the rename tried once more.
+// renamed aside, the rename tried once more, and the aside copy deleted.
 func TestQuirkRenameOverExisting(t *testing.T) {
 	s := newFake(t)
 	s.files["/old"] = []byte("old")
-	s.handlers["RNFR"] = func(fc *fakeConn, _ string) { fc.reply("350 ready") }
+	s.files["/new"] = []byte("new")
 	s.handlers["RNTO"] = func(fc *fakeConn, arg string) {
 		if _, ok := fc.s.file(arg); ok {
 			fc.reply("553 file exists")
 			return
 		}
-		fc.reply("250 renamed")
+		fc.standard("RNTO", arg)
 	}
 	s.start()
 	c, err := Dial(context.Background(), s.config(), nil)
@@ -30,9 +31,14 @@ func TestQuirkRenameOverExisting(t *testing.T) {
 	if err := c.Rename(context.Background(), "new", "old"); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"RNFR /new", "RNTO /old", "SIZE /old", "DELE /old", "RNFR /new", "RNTO /old"}
-	if got := tail(s.commands(), len(want)); !slices.Equal(got, want) {
-		t.Errorf("transcript %q, want %q", got, want)
+	got := tail(s.commands(), 8)
+	aside := strings.TrimPrefix(got[4], "RNTO ")
+	want := []string{"RNFR /new", "RNTO /old", "SIZE /old", "RNFR /old", "RNTO " + aside, "RNFR /new", "RNTO /old", "DELE " + aside}
+	if !slices.Equal(got, want) || !IsTemp(path.Base(aside)) || !strings.HasPrefix(aside, "/.old.") {
+		t.Errorf("transcript %q, want %q with a temporary name next to /old", got, want)
+	}
+	if b, ok := s.file("/old"); !ok || string(b) != "new" || len(s.fileNames()) != 1 {
+		t.Errorf("/old = %q, %v (files %q); want the new file alone", b, ok, s.fileNames())
 	}
 }
 

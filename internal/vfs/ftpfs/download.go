@@ -1,6 +1,7 @@
 package ftpfs
 
 import (
+	"context"
 	"errors"
 	"io"
 	"io/fs"
@@ -25,18 +26,19 @@ type readFile struct {
 
 // download is one Retrieve, running in its own goroutine until done.
 type download struct {
-	g    *gate
-	done chan struct{}
-	err  error // the download's, wrapped; set before done closes
+	g      *gate
+	cancel context.CancelCauseFunc // cuts the Retrieve (stop)
+	done   chan struct{}
+	err    error // the download's, wrapped; set before done closes
 }
 
 // start starts the download at off and waits until it started. It returns
 // the remote's refusal, or the failure that kept it from starting.
 func (r *readFile) start(off int64) error {
 	g := newGate()
-	d := &download{g: g, done: make(chan struct{})}
+	ctx, started, cancel := r.fs.launch(r.fs.ctx)
+	d := &download{g: g, cancel: cancel, done: make(chan struct{})}
 	r.dl, r.offset = d, off
-	ctx, started, release := r.fs.launch(r.fs.ctx)
 	go func() {
 		defer close(d.done)
 		_, err := r.fs.pool.Retrieve(ctx, r.fs.remotePath(r.name), off, g)
@@ -44,7 +46,7 @@ func (r *readFile) start(off int64) error {
 		if pw, ok := g.dst.(*io.PipeWriter); ok {
 			pw.CloseWithError(d.err) // nil: io.EOF for Read
 		}
-		release()
+		cancel(nil)
 	}()
 	select {
 	case <-g.opened:
@@ -139,7 +141,11 @@ func (r *readFile) Seek(off int64, whence int) (int64, error) {
 	return off, nil
 }
 
-// stop ends the download, wherever it is, and waits for it.
+// stop ends the download, wherever it is, and waits for it. The remote's
+// data connection is closed early, and the remote's reply to that (426)
+// keeps the control connection; when that takes longer than abortGrace
+// (a stalled remote), the download's context is cancelled, which closes
+// the control connection too, so stop never waits out the I/O timeout.
 func (r *readFile) stop() {
 	if r.dl == nil {
 		return
@@ -148,11 +154,12 @@ func (r *readFile) stop() {
 	if r.pr != nil {
 		r.pr.CloseWithError(errDownloadClosed)
 	}
-	<-r.dl.done
+	if !endOrCut(r.dl.done, r.dl.cancel, errDownloadClosed) {
+		<-r.dl.done // cut: the remote package returns at once
+	}
 }
 
-// Close stops a download in progress. Closing the remote's data connection
-// early makes the remote answer 426 and keeps the control connection.
+// Close stops a download in progress (see stop).
 func (r *readFile) Close() error {
 	r.stop()
 	return nil

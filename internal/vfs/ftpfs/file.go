@@ -85,6 +85,7 @@ type writeFile struct {
 	name       string
 	appendMode bool
 	feed       *feed
+	cancel     context.CancelCauseFunc // cuts the upload (Abort)
 
 	mu      sync.Mutex
 	n       int64 // sent, once the upload has returned
@@ -117,11 +118,14 @@ func (w *writeFile) start() error {
 	// mid-upload ends the session, and the remote package must still get
 	// to delete its temporary file. The client's reader failing ends the
 	// upload, and the pool's I/O deadlines bound it.
-	ctx, started, release := w.fs.launch(context.WithoutCancel(w.fs.ctx))
+	ctx, started, cancel := w.fs.launch(context.WithoutCancel(w.fs.ctx))
+	w.cancel = cancel
+	w.fs.uploads.Add(1)
 	go func() {
+		defer w.fs.uploads.Done()
 		n, err := w.upload(ctx, &feedReader{f: f})
 		err = startErr(ctx, err)
-		release()
+		cancel(nil)
 		w.mu.Lock()
 		w.n = n
 		w.mu.Unlock()
@@ -185,13 +189,19 @@ func (w *writeFile) Stat() (fs.FileInfo, error) {
 	return info{remote.Entry{Name: w.name, Size: w.n, ModTime: time.Now()}}, nil
 }
 
-// Abort makes the upload fail, so nothing is published.
+// Abort makes the upload fail, so nothing is published, and waits for it
+// to delete its temporary file for at most abortGrace. A remote that takes
+// longer (stalled) gets the upload's context cancelled, which closes its
+// control and data connections at once, and Abort returns: the upload
+// then deletes its temporary file over another connection in the
+// background, within the remote package's own bound (FS.Wait waits for
+// it).
 func (w *writeFile) Abort() {
 	w.mu.Lock()
 	w.aborted = true
 	w.mu.Unlock()
 	w.feed.stop(errAborted)
-	<-w.feed.done
+	endOrCut(w.feed.done, w.cancel, errAborted)
 }
 
 // Close ends the upload and reports whether it was published. An upload

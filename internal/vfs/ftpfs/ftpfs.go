@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/textproto"
 	"path"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,6 +80,8 @@ type FS struct {
 
 	rootSeen   atomic.Bool // the mounted folder was seen to exist
 	rootWarned atomic.Bool // its absence was logged
+
+	uploads sync.WaitGroup // upload goroutines, which outlive an Abort
 }
 
 type cachedList struct {
@@ -108,6 +111,11 @@ func New(ctx context.Context, pool Pool, opt Options) *FS {
 	}
 	return &FS{pool: pool, opt: opt, ctx: ctx, cache: make(map[string]cachedList)}
 }
+
+// Wait waits until every upload started through f has returned: those
+// aborted end in the background, deleting their temporary files on the
+// remote (bounded by the remote package's timeouts; see writeFile.Abort).
+func (f *FS) Wait() { f.uploads.Wait() }
 
 // AtomicWrites reports that OpenFile for writing publishes the file only
 // when Close succeeds (the remote package uploads to a temporary name,
@@ -327,12 +335,18 @@ func (f *FS) Chtimes(name string, _, mtime time.Time) error {
 }
 
 // Rename moves a file or folder on the remote. A folder the server
-// refuses to rename is moved entry by entry.
+// refuses to rename is moved entry by entry. A folder is never moved into
+// itself: rename(2) refuses that (EINVAL), and so does every server, which
+// moving entry by entry would turn into a folder nested in itself without
+// end.
 func (f *FS) Rename(oldname, newname string) error {
 	return f.change("rename", oldname, func(ctx context.Context) error {
 		from, to := f.remotePath(oldname), f.remotePath(newname)
+		if within(to, from) {
+			return errIntoItself{}
+		}
 		err := f.pool.Rename(ctx, from, to)
-		if err == nil || remote.Transient(err) {
+		if err == nil || remote.Transient(err) || to == from {
 			return err
 		}
 		e, serr := f.pool.Stat(ctx, from)
@@ -345,7 +359,8 @@ func (f *FS) Rename(oldname, newname string) error {
 
 // moveTree moves folder from to to by creating to, renaming each entry
 // into it (recursing into folders the server refuses to rename) and
-// removing from.
+// removing from. It never moves to, or a folder to is in: Rename keeps to
+// out of from, and this keeps the walk finite even so.
 func (f *FS) moveTree(ctx context.Context, from, to string) error {
 	if err := f.pool.MakeDir(ctx, to); err != nil {
 		return err
@@ -356,6 +371,9 @@ func (f *FS) moveTree(ctx context.Context, from, to string) error {
 	}
 	for _, e := range es {
 		src, dst := path.Join(from, e.Name), path.Join(to, e.Name)
+		if to == src || within(to, src) {
+			continue
+		}
 		if err := f.pool.Rename(ctx, src, dst); err != nil {
 			if e.Type != remote.Dir || remote.Transient(err) {
 				return err
@@ -367,6 +385,22 @@ func (f *FS) moveTree(ctx context.Context, from, to string) error {
 	}
 	return f.pool.RemoveDir(ctx, from)
 }
+
+// within reports whether p is inside the folder dir (not dir itself);
+// both are clean absolute paths.
+func within(p, dir string) bool {
+	return dir == "/" && p != "/" || strings.HasPrefix(p, dir+"/")
+}
+
+// errIntoItself refuses to move a folder into itself or one of its
+// subfolders.
+type errIntoItself struct{}
+
+func (errIntoItself) Error() string { return "cannot move a folder into itself" }
+func (errIntoItself) Unwrap() error { return fs.ErrInvalid }
+
+// FTPCode is 550: the action was not taken, and never will be.
+func (errIntoItself) FTPCode() int { return 550 }
 
 // unavailable is a transient failure of the remote: the FTP reply is 451
 // so clients retry later, and it names the remote.

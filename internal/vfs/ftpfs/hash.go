@@ -62,8 +62,8 @@ func (f *FS) Hash(name, alg string, start, end int64) (string, error) {
 // connection and the remote's first answer are bounded as a download's
 // (see start.go).
 func (f *FS) hashBytes(name string, h hash.Hash, start, end int64) (string, error) {
-	ctx, started, release := f.launch(f.ctx)
-	defer release()
+	ctx, started, cancel := f.launch(f.ctx)
+	defer cancel(nil)
 	w := &rangeWriter{h: h, left: end - start, started: started}
 	_, err := f.pool.Retrieve(ctx, f.remotePath(name), start, w)
 	if !w.begun {

@@ -20,12 +20,14 @@ import (
 // and started, which the caller calls once the transfer started or ended.
 // Until then OpTimeout and the session bound it (the wait for a pooled
 // connection, the remote's reply and data connection); afterwards only
-// parent and the pool's I/O deadlines do. started reports false when a
-// bound already cancelled the context: the caller must then stop the
-// transfer and report context.Cause. release frees the context once the
-// transfer returned.
-func (f *FS) launch(parent context.Context) (ctx context.Context, started func() bool, release func()) {
-	ctx, cancel := context.WithCancelCause(parent)
+// parent, the pool's I/O deadlines and cancel do. started reports false
+// when a bound already cancelled the context: the caller must then stop
+// the transfer and report context.Cause. cancel ends the context with a
+// cause: with nil once the transfer returned, to free it, or to cut a
+// transfer the client abandoned (the remote package then closes its
+// connections at once, however stalled the remote is).
+func (f *FS) launch(parent context.Context) (ctx context.Context, started func() bool, cancel context.CancelCauseFunc) {
+	ctx, cancel = context.WithCancelCause(parent)
 	timer := time.AfterFunc(f.opt.OpTimeout, func() { cancel(notStarted{f.opt.OpTimeout}) })
 	// An upload's parent outlives the session; its start does not.
 	stopSession := context.AfterFunc(f.ctx, func() { cancel(context.Cause(f.ctx)) })
@@ -33,7 +35,7 @@ func (f *FS) launch(parent context.Context) (ctx context.Context, started func()
 		t, s := timer.Stop(), stopSession()
 		return t && s
 	}
-	return ctx, started, func() { cancel(nil) }
+	return ctx, started, cancel
 }
 
 // notStarted is the cause of a transfer that did not start within the
@@ -55,4 +57,26 @@ func startErr(ctx context.Context, err error) error {
 		}
 	}
 	return err
+}
+
+// abortGrace is how long a transfer the client abandoned gets to end
+// politely (the remote's reply to the data connection closed early, an
+// upload's temporary file deleted), keeping its remote connection, before
+// its context is cancelled, which closes the connection: a stalled remote
+// would otherwise hold the client's ABOR or close for the whole I/O
+// timeout.
+const abortGrace = time.Second
+
+// endOrCut waits up to abortGrace for done to close, then cuts the
+// transfer with cancel(cause). It reports whether done closed in time.
+func endOrCut(done <-chan struct{}, cancel context.CancelCauseFunc, cause error) bool {
+	t := time.NewTimer(abortGrace)
+	defer t.Stop()
+	select {
+	case <-done:
+		return true
+	case <-t.C:
+		cancel(cause)
+		return false
+	}
 }
