@@ -81,7 +81,14 @@ run' runs a sync now. Under serve, a run that fails (the remote is down),
 finds the sync busy or leaves files failed runs again after 10 seconds, then
 at doubling delays up to 10 minutes, until one succeeds; at start every
 --on-receive sync runs once (for files received meanwhile), and a schedule
-continues from the sync's last run, running at once what it missed.`
+continues from the sync's last run, running at once what it missed.
+
+Under serve, a local file modified less than 3 seconds ago is not pushed
+yet: a client that keeps file times sets the time just after its upload
+ends (MFMT), and a copy taken before would be sent again once the time
+changed; the sync runs again as soon as the file is old enough. 'wharf
+sync run' pushes such a file at once. A remote file is pulled once it is a
+minute old (it may still be being written).`
 
 const syncAddLong = `Add a sync between a folder under DATA/files and a folder on a remote. It
 changes nothing until it runs: 'wharf sync run NAME --dry-run' shows what it
@@ -643,15 +650,19 @@ func (n syncs) openEngine(ctx context.Context, cmd *cobra.Command) (*syncEnv, er
 		// be picked up here either.
 		tempExts = strings.Trim(tempExts+","+served, ",")
 	}
-	eng := newSyncEngine(st, set, d.files, tempExts, log)
+	// No push settle: 'wharf sync run' pushes what is there when asked.
+	eng := newSyncEngine(st, set, d.files, tempExts, 0, log)
 	return &syncEnv{st: st, keeper: keeper, set: set, engine: eng, log: log}, nil
 }
 
 // newSyncEngine returns the sync engine for a data directory: local
-// folders under files, remotes from set. serve uses it with a scheduler.
-func newSyncEngine(st store.Store, set *remoteset.Set, files, tempExts string, log *slog.Logger) *filesync.Engine {
+// folders under files, remotes from set, holding back local files
+// modified within pushSettle (filesync.Config.PushSettle). serve uses it
+// with a scheduler.
+func newSyncEngine(st store.Store, set *remoteset.Set, files, tempExts string, pushSettle time.Duration, log *slog.Logger) *filesync.Engine {
 	return filesync.New(st, syncEndpoints{files: files, set: set}, filesync.Config{
 		Logger: log, TempExtensions: filesync.ParseExtensions(tempExts), PullSettle: filesync.DefaultPullSettle,
+		PushSettle: pushSettle,
 		TempExtensionsFor: func(ctx context.Context, folder string) ([]string, bool) {
 			// DATA/files/NAME/... belongs to partner NAME, whose own
 			// setting overrides the server's.
@@ -670,7 +681,7 @@ func newSyncEngine(st store.Store, set *remoteset.Set, files, tempExts string, l
 // records a file received into their folder. serve runs it next to the FTP
 // server.
 func runSyncs(ctx context.Context, st store.Store, set *remoteset.Set, files, tempExts string, log *slog.Logger) error {
-	eng := newSyncEngine(st, set, files, tempExts, log)
+	eng := newSyncEngine(st, set, files, tempExts, filesync.DefaultPushSettle, log)
 	return filesync.NewScheduler(eng, st, filesync.SchedulerConfig{Logger: log, Events: st}).Run(ctx)
 }
 

@@ -71,10 +71,23 @@ type Config struct {
 	// file in progress be downloaded, and with --after-copy delete its
 	// source would go while its writer still writes. 0 pulls at once.
 	PullSettle time.Duration
+	// PushSettle holds back a push (or a two-way copy to the remote, or
+	// a conflict) of a local file modified less than this long ago (or
+	// dated less than this far ahead): a partner's client that keeps
+	// file times sets the time (MFMT) one round trip after its upload
+	// ends, and a copy taken in between, with the upload's time, would go
+	// again once the time changed: delivered twice. A run that holds a
+	// file back says when it settles (Plan.Settles), and the scheduler
+	// runs the sync again then. 0 pushes at once.
+	PushSettle time.Duration
 }
 
-// DefaultPullSettle is the PullSettle the command line runs with.
-const DefaultPullSettle = time.Minute
+// DefaultPullSettle and DefaultPushSettle are the settle times the
+// command line runs with.
+const (
+	DefaultPullSettle = time.Minute
+	DefaultPushSettle = 3 * time.Second
+)
 
 // Engine runs syncs. It is safe for concurrent use; runs of one sync never
 // overlap, in this process or any other sharing the store.
@@ -345,8 +358,12 @@ func (x *runner) listAndPlan(ctx context.Context, dry bool) (Plan, []string, err
 		return Plan{}, nil, err
 	}
 	pl := planner{dir: x.sy.Direction, deleteSource: x.sy.AfterCopy == store.AfterCopyDelete, conflict: x.sy.Conflict, excluded: l.excludedPath, hidden: hidden}
+	pl.now = x.e.now()
 	if x.sy.Direction != store.SyncPush {
-		pl.now, pl.settle = x.e.now(), x.e.cfg.PullSettle
+		pl.settle = x.e.cfg.PullSettle
+	}
+	if x.sy.Direction != store.SyncPull {
+		pl.localSettle = x.e.cfg.PushSettle
 	}
 	if !dry && x.sy.Direction == store.SyncPush {
 		if p, ok := planFromJournal(pl, lv, state); ok {

@@ -52,6 +52,8 @@ type Item struct {
 	// delivery was removed: a new delivery, made whatever the target
 	// holds (byContent leaves it alone).
 	again bool
+	// settles is when a local source held back as young may go.
+	settles time.Time
 	// coarse marks a two-way plan that rests on a remote time from LIST,
 	// too coarse to decide; exactTimes plans it again with the exact one.
 	coarse bool
@@ -115,27 +117,51 @@ type planner struct {
 	sourceEmpty bool
 	// now and settle: a remote source modified within settle of now is
 	// not pulled yet (see Config.PullSettle); settle 0 pulls at once.
-	now    time.Time
-	settle time.Duration
+	// localSettle does the same for a local source (Config.PushSettle).
+	now         time.Time
+	settle      time.Duration
+	localSettle time.Duration
 }
 
-// young says why a remote source is not pulled yet, or "". A time from
-// LIST stands for its whole minute, so the file may be up to a minute
-// younger than it reads. A time far ahead of now (another clock, another
-// zone) tells nothing, and holds nothing back.
-func (pl planner) young(src *File, srcIsLocal bool) string {
-	if srcIsLocal || pl.settle <= 0 {
-		return ""
+// young says why a source is not copied yet, or "", and for a local one
+// when it will be (Item.settles). A time from LIST stands for its whole
+// minute, so the file may be up to a minute younger than it reads. A time
+// far ahead of now (another clock, another zone) tells nothing, and holds
+// nothing back.
+func (pl planner) young(src *File, srcIsLocal bool) (string, time.Time) {
+	settle := pl.settle
+	if srcIsLocal {
+		settle = pl.localSettle
+	}
+	if settle <= 0 {
+		return "", time.Time{}
 	}
 	latest := src.ModTime
-	if !src.Precise {
+	if !srcIsLocal && !src.Precise {
 		latest = latest.Add(time.Minute)
 	}
 	age := pl.now.Sub(latest)
-	if age >= pl.settle || age < -pl.settle {
-		return ""
+	if age >= settle || age < -settle {
+		return "", time.Time{}
 	}
-	return fmt.Sprintf("modified %v ago or less: a remote file younger than %v may still be being written; pulled once it is older", max(age, 0).Round(time.Second), pl.settle)
+	ago := max(age, 0).Round(time.Second)
+	if srcIsLocal {
+		return fmt.Sprintf("modified %v ago or less: a local file younger than %v may still get its time from the client that uploaded it (MFMT after STOR); pushed once it is older", ago, settle),
+			pl.now.Add(settle - age)
+	}
+	return fmt.Sprintf("modified %v ago or less: a remote file younger than %v may still be being written; pulled once it is older", ago, settle), time.Time{}
+}
+
+// Settles is when the earliest local file this plan held back (young)
+// is old enough to go, or zero when it held none.
+func (p Plan) Settles() time.Time {
+	var at time.Time
+	for _, it := range p.Items {
+		if !it.settles.IsZero() && (at.IsZero() || it.settles.Before(at)) {
+			at = it.settles
+		}
+	}
+	return at
 }
 
 // plan compares the listings with the last synced state. A recorded path
@@ -346,8 +372,8 @@ func (pl planner) oneWay(p string, src, dst *File, s *store.SyncFile, srcIsLocal
 		// unless the server's digest shows the same content (byContent).
 		it.Reason = "same size and time as the target's file, but no delivery of it on record"
 	}
-	if why := pl.young(src, srcIsLocal); why != "" {
-		return Item{Action: Skip, Reason: why}
+	if why, at := pl.young(src, srcIsLocal); why != "" {
+		return Item{Action: Skip, Reason: why, settles: at}
 	}
 	return it
 }
@@ -431,8 +457,15 @@ func (pl planner) twoWay(p string, l, r *File, s *store.SyncFile) Item {
 		// into a conflict, until it settles (as in a pull). This also
 		// means its copy is made once its listed minute is over, so a
 		// later edit of the same size shows as another minute.
-		if why := pl.young(r, false); why != "" {
+		if why, _ := pl.young(r, false); why != "" {
 			return Item{Action: Skip, Reason: why}
+		}
+	}
+	if newer(lc) {
+		// Nor is a local change pushed, or taken into a conflict, while
+		// its time may still change (PushSettle).
+		if why, at := pl.young(l, true); why != "" {
+			return Item{Action: Skip, Reason: why, settles: at}
 		}
 	}
 	switch {

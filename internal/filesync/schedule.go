@@ -328,6 +328,22 @@ func (s *Scheduler) settle(name string, failed bool) {
 	}
 }
 
+// recheck runs name again at at, when the local files its run held back
+// as too young (Config.PushSettle) may go: a file received just now is
+// pushed seconds later, not at the next scheduled run.
+func (s *Scheduler) recheck(name string, at time.Time) {
+	s.mu.Lock()
+	if cur, ok := s.retryAt[name]; !ok || at.Before(cur) {
+		s.retryAt[name] = at
+	}
+	s.mu.Unlock()
+	s.log.Debug("sync run again when received files settle", "sync", name, "at", at)
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
 // takeReceived returns the syncs triggered by the files received since the
 // last call.
 func (s *Scheduler) takeReceived(syncs []store.Sync) []string {
@@ -380,6 +396,9 @@ func (s *Scheduler) start(ctx context.Context, name string) {
 			}
 			if ctx.Err() == nil {
 				s.settle(name, err != nil || len(res.Errors) > 0)
+				if at := res.Plan.Settles(); err == nil && !at.IsZero() {
+					s.recheck(name, at)
+				}
 			}
 			s.mu.Lock()
 			if !s.again[name] || ctx.Err() != nil {
