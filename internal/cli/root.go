@@ -210,6 +210,9 @@ func open(ctx context.Context, root string) (dataDir, store.Store, error) {
 		}
 	}
 	st, err := sqlite.Open(ctx, d.db)
+	if errors.Is(err, sqlite.ErrFull) {
+		return d, nil, err
+	}
 	if err != nil {
 		return d, nil, fmt.Errorf("%w: check that %s is a Wharf data directory", err, root)
 	}

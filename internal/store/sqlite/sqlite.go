@@ -9,12 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlitedrv "modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"github.com/wharf-mft/wharf/internal/store"
 )
@@ -43,15 +45,63 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Set("_txlock", "immediate")
+	if err := private(path); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	if err := migrate(ctx, db); err != nil {
 		db.Close()
+		if full(err) {
+			return nil, fmt.Errorf("open %s: %w (%v): free space there, then try again", path, ErrFull, err)
+		}
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
 	return &Store{db: db}, nil
+}
+
+// private creates the database file readable by its owner only (0600),
+// or makes an existing one (and its WAL and shared-memory files) so: it
+// holds password hashes, sealed remote passwords and the event log, and a
+// data directory made beforehand (systemd's StateDirectory, install -d)
+// is often 0755. SQLite creates the -wal and -shm files with the
+// database's mode.
+func private(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		fi, err := os.Stat(p)
+		if err != nil || fi.Mode().Perm()&0o077 == 0 {
+			continue
+		}
+		if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+			return fmt.Errorf("%s is readable by other users, and making it private failed: %w: chmod 600 it", p, err)
+		}
+	}
+	return nil
+}
+
+// ErrFull is an Open that failed because the database's file system is
+// full (or gave an I/O error, as a full one does).
+var ErrFull = errors.New("the file system holding it is full or failing")
+
+// full reports whether err is SQLite's "disk full" or an I/O error, which
+// a full file system also gives.
+func full(err error) bool {
+	var se *sqlitedrv.Error
+	if !errors.As(err, &se) {
+		return false
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR:
+		return true
+	}
+	return false
 }
 
 // Close closes the database.
@@ -180,6 +230,12 @@ var migrations = []string{
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
+	// Up to date: nothing is written, so a full disk still lets every
+	// command (and serve's downloads) run.
+	var cur int
+	if err := db.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&cur); err == nil && cur == len(migrations) {
+		return nil
+	}
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return err
 	}
