@@ -199,7 +199,9 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	if !config.MetricsOff(cfg.MetricsListen) {
-		c := metrics.New(ctx, st, metrics.Sources{Sessions: srv.SessionCounts, Pools: remotes.PoolStats}, log)
+		// Not ctx: the first signal starts a drain, during which the
+		// metrics still count what the sessions do.
+		c := metrics.New(context.WithoutCancel(ctx), st, metrics.Sources{Sessions: srv.SessionCounts, Pools: remotes.PoolStats, Stopping: srv.Stopping}, log)
 		stopMetrics, err := serveMetrics(ctx, cfg.MetricsListen, c, log)
 		if err != nil {
 			return err

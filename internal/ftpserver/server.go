@@ -316,10 +316,12 @@ func (s *Server) Serve(ctx context.Context) error {
 }
 
 // removeStaleUploads deletes upload temp files a crash left behind. They
-// were never visible and never reported as received.
+// were never visible and never reported as received. A sync's pull
+// temporaries (".wharf-sync-ID-...") are the sync's: a `wharf sync run`
+// may be writing one now, and its own recovery removes those a crash left.
 func (s *Server) removeStaleUploads() {
 	_ = filepath.WalkDir(s.root, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), tempPrefix) {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), tempPrefix) && !strings.HasPrefix(d.Name(), syncTempPrefix) {
 			if os.Remove(p) == nil {
 				s.log.Info("removed stale upload", "path", p)
 			}

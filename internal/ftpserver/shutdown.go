@@ -18,6 +18,15 @@ func (s *Server) Close() {
 	s.cutOnce.Do(func() { close(s.cut) })
 }
 
+// Stopping reports whether the server has begun to stop (draining or
+// cut): it takes no new connections, which a load balancer's health
+// check should hear.
+func (s *Server) Stopping() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stopping
+}
+
 // stop marks the server as stopping and returns the sessions open now.
 // Sessions that start later are closed as they start (newSession).
 func (s *Server) stop() []*session {

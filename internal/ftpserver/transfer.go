@@ -405,6 +405,18 @@ func (u *upload) Close() error {
 		ss.event(store.EventAborted, u.n.path, size, "upload not published: the client closed its control connection before the upload was confirmed")
 		return u.f.fail("stor", u.n, errClientGone)
 	}
+	// On disk before it is published and the client hears 226: a
+	// partner that deletes its copy then must not lose the file to a
+	// power cut (a rename can reach the disk before the data it names).
+	// A mount's file is the remote's to keep.
+	if err := syncFile(u.file); err != nil {
+		_ = u.file.Close()
+		if u.tmp != "" {
+			_ = u.n.fs.Remove(u.tmp)
+		}
+		ss.event(store.EventAborted, u.n.path, size, "upload not published: "+err.Error())
+		return u.f.fail("stor", u.n, err)
+	}
 	if err := u.file.Close(); err != nil {
 		if u.tmp != "" {
 			_ = u.n.fs.Remove(u.tmp)
@@ -423,6 +435,15 @@ func (u *upload) Close() error {
 		ss.log.Info("upload under temp name", "path", u.n.path, "bytes", size)
 	} else {
 		ss.event(store.EventReceived, u.n.path, size, "")
+	}
+	return nil
+}
+
+// syncFile flushes a local file's data to disk; other files (a mount's)
+// have nothing to flush here.
+func syncFile(f any) error {
+	if lf, ok := f.(*os.File); ok {
+		return lf.Sync()
 	}
 	return nil
 }

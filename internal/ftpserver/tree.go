@@ -18,6 +18,9 @@ const (
 	// tempPrefix starts the hidden names of uploads in progress. Clients
 	// can neither see nor name them.
 	tempPrefix = ".wharf-"
+	// syncTempPrefix starts the temporaries of a sync's pulls
+	// (internal/filesync), also hidden from clients by tempPrefix.
+	syncTempPrefix = tempPrefix + "sync-"
 )
 
 // Public errors: ftpserverlib puts a driver error's text into the reply, so

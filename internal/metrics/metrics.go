@@ -26,6 +26,9 @@ type Sources struct {
 	Sessions func() (open, loggedIn int)
 	// Pools returns the connection pools of the remotes in use, by name.
 	Pools func() map[string]remote.PoolStats
+	// Stopping reports whether the server has begun to stop; /healthz
+	// then answers 503.
+	Stopping func() bool
 }
 
 // Collector is a prometheus.Collector of Wharf's metrics. It is safe for
@@ -277,7 +280,9 @@ func (c *Collector) collectSyncs(ctx context.Context, ch chan<- prometheus.Metri
 func seconds(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
 // Handler serves /metrics (this collector, the Go runtime and the
-// process) and /healthz (200 "ok" while the process serves).
+// process) and /healthz: 200 "ok" while the server serves, 503
+// "stopping" once it has begun to stop (a drain takes no new connections,
+// so a load balancer should send clients elsewhere).
 func Handler(c *Collector) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(c, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -285,6 +290,11 @@ func Handler(c *Collector) http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slogAdapter{c.log}}))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if c.src.Stopping != nil && c.src.Stopping() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = w.Write([]byte("stopping\n"))
+			return
+		}
 		_, _ = w.Write([]byte("ok\n"))
 	})
 	return mux
