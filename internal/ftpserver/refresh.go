@@ -2,7 +2,6 @@ package ftpserver
 
 import (
 	"context"
-	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -75,10 +74,7 @@ func (s *Server) refresh(ctx context.Context) {
 			s.updatePolicy(ss, a)
 		}
 		if why == "" && s.openMount != nil {
-			if err := s.updateMounts(ss, a, st); err != nil {
-				ss.log.Error("reopen mounts", "err", err)
-				why = "its mounts changed and could not be opened"
-			}
+			s.updateMounts(ss, a, st)
 		}
 		if why != "" {
 			s.closeSession(ss, was.Name, why)
@@ -193,7 +189,7 @@ func newMountPoint(m store.Mount, fsys vfs.FS, remotes map[string]store.Remote) 
 // updateMounts gives an open session its account's current mounts,
 // keeping those that did not change. A transfer under way in a mount that
 // was removed or changed runs to its end on what it started with.
-func (s *Server) updateMounts(ss *session, a store.Account, st accountState) error {
+func (s *Server) updateMounts(ss *session, a store.Account, st accountState) {
 	ss.mu.Lock()
 	cur, local := ss.mounts, ss.fs
 	ss.mu.Unlock()
@@ -204,7 +200,7 @@ func (s *Server) updateMounts(ss *session, a store.Account, st accountState) err
 		same = same && i >= 0 && cur[i].key == keyOf(m, st.remotes)
 	}
 	if same {
-		return nil
+		return
 	}
 	var next []mountPoint
 	var changed []string
@@ -214,10 +210,7 @@ func (s *Server) updateMounts(ss *session, a store.Account, st accountState) err
 			next = append(next, cur[i])
 			continue
 		}
-		fsys, err := s.openMount(ss.ctx, m)
-		if err != nil {
-			return fmt.Errorf("mount %s of remote %q: %w", m.Path, m.Remote, err)
-		}
+		fsys := s.mountFS(ss.ctx, m)
 		_ = local.MkdirAll(vfs.Rel(m.Path), 0o750)
 		next = append(next, newMountPoint(m, fsys, st.remotes))
 		changed = append(changed, m.Path)
@@ -232,7 +225,6 @@ func (s *Server) updateMounts(ss *session, a store.Account, st accountState) err
 	ss.mounts = next
 	ss.mu.Unlock()
 	ss.log.Info("session mounts updated", "mounts", strings.Join(changed, ", "))
-	return nil
 }
 
 // closeSession closes an open session whose account may no longer do what

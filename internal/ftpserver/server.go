@@ -90,6 +90,8 @@ type Server struct {
 	// cut is closed by Close: Serve stops, or ends its drain, at once.
 	cut     chan struct{}
 	cutOnce sync.Once
+	// spool keeps the events the store refused, to write them later.
+	spool *spool
 }
 
 // drainTimeout bounds how long Serve waits, once every session is closed,
@@ -152,6 +154,7 @@ func New(cfg Config, opt Options) (*Server, error) {
 		sessions:  make(map[ftplib.ClientContext]*session),
 		drained:   make(chan struct{}),
 		cut:       make(chan struct{}),
+		spool:     newSpool(),
 	}, nil
 }
 
@@ -242,6 +245,12 @@ func (s *Server) Serve(ctx context.Context) error {
 	// shutdown starts.
 	sessCtx, cutSessions := context.WithCancel(context.WithoutCancel(ctx))
 	defer cutSessions()
+	// Events the store refused are written as it takes them again, and
+	// tried once more after the last session ended.
+	evCtx, stopEvents := context.WithCancel(context.WithoutCancel(ctx))
+	evDone := make(chan struct{})
+	go func() { s.flushEvents(evCtx, 5*time.Second); close(evDone) }()
+	defer func() { stopEvents(); <-evDone }()
 	s.mu.Lock()
 	s.serveCtx = sessCtx
 	s.mu.Unlock()

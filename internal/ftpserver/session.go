@@ -282,16 +282,6 @@ func (s *Server) policyFor(a store.Account) policy {
 	return p
 }
 
-// record stores an event; a store failure is logged, never shown to the
-// client, and does not undo the operation.
-func (s *Server) record(e store.Event) {
-	ctx, cancel := s.storeCtx()
-	defer cancel()
-	if _, err := s.store.AddEvent(ctx, e); err != nil {
-		s.log.Error("record event", "kind", e.Kind, "path", e.Path, "err", err)
-	}
-}
-
 // openMounts prepares the account's mounts. Opening does not dial: a
 // remote that is down fails the operations inside its mount, not the login.
 func (s *Server) openMounts(ctx context.Context, a store.Account, local *localfs.FS) ([]mountPoint, error) {
@@ -314,10 +304,7 @@ func (s *Server) openMounts(ctx context.Context, a store.Account, local *localfs
 	}
 	var out []mountPoint
 	for _, m := range ms {
-		fsys, err := s.openMount(ctx, m)
-		if err != nil {
-			return nil, fmt.Errorf("mount %s of remote %q: %w", m.Path, m.Remote, err)
-		}
+		fsys := s.mountFS(ctx, m)
 		// The mount point shows in its parent's listing as a folder.
 		_ = local.MkdirAll(vfs.Rel(m.Path), 0o750)
 		out = append(out, newMountPoint(m, fsys, remotes))
