@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"sync"
+	"time"
 
 	ftplib "github.com/fclairamb/ftpserverlib"
 
@@ -396,7 +397,7 @@ func (u *upload) Close() error {
 		ss.event(store.EventAborted, u.n.path, size, "upload incomplete: "+failed.Error())
 		return nil
 	}
-	if !ss.cc.HasTLSForTransfers() && ss.cc.PeerClosed() {
+	if !ss.cc.HasTLSForTransfers() && peerGone(ss.cc) {
 		// A plain data connection ends with a FIN whether the file
 		// was sent whole or the client died mid-file; a client that
 		// hung up its control connection before hearing the result
@@ -437,6 +438,24 @@ func (u *upload) Close() error {
 		ss.event(store.EventReceived, u.n.path, size, "")
 	}
 	return nil
+}
+
+// plainCloseGrace is how long a plain upload's end waits for its client's
+// control connection to close too. A client that dies mid-upload closes
+// both connections at once, in an order of its own: when the data
+// connection goes first, its control connection's FIN follows within
+// microseconds, and an upload judged on the data connection's end alone
+// was published cut short (3 of 5 curl processes killed mid-upload).
+const plainCloseGrace = 5 * time.Millisecond
+
+// peerGone reports whether the client closed its control connection, now
+// or within plainCloseGrace.
+func peerGone(cc ftplib.ClientContext) bool {
+	if cc.PeerClosed() {
+		return true
+	}
+	time.Sleep(plainCloseGrace)
+	return cc.PeerClosed()
 }
 
 // syncFile flushes a local file's data to disk; other files (a mount's)
