@@ -74,8 +74,10 @@ func typeName(t reflect.Type) string {
 
 // set parses s into k's field of c. An empty s sets a string setting
 // other than data to its default; for data, a bool, an int or a duration it
-// is an *emptyError. Other errors describe only the value ("%q: want
-// ..."); the caller says where it came from.
+// is an *emptyError. A value that parses but that refuse reports (a 0 that
+// would mean nothing, a redacted secret) leaves the default. Other errors
+// describe only the value ("%q: want ..."); the caller says where it came
+// from.
 func (k Key) set(c *Config, s string) error {
 	v := reflect.ValueOf(c).Elem().FieldByIndex(k.index)
 	t := strings.TrimSpace(s)
@@ -113,6 +115,10 @@ func (k Key) set(c *Config, s string) error {
 			return err
 		}
 		v.SetInt(int64(d))
+	}
+	if err := k.refuse(c, s); err != nil {
+		k.reset(c)
+		return err
 	}
 	return nil
 }
@@ -185,11 +191,15 @@ func (k Key) reset(c *Config) {
 const durationWant = "a duration such as 30s, 5m, 1h30m or 90d"
 
 // ParseDuration parses a duration as time.ParseDuration does ("30s", "5m",
-// "1h30m"), and also with a leading number of days: "90d", "1d12h". Every
-// duration setting, from every source, is parsed here. Its error says what
-// is wanted.
+// "1h30m"), and also with a leading number of days: "90d", "1d12h". "-1"
+// is Off, which turns off the settings that can be (password_cache: -1),
+// as -1 does for a number. Every duration setting, from every source, is
+// parsed here. Its error says what is wanted.
 func ParseDuration(s string) (time.Duration, error) {
 	t := strings.TrimSpace(s)
+	if t == "-1" {
+		return Off, nil
+	}
 	days, rest, hasDays := strings.Cut(t, "d")
 	if !hasDays {
 		if d, err := time.ParseDuration(t); err == nil {
@@ -209,13 +219,21 @@ func ParseDuration(s string) (time.Duration, error) {
 
 const day = 24 * time.Hour
 
+// Off is the duration "-1": negative, which for the durations that can be
+// turned off (server.password_cache, server.login_fail_delay) turns them
+// off. FormatDuration writes it as "-1".
+const Off time.Duration = -1
+
 // FormatDuration formats d as a user writes it and ParseDuration reads
 // it: whole days as "90d", other durations as time.Duration does but
-// without zero minutes or seconds ("5m", "1h30m", "36h"), and zero as "0".
+// without zero minutes or seconds ("5m", "1h30m", "36h"), zero as "0" and
+// Off as "-1".
 func FormatDuration(d time.Duration) string {
 	switch {
 	case d == 0:
 		return "0"
+	case d == Off:
+		return "-1"
 	case d > 0 && d%day == 0 && d/day <= 1<<16-1:
 		return strconv.FormatInt(int64(d/day), 10) + "d"
 	}

@@ -49,8 +49,12 @@ type Flag struct {
 // to its default, and is an error for data and for a bool, int or
 // duration setting. Only "off" (in any case) switches a listener off:
 // Listen, ListenImplicit and MetricsListen given as "off" become empty.
-// Log.Level and Log.Format are lower-cased. The server defaults are
-// filled in.
+// Log.Level and Log.Format are lower-cased. A setting left out keeps its
+// default (Default has the server defaults filled in), and a value given is
+// kept as given: a 0 is never replaced by the default. A 0 for a setting
+// where it would mean nothing (server.idle_timeout, server.ban_after, ...;
+// Key.Limits says which) is an error, as is the placeholder `wharf config
+// show` prints for secrets_url or server.pkcs12_password.
 func Load(src Sources) (Config, error) {
 	c := Default()
 	c.origin = map[string]string{}
@@ -97,7 +101,6 @@ func Load(src Sources) (Config, error) {
 	}
 	c.Log.Level = strings.ToLower(strings.TrimSpace(c.Log.Level))
 	c.Log.Format = strings.ToLower(strings.TrimSpace(c.Log.Format))
-	c.Server = c.Server.Defaults()
 	if len(errs) > 0 {
 		// Report the rest now rather than after the user fixes these.
 		errs = append(errs, flatten(c.Validate())...)

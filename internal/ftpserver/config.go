@@ -55,10 +55,11 @@ type Config struct {
 	// (DATA/instance-id), by which its own outbound client recognises a
 	// remote that points back at it.
 	Banner string `yaml:"banner"`
-	// IdleTimeout closes a session idle this long. Default 5m.
+	// IdleTimeout closes a session idle this long. Zero means the
+	// default, 5m; negative is invalid: sessions always time out.
 	IdleTimeout time.Duration `yaml:"idle_timeout"`
 	// LoginTimeout closes a connection that has not logged in this long
-	// after connecting. Default 30s.
+	// after connecting. Zero means the default, 30s; negative is invalid.
 	LoginTimeout time.Duration `yaml:"login_timeout"`
 	// ShutdownGrace is how long Serve, once its context ends, lets
 	// transfers in progress finish before it cuts them (Close cuts them
@@ -81,21 +82,27 @@ type Config struct {
 	// downloaded completely. Default false; accounts may override.
 	RemoveAfterSend bool `yaml:"remove_after_send"`
 
-	// LoginFailDelay delays each failed login reply. Default 1s.
+	// LoginFailDelay delays each failed login reply. Zero means the
+	// default, 1s; negative means no delay.
 	LoginFailDelay time.Duration `yaml:"login_fail_delay"`
 	// PasswordCache is how long a password that verified is remembered
 	// (as a keyed MAC in memory), so the account's next logins skip
-	// argon2id. Default 15m; negative turns the cache off.
+	// argon2id. Zero means the default, 15m; negative turns the cache
+	// off.
 	PasswordCache time.Duration `yaml:"password_cache"`
 	// BanAfter failed logins from one IP within BanFor bans that IP for
-	// BanFor. Defaults 10 and 15m; BanAfter < 0 disables banning.
+	// BanFor. Zero means the defaults, 10 and 15m; BanAfter < 0 disables
+	// banning, and a negative BanFor is invalid.
 	BanAfter int           `yaml:"ban_after"`
 	BanFor   time.Duration `yaml:"ban_for"`
 }
 
 // Defaults returns c with zero fields set to their defaults. Listen and
 // ListenImplicit are not defaulted here, since empty means "off"; the
-// command line supplies ":2121" and ":2990".
+// command line supplies ":2121" and ":2990". Defaults cannot tell a zero
+// that was left unset from one that a user gave: a caller that reads user
+// input (internal/config) starts from Defaults and refuses a given zero
+// for these fields rather than let it become the default.
 func (c Config) Defaults() Config {
 	if c.MinTLS == "" {
 		c.MinTLS = "1.2"

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gocloud.dev/secrets"
@@ -26,17 +29,17 @@ type Keeper struct {
 	k *secrets.Keeper
 }
 
-// Open returns a keeper for url, or, when url is empty, the local key in
+// Open returns a keeper for keeperURL, or, when keeperURL is empty, the local key in
 // dataDir/secret.key, generating it (mode 0600) on first use. A key file that
 // its group or others can read is refused.
-func Open(ctx context.Context, dataDir, url string) (*Keeper, error) {
-	if url != "" {
-		if err := CheckURL(url); err != nil {
-			return nil, fmt.Errorf("open secrets keeper %s: %w", RedactURL(url), err)
+func Open(ctx context.Context, dataDir, keeperURL string) (*Keeper, error) {
+	if keeperURL != "" {
+		if err := CheckURL(keeperURL); err != nil {
+			return nil, fmt.Errorf("open secrets keeper %s: %w", RedactURL(keeperURL), err)
 		}
-		k, err := secrets.OpenKeeper(ctx, url)
+		k, err := secrets.OpenKeeper(ctx, keeperURL)
 		if err != nil {
-			return nil, fmt.Errorf("open secrets keeper %s: %w", RedactURL(url), err)
+			return nil, fmt.Errorf("open secrets keeper %s: %w", RedactURL(keeperURL), err)
 		}
 		return &Keeper{k: k}, nil
 	}
@@ -47,22 +50,59 @@ func Open(ctx context.Context, dataDir, url string) (*Keeper, error) {
 	return &Keeper{k: localsecrets.NewKeeper(key)}, nil
 }
 
-// CheckURL reports whether url names a keeper this build can open: its
+// CheckURL reports whether rawURL names a keeper this build can open: its
 // scheme must have a driver linked into the binary, and only base64key://
-// (gocloud.dev/secrets/localsecrets) is. It opens nothing. Its error does
-// not repeat url, which may hold a key: the caller names the setting.
-func CheckURL(url string) error {
-	scheme, rest, ok := strings.Cut(url, "://")
+// (gocloud.dev/secrets/localsecrets) is. The key of a base64key:// URL is
+// decoded as that driver decodes it (the URL's host, URL-safe base64 of 32
+// bytes), so that a key the keeper would refuse is refused here. It opens
+// nothing. Its error does not repeat rawURL, which may hold a key: the
+// caller names the setting.
+func CheckURL(rawURL string) error {
+	scheme, rest, ok := strings.Cut(rawURL, "://")
 	if !ok || scheme == "" {
 		return fmt.Errorf("not a keeper URL: want %s, or leave it unset to use DATA/%s", Schemes(), KeyFile)
 	}
 	if !secrets.DefaultURLMux().ValidKeeperScheme(strings.ToLower(scheme)) {
 		return fmt.Errorf("no keeper driver for %s:// in this build, which has %s only: leave it unset to use DATA/%s", scheme, Schemes(), KeyFile)
 	}
-	if strings.EqualFold(scheme, "base64key") && strings.TrimRight(rest, "/") == "" {
+	if strings.EqualFold(scheme, localsecrets.Scheme) {
+		return checkBase64Key(rawURL, rest)
+	}
+	return nil
+}
+
+// keyHint says how to make a key for base64key://.
+const keyHint = "use URL-safe base64, e.g. `openssl rand -base64 32 | tr '+/' '-_'`"
+
+// checkBase64Key checks a base64key:// URL as localsecrets' URLOpener
+// reads it: url.Parse, no query parameters, and the host through
+// localsecrets.Base64Key. rest is what follows "://". Its errors name
+// neither the URL nor the key.
+func checkBase64Key(rawURL, rest string) error {
+	key, _, _ := strings.Cut(rest, "?")
+	key = strings.TrimRight(key, "/") // "base64key://KEY/" opens KEY
+	if key == "" {
 		// gocloud makes up a random key for "base64key://": passwords
 		// stored with it could not be read after a restart.
-		return fmt.Errorf("base64key:// needs the key after it (base64key://KEY, a base64 32-byte key, e.g. from `openssl rand -base64 32`), or leave it unset to use DATA/%s", KeyFile)
+		return fmt.Errorf("base64key:// needs the key after it (base64key://KEY, 32 bytes in URL-safe base64): %s, or leave it unset to use DATA/%s", keyHint, KeyFile)
+	}
+	if strings.ContainsAny(key, "+/") {
+		// The driver decodes URL-safe base64 (- and _), and the URL's
+		// host ends at a "/": a standard base64 key fails, or is cut.
+		return fmt.Errorf("base64key:// key has + or / (standard base64), which the keeper cannot read: %s", keyHint)
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		// err would repeat the URL.
+		return fmt.Errorf("base64key:// URL does not parse: %s", keyHint)
+	}
+	if q := u.Query(); len(q) > 0 {
+		return fmt.Errorf("base64key:// takes no query parameters, and has %q: remove them", slices.Sorted(maps.Keys(q)))
+	}
+	if _, err := localsecrets.Base64Key(u.Host); err != nil {
+		// err says where decoding stopped or how many bytes it got,
+		// never the key.
+		return fmt.Errorf("base64key:// key is not 32 bytes in URL-safe base64 (%w): %s", err, keyHint)
 	}
 	return nil
 }
@@ -85,6 +125,10 @@ func RedactURL(u string) string {
 	}
 	return "..."
 }
+
+// IsRedactedURL reports whether u is what RedactURL prints (as `wharf
+// config show` does) rather than a keeper URL.
+func IsRedactedURL(u string) bool { return u != "" && RedactURL(u) == u }
 
 // localKey reads the key file, or creates it when it does not exist yet.
 func localKey(name string) ([32]byte, error) {

@@ -17,22 +17,24 @@ import (
 // Keeper to store it.
 type Secret string
 
-const redacted = "REDACTED"
+// Redacted is what a Secret prints as, and what `wharf config show`
+// prints for a password.
+const Redacted = "REDACTED"
 
 // Reveal returns the secret in clear.
 func (s Secret) Reveal() string { return string(s) }
 
 // String returns "REDACTED".
-func (Secret) String() string { return redacted }
+func (Secret) String() string { return Redacted }
 
 // GoString returns "REDACTED", for %#v.
-func (Secret) GoString() string { return redacted }
+func (Secret) GoString() string { return Redacted }
 
 // Format prints "REDACTED" for every verb, so %s, %q, %x and %v all hide it.
-func (Secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, redacted) }
+func (Secret) Format(f fmt.State, _ rune) { fmt.Fprint(f, Redacted) }
 
 // LogValue returns "REDACTED", so the secret never reaches a slog handler.
-func (Secret) LogValue() slog.Value { return slog.StringValue(redacted) }
+func (Secret) LogValue() slog.Value { return slog.StringValue(Redacted) }
 
 // MarshalJSON returns "REDACTED": JSON is for API output; a Keeper stores secrets.
-func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
+func (Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + Redacted + `"`), nil }

@@ -119,7 +119,7 @@ func TestCheckURL(t *testing.T) {
 	}
 	for url, want := range map[string]string{
 		"base64key://smGbjm71Nxd1Ig5FS0wj9SlbzAIrnolCz9bQQ6uAhl4=": "", "BASE64KEY://smGbjm71Nxd1Ig5FS0wj9SlbzAIrnolCz9bQQ6uAhl4=": "",
-		"base64key://":                      "base64key:// needs the key after it (base64key://KEY, a base64 32-byte key, e.g. from `openssl rand -base64 32`), or leave it unset to use DATA/secret.key",
+		"base64key://":                      "base64key:// needs the key after it (base64key://KEY, 32 bytes in URL-safe base64): use URL-safe base64, e.g. `openssl rand -base64 32 | tr '+/' '-_'`, or leave it unset to use DATA/secret.key",
 		"awskms://alias/x?region=us-east-1": "no keeper driver for awskms:// in this build, which has base64key:// only: leave it unset to use DATA/secret.key",
 		"alias/x":                           "not a keeper URL: want base64key://, or leave it unset to use DATA/secret.key",
 	} {
