@@ -226,17 +226,20 @@ type accountView struct {
 	Disabled bool         `json:"disabled"`
 	Home     string       `json:"home"`
 	Policy   store.Policy `json:"policy"`
-	// Effective is what the account may do with the server settings of
-	// this configuration: Policy where it sets a field, the server's
-	// otherwise.
-	Effective ftpserver.Effective `json:"effective"`
-	CreatedAt time.Time           `json:"created_at"`
-	UpdatedAt time.Time           `json:"updated_at"`
+	// Effective is what the account may do: Policy where it sets a
+	// field, the server's otherwise, as ServerSettings says where those
+	// come from: "running_serve" (the serve running on the data
+	// directory) or "configuration" (this command's own, when none runs).
+	Effective      ftpserver.Effective `json:"effective"`
+	ServerSettings string              `json:"server_settings"`
+	CreatedAt      time.Time           `json:"created_at"`
+	UpdatedAt      time.Time           `json:"updated_at"`
 }
 
-func (n accounts) view(d dataDir, srv ftpserver.Config, a store.Account) accountView {
+func (n accounts) view(d dataDir, srv serverSettings, a store.Account) accountView {
 	return accountView{Name: a.Name, Kind: a.Kind, Disabled: a.Disabled, Home: n.home(d, a.Name),
-		Policy: a.Policy, Effective: srv.Effective(a), CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
+		Policy: a.Policy, Effective: srv.cfg.Effective(a), ServerSettings: srv.source,
+		CreatedAt: a.CreatedAt.UTC(), UpdatedAt: a.UpdatedAt.UTC()}
 }
 
 func status(disabled bool) string {
@@ -266,9 +269,10 @@ func (n accounts) listCmd() *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
+				srv := serverSettingsFor(d.root, cfg.Server)
 				views := make([]accountView, 0, len(list))
 				for _, a := range list {
-					views = append(views, n.view(d, cfg.Server, a))
+					views = append(views, n.view(d, srv, a))
 				}
 				return writeJSON(out, views)
 			}
@@ -321,20 +325,21 @@ func (n accounts) showCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			srv := serverSettingsFor(d.root, cfg.Server)
 			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), n.view(d, cfg.Server, acct))
+				return writeJSON(cmd.OutOrStdout(), n.view(d, srv, acct))
 			}
-			return n.printAccount(cmd.OutOrStdout(), d, cfg.Server, acct)
+			return n.printAccount(cmd.OutOrStdout(), d, srv, acct)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
 	return cmd
 }
 
-func (n accounts) printAccount(w io.Writer, d dataDir, srv ftpserver.Config, a store.Account) error {
+func (n accounts) printAccount(w io.Writer, d dataDir, srv serverSettings, a store.Account) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(k, v string) { fmt.Fprintf(tw, "%s:\t%s\n", k, v) }
-	eff := srv.Effective(a)
+	eff := srv.cfg.Effective(a)
 	// b and s show the account's own value, or the effective one marked
 	// as the server's.
 	b := func(v *bool, effective bool, def string) string {
@@ -388,6 +393,7 @@ func (n accounts) printAccount(w io.Writer, d dataDir, srv ftpserver.Config, a s
 	if n.kind == store.Partner {
 		row("remove after send", b(a.Policy.RemoveAfterSend, eff.RemoveAfterSend, "server setting"))
 	}
+	row("server settings", srv.note)
 	row("created", a.CreatedAt.Local().Format(time.RFC3339))
 	row("updated", a.UpdatedAt.Local().Format(time.RFC3339))
 	return tw.Flush()

@@ -76,12 +76,15 @@ func oneRemote(cmd *cobra.Command, args []string) error {
 	if len(args) != 1 {
 		return fmt.Errorf("want one remote name, e.g. `%s acme`", cmd.CommandPath())
 	}
-	return nil
+	return urlAsName(args[0])
 }
 
 // getRemote returns the remote called name, with an error that says what
 // to do when there is none.
 func getRemote(ctx context.Context, st store.Store, name string) (store.Remote, error) {
+	if err := urlAsName(name); err != nil {
+		return store.Remote{}, err
+	}
 	r, err := st.Remote(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return r, fmt.Errorf("remote %q %w: see `wharf remote list`, or add it with `wharf remote add %s --url ...`", name, store.ErrNotFound, name)
@@ -702,7 +705,13 @@ What the new URL leaves out takes its default, not the old URL's value: port
 21 (990 for implicit TLS), user anonymous, the login folder, and explicit TLS
 unless ?tls= or --tls says otherwise (given both, they must agree). The
 confirmation shows the TLS mode that results. Pools in a running 'wharf serve'
-pick the change up at their next use.`,
+pick the change up at their next use.
+
+A change of host, port, user or root points the remote at other files: the
+synced state of every sync of the remote is then reset, so that its next run
+treats both sides as new (a push sends every file to the new place), and set
+names each such sync. Not while a run of one of them is in progress. The TLS
+mode, the password and the other settings keep the state; mounts need nothing.`,
 		Example: `  printf '%s\n' "$PW" | wharf remote set acme --password-stdin
   wharf remote set acme --url ftps://wharf@ftp2.acme.example:2121/outbox
   wharf remote set acme --tls implicit --allow-self-signed=false
@@ -753,10 +762,24 @@ pick the change up at their next use.`,
 					return err
 				}
 			}
+			var moved []store.Sync // the syncs whose state UpdateRemote resets
+			if store.RemoteMoved(before, r.Settings) {
+				if moved, err = syncsOf(ctx, e.st, r.Name); err != nil {
+					return err
+				}
+			}
 			if err := e.st.UpdateRemote(ctx, &r); err != nil {
+				if errors.Is(err, store.ErrSyncRunning) {
+					return fmt.Errorf("remote %q not changed: %w", r.Name, err)
+				}
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "updated remote %q: %s\n", r.Name, setSummary(before, r.Settings, changed))
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "updated remote %q: %s\n", r.Name, setSummary(before, r.Settings, changed))
+			for _, sy := range moved {
+				fmt.Fprintf(out, "sync %s: state reset: the next run treats both sides as new (it synced with %s before); see what it would do with `wharf sync run %s --dry-run`\n",
+					sy.Name, remotePlace(before, sy.RemotePath), sy.Name)
+			}
 			return nil
 		},
 	}

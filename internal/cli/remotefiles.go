@@ -48,6 +48,9 @@ func (p remotePath) hint(err error) error {
 // parseRemotePath splits NAME:PATH; a bare NAME is allowed only when
 // bareOK. Remote names cannot hold ':'.
 func parseRemotePath(s string, bareOK bool) (remotePath, error) {
+	if err := urlAsName(s); err != nil {
+		return remotePath{}, fmt.Errorf("want NAME:PATH: %w", err)
+	}
 	name, p, ok := strings.Cut(s, ":")
 	if !ok && !bareOK {
 		return remotePath{}, fmt.Errorf("%q is not a remote path: write NAME:PATH, e.g. acme:/outbox/order.edi", s)

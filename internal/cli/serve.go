@@ -60,7 +60,14 @@ flags. A config file looks like this (every key is optional):
     passive_address: 203.0.113.10
     idle_timeout: 5m
     shutdown_grace: 30s      # transfers may finish at SIGTERM; 0 cuts at once
+    ban_after: 10            # failed logins from one IP before a ban; -1: no bans
+    password_cache: 15m      # -1 turns the cache off
     filter: "*.edi,*.x12,-*.tmp"
+
+A 0 is refused where it would mean nothing (idle_timeout: 0, ban_after: 0):
+leave the setting out for its default, or give -1 to turn off what can be
+turned off. The last column says what each setting takes besides an
+ordinary value.
 
 Every setting, with its environment variable:
 %s`
@@ -104,7 +111,7 @@ func serveFlags(f *pflag.FlagSet, pkcs12PasswordFile *string) {
 	boolFlag(f, "tls-reuse", "server.tls_reuse", def.TLSReuse, "require data connections to resume the control connection's TLS session")
 	boolFlag(f, "active-mode", "server.active_mode", def.ActiveMode, "allow active mode (PORT/EPRT), only to the client's own address")
 	configFlag(f, "banner", "server.banner", def.Banner, `greeting sent to clients, followed by " [wharf ID]" (this instance's ID, so Wharf can tell a remote that is itself)`)
-	f.Duration("idle-timeout", def.IdleTimeout, "close sessions idle this long")
+	f.Duration("idle-timeout", def.IdleTimeout, "close sessions idle this long (more than 0)")
 	annotate(f, "idle-timeout", "server.idle_timeout")
 	f.Duration("shutdown-grace", def.ShutdownGrace, "at SIGTERM/SIGINT, let transfers in progress finish for up to this long, then cut them (0: cut at once; a second signal cuts at once)")
 	annotate(f, "shutdown-grace", "server.shutdown_grace")
@@ -118,9 +125,9 @@ func serveFlags(f *pflag.FlagSet, pkcs12PasswordFile *string) {
 	configFlag(f, "min-tls", "server.min_tls", def.MinTLS, "lowest TLS version accepted: 1.2 or 1.3")
 	configFlag(f, "metrics-listen", "metrics_listen", "off", "HTTP address for Prometheus /metrics and /healthz, e.g. 127.0.0.1:9464 (no authentication: keep it on loopback or a private network)")
 	configFlag(f, "keep-history", "keep_history", config.FormatDuration(config.DefaultKeepHistory), "delete events and sync run history older than this, hourly (0: keep all)")
-	f.Int("max-conns", def.MaxConns, "connections allowed in total (0: the default; negative: no cap)")
+	f.Int("max-conns", def.MaxConns, "connections allowed in total (more than 0, or -1 for no cap)")
 	annotate(f, "max-conns", "server.max_conns")
-	f.Int("max-conns-per-ip", def.MaxConnsPerIP, "connections allowed per client IP (0: the default; negative: no cap)")
+	f.Int("max-conns-per-ip", def.MaxConnsPerIP, "connections allowed per client IP (more than 0, or -1 for no cap)")
 	annotate(f, "max-conns-per-ip", "server.max_conns_per_ip")
 	parseAsConfig(f) // values are read as in the file and the environment
 }
@@ -162,7 +169,7 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 		return err
 	}
 	defer st.Close()
-	unlock, err := lockServe(d.root, cfg.Server.TempExtensions)
+	unlock, err := lockServeConfig(d.root, cfg.Server)
 	if err != nil {
 		return err
 	}
@@ -333,7 +340,8 @@ func createInstanceID(name string) (string, error) {
 func settingsTable() string {
 	var b strings.Builder
 	for _, k := range config.Keys() {
-		fmt.Fprintf(&b, "  %-26s %-26s %s\n", k.Path, k.Env, k.Type)
+		line := fmt.Sprintf("  %-26s %-26s %-8s %s", k.Path, k.Env, k.Type, k.Limits())
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
 	}
 	fmt.Fprintf(&b, "  %-26s %-26s %s\n", "(the config file itself)", config.EnvConfig, "path")
 	return b.String()

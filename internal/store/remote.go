@@ -1,6 +1,10 @@
 package store
 
-import "time"
+import (
+	"path"
+	"strings"
+	"time"
+)
 
 // Remote is an outbound FTP/FTPS server. Its password is stored only
 // encrypted (internal/secret); PasswordEnc is that ciphertext.
@@ -32,4 +36,45 @@ type RemoteSettings struct {
 	SourceAddress     string `json:"source_address,omitempty"`
 	ReadOnly          bool   `json:"read_only,omitempty"`
 	AllowSelf         bool   `json:"allow_self,omitempty"` // allow pointing back at this Wharf
+}
+
+// RemoteMoved reports whether b reaches other files than a: another host
+// (compared as DNS does, without case or a final dot), port, user (""
+// is anonymous) or root folder (compared cleaned; "" and "/" are both
+// the login folder's). The synced state of each sync of the remote then
+// says nothing about the files at b, and UpdateRemote drops it, as
+// UpdateSync does when a sync's pair changes (PairChanged).
+//
+// The TLS mode, the certificate check, the password and the connection
+// settings do not move the files. Nor does the port the TLS mode implies
+// when each side uses its mode's standard port (0, or 21 in clear and
+// explicit TLS, 990 in implicit): those are one server's two listeners.
+func RemoteMoved(a, b RemoteSettings) bool {
+	host := func(s RemoteSettings) string { return strings.ToLower(strings.TrimSuffix(s.Host, ".")) }
+	user := func(s RemoteSettings) string {
+		if s.User == "" {
+			return "anonymous"
+		}
+		return s.User
+	}
+	root := func(s RemoteSettings) string { return path.Clean("/" + s.Root) }
+	return host(a) != host(b) || user(a) != user(b) || root(a) != root(b) || !samePort(a, b)
+}
+
+// samePort reports whether a and b connect to the same port, taking the
+// standard ports of their TLS modes for one.
+func samePort(a, b RemoteSettings) bool {
+	port := func(s RemoteSettings) (p int, standard bool) {
+		def := 21
+		if s.TLS == "implicit" {
+			def = 990
+		}
+		if s.Port == 0 {
+			return def, true
+		}
+		return s.Port, s.Port == def
+	}
+	pa, sa := port(a)
+	pb, sb := port(b)
+	return pa == pb || sa && sb
 }

@@ -38,6 +38,11 @@ type Store interface {
 	CreateRemote(ctx context.Context, r *Remote) error
 	Remote(ctx context.Context, name string) (Remote, error)
 	Remotes(ctx context.Context) ([]Remote, error)
+	// UpdateRemote stores r's fields. When its settings move it to other
+	// files (RemoteMoved), it drops the file state of every sync of the
+	// remote and aborts their started journal entries in the same
+	// transaction, as UpdateSync does, or fails with ErrSyncRunning (naming
+	// the sync) while a run holds one's lease.
 	UpdateRemote(ctx context.Context, r *Remote) error
 	DeleteRemote(ctx context.Context, name string) error
 

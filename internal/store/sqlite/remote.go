@@ -74,22 +74,69 @@ func (s *Store) Remotes(ctx context.Context) ([]store.Remote, error) {
 	return out, rows.Err()
 }
 
-// UpdateRemote stores r's fields under r.Name.
+// UpdateRemote stores r's fields under r.Name; see store.Store.
 func (s *Store) UpdateRemote(ctx context.Context, r *store.Remote) error {
 	settings, err := json.Marshal(r.Settings)
 	if err != nil {
 		return err
 	}
 	now := time.Now()
-	res, err := s.db.ExecContext(ctx, `UPDATE remotes SET password_enc = ?, settings = ?, updated_at = ? WHERE name = ?`,
-		r.PasswordEnc, string(settings), now.UnixNano(), r.Name)
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		old, err := scanRemote(tx.QueryRowContext(ctx, `SELECT `+remoteCols+` FROM remotes WHERE name = ?`, r.Name))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("remote %q: %w", r.Name, store.ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if store.RemoteMoved(old.Settings, r.Settings) {
+			if err := resetRemoteSyncs(ctx, tx, r.Name, now); err != nil {
+				return err
+			}
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE remotes SET password_enc = ?, settings = ?, updated_at = ? WHERE id = ?`,
+			r.PasswordEnc, string(settings), now.UnixNano(), old.ID)
+		return err
+	})
 	if err != nil {
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrSyncRunning) {
+			return err
+		}
 		return fmt.Errorf("update remote %q: %w", r.Name, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("remote %q: %w", r.Name, store.ErrNotFound)
-	}
 	r.UpdatedAt = now
+	return nil
+}
+
+// resetRemoteSyncs resets the state of every sync of the remote called
+// name (resetSyncState), in tx: all of them or, when one is running, none.
+func resetRemoteSyncs(ctx context.Context, tx *sql.Tx, name string, now time.Time) error {
+	rows, err := tx.QueryContext(ctx, `SELECT id, name, settings, created_at, updated_at FROM syncs ORDER BY name`)
+	if err != nil {
+		return err
+	}
+	var syncs []store.Sync
+	for rows.Next() {
+		sy, err := scanSync(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		if sy.Remote == name {
+			syncs = append(syncs, sy)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, sy := range syncs {
+		err := resetSyncState(ctx, tx, sy.ID, now, "the remote's host, port, user or root changed",
+			"change the remote's host, port, user or root once the run ends")
+		if err != nil {
+			return fmt.Errorf("sync %q: %w", sy.Name, err)
+		}
+	}
 	return nil
 }
 

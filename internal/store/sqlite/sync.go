@@ -124,7 +124,7 @@ func (s *Store) UpdateSync(ctx context.Context, sy *store.Sync) error {
 			return err
 		}
 		if store.PairChanged(old, *sy) {
-			if err := resetSyncState(ctx, tx, old.ID, now); err != nil {
+			if err := resetSyncState(ctx, tx, old.ID, now, "the sync's folder or remote changed", "change its folder or remote once the run ends"); err != nil {
 				return fmt.Errorf("sync %q: %w", sy.Name, err)
 			}
 		}
@@ -145,8 +145,9 @@ func (s *Store) UpdateSync(ctx context.Context, sy *store.Sync) error {
 // entries, which belong to its old pair of folders: recovery would
 // otherwise look for their copies in the new ones. It fails with
 // store.ErrSyncRunning while a run holds the lease (it would go on
-// recording the old pair's files).
-func resetSyncState(ctx context.Context, tx *sql.Tx, syncID int64, now time.Time) error {
+// recording the old pair's files). why is the error the aborted entries
+// record, and hint says what to do when the sync is running.
+func resetSyncState(ctx context.Context, tx *sql.Tx, syncID int64, now time.Time, why, hint string) error {
 	var holder string
 	var until int64
 	err := tx.QueryRowContext(ctx, `SELECT holder, until FROM sync_leases WHERE sync_id = ?`, syncID).Scan(&holder, &until)
@@ -155,14 +156,14 @@ func resetSyncState(ctx context.Context, tx *sql.Tx, syncID int64, now time.Time
 	case err != nil:
 		return err
 	case !time.Unix(0, until).Before(now):
-		return fmt.Errorf("%w (held by %s until %s): change its folder or remote once the run ends",
-			store.ErrSyncRunning, holder, time.Unix(0, until).Format(time.RFC3339))
+		return fmt.Errorf("%w (held by %s until %s): %s",
+			store.ErrSyncRunning, holder, time.Unix(0, until).Format(time.RFC3339), hint)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sync_files WHERE sync_id = ?`, syncID); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE sync_ops SET status = ?, finished = ?, error = ? WHERE sync_id = ? AND status = ?`,
-		store.OpAborted, now.UnixNano(), "the sync's folder or remote changed", syncID, store.OpStarted)
+		store.OpAborted, now.UnixNano(), why, syncID, store.OpStarted)
 	return err
 }
 

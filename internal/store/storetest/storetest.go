@@ -172,6 +172,7 @@ func Run(t *testing.T, s store.Store) {
 	})
 	t.Run("syncs", func(t *testing.T) { testSyncs(t, s) })
 	t.Run("sync pair change", func(t *testing.T) { testSyncPairChange(t, s) })
+	t.Run("remote moved", func(t *testing.T) { testRemoteMoved(t, s) })
 	t.Run("prune", func(t *testing.T) { testPrune(t, s) })
 	t.Run("bans", func(t *testing.T) { testBans(t, s) })
 	if mu, ok := s.(store.MountUploads); ok {
