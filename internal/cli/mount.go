@@ -17,7 +17,6 @@ import (
 	"github.com/wharf-mft/wharf/internal/config"
 	"github.com/wharf-mft/wharf/internal/remote"
 	"github.com/wharf-mft/wharf/internal/remoteset"
-	"github.com/wharf-mft/wharf/internal/secret"
 	"github.com/wharf-mft/wharf/internal/store"
 	"github.com/wharf-mft/wharf/internal/vfs"
 )
@@ -209,7 +208,7 @@ func (n mounts) checkFolder(ctx context.Context, cfg config.Config, d dataDir, s
 	if err != nil {
 		return "", err
 	}
-	keeper, err := secret.Open(ctx, d.root, cfg.SecretsURL)
+	keeper, err := openKeeper(ctx, d.root, cfg.SecretsURL, st)
 	if err != nil {
 		return "", err
 	}

@@ -112,7 +112,7 @@ func (n remotes) openRemotes(ctx context.Context, cmd *cobra.Command) (*remoteEn
 		st.Close()
 		return nil, err
 	}
-	keeper, err := secret.Open(ctx, d.root, cfg.SecretsURL)
+	keeper, err := openKeeper(ctx, d.root, cfg.SecretsURL, st)
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -21,7 +21,6 @@ import (
 	"github.com/wharf-mft/wharf/internal/ftpserver"
 	"github.com/wharf-mft/wharf/internal/metrics"
 	"github.com/wharf-mft/wharf/internal/remoteset"
-	"github.com/wharf-mft/wharf/internal/secret"
 )
 
 const serveLong = `Serve FTP and FTPS to the accounts in the data directory until interrupted
@@ -186,7 +185,7 @@ func (a *app) serve(ctx context.Context, cfg config.Config) error {
 	if err != nil {
 		return err
 	}
-	keeper, err := secret.Open(ctx, d.root, cfg.SecretsURL)
+	keeper, err := openKeeper(ctx, d.root, cfg.SecretsURL, st)
 	if err != nil {
 		return err
 	}

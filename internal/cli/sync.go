@@ -630,7 +630,7 @@ func (n syncs) openEngine(ctx context.Context, cmd *cobra.Command) (*syncEnv, er
 		st.Close()
 		return nil, err
 	}
-	keeper, err := secret.Open(ctx, d.root, cfg.SecretsURL)
+	keeper, err := openKeeper(ctx, d.root, cfg.SecretsURL, st)
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -33,6 +33,15 @@ type Keeper struct {
 // dataDir/secret.key, generating it (mode 0600) on first use. A key file that
 // its group or others can read is refused.
 func Open(ctx context.Context, dataDir, keeperURL string) (*Keeper, error) {
+	return OpenSealed(ctx, dataDir, keeperURL, nil)
+}
+
+// OpenSealed is Open for a data directory whose store may hold secrets
+// sealed with its local key: sealed lists them (as "remote NAME"), and is
+// asked only when dataDir/secret.key is missing. A missing key with
+// secrets sealed under it is refused, saying what to do, rather than
+// replaced by a new one under which none of them would open.
+func OpenSealed(ctx context.Context, dataDir, keeperURL string, sealed func(context.Context) ([]string, error)) (*Keeper, error) {
 	if keeperURL != "" {
 		if err := CheckURL(keeperURL); err != nil {
 			return nil, fmt.Errorf("open secrets keeper %s: %w", RedactURL(keeperURL), err)
@@ -43,7 +52,19 @@ func Open(ctx context.Context, dataDir, keeperURL string) (*Keeper, error) {
 		}
 		return &Keeper{k: k}, nil
 	}
-	key, err := localKey(filepath.Join(dataDir, KeyFile))
+	name := filepath.Join(dataDir, KeyFile)
+	if _, err := os.Stat(name); errors.Is(err, fs.ErrNotExist) && sealed != nil {
+		names, err := sealed(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("secret key %s is missing, and the store could not tell whether secrets were sealed with it: %w", name, err)
+		}
+		if len(names) > 0 {
+			return nil, fmt.Errorf("secret key %s is missing, and the passwords of %s were sealed with it: restore it from a backup of the data directory "+
+				"(a new key cannot open them); if it is lost for good, make a new one (%s > %s; chmod 600 %s) and set each password again (wharf remote set NAME --password-stdin)",
+				name, strings.Join(names, ", "), "openssl rand -base64 32 | tr '+/' '-_'", name, name)
+		}
+	}
+	key, err := localKey(name)
 	if err != nil {
 		return nil, err
 	}
@@ -147,6 +168,9 @@ func localKey(name string) ([32]byte, error) {
 	data, err := os.ReadFile(name)
 	if err != nil {
 		return key, fmt.Errorf("secret key: %w", err)
+	}
+	if len(strings.TrimSpace(string(data))) == 0 {
+		return key, fmt.Errorf("secret key %s is empty (cut short while it was made?): if no remote password was stored yet, remove it and Wharf makes a new one; otherwise restore it from a backup of the data directory", name)
 	}
 	key, err = localsecrets.Base64Key(strings.TrimSpace(string(data)))
 	if err != nil {
