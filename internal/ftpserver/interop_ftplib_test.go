@@ -167,6 +167,27 @@ func TestInteropFtplibAbortedDownload(t *testing.T) {
 	}
 }
 
+// TestInteropFtplibAbortPlain: over plain FTP ftplib's abort() sends ABOR
+// with its last byte as TCP urgent data; the server still reads the whole
+// line, answers (426/226), keeps the file, and the session goes on.
+func TestInteropFtplibAbortPlain(t *testing.T) {
+	interop(t, "python3")
+	t.Parallel()
+	ts := startServer(t, ftpserver.Config{AllowPlain: true, RemoveAfterSend: true})
+	data := randomData(t, 16<<20)
+	p := filepath.Join(ts.root, "acme", "send", "big.edi")
+	writeFile(t, p, data)
+	steps := ftplib(t, ts.addr, "acme", "download-abort-plain", "/send/big.edi", "100000")
+	wantStep(t, steps, "retr", "")
+	if ab := steps["abort"]; ab.code() != "426" && ab.code() != "226" && ab.code() != "225" {
+		t.Errorf("ABOR reply = %q (%s), want 426 then 226", ab.Reply, ab.Exc)
+	}
+	wantStep(t, steps, "noop_after", "200")
+	if got := fileSum(p); got != sum(data) {
+		t.Errorf("send/big.edi after an aborted download: %s, want it unchanged", got)
+	}
+}
+
 // TestInteropFtplibActive: active-mode FTPS (PORT, server connects, TLS on
 // the data connection) with ftplib.
 func TestInteropFtplibActive(t *testing.T) {

@@ -201,13 +201,15 @@ func listen(addr, setting string) (net.Listener, error) {
 	return keepAliveListener{ln}, nil
 }
 
-// keepAliveListener sets controlKeepAlive on each accepted connection.
+// keepAliveListener sets controlKeepAlive on each accepted connection,
+// and keeps urgent data in its stream (oobInline).
 type keepAliveListener struct{ net.Listener }
 
 func (l keepAliveListener) Accept() (net.Conn, error) {
 	c, err := l.Listener.Accept()
 	if tc, ok := c.(*net.TCPConn); ok {
 		_ = tc.SetKeepAliveConfig(controlKeepAlive)
+		oobInline(tc)
 	}
 	return c, err
 }

@@ -79,6 +79,13 @@ def connect(host, port, user, tls_max="", reuse=False, prefix=""):
     return ftp
 
 
+def connect_plain(host, port, user):
+    ftp = ftplib.FTP(timeout=TIMEOUT)
+    record("connect", lambda: ftp.connect(host, int(port)))
+    record("login", lambda: ftp.login(user, os.environ["WHARF_FTP_PASSWORD"]))
+    return ftp
+
+
 def read_extra(ftp, st, n=3):
     """Read the replies still pending after an error or abort (at most n),
     until a 2xx reply or until the server goes quiet for 2 s."""
@@ -195,6 +202,11 @@ def main():
     elif scenario == "download-abort":
         ftp = connect(host, port, user)
         download_abort(ftp, args[0], int(args[1]))
+    elif scenario == "download-abort-plain":
+        # Plain FTP: ftplib sends ABOR's last byte as TCP urgent data.
+        ftp = connect_plain(host, port, user)
+        download_abort(ftp, args[0], int(args[1]))
+        record("noop_after", lambda: ftp.voidcmd("NOOP"))
     elif scenario == "data":
         # args: tls_max ("", "1.2", "1.3"), reuse ("reuse"/"noreuse"),
         # local file, and optionally "active" for PORT instead of PASV
