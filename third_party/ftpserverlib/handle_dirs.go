@@ -296,7 +296,10 @@ func (c *clientHandler) fileStat(file os.FileInfo) string {
 
 	var dateFormat string
 
-	if c.connectedAt.Sub(modTime) > dateFormatStatOldSwitch {
+	// Wharf patch 36: a time more than an hour ahead shows its year too,
+	// as ls does; "Jan  1 00:00" reads as this year to clients that parse
+	// LIST.
+	if age := c.connectedAt.Sub(modTime); age > dateFormatStatOldSwitch || age < -time.Hour {
 		dateFormat = dateFormatStatYear
 	} else {
 		dateFormat = dateFormatStatTime
