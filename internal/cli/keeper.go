@@ -20,7 +20,7 @@ func openKeeper(ctx context.Context, root, keeperURL string, st store.Store) (*s
 		var names []string
 		for _, r := range rs {
 			if len(r.PasswordEnc) > 0 {
-				names = append(names, "remote "+r.Name)
+				names = append(names, r.Name)
 			}
 		}
 		return names, nil

@@ -23,8 +23,8 @@ func TestMissingKeyWithSealedPasswords(t *testing.T) {
 	}
 	for _, args := range [][]string{{"remote", "test", "bank"}, {"remote", "ls", "bank:/"}} {
 		r := run(t, dir, "", args...)
-		if r.err == nil || !strings.Contains(r.err.Error(), "is missing") || !strings.Contains(r.err.Error(), "remote bank") ||
-			!strings.Contains(r.err.Error(), "restore it from a backup") {
+		if r.err == nil || !strings.Contains(r.err.Error(), "is missing") || !strings.Contains(r.err.Error(), "remotes bank") ||
+			!strings.Contains(r.err.Error(), "from a backup") {
 			t.Errorf("wharf %s with the key gone: %v; want a refusal naming remote bank and the backup", strings.Join(args, " "), r.err)
 		}
 		if _, err := os.Stat(key); !os.IsNotExist(err) {

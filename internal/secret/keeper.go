@@ -37,7 +37,7 @@ func Open(ctx context.Context, dataDir, keeperURL string) (*Keeper, error) {
 }
 
 // OpenSealed is Open for a data directory whose store may hold secrets
-// sealed with its local key: sealed lists them (as "remote NAME"), and is
+// sealed with its local key: sealed lists the remotes that hold one, and is
 // asked only when dataDir/secret.key is missing. A missing key with
 // secrets sealed under it is refused, saying what to do, rather than
 // replaced by a new one under which none of them would open.
@@ -59,9 +59,14 @@ func OpenSealed(ctx context.Context, dataDir, keeperURL string, sealed func(cont
 			return nil, fmt.Errorf("secret key %s is missing, and the store could not tell whether secrets were sealed with it: %w", name, err)
 		}
 		if len(names) > 0 {
-			return nil, fmt.Errorf("secret key %s is missing, and the passwords of %s were sealed with it: restore it from a backup of the data directory "+
-				"(a new key cannot open them); if it is lost for good, make a new one (%s > %s; chmod 600 %s) and set each password again (wharf remote set NAME --password-stdin)",
-				name, strings.Join(names, ", "), "openssl rand -base64 32 | tr '+/' '-_'", name, name)
+			var again []string
+			for _, n := range names {
+				again = append(again, "wharf remote set "+n+" --password-stdin")
+			}
+			return nil, fmt.Errorf("secret key %s is missing, and the passwords of remotes %s were sealed with it or with another keeper: "+
+				"if that was a keeper URL, give it again (secrets_url, --secrets-url or WHARF_SECRETS_URL); otherwise restore the key from a backup of the data directory "+
+				"(a new key cannot open them), or, if it is lost for good, make a new one (%s > %s; chmod 600 %s) and set each password again (%s)",
+				name, strings.Join(names, ", "), "openssl rand -base64 32 | tr '+/' '-_'", name, name, strings.Join(again, "; "))
 		}
 	}
 	key, err := localKey(name)
