@@ -6,14 +6,16 @@ import (
 	"time"
 )
 
-// sentPrefixes remembers, per account and file version, how far from the
-// start a file was sent to the account, across that account's sessions.
-// Remove-after-send needs it for resumed downloads: a complete RETR after
-// REST N delivered the whole file only if bytes 0..N went out before (a
-// resume); otherwise the client read only the file's tail (a range read),
-// and removing the file would lose the rest for it. Kept in memory: after
-// a restart a resumed download leaves its file in place, which can mean a
-// second download but never a loss.
+// sentPrefixes remembers, per account and file version, which byte ranges
+// of a file were sent to the account, across that account's sessions.
+// Remove-after-send needs it for resumed and segmented downloads: a
+// complete RETR after REST N delivered the whole file only if bytes 0..N
+// went out before (a resume); otherwise the client read only the file's
+// tail (a range read), and removing the file would lose the rest for it.
+// A segmented download (lftp's pget -n 4: one RETR per part, each but the
+// last closed at its part's end) delivered it once its parts cover it.
+// Kept in memory: after a restart such a download leaves its file in
+// place, which can mean a second download but never a loss.
 type sentPrefixes struct {
 	mu sync.Mutex
 	m  map[prefixKey]prefix
@@ -25,8 +27,14 @@ type prefixKey struct {
 }
 
 type prefix struct {
-	end int64 // bytes 0..end were sent
-	at  time.Time
+	ranges [][2]int64 // sent, sorted and merged: [start, end)
+	// tail: a transfer that reached the end of the file ended cleanly.
+	// An aborted one counts what it wrote to the socket, which the client
+	// may not have read: alone it never makes the file delivered.
+	tail bool
+	// claimed: the file was found delivered, and its removal claimed.
+	claimed bool
+	at      time.Time
 }
 
 // maxPrefixes bounds the memory: past it, entries older than a day go,
@@ -37,30 +45,46 @@ func keyFor(account, path string, fi fs.FileInfo) prefixKey {
 	return prefixKey{account: account, path: path, size: fi.Size(), mtime: fi.ModTime().UnixNano()}
 }
 
-// sent records that bytes offset..offset+n of a file went out, and
-// reports whether bytes 0..offset+n now all have.
-func (p *sentPrefixes) sent(k prefixKey, offset, n int64) bool {
+// sent records that bytes offset..offset+n of a file went out, by a
+// transfer that reached the end cleanly or not (complete), and reports
+// whether the file is now delivered: bytes 0..size all sent, the end by a
+// complete transfer. It reports so once per file version, to the first
+// transfer that makes it so, which removes the file.
+func (p *sentPrefixes) sent(k prefixKey, offset, n int64, complete bool) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.m == nil {
 		p.m = map[prefixKey]prefix{}
 	}
-	had := p.m[k].end
-	if offset > had {
-		return false // a gap: bytes had..offset were not sent
-	}
-	p.m[k] = prefix{end: max(had, offset+n), at: time.Now()}
+	e := p.m[k]
+	e.ranges = merge(e.ranges, [2]int64{offset, offset + n})
+	e.tail = e.tail || complete
+	e.at = time.Now()
+	first := e.ranges[0]
+	delivered := first[0] == 0 && first[1] >= k.size && e.tail && !e.claimed
+	e.claimed = e.claimed || delivered
+	p.m[k] = e
 	if len(p.m) > maxPrefixes {
 		p.prune()
 	}
-	return true
+	return delivered
 }
 
-// forget drops a file's record once it is whole at the client.
-func (p *sentPrefixes) forget(k prefixKey) {
-	p.mu.Lock()
-	delete(p.m, k)
-	p.mu.Unlock()
+// merge adds r to the sorted, merged ranges rs.
+func merge(rs [][2]int64, r [2]int64) [][2]int64 {
+	out := make([][2]int64, 0, len(rs)+1)
+	for _, x := range rs {
+		switch {
+		case x[1] < r[0]:
+			out = append(out, x)
+		case r[1] < x[0]:
+			out = append(out, r)
+			r = x
+		default:
+			r = [2]int64{min(r[0], x[0]), max(r[1], x[1])}
+		}
+	}
+	return append(out, r)
 }
 
 func (p *sentPrefixes) prune() {

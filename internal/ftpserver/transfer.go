@@ -163,22 +163,25 @@ func (d *download) Close() error {
 	d.mu.Unlock()
 	ss := d.f.ss
 	remove := d.n.folder == sendDir && ss.policy().removeAfterSend
-	var whole bool
-	if remove {
-		whole = ss.srv.sentPrefix.sent(keyFor(ss.account().Name, d.n.path, d.info), d.offset, sent)
-	}
-	if !complete {
+	delivered := remove && ss.srv.sentPrefix.sent(keyFor(ss.account().Name, d.n.path, d.info), d.offset, sent, complete)
+	switch {
+	case !complete && delivered:
+		// The part of a segmented download (lftp's pget) that closed
+		// last, at its part's end: the parts now cover the file.
+		ss.event(store.EventSent, d.n.path, d.info.Size(), "in parts")
+		d.removeAfterSend()
+		return err
+	case !complete:
 		ss.event(store.EventAborted, d.n.path, sent, "download incomplete")
 		return err
 	}
 	ss.event(store.EventSent, d.n.path, sent, "")
 	switch {
-	case remove && !whole:
+	case delivered:
+		d.removeAfterSend()
+	case remove && d.offset > 0:
 		ss.log.Info("not removed after send: only its end was sent", "path", d.n.path, "from", d.offset,
 			"why", "a download from an offset counts as the end of a resumed one only when the bytes before it were sent to this account since the server started")
-	case remove:
-		ss.srv.sentPrefix.forget(keyFor(ss.account().Name, d.n.path, d.info))
-		d.removeAfterSend()
 	}
 	return err
 }
