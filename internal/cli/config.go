@@ -80,7 +80,7 @@ check' lists are reported and show exits non-zero.`,
 			}
 			invalid := cfg.Validate() // before redacting the password it checks
 			if cfg.Server.PKCS12Password != "" {
-				cfg.Server.PKCS12Password = "REDACTED"
+				cfg.Server.PKCS12Password = secret.Redacted
 			}
 			if cfg.SecretsURL != "" {
 				cfg.SecretsURL = secret.RedactURL(cfg.SecretsURL)

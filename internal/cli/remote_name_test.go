@@ -23,6 +23,7 @@ func TestRemoteURLGivenAsName(t *testing.T) {
 		{"remote", "ls", u + "outbox"},
 		{"remote", "get", u + "outbox/x.edi", t.TempDir()},
 		{"remote", "put", "x.edi", u + "inbox/"},
+		{"sync", "add", "s1", "--folder", "acme/send", "--remote", u + "out", "--direction", "push"},
 	} {
 		r := run(t, dir, "", args...)
 		cmd := strings.Join(args[:2], " ")

@@ -214,6 +214,9 @@ func (f *syncFlags) apply(fs *pflag.FlagSet, sy *store.Sync, all bool) error {
 		sy.Folder = strings.TrimPrefix(c, "/")
 	}
 	if set("remote") {
+		if err := urlAsName(f.remote); err != nil {
+			return fmt.Errorf("--remote: %w", err) // never repeats a password
+		}
 		name, p, _ := strings.Cut(f.remote, ":")
 		if err := store.ValidateName(name); err != nil {
 			return fmt.Errorf("--remote %q: want REMOTE or REMOTE:PATH, e.g. acme:/inbound: %w", f.remote, err)
