@@ -47,6 +47,12 @@ func (sp *spool) queue(e store.Event, always bool) bool {
 	return true
 }
 
+// eventWait bounds how long a reply waits for its event to be written:
+// a store locked by another process (busy_timeout 10 s) would otherwise
+// hold every login and 226 that long. An event not written by then waits
+// in the spool.
+const eventWait = 2 * time.Second
+
 // record stores an event; a store failure is logged, never shown to the
 // client, and does not undo the operation: the event waits in the spool
 // until the store takes it.
@@ -59,6 +65,8 @@ func (s *Server) record(e store.Event) {
 	}
 	ctx, cancel := s.storeCtx()
 	defer cancel()
+	ctx, cancelWait := context.WithTimeout(ctx, eventWait)
+	defer cancelWait()
 	if _, err := s.store.AddEvent(ctx, e); err != nil {
 		s.log.Error("record event; kept to write again", "kind", e.Kind, "path", e.Path, "err", err)
 		s.spool.queue(e, true)

@@ -15,16 +15,50 @@ import (
 
 // refusingEvents is a store whose AddEvent fails while refuse is set, as
 // a full disk or a lock held past the busy timeout makes it.
+// With block set it waits, as a store locked by another process does,
+// until the caller gives up.
 type refusingEvents struct {
 	store.Store
-	refuse atomic.Bool
+	refuse, block atomic.Bool
 }
 
 func (r *refusingEvents) AddEvent(ctx context.Context, e store.Event) (int64, error) {
+	if r.block.Load() {
+		<-ctx.Done()
+		return 0, ctx.Err()
+	}
 	if r.refuse.Load() {
 		return 0, errors.New("database or disk is full")
 	}
 	return r.Store.AddEvent(ctx, e)
+}
+
+// TestLockedStoreDelaysRepliesBriefly: while the store is locked, a
+// login and an upload wait for their events only briefly (not the store's
+// 10-second busy timeout each), and the events are written once it is
+// free.
+func TestLockedStoreDelaysRepliesBriefly(t *testing.T) {
+	var st *refusingEvents
+	ts := startServerWith(t, ftpserver.Config{}, func(o *ftpserver.Options) {
+		st = &refusingEvents{Store: o.Store}
+		o.Store = st
+	})
+	st.block.Store(true)
+	start := time.Now()
+	c := ts.dial(t, "acme", false)
+	if err := c.Stor("/receive/locked.edi", strings.NewReader("order")); err != nil {
+		t.Fatalf("upload while the store is locked: %v", err)
+	}
+	c.Quit()
+	if took := time.Since(start); took > 8*time.Second {
+		t.Errorf("login and upload took %v with the store locked; want a few seconds at most", took)
+	}
+	st.block.Store(false)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	waitFor(ctx, t, "the received event once the store is free", func() bool {
+		return ts.hasEvent(t, store.EventReceived, "/receive/locked.edi")
+	})
 }
 
 // TestEventsKeptWhileStoreRefuses: events the store refuses (the login,
