@@ -119,19 +119,9 @@ func (r *settlingRunner) Run(ctx context.Context, name string, o RunOptions) (Re
 func TestSchedulerRunsAgainWhenFilesSettle(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := &settlingRunner{failingRunner: failingRunner{start: time.Now()}, settleIn: 3 * time.Second}
-		s := NewScheduler(r, fakeLister{{Name: "out", Folder: "acme/receive", OnReceive: true, Direction: store.SyncPush}}, SchedulerConfig{})
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error)
-		go func() { done <- s.Run(ctx) }()
-		time.Sleep(time.Hour)
-		synctest.Wait()
-		r.mu.Lock()
-		got := r.at
-		r.mu.Unlock()
+		got := runTimes(t, r, &r.mu, &r.at, fakeLister{{Name: "out", Folder: "acme/receive", OnReceive: true, Direction: store.SyncPush}}, time.Hour)
 		if d := cmp.Diff([]time.Duration{0, 3 * time.Second}, got); d != "" {
 			t.Errorf("run times (-want +got):\n%s", d)
 		}
-		cancel()
-		<-done
 	})
 }

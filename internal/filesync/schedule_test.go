@@ -160,22 +160,30 @@ func (f *failingRunner) Run(context.Context, string, RunOptions) (Result, error)
 func TestSchedulerRetriesFailedRuns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		r := &failingRunner{busy: 1, fail: 3, start: time.Now()}
-		s := NewScheduler(r, fakeLister{{Name: "out", Folder: "acme/receive", OnReceive: true, Direction: store.SyncPush}}, SchedulerConfig{})
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error)
-		go func() { done <- s.Run(ctx) }()
-		time.Sleep(time.Hour)
-		synctest.Wait()
-		r.mu.Lock()
-		got := r.at
-		r.mu.Unlock()
+		got := runTimes(t, r, &r.mu, &r.at, fakeLister{{Name: "out", Folder: "acme/receive", OnReceive: true, Direction: store.SyncPush}}, time.Hour)
 		want := []time.Duration{0, 10 * time.Second, 30 * time.Second, 70 * time.Second}
 		if d := cmp.Diff(want, got); d != "" {
 			t.Errorf("run times (-want +got):\n%s", d)
 		}
-		cancel()
-		<-done
 	})
+}
+
+// runTimes runs a scheduler over l with runner r for d of the synctest
+// bubble's time and returns the times r recorded in *at (under mu).
+func runTimes(t *testing.T, r syncRunner, mu *sync.Mutex, at *[]time.Duration, l syncLister, d time.Duration) []time.Duration {
+	t.Helper()
+	s := NewScheduler(r, l, SchedulerConfig{})
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error)
+	go func() { done <- s.Run(ctx) }()
+	time.Sleep(d)
+	synctest.Wait()
+	mu.Lock()
+	got := slices.Clone(*at)
+	mu.Unlock()
+	cancel()
+	<-done
+	return got
 }
 
 // historyLister is a fakeLister whose syncs last ran at last[name].
@@ -198,29 +206,19 @@ func TestSchedulerContinuesFromLastRun(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Now() // 2000-01-01 00:00 UTC in the bubble
 		r := &failingRunner{start: start}
-		s := NewScheduler(r, historyLister{
+		got := runTimes(t, r, &r.mu, &r.at, historyLister{
 			fakeLister: fakeLister{
 				{ID: 1, Name: "hourly-ran-50m-ago", Every: time.Hour, Direction: store.SyncPush},
 				{ID: 2, Name: "daily-missed", Cron: "30 23 * * *", Direction: store.SyncPush},
 				{ID: 3, Name: "never-ran", Every: 2 * time.Hour, Direction: store.SyncPush},
 			},
 			last: map[int64]time.Time{1: start.Add(-50 * time.Minute), 2: start.Add(-25 * time.Hour)},
-		}, SchedulerConfig{})
-		ctx, cancel := context.WithCancel(t.Context())
-		done := make(chan error)
-		go func() { done <- s.Run(ctx) }()
-		time.Sleep(150 * time.Minute)
-		synctest.Wait()
-		r.mu.Lock()
-		got := r.at
-		r.mu.Unlock()
+		}, 150*time.Minute)
 		// daily-missed at once; hourly at 0:10, 1:10, 2:10; never-ran at 2:00.
 		want := []time.Duration{0, 10 * time.Minute, 70 * time.Minute, 120 * time.Minute, 130 * time.Minute}
 		if d := cmp.Diff(want, got); d != "" {
 			t.Errorf("run times (-want +got):\n%s", d)
 		}
-		cancel()
-		<-done
 	})
 }
 
