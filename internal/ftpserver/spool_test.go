@@ -33,16 +33,23 @@ func (r *refusingEvents) AddEvent(ctx context.Context, e store.Event) (int64, er
 	return r.Store.AddEvent(ctx, e)
 }
 
-// TestLockedStoreDelaysRepliesBriefly: while the store is locked, a
-// login and an upload wait for their events only briefly (not the store's
-// 10-second busy timeout each), and the events are written once it is
-// free.
-func TestLockedStoreDelaysRepliesBriefly(t *testing.T) {
+// startRefusing starts a server whose store's AddEvent a test can make
+// fail or block.
+func startRefusing(t *testing.T) (*testServer, *refusingEvents) {
 	var st *refusingEvents
 	ts := startServerWith(t, ftpserver.Config{}, func(o *ftpserver.Options) {
 		st = &refusingEvents{Store: o.Store}
 		o.Store = st
 	})
+	return ts, st
+}
+
+// TestLockedStoreDelaysRepliesBriefly: while the store is locked, a
+// login and an upload wait for their events only briefly (not the store's
+// 10-second busy timeout each), and the events are written once it is
+// free.
+func TestLockedStoreDelaysRepliesBriefly(t *testing.T) {
+	ts, st := startRefusing(t)
 	st.block.Store(true)
 	start := time.Now()
 	c := ts.dial(t, "acme", false)
@@ -66,11 +73,7 @@ func TestLockedStoreDelaysRepliesBriefly(t *testing.T) {
 // answered, and once the store takes events again they are written, in
 // the order they happened, with the time they happened.
 func TestEventsKeptWhileStoreRefuses(t *testing.T) {
-	var st *refusingEvents
-	ts := startServerWith(t, ftpserver.Config{}, func(o *ftpserver.Options) {
-		st = &refusingEvents{Store: o.Store}
-		o.Store = st
-	})
+	ts, st := startRefusing(t)
 	st.refuse.Store(true)
 	before := time.Now()
 	c := ts.dial(t, "acme", false)

@@ -27,22 +27,7 @@ func testRemoteMoved(t *testing.T, s store.Store) {
 	}
 	newSync := func(t *testing.T, name, remote string) store.Sync {
 		t.Helper()
-		sy := store.Sync{Name: name, Folder: "acme/send", Remote: remote, RemotePath: "/k", Direction: store.SyncPush}
-		if err := s.CreateSync(ctx, &sy); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.PutSyncFiles(ctx, sy.ID, files, nil); err != nil {
-			t.Fatal(err)
-		}
-		return sy
-	}
-	tracked := func(t *testing.T, sy store.Sync) int {
-		t.Helper()
-		got, err := s.SyncFiles(ctx, sy.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(got)
+		return createTracked(t, ctx, s, store.Sync{Name: name, Folder: "acme/send", Remote: remote, RemotePath: "/k", Direction: store.SyncPush}, files)
 	}
 	for i, tc := range []struct {
 		name   string
@@ -67,10 +52,10 @@ func testRemoteMoved(t *testing.T, s store.Store) {
 			if err := s.UpdateRemote(ctx, &r); err != nil {
 				t.Fatal(err)
 			}
-			if got := tracked(t, sy); got != tc.want {
+			if got := tracked(t, ctx, s, sy); got != tc.want {
 				t.Errorf("after changing the %s: %d files tracked, want %d", tc.name, got, tc.want)
 			}
-			if got := tracked(t, other); got != 1 {
+			if got := tracked(t, ctx, s, other); got != 1 {
 				t.Errorf("after changing the %s of another remote: %d files tracked, want 1", tc.name, got)
 			}
 		})
@@ -114,8 +99,8 @@ func testRemoteMoved(t *testing.T, s store.Store) {
 		if got, err := s.Remote(ctx, r.Name); err != nil || got.Settings.Host != r.Settings.Host {
 			t.Errorf("refused UpdateRemote changed the remote: %+v, %v", got.Settings, err)
 		}
-		if tracked(t, idle) != 1 || tracked(t, busy) != 1 {
-			t.Errorf("refused UpdateRemote reset state: %d and %d files tracked, want 1 and 1", tracked(t, idle), tracked(t, busy))
+		if tracked(t, ctx, s, idle) != 1 || tracked(t, ctx, s, busy) != 1 {
+			t.Errorf("refused UpdateRemote reset state: %d and %d files tracked, want 1 and 1", tracked(t, ctx, s, idle), tracked(t, ctx, s, busy))
 		}
 		r.Settings.MaxConns = 3 // does not move it: goes ahead
 		if err := s.UpdateRemote(ctx, &r); err != nil {

@@ -16,22 +16,7 @@ func testSyncPairChange(t *testing.T, s store.Store) {
 	files := []store.SyncFile{{Path: "a.edi", Local: store.SyncSide{Exists: true, Size: 1}, Remote: store.SyncSide{Exists: true, Size: 1}}}
 	newSync := func(t *testing.T, name string) store.Sync {
 		t.Helper()
-		sy := store.Sync{Name: name, Folder: "acme/send", Remote: "bank", RemotePath: "/in", Direction: store.SyncTwoWay}
-		if err := s.CreateSync(ctx, &sy); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.PutSyncFiles(ctx, sy.ID, files, nil); err != nil {
-			t.Fatal(err)
-		}
-		return sy
-	}
-	tracked := func(t *testing.T, sy store.Sync) int {
-		t.Helper()
-		got, err := s.SyncFiles(ctx, sy.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return len(got)
+		return createTracked(t, ctx, s, store.Sync{Name: name, Folder: "acme/send", Remote: "bank", RemotePath: "/in", Direction: store.SyncTwoWay}, files)
 	}
 	for _, tc := range []struct {
 		name   string
@@ -50,7 +35,7 @@ func testSyncPairChange(t *testing.T, s store.Store) {
 			if err := s.UpdateSync(ctx, &sy); err != nil {
 				t.Fatal(err)
 			}
-			if got := tracked(t, sy); got != tc.want {
+			if got := tracked(t, ctx, s, sy); got != tc.want {
 				t.Errorf("after changing the %s: %d files tracked, want %d", tc.name, got, tc.want)
 			}
 		})
@@ -87,8 +72,8 @@ func testSyncPairChange(t *testing.T, s store.Store) {
 		if err := s.UpdateSync(ctx, &changed); !errors.Is(err, store.ErrSyncRunning) {
 			t.Errorf("UpdateSync of the pair during a run = %v, want ErrSyncRunning", err)
 		}
-		if got, err := s.Sync(ctx, sy.Name); err != nil || got.RemotePath != "/in" || tracked(t, sy) != 1 {
-			t.Errorf("refused UpdateSync changed the sync: %+v, %v, %d files tracked", got, err, tracked(t, sy))
+		if got, err := s.Sync(ctx, sy.Name); err != nil || got.RemotePath != "/in" || tracked(t, ctx, s, sy) != 1 {
+			t.Errorf("refused UpdateSync changed the sync: %+v, %v, %d files tracked", got, err, tracked(t, ctx, s, sy))
 		}
 		sy.Filter = "*.edi" // not the pair: goes ahead
 		if err := s.UpdateSync(ctx, &sy); err != nil {
