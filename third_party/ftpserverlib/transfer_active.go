@@ -82,6 +82,12 @@ func (c *clientHandler) handlePORT(param string) error {
 
 	c.transferMu.Lock()
 
+	// Wharf patch 37: a passive listener a PASV left open is closed, as
+	// PASV closes the handler it replaces.
+	if c.transfer != nil {
+		c.transfer.Close() //nolint:errcheck,gosec
+	}
+
 	c.transfer = &activeTransferHandler{
 		raddr:     raddr,
 		settings:  c.server.settings,
