@@ -144,47 +144,34 @@ func TestInteropFtplibTruncatedUpload(t *testing.T) {
 }
 
 // TestInteropFtplibAbortedDownload: with remove_after_send, a download
-// aborted midway keeps the file in send/.
+// aborted midway keeps the file in send/, and the session goes on. Over
+// plain FTP ftplib's abort() sends ABOR with its last byte as TCP urgent
+// data, which the server must still read as part of the line.
 func TestInteropFtplibAbortedDownload(t *testing.T) {
 	interop(t, "python3")
 	t.Parallel()
-	ts := startServer(t, ftpserver.Config{RemoveAfterSend: true})
-	// Bigger than any loopback socket buffers, so the server cannot have
-	// sent it all when ABOR arrives.
-	data := randomData(t, 16<<20)
-	p := filepath.Join(ts.root, "acme", "send", "big.edi")
-	writeFile(t, p, data)
-	steps := ftplib(t, ts.addr, "acme", "download-abort", "/send/big.edi", "100000")
-	wantStep(t, steps, "retr", "")
-	if ab := steps["abort"]; ab.code() != "426" && ab.code() != "226" && ab.code() != "225" {
-		t.Errorf("ABOR reply = %q (%s), want 426 then 226", ab.Reply, ab.Exc)
-	}
-	if got := fileSum(p); got != sum(data) {
-		t.Errorf("send/big.edi after an aborted download: %s, want it unchanged", got)
-	}
-	if ts.hasEvent(t, store.EventSent, "/send/big.edi") || ts.hasEvent(t, store.EventDeleted, "/send/big.edi") {
-		t.Errorf("sent/deleted event for an aborted download: %v", ts.events(t))
-	}
-}
-
-// TestInteropFtplibAbortPlain: over plain FTP ftplib's abort() sends ABOR
-// with its last byte as TCP urgent data; the server still reads the whole
-// line, answers (426/226), keeps the file, and the session goes on.
-func TestInteropFtplibAbortPlain(t *testing.T) {
-	interop(t, "python3")
-	t.Parallel()
-	ts := startServer(t, ftpserver.Config{AllowPlain: true, RemoveAfterSend: true})
-	data := randomData(t, 16<<20)
-	p := filepath.Join(ts.root, "acme", "send", "big.edi")
-	writeFile(t, p, data)
-	steps := ftplib(t, ts.addr, "acme", "download-abort-plain", "/send/big.edi", "100000")
-	wantStep(t, steps, "retr", "")
-	if ab := steps["abort"]; ab.code() != "426" && ab.code() != "226" && ab.code() != "225" {
-		t.Errorf("ABOR reply = %q (%s), want 426 then 226", ab.Reply, ab.Exc)
-	}
-	wantStep(t, steps, "noop_after", "200")
-	if got := fileSum(p); got != sum(data) {
-		t.Errorf("send/big.edi after an aborted download: %s, want it unchanged", got)
+	for _, tc := range []struct{ name, scenario string }{{"TLS", "download-abort"}, {"plain", "download-abort-plain"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ts := startServer(t, ftpserver.Config{AllowPlain: tc.name == "plain", RemoveAfterSend: true})
+			// Bigger than any loopback socket buffers, so the server cannot
+			// have sent it all when ABOR arrives.
+			data := randomData(t, 16<<20)
+			p := filepath.Join(ts.root, "acme", "send", "big.edi")
+			writeFile(t, p, data)
+			steps := ftplib(t, ts.addr, "acme", tc.scenario, "/send/big.edi", "100000")
+			wantStep(t, steps, "retr", "")
+			if ab := steps["abort"]; ab.code() != "426" && ab.code() != "226" && ab.code() != "225" {
+				t.Errorf("ABOR reply = %q (%s), want 426 then 226", ab.Reply, ab.Exc)
+			}
+			wantStep(t, steps, "noop_after", "200")
+			if got := fileSum(p); got != sum(data) {
+				t.Errorf("send/big.edi after an aborted download: %s, want it unchanged", got)
+			}
+			if ts.hasEvent(t, store.EventSent, "/send/big.edi") || ts.hasEvent(t, store.EventDeleted, "/send/big.edi") {
+				t.Errorf("sent/deleted event for an aborted download: %v", ts.events(t))
+			}
+		})
 	}
 }
 

@@ -63,24 +63,12 @@ func testRemoteMoved(t *testing.T, s store.Store) {
 	t.Run("started ops aborted", func(t *testing.T) {
 		r := newRemote(t, "move-journal")
 		sy := newSync(t, "move-journal-k", r.Name)
-		run := &store.SyncRun{SyncID: sy.ID, Started: time.Now(), Status: store.RunRunning}
-		if err := s.SaveSyncRun(ctx, run); err != nil {
-			t.Fatal(err)
-		}
-		op := &store.SyncOp{RunID: run.ID, SyncID: sy.ID, Path: "a.edi", Action: "push", Status: store.OpStarted}
-		if err := s.SaveSyncOp(ctx, op, nil, nil, nil); err != nil {
-			t.Fatal(err)
-		}
+		startOp(t, ctx, s, sy)
 		r.Settings.Root = "/sub"
 		if err := s.UpdateRemote(ctx, &r); err != nil {
 			t.Fatal(err)
 		}
-		if ops, err := s.SyncOps(ctx, sy.ID, 0, store.OpStarted); err != nil || len(ops) != 0 {
-			t.Errorf("started ops after the remote moved = %+v, %v; want none", ops, err)
-		}
-		if ops, err := s.SyncOps(ctx, sy.ID, 0, store.OpAborted); err != nil || len(ops) != 1 {
-			t.Errorf("aborted ops after the remote moved = %+v, %v; want 1", ops, err)
-		}
+		checkAborted(t, ctx, s, sy, "the remote moved")
 	})
 	t.Run("refused while one runs", func(t *testing.T) {
 		r := newRemote(t, "move-running")

@@ -42,24 +42,12 @@ func testSyncPairChange(t *testing.T, s store.Store) {
 	}
 	t.Run("started ops aborted", func(t *testing.T) {
 		sy := newSync(t, "pair-journal")
-		run := &store.SyncRun{SyncID: sy.ID, Started: time.Now(), Status: store.RunRunning}
-		if err := s.SaveSyncRun(ctx, run); err != nil {
-			t.Fatal(err)
-		}
-		op := &store.SyncOp{RunID: run.ID, SyncID: sy.ID, Path: "a.edi", Action: "push", Status: store.OpStarted}
-		if err := s.SaveSyncOp(ctx, op, nil, nil, nil); err != nil {
-			t.Fatal(err)
-		}
+		startOp(t, ctx, s, sy)
 		sy.RemotePath = "/new"
 		if err := s.UpdateSync(ctx, &sy); err != nil {
 			t.Fatal(err)
 		}
-		if ops, err := s.SyncOps(ctx, sy.ID, 0, store.OpStarted); err != nil || len(ops) != 0 {
-			t.Errorf("started ops after the pair changed = %+v, %v; want none", ops, err)
-		}
-		if ops, err := s.SyncOps(ctx, sy.ID, 0, store.OpAborted); err != nil || len(ops) != 1 {
-			t.Errorf("aborted ops after the pair changed = %+v, %v; want 1", ops, err)
-		}
+		checkAborted(t, ctx, s, sy, "the pair changed")
 	})
 	t.Run("refused while running", func(t *testing.T) {
 		sy := newSync(t, "pair-running")

@@ -199,12 +199,9 @@ def main():
         ftp = connect(host, port, user)
         upload_abnormal(ftp, args[0], int(args[1]), "fin")
         record("nlst_after", lambda: sorted(ftp.nlst(args[2])))
-    elif scenario == "download-abort":
-        ftp = connect(host, port, user)
-        download_abort(ftp, args[0], int(args[1]))
-    elif scenario == "download-abort-plain":
+    elif scenario in ("download-abort", "download-abort-plain"):
         # Plain FTP: ftplib sends ABOR's last byte as TCP urgent data.
-        ftp = connect_plain(host, port, user)
+        ftp = connect(host, port, user) if scenario == "download-abort" else connect_plain(host, port, user)
         download_abort(ftp, args[0], int(args[1]))
         record("noop_after", lambda: ftp.voidcmd("NOOP"))
     elif scenario == "data":
