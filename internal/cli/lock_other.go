@@ -7,9 +7,6 @@ import "github.com/wharf-mft/wharf/internal/ftpserver"
 // lockServeConfig does nothing where flock(2) is missing.
 func lockServeConfig(string, ftpserver.Config) (func(), error) { return func() {}, nil }
 
-// lockServe does nothing where flock(2) is missing.
-func lockServe(string, string) (func(), error) { return func() {}, nil }
-
 // runningServe cannot tell here.
 func runningServe(string) (string, bool) { return "", false }
 

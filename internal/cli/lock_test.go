@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/wharf-mft/wharf/internal/ftpserver"
 )
 
 // A sync run next to a running serve learns serve's temp extensions from
@@ -15,15 +17,15 @@ func TestRunningServeTempExtensions(t *testing.T) {
 	if _, ok := runningServe(dir); ok {
 		t.Fatal("runningServe before any serve: true")
 	}
-	unlock, err := lockServe(dir, ".part,.tmp")
+	unlock, err := lockServeConfig(dir, ftpserver.Config{TempExtensions: ".part,.tmp"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got, ok := runningServe(dir); !ok || got != ".part,.tmp" {
 		t.Errorf("runningServe while serving = %q, %v; want .part,.tmp, true", got, ok)
 	}
-	if _, err := lockServe(dir, ""); err == nil {
-		t.Error("a second lockServe succeeded")
+	if _, err := lockServeConfig(dir, ftpserver.Config{}); err == nil {
+		t.Error("a second lockServeConfig succeeded")
 	}
 	unlock()
 	if got, ok := runningServe(dir); ok {

@@ -32,13 +32,6 @@ func lockServeConfig(root string, srv ftpserver.Config) (unlock func(), err erro
 	return lockWith(root, serveLockBody(srv))
 }
 
-// lockServe takes the lock as serve did before it recorded its account
-// defaults, with the temp extensions alone: the form a serve of an older
-// version still running leaves, which readers accept.
-func lockServe(root, tempExts string) (unlock func(), err error) {
-	return lockWith(root, lockTempExtensions+"="+tempExts+"\n")
-}
-
 // lockWith takes the lock and writes the PID and then body into it.
 func lockWith(root, body string) (unlock func(), err error) {
 	name := filepath.Join(root, serveLock)

@@ -89,7 +89,8 @@ func TestPartnerShowRunningServeSettings(t *testing.T) {
 func TestPartnerShowOlderServeLock(t *testing.T) {
 	dir := t.TempDir()
 	mustRun(t, dir, "", "partner", "add", "p1")
-	unlock, err := lockServe(dir, ".part")
+	// The form a serve of an older version leaves: temp extensions alone.
+	unlock, err := lockWith(dir, lockTempExtensions+"=.part\n")
 	if err != nil {
 		t.Fatal(err)
 	}
