@@ -3,7 +3,6 @@ package ftpserver
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path"
 	"strings"
@@ -259,27 +258,16 @@ func (f *files) Rename(from, to string) error {
 	return nil
 }
 
-// rename moves src to dst, replacing dst when replace is set. Without it a
-// file is linked to its new name and then unlinked from the old one, as
-// an upload is published: two sessions renaming onto one name at once
-// cannot both win (the Stat before the rename alone let 11 of 300 such
-// races replace a file without the overwrite right). A file system that
-// cannot link (a mount) renames.
+// rename moves src to dst, replacing dst when replace is set. Without it
+// the move links then unlinks (moveNoReplace), as an upload is published:
+// two sessions renaming onto one name at once cannot both win (the Stat
+// before the rename alone let 11 of 300 such races replace a file without
+// the overwrite right).
 func (f *files) rename(src, dst node, replace bool) error {
-	ln, ok := src.fs.(vfs.Linker)
-	if replace || !ok {
+	if replace {
 		return src.fs.Rename(src.name, dst.name)
 	}
-	if err := ln.Link(src.name, dst.name); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return errExists
-		}
-		return err
-	}
-	if err := src.fs.Remove(src.name); err != nil {
-		f.ss.log.Error("renamed file still under its old name too", "from", src.path, "to", dst.path, "err", err)
-	}
-	return nil
+	return moveNoReplace(src.fs, src.name, dst.name)
 }
 
 // Chtimes sets a file's modification time (MFMT).

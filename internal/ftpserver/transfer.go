@@ -21,12 +21,6 @@ import (
 // GetHandle opens a transfer: a download for O_RDONLY, otherwise an upload
 // (O_TRUNC: STOR; offset > 0: REST+STOR; O_APPEND: APPE).
 func (f *files) GetHandle(name string, flags int, offset int64) (ftplib.FileTransfer, error) {
-	if offset < 0 {
-		// ftpserverlib refuses a negative REST (patch 35); a seek before
-		// the start must still never reach a file, whose failure closed
-		// an upload as if it had ended cleanly (patch 34).
-		return nil, replyCode{fmt.Errorf("REST %d: the offset must be 0 or more", offset), 501}
-	}
 	if flags&(os.O_WRONLY|os.O_RDWR) != 0 {
 		if err := f.checkNewName("stor", name); err != nil {
 			return nil, err
@@ -477,18 +471,29 @@ func (u *upload) publish() error {
 	if ss.policy().overwrite {
 		return u.n.fs.Rename(u.tmp, u.n.name)
 	}
-	ln, ok := u.n.fs.(vfs.Linker)
-	if !ok {
+	if _, ok := u.n.fs.(vfs.Linker); !ok {
 		if _, err := u.n.fs.Stat(u.n.name); err == nil {
 			return errExists
 		}
-		return u.n.fs.Rename(u.tmp, u.n.name)
 	}
-	if err := ln.Link(u.tmp, u.n.name); err != nil {
+	return moveNoReplace(u.n.fs, u.tmp, u.n.name)
+}
+
+// moveNoReplace moves from to to unless to exists (errExists). Where fsys
+// can link, it links to the new name and then unlinks the old one, so two
+// moves onto one name cannot both win; elsewhere (a mount) it renames, and
+// the caller has checked that to is free. A failed unlink of from leaves
+// the file under both names, and is returned.
+func moveNoReplace(fsys vfs.FS, from, to string) error {
+	ln, ok := fsys.(vfs.Linker)
+	if !ok {
+		return fsys.Rename(from, to)
+	}
+	if err := ln.Link(from, to); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return errExists
 		}
 		return err
 	}
-	return u.n.fs.Remove(u.tmp)
+	return fsys.Remove(from)
 }

@@ -52,24 +52,7 @@ func OpenSealed(ctx context.Context, dataDir, keeperURL string, sealed func(cont
 		}
 		return &Keeper{k: k}, nil
 	}
-	name := filepath.Join(dataDir, KeyFile)
-	if _, err := os.Stat(name); errors.Is(err, fs.ErrNotExist) && sealed != nil {
-		names, err := sealed(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("secret key %s is missing, and the store could not tell whether secrets were sealed with it: %w", name, err)
-		}
-		if len(names) > 0 {
-			var again []string
-			for _, n := range names {
-				again = append(again, "wharf remote set "+n+" --password-stdin")
-			}
-			return nil, fmt.Errorf("secret key %s is missing, and the passwords of remotes %s were sealed with it or with another keeper: "+
-				"if that was a keeper URL, give it again (secrets_url, --secrets-url or WHARF_SECRETS_URL); otherwise restore the key from a backup of the data directory "+
-				"(a new key cannot open them), or, if it is lost for good, make a new one (%s > %s; chmod 600 %s) and set each password again (%s)",
-				name, strings.Join(names, ", "), "openssl rand -base64 32 | tr '+/' '-_'", name, name, strings.Join(again, "; "))
-		}
-	}
-	key, err := localKey(name)
+	key, err := localKey(ctx, filepath.Join(dataDir, KeyFile), sealed)
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +81,11 @@ func CheckURL(rawURL string) error {
 }
 
 // keyHint says how to make a key for base64key://.
-const keyHint = "use URL-safe base64, e.g. `openssl rand -base64 32 | tr '+/' '-_'`"
+const keyHint = "use URL-safe base64, e.g. `" + keyCommand + "`"
+
+// keyCommand makes a key in the form the local key file and base64key://
+// take.
+const keyCommand = "openssl rand -base64 32 | tr '+/' '-_'"
 
 // checkBase64Key checks a base64key:// URL as localsecrets' URLOpener
 // reads it: url.Parse, no query parameters, and the host through
@@ -156,11 +143,39 @@ func RedactURL(u string) string {
 // config show` does) rather than a keeper URL.
 func IsRedactedURL(u string) bool { return u != "" && RedactURL(u) == u }
 
-// localKey reads the key file, or creates it when it does not exist yet.
-func localKey(name string) ([32]byte, error) {
+// missingKey refuses to make a new key file name while the store holds
+// secrets (sealed lists the remotes with one) that the old key sealed: a
+// new key would open none of them.
+func missingKey(ctx context.Context, name string, sealed func(context.Context) ([]string, error)) error {
+	if sealed == nil {
+		return nil
+	}
+	names, err := sealed(ctx)
+	if err != nil {
+		return fmt.Errorf("secret key %s is missing, and the store could not tell whether secrets were sealed with it: %w", name, err)
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	var again []string
+	for _, n := range names {
+		again = append(again, "wharf remote set "+n+" --password-stdin")
+	}
+	return fmt.Errorf("secret key %s is missing, and the passwords of remotes %s were sealed with it or with another keeper: "+
+		"if that was a keeper URL, give it again (secrets_url, --secrets-url or WHARF_SECRETS_URL); otherwise restore the key from a backup of the data directory "+
+		"(a new key cannot open them), or, if it is lost for good, make a new one (%s > %s, then chmod 600 it) and set each password again (%s)",
+		name, strings.Join(names, ", "), keyCommand, name, strings.Join(again, "; "))
+}
+
+// localKey reads the key file, or creates it when it does not exist yet
+// (unless missingKey refuses).
+func localKey(ctx context.Context, name string, sealed func(context.Context) ([]string, error)) ([32]byte, error) {
 	var key [32]byte
 	fi, err := os.Stat(name)
 	if errors.Is(err, fs.ErrNotExist) {
+		if err := missingKey(ctx, name, sealed); err != nil {
+			return key, err
+		}
 		return createKey(name)
 	}
 	if err != nil {
@@ -194,7 +209,7 @@ func createKey(name string) ([32]byte, error) {
 	}
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return localKey(name) // another process created it first
+		return localKey(context.Background(), name, nil) // another process created it first
 	}
 	if err != nil {
 		return key, fmt.Errorf("secret key: %w", err)
