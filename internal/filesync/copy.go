@@ -587,18 +587,8 @@ func (x *runner) deleteFile(ctx context.Context, it Item) error {
 	if it.Remote != nil {
 		// A deletion must not take a remote file changed since the
 		// listing with it.
-		e, err := x.rem.Stat(ctx, it.Path)
-		if notExist(err) {
-			if unlisted(ctx, x.rem, it.Path) {
-				return nil // gone already
-			}
-			return fmt.Errorf("%w, though its folder lists it", err)
-		}
-		if err != nil {
+		if err := x.remoteIs(ctx, it.Path, *it.Remote); err != nil {
 			return err
-		}
-		if e.Size != it.Remote.Size || !e.ModTime.IsZero() && !timesMatch(e.ModTime, it.Remote.ModTime, e.PreciseTime && it.Remote.Precise) {
-			return errChanged
 		}
 	}
 	return x.removeRemote(ctx, it.Path)

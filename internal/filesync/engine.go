@@ -250,10 +250,6 @@ func hasDotDot(p string) bool {
 	return false
 }
 
-// maxDelete returns a sync's guard percentage: 0 lets no delete of a file
-// gone from the other side through without Force.
-func maxDelete(sy store.Sync) int { return sy.MaxDelete }
-
 // Run runs the sync called name once and returns what it did. A run that
 // fails as a whole (listing, lease, guard) returns an error and changes
 // nothing it had not journaled; failures of single files are in
@@ -450,7 +446,7 @@ func knowsRemote(state []store.SyncFile) bool {
 // that lost files, the side that would lose them too, and the commands to
 // look (a dry run, unless this is one) or to go on (--force).
 func (x *runner) guard(p Plan, dry bool) error {
-	limit := maxDelete(x.sy)
+	limit := x.sy.MaxDelete // 0: no delete of a file gone from the other side without Force
 	local := "the local folder " + x.sy.Folder
 	rem := fmt.Sprintf("the remote %s:/%s", x.sy.Remote, x.base)
 	var over []string

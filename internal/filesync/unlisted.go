@@ -119,12 +119,15 @@ func (x *runner) stillGone(ctx context.Context, p string) error {
 // time at the precision both tell), before a copy replaces it or a conflict
 // renames it: a partner's change made since the listing is never
 // overwritten, and the next run sees it (a conflict, say). A file gone
-// since is no change to keep.
+// since is no change to keep, once its folder's listing agrees: a 550 to
+// Stat is as often a refusal.
 func (x *runner) remoteIs(ctx context.Context, p string, f File) error {
 	e, err := x.rem.Stat(ctx, p)
 	switch {
-	case notExist(err):
+	case notExist(err) && unlisted(ctx, x.rem, p):
 		return nil
+	case notExist(err):
+		return fmt.Errorf("%w, though its folder lists it", err)
 	case err != nil:
 		return err
 	case e.Type != remote.File || e.Size != f.Size:

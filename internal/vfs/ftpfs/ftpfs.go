@@ -342,7 +342,7 @@ func (f *FS) Chtimes(name string, _, mtime time.Time) error {
 func (f *FS) Rename(oldname, newname string) error {
 	return f.change("rename", oldname, func(ctx context.Context) error {
 		from, to := f.remotePath(oldname), f.remotePath(newname)
-		if within(to, from) {
+		if to != from && vfs.Within(strings.TrimPrefix(to, "/"), strings.TrimPrefix(from, "/")) {
 			return errIntoItself{}
 		}
 		err := f.pool.Rename(ctx, from, to)
@@ -359,8 +359,7 @@ func (f *FS) Rename(oldname, newname string) error {
 
 // moveTree moves folder from to to by creating to, renaming each entry
 // into it (recursing into folders the server refuses to rename) and
-// removing from. It never moves to, or a folder to is in: Rename keeps to
-// out of from, and this keeps the walk finite even so.
+// removing from. Rename keeps to out of from, which keeps the walk finite.
 func (f *FS) moveTree(ctx context.Context, from, to string) error {
 	if err := f.pool.MakeDir(ctx, to); err != nil {
 		return err
@@ -371,9 +370,6 @@ func (f *FS) moveTree(ctx context.Context, from, to string) error {
 	}
 	for _, e := range es {
 		src, dst := path.Join(from, e.Name), path.Join(to, e.Name)
-		if to == src || within(to, src) {
-			continue
-		}
 		if err := f.pool.Rename(ctx, src, dst); err != nil {
 			if e.Type != remote.Dir || remote.Transient(err) {
 				return err
@@ -384,12 +380,6 @@ func (f *FS) moveTree(ctx context.Context, from, to string) error {
 		}
 	}
 	return f.pool.RemoveDir(ctx, from)
-}
-
-// within reports whether p is inside the folder dir (not dir itself);
-// both are clean absolute paths.
-func within(p, dir string) bool {
-	return dir == "/" && p != "/" || strings.HasPrefix(p, dir+"/")
 }
 
 // errIntoItself refuses to move a folder into itself or one of its
