@@ -152,6 +152,10 @@ func (n accounts) addCmd() *cobra.Command {
 // by a removed partner of the same name. Unless adopt, any is an error:
 // a name reused for another company must not hand it the old one's files.
 func leftFiles(home, name string, adopt bool) (int, error) {
+	if fi, err := os.Stat(home); err == nil && !fi.IsDir() {
+		// Staff can upload a file to the file root under any name.
+		return 0, fmt.Errorf("%s is a file, not a folder: move it away, or choose another name for the partner", home)
+	}
 	n, first := 0, ""
 	err := filepath.WalkDir(home, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {

@@ -55,7 +55,9 @@ deleted by 'wharf serve' every hour; 'wharf events prune' does it now.`,
 			if sinceID < 0 {
 				return fmt.Errorf("--since-id %d: want 0 or more", sinceID)
 			}
-			for _, k := range kinds {
+			for i, k := range kinds {
+				k = strings.TrimSpace(k) // --kind "received, sent"
+				kinds[i] = k
 				if !slices.Contains(store.EventKinds, k) {
 					return fmt.Errorf("--kind %q: want one of %s", k, strings.Join(store.EventKinds, ", "))
 				}
@@ -78,6 +80,9 @@ deleted by 'wharf serve' every hour; 'wharf events prune' does it now.`,
 				case len(evs) > 0 || asJSON:
 				case cmd.Flags().Changed("since-id"):
 					fmt.Fprintf(cmd.OutOrStdout(), "no events after ID %d\n", sinceID)
+				case account != "" && !strings.HasPrefix(account, "sync:") && noAccount(ctx, st, account):
+					// A removed account's events stay, so this is a typo.
+					fmt.Fprintf(cmd.OutOrStdout(), "no matching events: there is no account %q (see `wharf partner list` and `wharf staff list`)\n", account)
 				case len(kinds) > 0 || account != "":
 					fmt.Fprintln(cmd.OutOrStdout(), "no matching events")
 				default:
@@ -166,4 +171,10 @@ func detail(s string) string {
 		return ""
 	}
 	return "  " + fmt.Sprintf("%q", s)
+}
+
+// noAccount reports whether st has no account called name.
+func noAccount(ctx context.Context, st store.Store, name string) bool {
+	_, err := st.Account(ctx, name)
+	return errors.Is(err, store.ErrNotFound)
 }

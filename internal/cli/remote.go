@@ -289,6 +289,10 @@ func parseRemoteURL(s string) (remote.Config, error) {
 	if err != nil {
 		return cfg, fmt.Errorf("--url: %w: want ftps://USER@HOST[:PORT][/ROOT][?tls=MODE]", err)
 	}
+	if strings.Contains(s, "#") {
+		// url.Parse drops the fragment: ROOT would lose its end unsaid.
+		return remote.Config{}, fmt.Errorf("--url %q: a '#' starts a URL fragment, which would be dropped: write a '#' in a folder name as %%23", s)
+	}
 	return cfg, nil
 }
 

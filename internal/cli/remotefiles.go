@@ -300,8 +300,10 @@ func (n remotes) putCmd() *cobra.Command {
 		Long: `Upload one local file to a remote, to PATH, or into PATH when it is a folder
 or ends with '/'. Wharf uploads under a temporary name, checks the size (and a
 checksum where the server offers one) and renames it into place where the
-server allows, so nobody on the remote sees half a file. A progress bar shows
-on a terminal, a one-line summary otherwise.`,
+server allows, so nobody on the remote sees half a file. An existing file at
+PATH is replaced: where the server refuses to rename over it, the old file is
+renamed aside first and deleted once the new one is in place. A progress bar
+shows on a terminal, a one-line summary otherwise.`,
 		Example: `  wharf remote put ./invoice.edi acme:/inbox/invoice.edi
   wharf remote put ./invoice.edi acme:/inbox/`,
 		Args: func(cmd *cobra.Command, args []string) error {

@@ -92,6 +92,45 @@ func flagError(err error) error {
 	return fmt.Errorf("--%s %q: %s", f.Name, iv.GetValue(), want)
 }
 
+// nearFlag returns, when err is an unknown long flag, the name of the
+// flag of c it is closest to (at most two edits, and fewer than half its
+// letters), as cobra suggests a command for a mistyped one; else "".
+func nearFlag(c *cobra.Command, err error) string {
+	var ne *pflag.NotExistError
+	if !errors.As(err, &ne) || ne.GetSpecifiedShortnames() != "" {
+		return ""
+	}
+	typed := ne.GetSpecifiedName()
+	best, bestD := "", min(2, len(typed)/2)+1
+	c.Flags().VisitAll(func(f *pflag.Flag) {
+		if d := editDistance(typed, f.Name); !f.Hidden && d < bestD {
+			best, bestD = f.Name, d
+		}
+	})
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
 // configKey is the pflag annotation naming the config.Key a flag sets.
 const configKey = "wharf-config-key"
 
@@ -121,6 +160,9 @@ See 'wharf serve --help' for every setting.`,
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if near := nearFlag(c, err); near != "" {
+			return fmt.Errorf("%w: did you mean --%s? see `%s --help`", err, near, c.CommandPath())
+		}
 		return fmt.Errorf("%w: see `%s --help`", flagError(err), c.CommandPath())
 	})
 	pf := root.PersistentFlags()
@@ -179,17 +221,34 @@ func (a *app) openData(ctx context.Context, cmd *cobra.Command) (config.Config, 
 	if err != nil {
 		return cfg, dataDir{}, nil, err
 	}
-	if cmd.Name() != "add" {
-		// Only the add commands (and serve) make a data directory: a
-		// listing of one that is not there is a mistyped --data, not
-		// an empty Wharf.
+	if err := errors.Join(cfg.Log.Problems()...); err != nil {
+		return cfg, dataDir{}, nil, fmt.Errorf("configuration: %w", err)
+	}
+	if !createsData(cmd) {
+		// A listing of a data directory that is not there is a
+		// mistyped --data, not an empty Wharf.
 		db := filepath.Join(cfg.Data, "wharf.db")
 		if _, err := os.Stat(db); errors.Is(err, fs.ErrNotExist) {
-			return cfg, dataDir{}, nil, fmt.Errorf("no Wharf data directory at %s (no wharf.db there): check --data or WHARF_DATA; 'wharf serve' or an add command creates one", cfg.Data)
+			return cfg, dataDir{}, nil, fmt.Errorf("no Wharf data directory at %s (no wharf.db there): check --data or WHARF_DATA (or data: in the config file); 'wharf serve', 'wharf partner add', 'wharf staff add' or 'wharf remote add' creates one", cfg.Data)
 		}
 	}
 	d, st, err := open(ctx, cfg.Data)
 	return cfg, d, st, err
+}
+
+// createsData reports whether cmd may make a missing data directory (as
+// serve does): the add commands of what a new Wharf starts with. mount add
+// and sync add name an account or a remote, which a new data directory
+// cannot hold, so for them a missing one is a mistyped --data too.
+func createsData(cmd *cobra.Command) bool {
+	if cmd.Name() != "add" || !cmd.HasParent() {
+		return false
+	}
+	switch cmd.Parent().Name() {
+	case "partner", "staff", "remote":
+		return true
+	}
+	return false
 }
 
 // open creates the data directory (0700) and its folders if missing, and
@@ -224,7 +283,7 @@ func open(ctx context.Context, root string) (dataDir, store.Store, error) {
 func newLogger(w io.Writer, cfg config.Log) *slog.Logger {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(cfg.Level)); err != nil {
-		level = slog.LevelInfo // Validate has already rejected it
+		level = slog.LevelInfo // Validate or Log.Problems has already rejected it
 	}
 	ho := &slog.HandlerOptions{Level: level}
 	if cfg.Format == "json" {

@@ -37,10 +37,11 @@ the grace. Sync runs stop at the first signal (their journal resumes them at
 the next start).
 
 Two listeners run by default: plain FTP with explicit TLS (AUTH TLS) on :2121,
-and implicit FTPS on :2990. Set a listener to "off" to switch it off (an empty value means its default).
-TLS is required for login and data unless --allow-plain is given (accounts can
-also opt in one by one). Without --cert/--key or --pkcs12, a self-signed
-certificate is generated into DATA/tls/.
+and implicit FTPS on :2990. Set a listener to "off" to switch it off (an
+empty value means its default). TLS is required for login and data unless
+--allow-plain is given (accounts can also opt in one by one). Without
+--cert/--key or --pkcs12, a self-signed certificate is generated into
+DATA/tls/.
 
 Settings come from, in increasing precedence: built-in defaults, the YAML
 config file (--config or WHARF_CONFIG), WHARF_* environment variables, and

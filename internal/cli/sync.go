@@ -182,7 +182,7 @@ func (f *syncFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.onReceive, "on-receive", false, "run when a file is received into the folder (push, two-way)")
 	fs.StringVar(&f.filter, "filter", "", `files to sync: comma-separated globs on the base name, "-" excludes, e.g. "*.edi,-*.tmp"`)
 	fs.StringVar(&f.conflict, "conflict", store.ConflictNewer, "two-way conflicts: newer, keep-both, local or remote")
-	fs.IntVar(&f.maxDelete, "max-delete", store.DefaultMaxDelete, "stop a two-way run that would delete more than this percent of the files a side holds, because they are gone from the other side (0: any)")
+	fs.IntVar(&f.maxDelete, "max-delete", store.DefaultMaxDelete, "stop a two-way run that would delete more than this percent of the files a side holds, because they are gone from the other side (0: stop at any such delete)")
 }
 
 // durationValue is a duration flag read as configuration durations are
@@ -230,6 +230,9 @@ func (f *syncFlags) apply(fs *pflag.FlagSet, sy *store.Sync, all bool) error {
 		sy.AfterCopy = f.afterCopy
 	}
 	if set("every") {
+		if fs.Changed("every") && (f.every < 0 || f.every > 0 && f.every < time.Second) {
+			return fmt.Errorf("--every %s: want 0 (no timer) or at least 1s, e.g. 5m", fs.Lookup("every").Value)
+		}
 		sy.Every = f.every
 		if fs.Changed("every") && f.every > 0 && !fs.Changed("cron") {
 			sy.Cron = ""
@@ -951,6 +954,9 @@ times are RFC 3339, in UTC.`,
 				return writeJSON(out, views[0])
 			case asJSON:
 				return writeJSON(out, views)
+			case len(views) == 0:
+				fmt.Fprintln(out, "no syncs yet: add one with `wharf sync add`")
+				return nil
 			}
 			tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tSTATUS\tSTARTED\tDURATION\tCOPIED\tDELETED\tREMOVED FROM SOURCE\tCONFLICTS\tFAILED\tERROR")

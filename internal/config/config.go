@@ -70,6 +70,24 @@ type Log struct {
 	Format string `yaml:"format"`
 }
 
+// Problems lists what is wrong with l, each naming its key: a level or
+// format a logger would not know. Commands that do not validate the whole
+// configuration (everything but serve and config check) check this.
+func (l Log) Problems() []error {
+	var errs []error
+	switch l.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("log.level %q: want debug, info, warn or error", l.Level))
+	}
+	switch l.Format {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Errorf("log.format %q: want text or json", l.Format))
+	}
+	return errs
+}
+
 // DefaultKeepHistory is KeepHistory's default: 90 days.
 const DefaultKeepHistory = 90 * 24 * time.Hour
 
@@ -119,16 +137,7 @@ func (c Config) Validate() error {
 			errs = append(errs, err)
 		}
 	}
-	switch c.Log.Level {
-	case "debug", "info", "warn", "error":
-	default:
-		errs = append(errs, fmt.Errorf("log.level %q: want debug, info, warn or error", c.Log.Level))
-	}
-	switch c.Log.Format {
-	case "text", "json":
-	default:
-		errs = append(errs, fmt.Errorf("log.format %q: want text or json", c.Log.Format))
-	}
+	errs = append(errs, c.Log.Problems()...)
 	for _, err := range flatten(c.Server.ValidateSection("server")) {
 		errs = append(errs, c.withPasswordSource(err))
 	}
