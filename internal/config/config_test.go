@@ -747,27 +747,3 @@ func TestPKCS12PasswordSource(t *testing.T) {
 		})
 	}
 }
-
-// TestNegativeDaysNamed: "-1d" is read as the negative duration it says,
-// so that keep_history refuses it with what it takes instead of calling
-// it no duration at all.
-func TestNegativeDaysNamed(t *testing.T) {
-	if d, err := ParseDuration("-1d"); err != nil || d != -24*time.Hour {
-		t.Fatalf(`ParseDuration("-1d") = %v, %v; want -24h`, d, err)
-	}
-	if _, err := ParseDuration("--1d"); err == nil {
-		t.Fatal(`ParseDuration("--1d") succeeded`)
-	}
-	c, err := Load(Sources{LookupEnv: func(k string) (string, bool) {
-		if k == "WHARF_KEEP_HISTORY" {
-			return "-1d", true
-		}
-		return "", false
-	}})
-	if err == nil {
-		err = c.Validate()
-	}
-	if want := "keep_history -1d: want 0 (keep everything) or more, e.g. 90d"; err == nil || !strings.Contains(err.Error(), want) {
-		t.Fatalf("WHARF_KEEP_HISTORY=-1d: %v, want %q", err, want)
-	}
-}

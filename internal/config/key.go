@@ -200,14 +200,6 @@ func ParseDuration(s string) (time.Duration, error) {
 	if t == "-1" {
 		return Off, nil
 	}
-	if neg, ok := strings.CutPrefix(t, "-"); ok && strings.Contains(neg, "d") && !strings.HasPrefix(neg, "-") {
-		// "-1d": negative, as "-24h" is, for Validate to refuse by name
-		// where a negative value means nothing.
-		if d, err := ParseDuration(neg); err == nil {
-			return -d, nil
-		}
-		return 0, fmt.Errorf("%q: want %s", s, durationWant)
-	}
 	days, rest, hasDays := strings.Cut(t, "d")
 	if !hasDays {
 		if d, err := time.ParseDuration(t); err == nil {
@@ -244,8 +236,6 @@ func FormatDuration(d time.Duration) string {
 		return "-1"
 	case d > 0 && d%day == 0 && d/day <= 1<<16-1:
 		return strconv.FormatInt(int64(d/day), 10) + "d"
-	case d < 0 && d != Off && -d%day == 0 && -d/day <= 1<<16-1:
-		return "-" + FormatDuration(-d)
 	}
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {

@@ -14,7 +14,7 @@ func TestFormatDuration(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		0: "0", 90 * 24 * time.Hour: "90d", 24 * time.Hour: "1d", 36 * time.Hour: "36h", 5 * time.Minute: "5m",
 		90 * time.Minute: "1h30m", time.Hour: "1h", 30 * time.Second: "30s", 10 * time.Minute: "10m",
-		time.Hour + 5*time.Second: "1h0m5s", 1500 * time.Millisecond: "1.5s", -time.Second: "-1s", -24 * time.Hour: "-1d",
+		time.Hour + 5*time.Second: "1h0m5s", 1500 * time.Millisecond: "1.5s", -time.Second: "-1s", -24 * time.Hour: "-24h",
 	} {
 		got := FormatDuration(d)
 		if got != want {
