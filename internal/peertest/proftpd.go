@@ -37,6 +37,10 @@ func ProFTPD(t testing.TB, o Options) *Server {
 		idle = 300 * time.Second
 	}
 	mods := filepath.Join(base, "usr/lib/proftpd")
+	perHost := "none"
+	if o.MaxPerIP > 0 {
+		perHost = fmt.Sprint(o.MaxPerIP)
+	}
 	conf := []string{
 		"ModulePath " + mods,
 		"LoadModule mod_digest.c", "LoadModule mod_site_misc.c",
@@ -53,7 +57,7 @@ func ProFTPD(t testing.TB, o Options) *Server {
 		"AuthOrder mod_auth_file.c", "AuthUserFile " + passwd,
 		"AuthGroupFile " + filepath.Join(dir, "group"),
 		"RequireValidShell off", "DefaultRoot ~", "AllowOverwrite on", "AllowStoreRestart on", "Umask 022",
-		"MaxInstances 100", "MaxClientsPerHost none",
+		"MaxInstances 100", "MaxClientsPerHost " + perHost,
 		fmt.Sprintf("TimeoutIdle %d", int(idle.Seconds())),
 		"SystemLog " + s.logFile, "TransferLog " + s.logFile + ".xfer",
 		"DigestEngine on", "DigestAlgorithms all",
@@ -70,6 +74,7 @@ func ProFTPD(t testing.TB, o Options) *Server {
 			conf = append(conf, "TLSOptions UseImplicitSSL")
 		}
 	}
+	conf = append(conf, o.Extra...)
 	if err := os.WriteFile(filepath.Join(dir, "group"), []byte("nogroup:x:65534:\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}

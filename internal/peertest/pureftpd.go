@@ -44,11 +44,15 @@ func PureFTPd(t testing.TB, o Options) *Server {
 	if idle == 0 {
 		idle = 5 * time.Minute
 	}
+	perIP := o.MaxPerIP
+	if perIP == 0 {
+		perIP = 200
+	}
 	s.argv = []string{bin,
 		"--bind", fmt.Sprintf("127.0.0.1,%d", s.Port),
 		"--passiveportrange", fmt.Sprintf("%d:%d", s.PasvMin, s.PasvMax),
 		"--login", "puredb:" + pdb, "--noanonymous", "--chrooteveryone",
-		"--maxclientsnumber", "200", "--maxclientsperip", "200",
+		"--maxclientsnumber", "200", "--maxclientsperip", fmt.Sprint(perIP),
 		"--maxidletime", fmt.Sprint(max(1, int(idle.Minutes()))),
 		"--minuid", "1", "--dontresolve",
 		"--altlog", "clf:" + s.logFile + ".xfer",
@@ -57,5 +61,6 @@ func PureFTPd(t testing.TB, o Options) *Server {
 	if o.TLS != NoTLS {
 		s.argv = append(s.argv, "--tls", "3", "--certfile", s.Cert.CertFile+","+s.Cert.KeyFile)
 	}
+	s.argv = append(s.argv, o.Extra...)
 	return s.run(t)
 }

@@ -50,6 +50,14 @@ type Options struct {
 	// production: with the protocol log, every command and reply costs
 	// vsftpd two log writes, charging clients by the command.
 	Quiet bool
+	// MaxPerIP limits the sessions the server accepts from one client
+	// address (vsftpd max_per_ip, ProFTPD MaxClientsPerHost, pure-ftpd
+	// --maxclientsperip); 0: no limit (pure-ftpd: 200).
+	MaxPerIP int
+	// Extra holds server-specific settings, appended to what the peer
+	// sets and so overriding it: config lines for vsftpd ("key=value",
+	// the last of a key wins) and ProFTPD, arguments for pure-ftpd.
+	Extra []string
 }
 
 // Server is a running peer. Root is the local directory behind the FTP root,

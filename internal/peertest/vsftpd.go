@@ -47,7 +47,7 @@ func Vsftpd(t testing.TB, o Options) *Server {
 		"port_enable=YES", "connect_from_port_20=NO", "port_promiscuous=NO",
 		"mdtm_write=YES", "use_localtime=NO",
 		fmt.Sprintf("idle_session_timeout=%d", int(idle.Seconds())),
-		"data_connection_timeout=60", "max_clients=0", "max_per_ip=0",
+		"data_connection_timeout=60", "max_clients=0", fmt.Sprintf("max_per_ip=%d", o.MaxPerIP),
 		"ftpd_banner=" + banner,
 		"xferlog_enable=YES", "vsftpd_log_file=" + s.logFile + ".xfer", "dual_log_enable=NO",
 		fmt.Sprintf("log_ftp_protocol=%s", yesNo(!o.Quiet)),
@@ -62,6 +62,7 @@ func Vsftpd(t testing.TB, o Options) *Server {
 			conf = append(conf, "implicit_ssl=YES")
 		}
 	}
+	conf = append(conf, o.Extra...)
 	cf := filepath.Join(dir, "vsftpd.conf")
 	if err := os.WriteFile(cf, []byte(strings.Join(conf, "\n")+"\n"), 0o600); err != nil {
 		t.Fatal(err)

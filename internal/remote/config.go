@@ -71,6 +71,7 @@ const (
 	FlagCertSHA256        = "--cert-sha256"
 	FlagMaxTLS            = "--max-tls"
 	FlagTLS               = "--tls"
+	FlagMaxConns          = "--max-conns"
 )
 
 // Defaults for zero Config fields.

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/textproto"
+	"os"
 	"path"
 	"strings"
 	"sync"
@@ -135,7 +136,7 @@ func (c *Conn) connect(ctx context.Context) error {
 			return err
 		}
 	}
-	return c.greet()
+	return c.greet(ctx)
 }
 
 func (c *Conn) dialTCP(ctx context.Context) error {
@@ -157,22 +158,41 @@ func (c *Conn) dialTCP(ctx context.Context) error {
 }
 
 // greet reads the 220 greeting, waiting through 120 "ready in n minutes".
-func (c *Conn) greet() error {
+func (c *Conn) greet(ctx context.Context) error {
 	// The greeting is part of setting the connection up: it gets the
 	// dial timeout, not the longer one for commands. A server that says
 	// nothing is most often an implicit-TLS port waiting for a
-	// ClientHello.
+	// ClientHello, which probeImplicit finds out sooner.
 	c.dc.timeout = c.cfg.DialTimeout
+	var probed func() bool
+	if c.cfg.TLS != TLSImplicit {
+		probed = c.probeImplicit(ctx)
+	}
 	code, msg, err := c.reply()
+	if probed != nil && probed() {
+		c.broken = true
+		return noRetry{fmt.Errorf("greeting: %w: %s", errImplicitPort, c.cfg.fix(FlagTLS+" implicit"))}
+	}
 	c.dc.timeout = c.cfg.IOTimeout
 	if err == nil && code == 120 {
 		code, msg, err = c.reply()
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		hint := "a wrong port, or an overloaded server"
+		if c.cfg.TLS != TLSImplicit {
+			hint = "if this is an implicit FTPS port (often 990), " + c.cfg.fix(FlagTLS+" implicit") + "; otherwise " + hint
+		}
+		return fmt.Errorf("the server accepted the connection but sent no greeting within %v: %s (%w)", c.cfg.DialTimeout, hint, err)
 	}
 	if err != nil {
 		return fmt.Errorf("greeting: %w", err)
 	}
 	if code != 220 {
-		return fmt.Errorf("greeting: %w", replyError(code, msg))
+		err := replyError(code, msg)
+		if code >= 400 && mentionsConnLimit(msg) {
+			return fmt.Errorf("greeting: %w", c.connLimit(err))
+		}
+		return fmt.Errorf("greeting: %w", err)
 	}
 	c.greeting = msg
 	return c.checkSelf(msg)
@@ -306,6 +326,12 @@ func (c *Conn) login() error {
 	}
 	if code != 230 && code != 202 {
 		err := replyError(code, msg)
+		if code >= 400 && mentionsConnLimit(msg) {
+			// ProFTPD's MaxClientsPerHost: "530 Sorry, the maximum
+			// number of clients (1) from your host are already
+			// connected." The credentials were never checked.
+			return fmt.Errorf("login as %q: %w", c.cfg.User, c.connLimit(err))
+		}
 		tlsRequired := c.tcfg == nil && code >= 400 && mentionsTLS(msg)
 		if tlsRequired {
 			err = fmt.Errorf("%w; %w: %s", err, errTLSRequired, c.cfg.fix(FlagTLS+" explicit"))

@@ -9,6 +9,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -110,7 +111,7 @@ func (c *Conn) dataCmdOpen(ctx context.Context, dc net.Conn, ln net.Listener, ve
 			tc.Close()
 			c.setData(nil)
 			c.reply()
-			return nil, &dataError{fmt.Errorf("tls handshake on data connection: %w", err)}
+			return nil, &dataError{err: fmt.Errorf("tls handshake on data connection: %w", err)}
 		}
 		c.dataResumed = tc.ConnectionState().DidResume
 		return tc, nil
@@ -131,9 +132,28 @@ func (e *earlyReply) Error() string { return fmt.Sprintf("%d %s", e.code, e.msg)
 // dataError marks a data connection that could not be opened while the
 // control connection works: typically a firewall in front of the passive
 // ports (see Diagnose).
-type dataError struct{ err error }
+type dataError struct {
+	err  error
+	hint string // the likely cause and what to do, when known; see dataHint
+}
 
-func (e *dataError) Error() string { return e.err.Error() }
+func (e *dataError) Error() string {
+	if e.hint == "" {
+		return e.err.Error()
+	}
+	return e.err.Error() + ": " + e.hint
+}
+
+// dataHint says what a data connection that failed while the control
+// connection works most likely means, and what to try.
+func (c *Conn) dataHint() string {
+	if c.cfg.Active {
+		return "the control connection works but the data connection failed: the remote's server could not connect back to us in active mode: " +
+			"a firewall or NAT blocks it (try passive mode)"
+	}
+	return "the control connection works but the data connection failed: the remote's passive port range is probably blocked by a firewall " +
+		"(have it opened, or try active mode: " + c.cfg.fix("--active") + ")"
+}
 func (e *dataError) Unwrap() error { return e.err }
 
 func (c *Conn) setData(dc net.Conn) {
@@ -256,12 +276,22 @@ func (c *Conn) dialPassive(ctx context.Context, pre [][2]string, data [2]string)
 	}
 	dc, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
-		derr := &dataError{fmt.Errorf("open passive data connection: %w", c.sourceErr(err))}
+		derr := &dataError{err: fmt.Errorf("open passive data connection: %w", c.sourceErr(err))}
+		if !errors.Is(derr.err, syscall.EADDRNOTAVAIL) {
+			derr.hint = c.dataHint() // not when our own source address is the cause
+		}
 		if sent {
 			// The command's reply: a refusal (550) from a server that
 			// closed its passive port at once says more than the dial
-			// error; one that waited for the connection answers 425.
+			// error; one that waited for the connection answers 425,
+			// but only once it gives up waiting (vsftpd: after its
+			// accept_timeout, 60s), when a firewall dropped the dial.
+			// A refusal has arrived by the time the dial failed, so
+			// the wait for it is short; a connection whose reply did not
+			// come is out of step, and is dropped.
+			c.dc.timeout = min(c.cfg.IOTimeout, pipelinedReplyWait)
 			code, msg, rerr := c.reply()
+			c.dc.timeout = c.cfg.IOTimeout
 			switch {
 			case rerr != nil:
 				c.broken = true
@@ -277,6 +307,11 @@ func (c *Conn) dialPassive(ctx context.Context, pre [][2]string, data [2]string)
 	}
 	return dc, replies, sent, nil
 }
+
+// pipelinedReplyWait bounds the wait for the reply to a data command sent
+// with EPSV once the data connection could not be dialled (see
+// dialPassive).
+const pipelinedReplyWait = 2 * time.Second
 
 // passive sends pre, then verb (EPSV or PASV), then post, in one write,
 // and returns pre's replies and the port that parse reads from verb's
@@ -387,7 +422,7 @@ func (c *Conn) acceptActive(ln net.Listener) (net.Conn, error) {
 	for {
 		dc, err := tl.Accept()
 		if err != nil {
-			return nil, &dataError{fmt.Errorf("wait for active data connection: %w", err)}
+			return nil, &dataError{err: fmt.Errorf("wait for active data connection: %w", err), hint: c.dataHint()}
 		}
 		if dc.RemoteAddr().(*net.TCPAddr).IP.Equal(peer) {
 			return dc, nil

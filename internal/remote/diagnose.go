@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"path"
 	"strings"
 	"syscall"
@@ -19,7 +18,7 @@ import (
 
 // Step is one line of a Diagnose report.
 type Step struct {
-	Name   string // "dns", "tcp", "tls", "greeting", "login", "list", "upload", "download", "delete", "cleanup"
+	Name   string // "dns", "tcp", "tls", "greeting", "login", "root", "list", "upload", "download", "delete", "cleanup"
 	OK     bool
 	Detail string // what was found, or what to do about it
 	Err    error
@@ -107,18 +106,10 @@ func Diagnose(ctx context.Context, cfg Config, log *slog.Logger) Report {
 		}
 	}
 	start = time.Now()
-	err = c.run(ctx, c.greet)
+	err = c.run(ctx, func() error { return c.greet(ctx) })
 	detail := "220 " + firstLine(c.greeting)
 	if err != nil {
-		detail = err.Error()
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			detail = fmt.Sprintf("the server accepted the connection but sent no greeting within %v: ", cfg.DialTimeout)
-			if cfg.TLS == TLSImplicit {
-				detail += "wrong port, or an overloaded server"
-			} else {
-				detail += "if this is an implicit FTPS port (often 990), " + cfg.fix(FlagTLS+" implicit") + "; otherwise a wrong port or an overloaded server"
-			}
-		}
+		detail = err.Error() // it says what to check
 	}
 	if !add("greeting", start, err, detail) {
 		return r
@@ -133,17 +124,36 @@ func Diagnose(ctx context.Context, cfg Config, log *slog.Logger) Report {
 	start = time.Now()
 	err = c.run(ctx, c.login)
 	detail = fmt.Sprintf("logged in as %q, root %s", cfg.User, c.root)
+	var le *LoginError
 	switch {
 	case err == nil:
-	case errors.Is(err, errTLSRequired):
+	case errors.Is(err, errTLSRequired), errors.Is(err, errConnLimit):
 		detail = err.Error() // it says what to set
-	case isReply(err, 530):
-		detail = fmt.Sprintf("login as %q refused: check the user and password (%v)", cfg.User, err)
+	case errors.As(err, &le):
+		detail = fmt.Sprintf("the server refused the login as %q (%v): check the user and password, and whether the account is locked; %s",
+			cfg.User, le.Err, le.fix())
 	default:
 		detail = err.Error()
 	}
 	if !add("login", start, err, detail) {
 		return r
+	}
+	if cfg.Root != "" {
+		start = time.Now()
+		err = c.run(ctx, func() error {
+			_, err := c.expect(2, "CWD", c.root)
+			return err
+		})
+		// vsftpd lists a folder it cannot open as empty, and refuses
+		// uploads into it: without this step the report blamed those.
+		detail = "the root folder " + c.root + " exists"
+		if err != nil {
+			detail = fmt.Sprintf("cannot enter the remote's root folder %s (%v): it does not exist, or %q may not open it; create it on the server, "+
+				"or point the remote at the right folder (the path of its URL): %s", c.root, err, cfg.User, cfg.fix("--url URL"))
+		}
+		if !add("root", start, err, detail) {
+			return r
+		}
 	}
 	start = time.Now()
 	var n int
@@ -311,12 +321,12 @@ func dataDetail(c *Conn, err error, ok string) string {
 	if err == nil {
 		return ok
 	}
+	var de *dataError
+	if errors.As(err, &de) && de.hint != "" {
+		return err.Error() // it says what to try
+	}
 	if errorsAsData(err) || isReply(err, 425) || (isTimeout(err) && !c.broken) {
-		mode := "passive port range is probably blocked by a firewall (or try active mode)"
-		if c.cfg.Active {
-			mode = "server could not connect back to us in active mode: a firewall or NAT blocks it (try passive mode)"
-		}
-		return "the control connection works but the data connection failed: the remote's " + mode + " (" + err.Error() + ")"
+		return c.dataHint() + " (" + err.Error() + ")"
 	}
 	return err.Error()
 }

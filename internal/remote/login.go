@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/textproto"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -61,6 +62,35 @@ func (e *LoginError) fix() string {
 // wrong credentials instead of 530.
 func refusesLogin(code int) bool {
 	return code == 430 || code >= 500 && code < 600
+}
+
+// errConnLimit marks a connection the server turned away because it has
+// as many as it allows, from this address or from everyone. It is worth
+// another try once a connection closes, and says nothing about the
+// credentials.
+var errConnLimit = errors.New("the server is at its connection limit")
+
+// connLimit wraps err, a reply turning the connection away for a limit,
+// with errConnLimit and the advice for the case where Wharf's own
+// connections fill the limit.
+func (c *Conn) connLimit(err error) error {
+	return fmt.Errorf("%w; %w: if Wharf's own connections to it fill the limit, lower the remote's max connections (now %d) below the server's: %s",
+		err, errConnLimit, c.cfg.MaxConns, c.cfg.fix(FlagMaxConns+" N"))
+}
+
+// mentionsConnLimit reports whether a reply's text refuses a connection for
+// a limit on connections: vsftpd "There are too many connections from
+// your internet address.", pure-ftpd "Too many connections (1) from this
+// IP", ProFTPD "Sorry, the maximum number of clients (1) from your host
+// are already connected.", FileZilla Server "Too many users are connected".
+func mentionsConnLimit(msg string) bool {
+	m := strings.ToLower(msg)
+	for _, w := range []string{"too many", "maximum number", "maximal number", "max number", "connection limit"} {
+		if strings.Contains(m, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // Defaults for zero PoolOptions login holds.

@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wharf-mft/wharf/internal/sendfile"
@@ -194,9 +195,22 @@ func readLine(r *bufio.Reader) (string, error) {
 		return "", fmt.Errorf("reply line longer than %d bytes", r.Size())
 	}
 	if err != nil {
-		return "", &netError{"read reply", err}
+		return "", &netError{"read reply", closedErr(err)}
 	}
 	return string(bytes.TrimRight(line, "\r\n")), nil
+}
+
+// closedErr says what a bare EOF or reset on the control connection
+// means: the server (or something between) ended the session, often by
+// killing it, or for a limit of its own (idle time, transfer size).
+func closedErr(err error) error {
+	switch {
+	case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("the server closed the connection (%w); its log says why", err)
+	case errors.Is(err, syscall.ECONNRESET):
+		return fmt.Errorf("the server reset the connection (%w); its log says why", err)
+	}
+	return err
 }
 
 func truncate(s string) string {

@@ -26,6 +26,9 @@ func Transient(err error) bool {
 		errors.Is(err, ErrReadOnly) || errors.Is(err, ErrInvalidArg) || errors.Is(err, ErrPoolClosed) || errors.Is(err, errDataCert) {
 		return false
 	}
+	if errors.Is(err, errConnLimit) {
+		return true // a 5xx from ProFTPD, but another connection may close
+	}
 	var te *textproto.Error
 	if errors.As(err, &te) {
 		return te.Code >= 400 && te.Code < 500
