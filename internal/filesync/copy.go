@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"time"
@@ -108,7 +109,8 @@ func (x *runner) makeDir(ctx context.Context, r Remote, d string) error {
 // temporary name tmp ("" for a fresh one) and returns the remote side to
 // record. The remote shows dst only once the upload is complete and
 // verified, with its time where the server sets one (Remote.Store,
-// remote.Pool.Upload).
+// remote.Pool.Upload), and only when the file read was src from its first
+// byte to its last (listedSource): never a copy torn by a local change.
 func (x *runner) pushFile(ctx context.Context, p, dst, tmp string, src File) (store.SyncSide, int64, error) {
 	if err := x.ensureDirs(ctx, dst); err != nil {
 		return store.SyncSide{}, 0, err
@@ -126,7 +128,7 @@ func (x *runner) pushFile(ctx context.Context, p, dst, tmp string, src File) (st
 		mt = time.Time{}
 	}
 	x.mu.Unlock()
-	up, err := x.rem.Upload(ctx, dst, f, remote.UploadOptions{Temp: tmp, ModTime: mt})
+	up, err := x.rem.Upload(ctx, dst, &listedSource{f: f, want: src}, remote.UploadOptions{Temp: tmp, ModTime: mt})
 	f.Close()
 	n := up.Bytes
 	if err != nil {
@@ -522,6 +524,10 @@ func (x *runner) explain(err error, afterCopy bool) error {
 		return &hinted{err, "give the remote login the right to delete in that folder, or " + keep}
 	case errors.Is(err, errDeleteRefused):
 		return &hinted{err, "give the remote login the right to delete in that folder"}
+	case errors.Is(err, fs.ErrPermission) && afterCopy:
+		return &hinted{err, fmt.Sprintf("the local folder %s does not let Wharf's user delete it: give that user write permission on the folder, or %s", x.sy.Folder, keep)}
+	case errors.Is(err, fs.ErrPermission):
+		return &hinted{err, fmt.Sprintf("the local folder %s denies Wharf's user this: give that user read and write permission on the folder", x.sy.Folder)}
 	}
 	return err
 }

@@ -64,7 +64,9 @@
 // under a temporary name, recorded in the journal before the copy starts,
 // and are renamed into place only when verified: remote.Pool.Upload does so
 // on the remote (with the time set before the rename), and pulls write
-// ".wharf-sync-*" files next to their target. A source is deleted only after
+// ".wharf-sync-*" files next to their target. A local file that changes
+// while its push reads it fails the upload before the rename, so no copy
+// torn between two versions is published. A source is deleted only after
 // its copy is verified and journaled, by the run or by an earlier one whose
 // record says so (recovery, a delete tried again), or after the server's
 // digest showed the target holds its content; never because a target file
@@ -77,7 +79,8 @@
 // source deleted if asked) and counted once; any other is marked aborted
 // and planned afresh. Runs of
 // one sync never overlap: each holds a lease in the store, renewed while it
-// runs, and its context ends when the lease is lost.
+// runs (a renewal the store fails is tried again while the lease lasts),
+// and its context ends when the lease is lost.
 //
 // # Conflicts
 //
@@ -96,6 +99,10 @@
 // # Scheduling
 //
 // A Scheduler runs syncs on their Every or Cron schedule, and syncs with
-// OnReceive when a "received" event for their folder appears in the
-// store's event log (or Received is called).
+// OnReceive when a "received" or "renamed" event for their folder appears
+// in the store's event log (or Received is called). A sync due while it
+// runs runs once more when that run ends, and the log says so. Cron times
+// of day cross daylight saving changes as cron does (dstSchedule). At
+// start, a sync whose last run left work undone (stopped, killed, failed)
+// runs at once.
 package filesync

@@ -50,6 +50,17 @@ func (h holderID) deadLocal(holder string) bool {
 	return errors.Is(syscall.Kill(pid, 0), syscall.ESRCH)
 }
 
+// describeHolder names the process behind a lease holder "host/pid/run"
+// for a person: "process 1234 on host vm" (wharf serve, or another
+// `wharf sync run`).
+func describeHolder(holder string) string {
+	parts := strings.Split(holder, "/")
+	if len(parts) != 3 {
+		return holder
+	}
+	return fmt.Sprintf("process %s on host %s (wharf serve, or another `wharf sync run`)", parts[1], parts[0])
+}
+
 // lease is a held sync lease, renewed in the background until released.
 type lease struct {
 	holder string
@@ -77,7 +88,8 @@ func (x *runner) acquire(ctx context.Context) (context.Context, *lease, error) {
 		}
 	}
 	if !ok {
-		return nil, nil, fmt.Errorf("%w (held by %s until %s)", ErrBusy, cur.Holder, cur.Until.Format(time.RFC3339))
+		return nil, nil, fmt.Errorf("%w: %s holds the sync's lease (renewed while it runs; now until %s). Wait for that run to end; `wharf sync status %s` shows it",
+			ErrBusy, describeHolder(cur.Holder), cur.Until.Format(time.RFC3339), x.sy.Name)
 	}
 	rctx, cancel := context.WithCancelCause(ctx)
 	l := &lease{holder: holder}
@@ -88,6 +100,7 @@ func (x *runner) acquire(ctx context.Context) (context.Context, *lease, error) {
 		defer l.wg.Done()
 		t := time.NewTicker(ttl / 3)
 		defer t.Stop()
+		held := cur.Until // the lease is ours until then at least
 		for {
 			select {
 			case <-loopCtx.Done():
@@ -99,11 +112,20 @@ func (x *runner) acquire(ctx context.Context) (context.Context, *lease, error) {
 			if loopCtx.Err() != nil {
 				return
 			}
-			if err != nil || !ok {
-				x.log.Error("sync lease lost; stopping the run", "err", err)
-				cancel(ErrLeaseLost)
-				return
+			switch {
+			case err == nil && ok:
+				held = now.Add(ttl)
+				continue
+			case err != nil && time.Now().Add(ttl/3).Before(held):
+				// The store failed (SQLite busy past its timeout, say),
+				// which says nothing about the lease: it is still ours
+				// until held, and the next tick tries again before then.
+				x.log.Warn("renew sync lease; trying again", "err", err, "held_until", held)
+				continue
 			}
+			x.log.Error("sync lease lost; stopping the run", "err", err)
+			cancel(ErrLeaseLost)
+			return
 		}
 	}()
 	return rctx, l, nil

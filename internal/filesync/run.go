@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/textproto"
 	"path"
@@ -373,11 +374,12 @@ var errNotRetried = errors.New("not retried")
 // is marked so (errNotRetried), or the remote refused for good: it is set
 // read-only, it refused a delete of a file that is there, or it answered
 // 530/532 (not logged in, need an account) or 553 (file name not allowed;
-// vsftpd's "Could not create file." in a folder its login cannot write).
-// Other 5xx replies are retried: ftpserverlib answers 550 to a transfer
-// whose data connection broke.
+// vsftpd's "Could not create file." in a folder its login cannot write),
+// or the local folder denied the change (EACCES: only remote errors come
+// as *textproto.Error). Other 5xx replies are retried: ftpserverlib
+// answers 550 to a transfer whose data connection broke.
 func final(err error) bool {
-	if errors.Is(err, errNotRetried) || errors.Is(err, remote.ErrReadOnly) || errors.Is(err, errDeleteRefused) {
+	if errors.Is(err, errNotRetried) || errors.Is(err, remote.ErrReadOnly) || errors.Is(err, errDeleteRefused) || errors.Is(err, fs.ErrPermission) {
 		return true
 	}
 	var te *textproto.Error

@@ -20,11 +20,16 @@ import (
 )
 
 // parseCron parses a standard 5-field cron expression (or a descriptor
-// such as @hourly), in local time unless it starts with CRON_TZ=ZONE.
+// such as @hourly), in local time unless it starts with CRON_TZ=ZONE. A
+// schedule at fixed times of day crosses daylight saving changes as cron
+// does (see dstSchedule).
 func parseCron(s string) (cron.Schedule, error) {
 	sch, err := cron.ParseStandard(s)
 	if err != nil {
 		return nil, fmt.Errorf("cron %q: %w", s, err)
+	}
+	if spec, ok := sch.(*cron.SpecSchedule); ok && fixedTime(s) {
+		return dstSchedule{spec}, nil
 	}
 	return sch, nil
 }
@@ -66,10 +71,11 @@ type SchedulerConfig struct {
 	// Reload is how often sync definitions are read again, so added and
 	// changed syncs are picked up. Default 30s.
 	Reload time.Duration
-	// Events, when set, is watched for "received" events (from this
-	// process's FTP server or another sharing the store), each of which
-	// counts as a call to Received. Events recorded before Run started
-	// are not read: the run of every OnReceive sync at start covers them.
+	// Events, when set, is watched for "received" and "renamed" events
+	// (from this process's FTP server or another sharing the store), each
+	// of which counts as a call to Received with the file's (new) path.
+	// Events recorded before Run started are not read: the run of every
+	// OnReceive sync at start covers them.
 	Events eventLog
 	// PollEvents is how often Events is read. Default 1s.
 	PollEvents time.Duration
@@ -82,7 +88,8 @@ type SchedulerConfig struct {
 // runs it) or leaves files failed is run again after firstRetry, then at
 // doubling delays up to maxRetry, until one succeeds. At start, every
 // OnReceive sync runs once, for files that arrived while no scheduler ran,
-// and a schedule missed meanwhile runs at once. Run blocks; Received may
+// and a schedule missed meanwhile, or one whose last run left work undone
+// (stopped, killed, failed), runs at once. Run blocks; Received may
 // be called from any goroutine.
 type Scheduler struct {
 	r   syncRunner
@@ -170,6 +177,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				if !caughtUp {
 					caughtUp = true
 					for _, sy := range syncs {
+						if at, ok := next[sy.Name]; ok && !now.Before(at) {
+							continue // due by its schedule: it runs just below
+						}
 						if sy.OnReceive && sy.Direction != store.SyncPull {
 							s.log.Info("sync run at start, for files received while no server ran", "sync", sy.Name)
 							s.start(ctx, sy.Name)
@@ -181,6 +191,12 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}
 		for name, at := range next {
 			if !now.Before(at) {
+				if s.busy(name) {
+					// Runs of one sync never overlap: this one is queued,
+					// once however many times it comes due meanwhile.
+					s.log.Info("sync due while its last run is still going; it runs again once that ends", "sync", name,
+						scheduleAttr(syncs, name))
+				}
 				s.start(ctx, name)
 				next[name] = nextRun(syncs, name, now)
 			}
@@ -221,8 +237,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // times already planned for syncs whose schedule did not change (specs
 // holds each sync's schedule as last seen, and is updated). A sync seen
 // for the first time continues from its last run (last; zero: none): an
-// interval or cron time that passed meanwhile is due now.
-func schedule(syncs []store.Sync, old map[string]time.Time, specs map[string]string, now time.Time, last func(store.Sync) time.Time, log *slog.Logger) map[string]time.Time {
+// interval or cron time that passed meanwhile is due now, and so is a
+// last run that left work undone (see unfinished).
+func schedule(syncs []store.Sync, old map[string]time.Time, specs map[string]string, now time.Time, last func(store.Sync) store.SyncRun, log *slog.Logger) map[string]time.Time {
 	out := map[string]time.Time{}
 	for _, sy := range syncs {
 		if sy.Every <= 0 && sy.Cron == "" {
@@ -240,8 +257,11 @@ func schedule(syncs []store.Sync, old map[string]time.Time, specs map[string]str
 			log.Error("sync schedule invalid; not scheduled", "sync", sy.Name, "cron", sy.Cron)
 			continue
 		}
-		if prev := last(sy); !seen && !prev.IsZero() {
-			if due := nextRun(syncs, sy.Name, prev); due.Before(at) {
+		if prev := last(sy); !seen && unfinished(prev.Status) {
+			log.Info("sync run at start, to finish the work of its last run", "sync", sy.Name, "last_status", prev.Status)
+			at = now
+		} else if !seen && !prev.Started.IsZero() {
+			if due := nextRun(syncs, sy.Name, prev.Started); due.Before(at) {
 				at = due
 				if at.Before(now) {
 					at = now
@@ -271,25 +291,37 @@ func nextRun(syncs []store.Sync, name string, now time.Time) time.Time {
 	return time.Time{}
 }
 
-// lastRun returns a function telling when a sync's last real (not dry)
-// run started, from the store when it keeps run history.
-func (s *Scheduler) lastRun(ctx context.Context) func(store.Sync) time.Time {
+// unfinished reports whether a run that ended with status left work for
+// the next run: it was stopped (serve stopping), killed (still marked
+// running, or recorded interrupted), failed, or some files failed. A run
+// the mass-delete guard refused waits for a person, not for a restart.
+func unfinished(status string) bool {
+	switch status {
+	case store.RunStopped, store.RunRunning, store.RunInterrupted, store.RunFailed, store.RunPartial:
+		return true
+	}
+	return false
+}
+
+// lastRun returns a function giving a sync's last real (not dry) run
+// (zero: none), from the store when it keeps run history.
+func (s *Scheduler) lastRun(ctx context.Context) func(store.Sync) store.SyncRun {
 	h, ok := s.st.(runHistory)
-	return func(sy store.Sync) time.Time {
+	return func(sy store.Sync) store.SyncRun {
 		if !ok {
-			return time.Time{}
+			return store.SyncRun{}
 		}
 		runs, err := h.SyncRuns(ctx, sy.ID, 10)
 		if err != nil {
 			s.log.Warn("read the last runs; the schedule starts over", "sync", sy.Name, "err", err)
-			return time.Time{}
+			return store.SyncRun{}
 		}
 		for _, r := range runs {
 			if !r.DryRun {
-				return r.Started
+				return r
 			}
 		}
-		return time.Time{}
+		return store.SyncRun{}
 	}
 }
 
@@ -368,6 +400,26 @@ func (s *Scheduler) takeReceived(syncs []store.Sync) []string {
 	return out
 }
 
+// busy reports whether a run of the named sync is in progress.
+func (s *Scheduler) busy(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.running[name]
+}
+
+// scheduleAttr is the named sync's schedule, for a log line.
+func scheduleAttr(syncs []store.Sync, name string) slog.Attr {
+	for _, sy := range syncs {
+		if sy.Name == name && sy.Every > 0 {
+			return slog.Duration("every", sy.Every)
+		}
+		if sy.Name == name {
+			return slog.String("cron", sy.Cron)
+		}
+	}
+	return slog.Attr{}
+}
+
 // start runs the named sync in the background, or marks it to run again
 // when it is running already.
 func (s *Scheduler) start(ctx context.Context, name string) {
@@ -412,8 +464,22 @@ func (s *Scheduler) start(ctx context.Context, name string) {
 	}()
 }
 
+// lastEvents is the optional eventLog capability of telling the newest
+// events without reading the log through; store.Store has it.
+type lastEvents interface {
+	LastEvents(ctx context.Context, limit int) ([]store.Event, error)
+}
+
 // tailEvents returns the ID of the newest event.
 func (s *Scheduler) tailEvents(ctx context.Context) (int64, error) {
+	if l, ok := s.cfg.Events.(lastEvents); ok {
+		// One query, not one per thousand events of the log's history.
+		evs, err := l.LastEvents(ctx, 1)
+		if err != nil || len(evs) == 0 {
+			return 0, err
+		}
+		return evs[len(evs)-1].ID, nil
+	}
 	var last int64
 	for {
 		evs, err := s.cfg.Events.Events(ctx, last, 1000)
@@ -424,8 +490,8 @@ func (s *Scheduler) tailEvents(ctx context.Context) (int64, error) {
 	}
 }
 
-// pollEvents turns the received events after last into Received calls and
-// returns the newest event ID seen.
+// pollEvents turns the received and renamed events after last into
+// Received calls and returns the newest event ID seen.
 func (s *Scheduler) pollEvents(ctx context.Context, last int64) int64 {
 	partner := map[string]bool{}
 	for {
@@ -438,7 +504,11 @@ func (s *Scheduler) pollEvents(ctx context.Context, last int64) int64 {
 		}
 		for _, e := range evs {
 			last = e.ID
-			if e.Kind != store.EventReceived || e.Account == "" {
+			// A rename publishes a file under a new name in its folder
+			// (or moves one in from another): a file the sync has not
+			// sent, as much as an upload is (a rename from a temp
+			// extension records both events).
+			if (e.Kind != store.EventReceived && e.Kind != store.EventRenamed) || e.Account == "" {
 				continue
 			}
 			isPartner, ok := partner[e.Account]
