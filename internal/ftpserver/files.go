@@ -3,6 +3,7 @@ package ftpserver
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"strings"
@@ -91,6 +92,23 @@ func (f *files) ReadDir(name string) ([]os.FileInfo, error) {
 		if strings.HasPrefix(e.Name(), tempPrefix) || remoteTemp.MatchString(e.Name()) {
 			continue // uploads in progress
 		}
+		if strings.ContainsAny(e.Name(), "\r\n") {
+			// A listing line each: such a name would add made-up entries
+			// to LIST and MLSD, and reply lines to STAT on the control
+			// connection. No client could name it anyway (vfs.Clean).
+			f.ss.log.Warn("name with a line break left out of a listing; rename it", "path", path.Join(n.path, e.Name()))
+			continue
+		}
+		if e.Mode()&fs.ModeSymlink != 0 {
+			fi, err := n.fs.Stat(path.Join(n.name, e.Name()))
+			if err != nil {
+				// Out of the tree (os.Root refuses it), or nowhere: the
+				// account could neither open nor enter it.
+				f.ss.log.Warn("symbolic link that cannot be followed left out of a listing", "path", path.Join(n.path, e.Name()), "err", err)
+				continue
+			}
+			e = linkInfo{FileInfo: fi, name: e.Name()}
+		}
 		if partnerRoot && !(e.IsDir() && (e.Name() == sendDir || e.Name() == receiveDir)) {
 			continue
 		}
@@ -98,6 +116,16 @@ func (f *files) ReadDir(name string) ([]os.FileInfo, error) {
 	}
 	return out, nil
 }
+
+// linkInfo describes a symbolic link by what it points to, under its own
+// name: LIST and MLSD show a link to a folder as a folder and a link to a
+// file with the file's size, as the account sees them when it uses them.
+type linkInfo struct {
+	fs.FileInfo
+	name string
+}
+
+func (l linkInfo) Name() string { return l.name }
 
 // Mkdir creates a folder where the account may write.
 func (f *files) Mkdir(name string, perm os.FileMode) error {

@@ -35,7 +35,9 @@ type testServer struct {
 
 const testPass = "correct horse"
 
-// startServer starts a server with cfg's listeners forced onto loopback.
+// startServer starts a server with cfg's listeners on loopback: the
+// implicit one on 127.0.0.1, the plain one there too unless cfg.Listen
+// names another loopback address ("[::1]:0").
 // mod may change the partner before it is created.
 func startServer(t *testing.T, cfg ftpserver.Config, mod ...func(*store.Account)) *testServer {
 	t.Helper()
@@ -51,7 +53,9 @@ func startServerWith(t *testing.T, cfg ftpserver.Config, opt func(*ftpserver.Opt
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Listen = "127.0.0.1:0"
+	if cfg.Listen == "" {
+		cfg.Listen = "127.0.0.1:0"
+	}
 	cfg.ListenImplicit = "127.0.0.1:0"
 	if cfg.LoginFailDelay == 0 {
 		cfg.LoginFailDelay = time.Millisecond

@@ -90,7 +90,30 @@ type download struct {
 func (d *download) Read(p []byte) (int, error) {
 	n, err := d.file.Read(p)
 	d.add(int64(n))
+	if errors.Is(err, io.EOF) {
+		if short := d.shortEnd(); short != nil {
+			return n, short
+		}
+	}
 	return n, d.f.transferErr("retr", d.n, err)
+}
+
+// shortEnd returns an error (451) when a local file ended before the size
+// it had when the download began: it was truncated or rewritten in place
+// meanwhile, and the client, which ftpserverlib would tell 226, got less
+// than the whole file. A mount's size is the remote's to keep.
+func (d *download) shortEnd() error {
+	if _, local := d.file.(*os.File); !local {
+		return nil
+	}
+	d.mu.Lock()
+	at := d.offset + d.sent
+	d.mu.Unlock()
+	if at >= d.info.Size() {
+		return nil
+	}
+	d.f.ss.log.Warn("file shrank while it was sent", "path", d.n.path, "bytes", at, "size_at_start", d.info.Size())
+	return replyCode{fmt.Errorf("%s changed while it was sent: it ended after %d of its %d bytes; download it again", d.n.path, at, d.info.Size()), 451}
 }
 
 // WriteTo lets io.Copy hand the data connection to the file. A local file
@@ -109,6 +132,11 @@ func (d *download) WriteTo(w io.Writer) (int64, error) {
 	switch {
 	case local && toReaderFrom:
 		n, err = rf.ReadFrom(f)
+		d.add(n)
+		if err == nil {
+			err = d.shortEnd()
+		}
+		return n, err
 	case relays && !local:
 		n, err = io.Copy(w, d.file)
 	default:
@@ -159,9 +187,11 @@ func (d *download) Close() error {
 	remove := d.n.folder == sendDir && ss.policy().removeAfterSend
 	delivered := remove && ss.srv.sentPrefix.sent(keyFor(ss.account().Name, d.n.path, d.info), d.offset, sent, complete)
 	switch {
-	case !complete && delivered:
+	case delivered && (!complete || d.offset > 0):
 		// The part of a segmented download (lftp's pget) that closed
-		// last, at its part's end: the parts now cover the file.
+		// last, at its part's end, or the end of a resumed one: the
+		// parts now cover the file, and the event counts the file, not
+		// this part's bytes, whichever part closes last.
 		ss.event(store.EventSent, d.n.path, d.info.Size(), "in parts")
 		d.removeAfterSend()
 		return err

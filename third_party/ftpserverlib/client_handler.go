@@ -12,6 +12,7 @@ import (
 	"net"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -122,6 +123,7 @@ type clientHandler struct {
 	transferMode        TransferMode    // Transfer mode (stream, deflate)
 	isTransferOpen      bool            // indicate if the transfer connection is opened
 	isTransferAborted   bool            // indicate if the transfer was aborted
+	epsvAll             bool            // EPSV ALL was sent: only EPSV sets up data connections (Wharf patch 41)
 	connClosed          bool            // indicates if the connection has been commanded to close; guarded by connMu
 	connMu              sync.Mutex      // guards conn replacement (AUTH) against Close from other goroutines (Wharf patch)
 	rawConn             net.Conn        // the accepted connection, never replaced (Wharf patch)
@@ -130,6 +132,10 @@ type clientHandler struct {
 	idleMu              sync.Mutex      // guards busy and idleClose (Wharf patch)
 	busy                int             // commands running, transfers included; guarded by idleMu (Wharf patch)
 	idleClose           *idleReply      // set by CloseWhenIdle; guarded by idleMu (Wharf patch)
+
+	// accepting is the passive handler TransferOpen waits on, if any:
+	// ABOR and Close end the wait through it (Wharf patch 44).
+	accepting atomic.Pointer[passiveTransferHandler]
 }
 
 // idleReply is the reply CloseWhenIdle closes with (Wharf patch).
@@ -386,6 +392,7 @@ func (c *clientHandler) closeTransfer() error {
 
 // Close closes the active transfer, if any, and the control connection
 func (c *clientHandler) Close() error {
+	c.interruptAccept() // Wharf patch 44
 	c.transferMu.Lock()
 	defer c.transferMu.Unlock()
 
@@ -415,7 +422,13 @@ func (c *clientHandler) CloseWithReply(code int, message string) error {
 	c.connMu.Lock()
 	closed := c.connClosed
 	if !closed {
-		_ = c.conn.SetWriteDeadline(time.Now().Add(time.Second))
+		// Wharf patch 39: the read deadline too. A TLS handshake that
+		// waits for a ClientHello never sent (the greeting on the
+		// implicit port, the first command after AUTH TLS) blocks in a
+		// read, and holds the write lock or the handshake lock that this
+		// reply needs: with a write deadline only, it was never sent and
+		// the connection never closed.
+		_ = c.conn.SetDeadline(time.Now().Add(time.Second))
 	}
 	c.connMu.Unlock()
 
@@ -480,8 +493,19 @@ func (c *clientHandler) endCommand() {
 	}
 }
 
+// interruptAccept ends a TransferOpen's wait for a passive data
+// connection at once (Wharf patch 44): the wait holds transferMu for up
+// to the connection timeout, and ABOR or a session's close must not wait
+// as long for it. The transfer then fails with 425.
+func (c *clientHandler) interruptAccept() {
+	if p := c.accepting.Load(); p != nil {
+		p.interrupt()
+	}
+}
+
 // disconnects client and ends transfer notifying the driver
 func (c *clientHandler) end() {
+	c.interruptAccept() // Wharf patch 44
 	// Wharf patch: close the transfer and wait for its command to finish
 	// before telling the driver, which then closes what the transfer
 	// still uses (an aborted upload removes its temp file through it).
@@ -517,6 +541,13 @@ func (c *clientHandler) isCommandAborted() bool {
 // HandleCommands reads the stream of commands
 func (c *clientHandler) HandleCommands() {
 	defer c.end()
+
+	// Wharf patch 39: the greeting has the idle timeout's deadline, as
+	// each command has: on the implicit port writing it runs the TLS
+	// handshake, which upstream let wait for a ClientHello for good.
+	if c.server.settings.IdleTimeout > 0 {
+		_ = c.conn.SetDeadline(time.Now().Add(time.Duration(c.server.settings.IdleTimeout) * time.Second))
+	}
 
 	if msg, err := c.server.driver.ClientConnected(c); err == nil {
 		c.writeMessage(StatusServiceReady, msg)
@@ -672,14 +703,29 @@ func (c *clientHandler) handleCommandsStreamError(err error) bool {
 func clientErrLevel(err error, def slog.Level) slog.Level {
 	var rh tls.RecordHeaderError
 	var alert tls.AlertError
+	var ne net.Error
 	switch {
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), isClosedConnError(err),
 		errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNRESET),
-		errors.As(err, &rh), errors.As(err, &alert), strings.HasPrefix(err.Error(), "tls: "):
+		errors.As(err, &rh), errors.As(err, &alert), strings.HasPrefix(err.Error(), "tls: "),
+		errors.As(err, &ne) && ne.Timeout(): // Wharf patch 39: a client that reads nothing, or never says hello
 		return slog.LevelDebug
 	}
 
 	return def
+}
+
+// keepsREST are the commands after which a REST still holds (Wharf patch
+// 43): the transfers that use it, and what clients send to set up the data
+// connection in between (Python's ftplib and jlaffaye/ftp send PASV after
+// REST). Any other command clears it, as RFC 3659 §5.2 has REST be the
+// last command before its transfer; upstream kept it until a transfer, so
+// REST, NOOP, STOR of a new file was refused as "nothing to resume", and
+// STOR over an existing one kept its first bytes.
+var keepsREST = map[string]bool{ //nolint:gochecknoglobals
+	"REST": true, "RETR": true, "STOR": true, "APPE": true,
+	"PASV": true, "EPSV": true, "PORT": true, "EPRT": true,
+	"TYPE": true, "MODE": true, "STRU": true, "PBSZ": true, "PROT": true,
 }
 
 // handleCommand takes care of executing the received line
@@ -694,6 +740,14 @@ func (c *clientHandler) handleCommand(line string) {
 
 	command, param := parseLine(line)
 	command = strings.ToUpper(command)
+
+	// Wharf patch 42: RNFR holds only for the RNTO right after it (RFC
+	// 959); upstream kept its name until an RNTO succeeded, so after a
+	// refused RNTO, another command, or an RNFR of a missing file, a later
+	// RNTO renamed that earlier file.
+	if command != "RNTO" {
+		c.ctxRnfr = ""
+	}
 
 	cmdDesc := commandsMap[command]
 	if cmdDesc == nil {
@@ -739,6 +793,12 @@ func (c *clientHandler) handleCommand(line string) {
 		// nothing new; its connection is closed or about to be.
 		if !c.beginCommand() {
 			return
+		}
+
+		// Wharf patch 43: after the wait, since a transfer's goroutine
+		// reads and resets it.
+		if !keepsREST[command] {
+			c.ctxRest = 0
 		}
 	}
 
@@ -890,6 +950,13 @@ func (c *clientHandler) TransferOpen(info string) (io.ReadWriter, error) {
 		c.writeMessage(StatusDataConnPROTRefused, fmt.Sprintf("%v: it was set up before PROT %s; send PASV or EPSV (or PORT or EPRT) again", errDataProtChanged, level))
 
 		return nil, errDataProtChanged
+	}
+
+	// Wharf patch 44: the wait for a passive connection holds transferMu,
+	// which ABOR and Close need; they end the wait through accepting.
+	if p, ok := c.transfer.(*passiveTransferHandler); ok {
+		c.accepting.Store(p)
+		defer c.accepting.Store(nil)
 	}
 
 	conn, err := c.transfer.Open()

@@ -497,13 +497,13 @@ func (c *clientHandler) handleRNFR(param string) error {
 func (c *clientHandler) handleRNTO(param string) error {
 	dst := c.absPath(param)
 
-	if c.ctxRnfr != "" {
-		if err := c.driver.Rename(c.ctxRnfr, dst); err == nil {
+	if src := c.ctxRnfr; src != "" {
+		c.ctxRnfr = "" // Wharf patch 42: used up, whatever the result
+		if err := c.driver.Rename(src, dst); err == nil {
 			c.writeMessage(StatusFileOK, "Done !")
-			c.ctxRnfr = ""
 		} else {
 			c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Couldn't rename %s to %s: %s",
-				c.ctxRnfr, dst, err.Error()))
+				src, dst, err.Error()))
 		}
 	} else {
 		c.writeMessage(StatusBadCommandSequence, "RNFR is expected before RNTO")

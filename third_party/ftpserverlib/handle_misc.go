@@ -388,6 +388,7 @@ func (c *clientHandler) handleQUIT(_ string) error {
 }
 
 func (c *clientHandler) handleABOR(param string) error {
+	c.interruptAccept() // Wharf patch 44
 	c.transferMu.Lock()
 	defer c.transferMu.Unlock()
 

@@ -14,6 +14,12 @@ import (
 func (c *clientHandler) handlePORT(param string) error {
 	command := c.GetLastCommand()
 
+	if c.epsvAll { // Wharf patch 41
+		c.writeMessage(StatusBadCommandSequence, command+" refused after EPSV ALL: use EPSV")
+
+		return nil
+	}
+
 	if c.server.settings.DisableActiveMode {
 		// Wharf patch: 502, not 421 (which announces a closing connection).
 		c.writeMessage(StatusCommandNotImplemented, fmt.Sprintf("%v refused: active mode is off on this server; use passive mode (EPSV/PASV)", command))

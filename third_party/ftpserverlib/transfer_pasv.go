@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,7 +42,8 @@ type passiveTransferHandler struct {
 	logger         *slog.Logger          // Logger
 	// data connection requirement checker
 	checkDataConn func(dataConnIP net.IP, channelType DataChannel) error
-	tls           bool // the listener wraps connections in TLS (Wharf patch 33)
+	tls           bool        // the listener wraps connections in TLS (Wharf patch 33)
+	interrupted   atomic.Bool // ABOR or a close ended the wait (Wharf patch 44)
 }
 
 type ipValidationError struct {
@@ -67,7 +69,16 @@ func (c *clientHandler) getCurrentIP() ([]string, error) {
 				return nil, fmt.Errorf("couldn't fetch public IP: %w", err)
 			}
 		} else {
-			ipParts = strings.Split(c.conn.LocalAddr().String(), ":")[0]
+			// Wharf patch 40: PASV names IPv4 addresses only; over
+			// IPv6 the client is told to use EPSV (RFC 2428), not that
+			// "[" is an invalid passive IP.
+			host, _, _ := net.SplitHostPort(c.LocalAddr().String())
+			ip := net.ParseIP(host)
+			if ip == nil || ip.To4() == nil {
+				return nil, &ipValidationError{error: fmt.Sprintf("PASV cannot name the IPv6 address %s: use EPSV", host)}
+			}
+
+			ipParts = ip.To4().String()
 		}
 	}
 
@@ -164,8 +175,24 @@ func (c *clientHandler) findListenerWithinPortRange(portMapping PasvPortGetter) 
 	return 0, nil, ErrNoAvailableListeningPort
 }
 
-func (c *clientHandler) handlePASV(_ string) error {
+func (c *clientHandler) handlePASV(param string) error {
 	command := c.GetLastCommand()
+
+	// Wharf patch 41: EPSV ALL (RFC 2428 §4) opens no port, and from then
+	// on only EPSV sets up data connections; upstream took it for EPSV.
+	if command == "EPSV" && strings.EqualFold(strings.TrimSpace(param), "ALL") {
+		c.epsvAll = true
+		c.writeMessage(StatusOK, "EPSV ALL ok: from now on only EPSV sets up data connections")
+
+		return nil
+	}
+
+	if command == "PASV" && c.epsvAll {
+		c.writeMessage(StatusBadCommandSequence, "PASV refused after EPSV ALL: use EPSV")
+
+		return nil
+	}
+
 	exposedPort, listener, deadlineSetter, err := c.getPassiveListener()
 
 	if err != nil {
@@ -184,14 +211,24 @@ func (c *clientHandler) handlePASV(_ string) error {
 		return nil
 	}
 
+	// Wharf patch 40: every refusal from here on closes the listener it
+	// opened; upstream left it listening for the life of the process.
+	refuse := func(code int, msg string) error {
+		_ = listener.Close()
+		c.writeMessage(code, msg)
+
+		return nil
+	}
+
 	if wrapper, ok := c.server.driver.(MainDriverExtensionPassiveWrapper); ok {
-		listener, err = wrapper.WrapPassiveListener(listener)
+		wrapped, err := wrapper.WrapPassiveListener(listener)
 		if err != nil {
 			c.logger.Error("Could not wrap passive connection", "err", err)
-			c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf("Could not listen for passive connection: %v", err))
 
-			return nil
+			return refuse(StatusCannotOpenDataConnection, fmt.Sprintf("Could not listen for passive connection: %v", err))
 		}
+
+		listener = wrapped
 	}
 
 	// Wharf patch 33: the protection chosen here is recorded on the
@@ -201,9 +238,7 @@ func (c *clientHandler) handlePASV(_ string) error {
 		if tlsConfig, err := c.dataTLSConfig(); err == nil {
 			listener = &trackedTLSListener{Listener: listener, cfg: tlsConfig}
 		} else {
-			c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf("Cannot get a TLS config: %v", err))
-
-			return nil
+			return refuse(StatusCannotOpenDataConnection, fmt.Sprintf("Cannot get a TLS config: %v", err))
 		}
 	}
 
@@ -224,8 +259,8 @@ func (c *clientHandler) handlePASV(_ string) error {
 
 	// We should rewrite this part
 	if command == "PASV" {
-		if c.handlePassivePASV(transferHandler) {
-			return nil
+		if err := c.handlePassivePASV(transferHandler); err != nil {
+			return refuse(StatusCannotOpenDataConnection, fmt.Sprintf("Could not listen for passive connection: %v", err))
 		}
 	} else {
 		c.writeMessage(StatusEnteringEPSV, fmt.Sprintf("Entering Extended Passive Mode (|||%d|)", transferHandler.Port))
@@ -273,15 +308,16 @@ func (c *clientHandler) getPassiveListener() (int, net.Listener, passiveDeadline
 	return exposedPort, tcpListener, tcpListener, nil
 }
 
-func (c *clientHandler) handlePassivePASV(transferHandler *passiveTransferHandler) bool {
+// handlePassivePASV writes the 227 reply, or returns why there is none
+// (Wharf patch 40: the caller closes the listener and replies 425, not
+// upstream's 421, which tells the client the control connection closes).
+func (c *clientHandler) handlePassivePASV(transferHandler *passiveTransferHandler) error {
 	portByte1 := transferHandler.Port / 256
 	portByte2 := transferHandler.Port - (portByte1 * 256)
-	quads, err2 := c.getCurrentIP()
+	quads, err := c.getCurrentIP()
 
-	if err2 != nil {
-		c.writeMessage(StatusServiceNotAvailable, fmt.Sprintf("Could not listen for passive connection: %v", err2))
-
-		return true
+	if err != nil {
+		return err
 	}
 
 	c.writeMessage(
@@ -293,7 +329,7 @@ func (c *clientHandler) handlePassivePASV(transferHandler *passiveTransferHandle
 		),
 	)
 
-	return false
+	return nil
 }
 
 func (p *passiveTransferHandler) ConnectionWait(wait time.Duration) (net.Conn, error) {
@@ -309,14 +345,24 @@ func (p *passiveTransferHandler) ConnectionWait(wait time.Duration) (net.Conn, e
 		return nil, fmt.Errorf("failed to set deadline: %w", err)
 	}
 
-	p.connection, err = p.listener.Accept()
+	// An interrupt between the deadline and here would be overridden by it.
+	if p.interrupted.Load() {
+		return nil, errAcceptInterrupted
+	}
+
+	conn, err := p.listener.Accept()
 	if err != nil {
 		return nil, fmt.Errorf("failed to accept passive transfer connection: %w", err)
 	}
 
-	ipAddress, err := getIPFromRemoteAddr(p.connection.RemoteAddr())
+	// Wharf patch 38: a connection that fails the check is closed and
+	// forgotten. Upstream kept it as the handler's connection, which the
+	// next transfer on this PASV then used unchecked: a second RETR sent
+	// the file to the intruder, a second STOR stored the intruder's data.
+	ipAddress, err := getIPFromRemoteAddr(conn.RemoteAddr())
 	if err != nil {
 		p.logger.Warn("Could get remote passive IP address", "err", err)
+		_ = conn.Close()
 
 		return nil, err
 	}
@@ -324,11 +370,28 @@ func (p *passiveTransferHandler) ConnectionWait(wait time.Duration) (net.Conn, e
 	if err := p.checkDataConn(ipAddress, DataChannelPassive); err != nil {
 		// we don't want to expose the full error to the client, we just log it
 		p.logger.Warn("Could not validate passive data connection requirement", "err", err)
+		_ = conn.Close()
 
 		return nil, &ipValidationError{error: "data connection security requirements not met"}
 	}
 
+	p.connection = conn
+
 	return p.connection, nil
+}
+
+// errAcceptInterrupted: ABOR or the session's end stopped the wait for the
+// data connection (Wharf patch 44).
+var errAcceptInterrupted = errors.New("data connection wait interrupted")
+
+// interrupt ends a ConnectionWait in progress (Wharf patch 44); safe to
+// call from another goroutine, and harmless once the wait is over.
+func (p *passiveTransferHandler) interrupt() {
+	p.interrupted.Store(true)
+
+	if p.deadlineSetter != nil {
+		_ = p.deadlineSetter.SetDeadline(time.Now())
+	}
 }
 
 func (p *passiveTransferHandler) GetInfo() string {
