@@ -8,6 +8,8 @@ import (
 	"net"
 	"sync"
 	"syscall"
+
+	"github.com/wharf-mft/wharf/internal/remote"
 )
 
 // readFile is a download. OpenFile starts it at offset 0 (see start.go);
@@ -33,9 +35,21 @@ type download struct {
 }
 
 // start starts the download at off and waits until it started. It returns
-// the remote's refusal, or the failure that kept it from starting.
+// the remote's refusal, or the failure that kept it from starting. An
+// offset past the end of the file starts nothing: as an os.File read
+// there, the file reads as ended, and the caller judges the offset (the
+// FTP server answers 554). Asking the remote would not tell: some accept
+// the REST and send nothing (vsftpd), which reads as a download cut short,
+// retried in vain and answered 451.
 func (r *readFile) start(off int64) error {
+	if off > r.info.Size() {
+		done := make(chan struct{})
+		close(done)
+		r.dl, r.offset = &download{g: newGate(), cancel: func(error) {}, done: done}, off
+		return nil
+	}
 	g := newGate()
+	g.want, _ = r.info.Sys().(remote.Entry)
 	ctx, started, cancel := r.fs.launch(r.fs.ctx)
 	d := &download{g: g, cancel: cancel, done: make(chan struct{})}
 	r.dl, r.offset = d, off
@@ -182,8 +196,9 @@ type gate struct {
 	openOnce, stopOnce sync.Once
 
 	dst   io.Writer
-	n     int64 // written to dst
-	local error // the reader's side failed or stopped: not worth a retry
+	n     int64        // written to dst
+	local error        // the reader's side failed or stopped: not worth a retry
+	want  remote.Entry // the file as OpenAt found it; set before the download starts
 }
 
 func newGate() *gate {
@@ -244,6 +259,11 @@ func (g *gate) ReadFrom(src io.Reader) (int64, error) {
 	}
 	return n, err
 }
+
+// version is the file the download was opened for, and whether part of
+// it was written already (see versioned). Only the download's goroutine
+// calls it.
+func (g *gate) version() (remote.Entry, bool) { return g.want, g.n > 0 }
 
 // localErr is why the reader's side ended the download, if it did: a
 // retry on another connection would only fail again (see poolAdapter).

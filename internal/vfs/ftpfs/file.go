@@ -44,7 +44,8 @@ func (f *FS) OpenFile(name string, flag int, _ fs.FileMode) (vfs.File, error) {
 // OpenAt opens a remote file for reading and starts its download at
 // offset (REST), as a resumed download asks: OpenFile and a Seek would
 // start it at 0 and start it again, which the remote logs as an aborted
-// download.
+// download. An offset past the end of the file asks the remote nothing and
+// reads as ended, as an os.File does there; the caller judges it.
 func (f *FS) OpenAt(name string, offset int64) (vfs.File, error) {
 	fi, err := f.Stat(name)
 	if err != nil {
@@ -244,9 +245,23 @@ type poolAdapter struct{ *remote.Pool }
 // try stopped), except that a download whose reader's side failed or
 // stopped it (the localErr of a gate, or of Hash's writer) is not retried:
 // a client that aborted or closed the file would only fail the next try
-// too.
+// too. A retry of a download whose writer knows the file's version (a
+// gate) first checks that the file is still that version: resuming a
+// replaced file (REST) would give the reader the new file's tail after
+// the old one's head, a file neither ever was.
 func (p poolAdapter) Retrieve(ctx context.Context, name string, offset int64, w io.Writer) (n int64, err error) {
+	tries := 0
 	err = p.Do(ctx, func(ctx context.Context, c *remote.Conn) error {
+		tries++
+		if v, ok := w.(versioned); ok {
+			// A writer that has data already is resumed here too: a
+			// caller retrying on another pool (remoteset's, replaced).
+			if want, resumed := v.version(); tries > 1 || resumed {
+				if err := sameFile(ctx, c, name, want); err != nil {
+					return err
+				}
+			}
+		}
 		got, err := c.Retrieve(ctx, name, offset+n, w)
 		n += got
 		if l, ok := w.(localStopper); ok && err != nil && l.localErr() != nil {
@@ -261,6 +276,47 @@ func (p poolAdapter) Retrieve(ctx context.Context, name string, offset int64, w 
 // localStopper is a download's writer that can tell that it, not the
 // remote, ended the download.
 type localStopper interface{ localErr() error }
+
+// versioned is a download's writer that knows which version of the file
+// it is getting (the entry the download was opened for), and whether it
+// was given part of it already.
+type versioned interface {
+	version() (want remote.Entry, resumed bool)
+}
+
+// sameFile returns an errReplaced when name on c is no longer the version
+// want (its size or modification time differ, or it is gone), and c's
+// error when the remote cannot tell, which Do judges as any other.
+func sameFile(ctx context.Context, c *remote.Conn, name string, want remote.Entry) error {
+	e, err := c.Stat(ctx, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return &errReplaced{gone: true}
+	}
+	if err != nil {
+		return err
+	}
+	if e.Size != want.Size || !e.ModTime.IsZero() && !want.ModTime.IsZero() && !e.ModTime.Equal(want.ModTime) {
+		return &errReplaced{}
+	}
+	return nil
+}
+
+// errReplaced ends a download whose file was replaced or deleted on the
+// remote between a failed try and its retry. The pool does not retry it
+// (another try would resume the new file too); the client hears 451, as
+// downloading the file again from the start gets it whole.
+type errReplaced struct{ gone bool }
+
+func (e *errReplaced) Error() string {
+	if e.gone {
+		return "the file was deleted on the remote while its download was being resumed"
+	}
+	return "the file changed on the remote while its download was being resumed; download it again from the start"
+}
+
+// FTPCode is 451: the download is incomplete, and a new one gets the file
+// as it is now.
+func (e *errReplaced) FTPCode() int { return 451 }
 
 // Append appends r to name (APPE) on a pooled connection, without retry:
 // a failed append may have left part of r behind.

@@ -77,6 +77,7 @@ type FS struct {
 
 	mu    sync.Mutex
 	cache map[string]cachedList
+	gen   uint64 // counts invalidations: a listing read before one is stale
 
 	rootSeen   atomic.Bool // the mounted folder was seen to exist
 	rootWarned atomic.Bool // its absence was logged
@@ -144,6 +145,7 @@ func (f *FS) sweep() {
 func (f *FS) invalidate() {
 	f.mu.Lock()
 	clear(f.cache)
+	f.gen++
 	f.mu.Unlock()
 }
 
@@ -170,10 +172,13 @@ func (f *FS) Stat(name string) (fs.FileInfo, error) {
 // ReadDir lists a remote folder, from a listing at most ListCacheTTL old.
 // An empty listing, or a refused one, is checked with a Stat: vsftpd
 // lists a folder that does not exist as empty (226), and a refusal may
-// mean the folder is missing, which the client must hear as such.
+// mean the folder is missing, which the client must hear as such. A
+// listing that a change through f overtook (an upload published, a file
+// deleted while it was on its way) is returned but not cached.
 func (f *FS) ReadDir(name string) ([]fs.FileInfo, error) {
 	f.mu.Lock()
 	c, ok := f.cache[name]
+	gen := f.gen
 	f.mu.Unlock()
 	if ok && time.Since(c.at) < f.opt.ListCacheTTL {
 		return append([]fs.FileInfo(nil), c.entries...), nil
@@ -198,7 +203,9 @@ func (f *FS) ReadDir(name string) ([]fs.FileInfo, error) {
 		out = append(out, info{e})
 	}
 	f.mu.Lock()
-	f.cache[name] = cachedList{at: time.Now(), entries: out}
+	if f.gen == gen {
+		f.cache[name] = cachedList{at: time.Now(), entries: out}
+	}
 	f.mu.Unlock()
 	return append([]fs.FileInfo(nil), out...), nil
 }
@@ -412,7 +419,8 @@ func (f *FS) wrap(op, name string, err error) error {
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrExist), errors.Is(err, fs.ErrInvalid):
+	case errors.Is(err, fs.ErrNotExist), errors.Is(err, fs.ErrExist), errors.Is(err, fs.ErrInvalid),
+		errors.As(err, new(*errReplaced)):
 		return &fs.PathError{Op: op, Path: name, Err: err}
 	case errors.Is(err, remote.ErrReadOnly):
 		return &fs.PathError{Op: op, Path: name, Err: fs.ErrPermission}

@@ -158,6 +158,10 @@ func TestDownloadSeekRestarts(t *testing.T) {
 		return n, err
 	}
 	f := newScripted(t, ftpfs.Options{}, p)
+	// Stat tells the size sent: an offset past it reads as the end.
+	if err := os.WriteFile(filepath.Join(p.root, "f.edi"), data, 0o640); err != nil {
+		t.Fatal(err)
+	}
 	r, err := f.OpenFile("f.edi", os.O_RDONLY, 0)
 	if err != nil {
 		t.Fatal(err)
