@@ -61,4 +61,11 @@ func TestListingSymlinks(t *testing.T) {
 	if code, msg, b := c.retr(t, "", "/send/in-file.edi"); code != 226 || b != "12345" {
 		t.Errorf("RETR /send/in-file.edi = %d %s %q, want 226 and real.edi's content", code, msg, b)
 	}
+	// A partner who knows an outward link's name is denied, not told of
+	// a local error (which the server logged at ERROR for each try).
+	for _, name := range []string{"/send/out-file", "/send/out-dir/secret.edi"} {
+		if code, msg, b := c.retr(t, "", name); code != 550 || !strings.Contains(msg, "denied") || b != "" {
+			t.Errorf("RETR %s = %d %s %q, want 550 permission denied", name, code, msg, b)
+		}
+	}
 }
