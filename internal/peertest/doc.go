@@ -11,4 +11,8 @@
 // listed in PACKAGES (apt-get install) and EXTRACT (apt-get download and dpkg -x
 // into PeerDir, because pure-ftpd and proftpd-core conflict with vsftpd);
 // install-peers.sh does both.
+//
+// Wharf builds this repository's server once per test binary; a package
+// that starts it calls Run from its TestMain, which removes the binary
+// when the tests are done.
 package peertest

@@ -14,7 +14,8 @@ import (
 // Wharf starts this repository's own server (cmd/wharf, built once per
 // test binary) as a peer, with a staff account "ops" whose tree is Root.
 // Like the other peers it runs as a separate process, so Kill, Restart,
-// Pause and Resume work on it.
+// Pause and Resume work on it. The binary is removed after the tests when
+// the package's TestMain calls Run.
 func Wharf(t testing.TB, o Options) *Server {
 	t.Helper()
 	Interop(t)
@@ -60,7 +61,8 @@ var wharfBuild struct {
 	err  error
 }
 
-// wharfBinary builds cmd/wharf once per test binary.
+// wharfBinary builds cmd/wharf once per test binary, into the shared
+// directory that Run removes.
 func wharfBinary(t testing.TB) string {
 	t.Helper()
 	wharfBuild.once.Do(func() {
@@ -69,7 +71,7 @@ func wharfBinary(t testing.TB) string {
 			wharfBuild.err = fmt.Errorf("go env GOMOD: %w", err)
 			return
 		}
-		dir, err := os.MkdirTemp("", "wharf-peertest-")
+		dir, err := sharedDir()
 		if err != nil {
 			wharfBuild.err = err
 			return

@@ -178,12 +178,13 @@ func TestReplyBounds(t *testing.T) {
 }
 
 // C-08: a server that accepts and never greets fails within the deadline.
+// The greeting gets the dial timeout, not IOTimeout (see greet).
 func TestSilentServer(t *testing.T) {
 	s := newFake(t)
 	s.greeting = ""
 	s.start()
 	cfg := s.config()
-	cfg.IOTimeout = 200 * time.Millisecond
+	cfg.DialTimeout = 200 * time.Millisecond
 	_, err := Dial(context.Background(), cfg, nil)
 	if !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("Dial err = %v, want a deadline error", err)

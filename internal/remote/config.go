@@ -144,7 +144,7 @@ func ParseURL(s string) (Config, error) {
 	switch u.Scheme {
 	case "ftp", "ftps", "ftpes":
 	default:
-		return cfg, fmt.Errorf("remote url %q: scheme must be ftp or ftps", u.Redacted())
+		return cfg, fmt.Errorf("remote url %q: scheme must be ftp or ftps or ftpes", u.Redacted())
 	}
 	if u.Hostname() == "" {
 		return cfg, fmt.Errorf("remote url %q: no host", u.Redacted())

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"strings"
 	"syscall"
@@ -135,6 +136,11 @@ func (e *earlyReply) Error() string { return fmt.Sprintf("%d %s", e.code, e.msg)
 type dataError struct {
 	err  error
 	hint string // the likely cause and what to do, when known; see dataHint
+	// unopened marks a data connection that was never made: the passive
+	// dial, or the wait for the server's connection in active mode,
+	// failed or timed out. Pool.Do retries that only once (see
+	// maxDataRetries).
+	unopened bool
 }
 
 func (e *dataError) Error() string {
@@ -276,7 +282,10 @@ func (c *Conn) dialPassive(ctx context.Context, pre [][2]string, data [2]string)
 	}
 	dc, err := d.DialContext(ctx, "tcp", net.JoinHostPort(host, strconv.Itoa(port)))
 	if err != nil {
-		derr := &dataError{err: fmt.Errorf("open passive data connection: %w", c.sourceErr(err))}
+		if ctx.Err() == nil {
+			err = dialTimedOut(err)
+		}
+		derr := &dataError{err: fmt.Errorf("open passive data connection: %w", c.sourceErr(err)), unopened: true}
 		if !errors.Is(derr.err, syscall.EADDRNOTAVAIL) {
 			derr.hint = c.dataHint() // not when our own source address is the cause
 		}
@@ -306,6 +315,24 @@ func (c *Conn) dialPassive(ctx context.Context, pre [][2]string, data [2]string)
 		return nil, nil, false, derr
 	}
 	return dc, replies, sent, nil
+}
+
+// dialTimedOut returns err, from a dial whose Dialer.Timeout ran out,
+// with os.ErrDeadlineExceeded as its cause, so that Transient sees a
+// connection that timed out whichever of net's two timers ended it: when
+// its context timer wins the race (a third of the time or more), net
+// reports an error that matches context.DeadlineExceeded, which reads as
+// the caller's ctx ending. The text stays "dial tcp ...: i/o timeout".
+// Other errors come back as they are. Call it only while the caller's ctx
+// is live.
+func dialTimedOut(err error) error {
+	oe, ok := err.(*net.OpError)
+	if !ok || !oe.Timeout() || errors.Is(oe.Err, os.ErrDeadlineExceeded) {
+		return err
+	}
+	e := *oe
+	e.Err = os.ErrDeadlineExceeded
+	return &e
 }
 
 // pipelinedReplyWait bounds the wait for the reply to a data command sent
@@ -422,7 +449,7 @@ func (c *Conn) acceptActive(ln net.Listener) (net.Conn, error) {
 	for {
 		dc, err := tl.Accept()
 		if err != nil {
-			return nil, &dataError{err: fmt.Errorf("wait for active data connection: %w", err), hint: c.dataHint()}
+			return nil, &dataError{err: fmt.Errorf("wait for active data connection: %w", err), hint: c.dataHint(), unopened: true}
 		}
 		if dc.RemoteAddr().(*net.TCPAddr).IP.Equal(peer) {
 			return dc, nil
@@ -436,4 +463,11 @@ func (c *Conn) acceptActive(ln net.Listener) (net.Conn, error) {
 func errorsAsData(err error) bool {
 	var de *dataError
 	return errors.As(err, &de)
+}
+
+// dataUnopened reports whether err is a data connection that was never
+// made (see dataError.unopened).
+func dataUnopened(err error) bool {
+	var de *dataError
+	return errors.As(err, &de) && de.unopened
 }

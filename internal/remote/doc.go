@@ -25,7 +25,8 @@
 // A Pool keeps up to Config.MaxConns connections per remote, checks an idle
 // one with NOOP before reuse, closes those idle past Config.IdleTimeout, and
 // retries transient failures (4xx, broken connections) on a fresh connection
-// with backoff, never permanent ones (5xx, certificates, login). Retrieve
+// with backoff, never permanent ones (5xx, certificates, login), and a data
+// connection that cannot be opened (a firewall) only once. Retrieve
 // resumes where a failed try stopped; Store uploads to a hidden temporary
 // name (IsTemp), verifies SIZE and, where offered, HASH/XSHA256/XMD5, and
 // renames into place; a failed upload's temporary file is deleted, over

@@ -52,6 +52,20 @@ func TestParseURL(t *testing.T) {
 	}
 }
 
+// The error for a scheme ParseURL does not take lists every one it takes.
+func TestParseURLSchemeError(t *testing.T) {
+	// internal/cli's tests look for "scheme must be ftp or ftps".
+	_, err := ParseURL("sftp://bob@h")
+	if err == nil || !strings.Contains(err.Error(), "scheme must be ftp or ftps or ftpes") {
+		t.Fatalf("ParseURL(sftp://bob@h) err = %v, want it to list ftp, ftps and ftpes", err)
+	}
+	for _, scheme := range []string{"ftp", "ftps", "ftpes"} {
+		if _, err := ParseURL(scheme + "://bob@h"); err != nil {
+			t.Errorf("ParseURL(%s://bob@h) err = %v; the error says it is accepted", scheme, err)
+		}
+	}
+}
+
 func TestParseTLSMode(t *testing.T) {
 	for m, name := range tlsModeNames {
 		if got, err := ParseTLSMode(name); err != nil || got != m {

@@ -347,16 +347,30 @@ func (p *Pool) count(f func(*PoolStats)) {
 
 // Do runs fn on a pooled connection, retrying on a fresh one with backoff
 // while the error is transient (a 4xx reply, a broken connection) and never
-// after a permanent one (a 5xx reply, a certificate or login refusal). While
-// the remote's refusal of the login is held (see PoolOptions.LoginHold), an
+// after a permanent one (a 5xx reply, a certificate or login refusal). A
+// data connection that could not be opened while the control connection
+// works (a firewall in front of the remote's passive ports, or of ours in
+// active mode) is retried once, not up to MaxAttempts times: each try
+// waits out the dial timeout, and the error says what to do. While the
+// remote's refusal of the login is held (see PoolOptions.LoginHold), an
 // operation that needs a new connection fails at once with a *LoginError.
 func (p *Pool) Do(ctx context.Context, fn func(ctx context.Context, c *Conn) error) error {
 	return p.do(ctx, false, fn)
 }
 
+// maxDataRetries is how often Do retries an operation after its data
+// connection could not be opened (dataError.unopened). One retry, on a
+// new passive port, gets past a one-off loss; a port range that a
+// firewall blocks fails every try alike, and each try costs
+// the dial timeout (15s by default), plus up to pipelinedReplyWait for the
+// reply to a command sent with EPSV: four tries kept a sync or a mount
+// waiting about 70s for an error that the first one already explained.
+const maxDataRetries = 1
+
 // do is Do; trustFresh is acquire's.
 func (p *Pool) do(ctx context.Context, trustFresh bool, fn func(ctx context.Context, c *Conn) error) error {
 	var err error
+	dataFails := 0
 	for attempt := 1; ; attempt++ {
 		var c *Conn
 		c, err = p.acquire(ctx, trustFresh)
@@ -364,7 +378,10 @@ func (p *Pool) do(ctx context.Context, trustFresh bool, fn func(ctx context.Cont
 			err = fn(ctx, c)
 			p.Release(c)
 		}
-		if err == nil || !Transient(err) || attempt >= p.opts.MaxAttempts || ctx.Err() != nil {
+		if dataUnopened(err) {
+			dataFails++
+		}
+		if err == nil || !Transient(err) || attempt >= p.opts.MaxAttempts || dataFails > maxDataRetries || ctx.Err() != nil {
 			return err
 		}
 		p.count(func(s *PoolStats) { s.Retries++ })
