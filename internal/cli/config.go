@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/wharf-mft/wharf/internal/config"
+	"github.com/wharf-mft/wharf/internal/ftpserver"
 	"github.com/wharf-mft/wharf/internal/secret"
 )
 
@@ -52,6 +53,9 @@ lists every setting with its WHARF_ variable.`,
 				return fmt.Errorf("configuration: %w", err)
 			}
 			if w := metricsWarning(cfg.MetricsListen); w != "" {
+				fmt.Fprintln(cmd.OutOrStdout(), "warning: "+w)
+			}
+			if w := pkcs12Warning(cfg.Server); w != "" {
 				fmt.Fprintln(cmd.OutOrStdout(), "warning: "+w)
 			}
 			fmt.Fprintln(cmd.OutOrStdout(), "configuration OK")
@@ -138,3 +142,13 @@ type configValue struct{ typ, text string }
 func (v *configValue) String() string        { return v.text }
 func (v *configValue) Set(text string) error { v.text = text; return nil }
 func (v *configValue) Type() string          { return v.typ }
+
+// pkcs12Warning says when a PKCS#12 password is set with no PKCS#12 file
+// to open, or "": most often a file setting that did not take, or a
+// WHARF_PKCS12_PASSWORD left in the environment.
+func pkcs12Warning(c ftpserver.Config) string {
+	if c.PKCS12Password == "" || c.PKCS12File != "" {
+		return ""
+	}
+	return "server.pkcs12_password is set without server.pkcs12_file, so it opens nothing: give the certificate with --pkcs12 FILE, or unset the password"
+}

@@ -23,6 +23,7 @@ func otherEnv(name string) bool {
 		"WHARF_BIND_HELPER",       // ftpserver/bind_test.go's child process
 		"WHARF_FILESYNC_CHILD",    // filesync/killloop_test.go's child process
 		"WHARF_FTPFS_CRASH_CHILD", // ftpfs/journal_test.go's child process
+		"WHARF_PEERTEST_CHILD",    // peertest/testmain_test.go's child process
 		"WHARF_FTP_PASSWORD":      // the interop tests' Python FTP client
 		return true
 	}

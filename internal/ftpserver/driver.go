@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"log/slog"
+	"math"
 	"net"
 
 	ftplib "github.com/fclairamb/ftpserverlib"
@@ -36,11 +37,12 @@ func (d *driver) GetSettings() (*ftplib.Settings, error) {
 		// out because they are what stops FTP bounce and data theft.
 		ActiveConnectionsCheck: ftplib.IPMatchRequired,
 		PasvConnectionsCheck:   ftplib.IPMatchRequired,
-		IdleTimeout:            int(c.IdleTimeout.Seconds()),
-		ConnectionTimeout:      30,
-		Banner:                 c.Banner,
-		EnableHASH:             true,
-		DefaultTransferType:    ftplib.TransferTypeBinary,
+		// Whole seconds, rounded up: 0 would be ftpserverlib's 15 minutes.
+		IdleTimeout:         int(math.Ceil(c.IdleTimeout.Seconds())),
+		ConnectionTimeout:   30,
+		Banner:              c.Banner,
+		EnableHASH:          true,
+		DefaultTransferType: ftplib.TransferTypeBinary,
 		// TYPE A is served byte for byte: partners' EDI files must arrive
 		// exactly as sent, and SIZE/REST keep working.
 		DisableASCIIConversion: true,

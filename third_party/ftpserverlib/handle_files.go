@@ -608,11 +608,19 @@ func (c *clientHandler) handleMLST(param string) error {
 
 	info, err := c.driver.Stat(path)
 	if err == nil {
-		defer c.multilineAnswer(StatusFileOK, "File details")()
+		// Wharf patch 45: the reply is built, then written as one under
+		// writeMu (writeRaw); upstream wrote the fact line to c.writer
+		// unlocked, between the locked first and last lines, where a 226
+		// or a closing reply from another goroutine could land inside it.
+		var b strings.Builder
 
+		fmt.Fprintf(&b, "%d-File details\r\n", StatusFileOK)
 		// Each MLSx entry must start with a space when returned in a multiline answer
-		if err = c.writer.WriteByte(' '); err == nil {
-			err = c.writeMLSxEntry(c.writer, info)
+		b.WriteByte(' ')
+
+		if err = c.writeMLSxEntry(&b, info); err == nil {
+			fmt.Fprintf(&b, "%d End\r\n", StatusFileOK)
+			c.writeRaw(b.String())
 		}
 	} else {
 		c.writeMessage(getErrorCode(err, StatusActionNotTaken), fmt.Sprintf("Could not list: %v", err))
