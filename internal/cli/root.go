@@ -103,32 +103,11 @@ func nearFlag(c *cobra.Command, err error) string {
 	typed := ne.GetSpecifiedName()
 	best, bestD := "", min(2, len(typed)/2)+1
 	c.Flags().VisitAll(func(f *pflag.Flag) {
-		if d := editDistance(typed, f.Name); !f.Hidden && d < bestD {
+		if d := config.Distance(typed, f.Name); !f.Hidden && d < bestD {
 			best, bestD = f.Name, d
 		}
 	})
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // configKey is the pflag annotation naming the config.Key a flag sets.

@@ -249,7 +249,7 @@ func (l *fileLoader) isSection(path string) bool {
 func suggest[V any](name string, known map[string]V) string {
 	best, bestD := "", 3
 	for p := range known {
-		if d := distance(p, name); d < bestD || (d == bestD && p < best) {
+		if d := Distance(p, name); d < bestD || (d == bestD && p < best) {
 			best, bestD = p, d
 		}
 	}
@@ -263,8 +263,10 @@ func deref(n *yaml.Node) *yaml.Node {
 	return n
 }
 
-// distance is the Levenshtein distance between a and b.
-func distance(a, b string) int {
+// Distance is the Levenshtein distance between a and b, in bytes: how
+// near a mistyped name is to a known one (setting keys here, flags in
+// the CLI).
+func Distance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	for j := range prev {
 		prev[j] = j
