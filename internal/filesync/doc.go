@@ -20,8 +20,8 @@
 // partner that uploads daily.edi every day, its time preserved with MFMT).
 // Only the record says a file was delivered, never a target file that
 // looks like it. A source that lists no file at all records nothing gone:
-// it may be a folder missing for a while (vsftpd lists one as empty),
-// whose return must not deliver every file again. A recorded path the
+// its files may be away for a while, and their return must not deliver
+// every one again. A recorded path the
 // sync's filter (or temp extensions) now leaves out keeps its record and is
 // planned as a Skip, so narrowing a filter and restoring it delivers
 // nothing again.
@@ -35,7 +35,15 @@
 //
 // A run otherwise first lists both sides completely; a listing that fails
 // or is cut short stops the run before anything changes, so it never
-// counts as deletions. A run that would delete, on one side, more than the
+// counts as deletions. A remote folder that does not exist (vsftpd lists
+// one as empty, so an empty listing is checked with a Stat: see
+// rootExists) fails a pull's run, whose error names the folder and says
+// how to fix the sync's remote path or create the folder: a run reporting
+// "ok, copied 0" would hide a mistyped path for ever. It fails a push's or
+// a two-way sync's run too once remote files are on record, whatever
+// Force says: a vanished folder is not every file deleted there. Only a new
+// push or two-way sync takes it for empty, and its first copy creates it.
+// A run that would delete, on one side, more than the
 // sync's MaxDelete percent of the files that side holds now (as listed)
 // because they are gone from the other
 // side stops with ErrTooManyDeletes unless forced (MaxDelete 0: any such
@@ -101,7 +109,11 @@
 // A Scheduler runs syncs on their Every or Cron schedule, and syncs with
 // OnReceive when a "received" or "renamed" event for their folder appears
 // in the store's event log (or Received is called). A sync due while it
-// runs runs once more when that run ends, and the log says so. Cron times
+// runs runs once more when that run ends, and the log says so. A run that
+// fails is tried again at doubling delays (firstRetry up to maxRetry); one
+// refused because another process holds the sync (ErrBusy: a `wharf sync
+// run` while serve runs) every firstRetry, so a file received meanwhile
+// goes soon after that run ends. Cron times
 // of day cross daylight saving changes as cron does (dstSchedule). At
 // start, a sync whose last run left work undone (stopped, killed, failed)
 // runs at once.

@@ -368,10 +368,14 @@ func (x *runner) listAndPlan(ctx context.Context, dry bool) (Plan, []string, err
 		}
 	}
 	rv, dirs, err := l.remote(ctx, x.rem, x.e.cfg.Transfers)
-	if errors.Is(err, errMissingRoot) && !knowsRemote(state) {
-		// A new sync: the remote folder does not exist yet. With remote
-		// files on record, a missing folder is an error, never deletions.
-		rv, dirs, err = view{}, map[string]bool{}, nil
+	if errors.Is(err, errMissingRoot) {
+		if x.sy.Direction != store.SyncPull && !knowsRemote(state) {
+			// A new push or two-way sync: the remote folder does not
+			// exist yet, and its first copy creates it.
+			rv, dirs, err = view{}, map[string]bool{}, nil
+		} else {
+			err = x.missingRoot(err, state)
+		}
 	}
 	if err != nil {
 		return Plan{}, nil, fmt.Errorf("remote %s:/%s: %w", x.sy.Remote, x.base, err)
@@ -426,6 +430,26 @@ func planFromJournal(pl planner, lv view, state []store.SyncFile) (Plan, bool) {
 	}
 	p.FromJournal = true
 	return p, true
+}
+
+// missingRoot adds to err, an errMissingRoot, why the run stops and what
+// to do. A pull fails: it has nothing to fetch from, and a run that
+// reported "ok, copied 0" instead would hide a mistyped --remote path for
+// ever. A push or two-way sync with remote files on record fails too: the
+// folder held them, and its absence is not their deletion (a two-way sync
+// would delete them all locally).
+func (x *runner) missingRoot(err error, state []store.SyncFile) error {
+	why, fix := "a pull fetches from it", "create the folder on the server"
+	switch {
+	case x.sy.Direction == store.SyncTwoWay:
+		why, fix = "it held files at the last sync, which are not taken for deleted there", "restore the folder on the server"
+	case x.sy.Direction == store.SyncPush:
+		why = "it held files at the last sync"
+	case knowsRemote(state):
+		why = "it held files at the last sync, and a pull fetches from it"
+	}
+	return fmt.Errorf("%w; %s, so nothing was done: check the sync's remote path (`wharf sync set %s --remote %s:PATH`), or %s",
+		err, why, x.sy.Name, x.sy.Remote, fix)
 }
 
 func knowsRemote(state []store.SyncFile) bool {

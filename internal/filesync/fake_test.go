@@ -53,6 +53,7 @@ type fakeRemote struct {
 	afterList func(dir string)
 	failStat  map[string]error // path -> error of its Stat
 	stats     int              // Stat calls
+	statted   map[string]int   // Stat calls per path
 }
 
 // Features tells whether the fake lists with MLSD (see listOnly).
@@ -131,6 +132,10 @@ func (f *fakeRemote) List(ctx context.Context, dir string) ([]remote.Entry, erro
 func (f *fakeRemote) Stat(ctx context.Context, name string) (remote.Entry, error) {
 	f.mu.Lock()
 	f.stats++
+	if f.statted == nil {
+		f.statted = map[string]int{}
+	}
+	f.statted[path.Clean(name)]++
 	err := f.failStat[path.Clean(name)]
 	f.mu.Unlock()
 	if err != nil {

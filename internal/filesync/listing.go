@@ -138,7 +138,8 @@ func (l lister) local(fsys vfs.FS, tempMark string) (v view, temps, hidden []str
 
 // remote walks r with up to par listings at once. dirs receives every
 // directory seen ("." included) so pushes know what exists. A missing
-// root is errMissingRoot.
+// root is errMissingRoot, whether its listing fails or lists it empty
+// (see rootExists).
 func (l lister) remote(ctx context.Context, r Remote, par int) (view, map[string]bool, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -158,10 +159,14 @@ func (l lister) remote(ctx context.Context, r Remote, par int) (view, map[string
 			return
 		}
 		es, err := r.List(ctx, dir)
+		if err == nil && dir == "." && len(es) == 0 {
+			err = rootExists(ctx, r)
+		}
 		<-sem
 		if err != nil {
 			var te *textproto.Error
 			switch {
+			case errors.Is(err, errMissingRoot):
 			case dir == "." && notExist(err):
 				err = fmt.Errorf("%w: %w", errMissingRoot, err)
 			case dir == "." && errors.As(err, &te) && te.Code/100 == 5:
@@ -203,6 +208,22 @@ func (l lister) remote(ctx context.Context, r Remote, par int) (view, map[string
 		return nil, nil, err
 	}
 	return v, dirs, nil
+}
+
+// rootExists tells an empty sync folder from a missing one, which vsftpd
+// lists alike (LIST of a missing folder is an empty 226 listing): a Stat
+// that says the folder is missing is errMissingRoot, and one that fails
+// otherwise fails the listing. A folder that lists files exists, so only
+// an empty listing costs the Stat.
+func rootExists(ctx context.Context, r Remote) error {
+	_, err := r.Stat(ctx, ".")
+	switch {
+	case err == nil:
+		return nil
+	case notExist(err):
+		return fmt.Errorf("%w (it lists empty, and %w)", errMissingRoot, err)
+	}
+	return fmt.Errorf("it lists empty, and telling an empty folder from a missing one failed: %w", err)
 }
 
 // parentDirs returns the directories above p, outermost first.

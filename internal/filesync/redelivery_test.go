@@ -147,26 +147,34 @@ func TestPushEditWithinListedMinute(t *testing.T) {
 }
 
 // TestEmptySourceRecordsNothing: a source folder that lists no file at all
-// (vsftpd lists a missing folder as empty) records no file gone, so when
-// it is back, nothing is delivered again.
+// records no file gone, so when the files are back, nothing is delivered
+// again. (A folder missing meanwhile, which vsftpd lists as empty, fails
+// the run instead: see TestPullFromVanishedRemoteFolder.)
 func TestEmptySourceRecordsNothing(t *testing.T) {
 	e := newEnv(t, store.Sync{Direction: store.SyncPull, RemotePath: "out"})
 	e.engine.ep = endpoints{files: e.files, rem: &emptyWhenMissing{e.rem}}
 	write(t, e.rem.root, "out/a.edi", "alpha", t0)
 	write(t, e.rem.root, "out/b.edi", "bravo", t0)
 	e.mustRun()
-	out := filepath.Join(e.rem.root, "out")
-	if err := os.Rename(out, out+".away"); err != nil {
+	out, away := filepath.Join(e.rem.root, "out"), filepath.Join(e.rem.root, "away")
+	if err := os.Mkdir(away, 0o755); err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range []string{"a.edi", "b.edi"} {
+		if err := os.Rename(filepath.Join(out, f), filepath.Join(away, f)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if res := e.mustRun(); res.Run.Copied+res.Run.Deleted != 0 {
-		t.Errorf("run while the remote folder is away = %+v, want nothing done", res.Run)
+		t.Errorf("run while the remote folder is empty = %+v, want nothing done", res.Run)
 	}
-	if err := os.Rename(out+".away", out); err != nil {
-		t.Fatal(err)
+	for _, f := range []string{"a.edi", "b.edi"} {
+		if err := os.Rename(filepath.Join(away, f), filepath.Join(out, f)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if res := e.mustRun(); res.Run.Copied != 0 {
-		t.Errorf("run after the remote folder is back = %+v, want nothing copied", res.Run)
+		t.Errorf("run after the remote files are back = %+v, want nothing copied", res.Run)
 	}
 	if d := cmp.Diff(map[string]int{"a.edi": 1, "b.edi": 1}, e.delivered()); d != "" {
 		t.Errorf("deliveries (-want +got):\n%s", d)

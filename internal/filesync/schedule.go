@@ -51,8 +51,12 @@ type runHistory interface {
 	SyncRuns(ctx context.Context, syncID int64, limit int) ([]store.SyncRun, error)
 }
 
-// Retry delays after a failed run (or one that found the sync busy, or
-// with files that failed): the first, doubled each time up to the last.
+// Retry delays after a failed run (or one with files that failed): the
+// first, doubled each time up to the last. A run refused because the sync
+// is busy (ErrBusy: another process holds its lease) is tried again after
+// firstRetry every time: nothing is wrong with the sync, and a file
+// received while a long `wharf sync run` holds it should go soon after
+// that run ends, not up to maxRetry later.
 const (
 	firstRetry = 10 * time.Second
 	maxRetry   = 10 * time.Minute
@@ -84,9 +88,10 @@ type SchedulerConfig struct {
 // Scheduler starts syncs on their schedule (Sync.Every or Sync.Cron) and
 // when a file arrives in the folder of a sync with OnReceive. A sync due
 // while its run is in progress runs once more afterwards; runs of one sync
-// never overlap. A run that fails, finds the sync busy (another process
-// runs it) or leaves files failed is run again after firstRetry, then at
-// doubling delays up to maxRetry, until one succeeds. At start, every
+// never overlap. A run that fails or leaves files failed is run again
+// after firstRetry, then at doubling delays up to maxRetry, until one
+// succeeds; one that finds the sync busy (another process runs it) is run
+// again after firstRetry each time. At start, every
 // OnReceive sync runs once, for files that arrived while no scheduler ran,
 // and a schedule missed meanwhile, or one whose last run left work undone
 // (stopped, killed, failed), runs at once. Run blocks; Received may
@@ -105,6 +110,7 @@ type Scheduler struct {
 	again    map[string]bool
 	retryAt  map[string]time.Time     // failed syncs' next attempt
 	backoff  map[string]time.Duration // their delay after that one
+	waiting  map[string]bool          // syncs whose last run found them busy
 	wg       sync.WaitGroup
 }
 
@@ -121,7 +127,7 @@ func NewScheduler(r syncRunner, st syncLister, cfg SchedulerConfig) *Scheduler {
 	}
 	return &Scheduler{r: r, st: st, log: cfg.Logger, cfg: cfg, wake: make(chan struct{}, 1),
 		running: map[string]bool{}, again: map[string]bool{},
-		retryAt: map[string]time.Time{}, backoff: map[string]time.Duration{}}
+		retryAt: map[string]time.Time{}, backoff: map[string]time.Duration{}, waiting: map[string]bool{}}
 }
 
 // Received tells the scheduler that a file arrived at p, a path under the
@@ -339,21 +345,46 @@ func (s *Scheduler) dueRetries(now time.Time) []string {
 	return out
 }
 
+// runOutcome is how a run ended, for its retry.
+type runOutcome int
+
+const (
+	ranOK     runOutcome = iota
+	ranFailed            // the run, or some of its files
+	foundBusy            // refused: another process holds the sync's lease
+)
+
 // settle records a run's outcome: a success clears the sync's retry, a
-// failure plans the next one and wakes Run to wait for it.
-func (s *Scheduler) settle(name string, failed bool) {
+// failure plans the next one at the sync's doubling delay, and a refusal
+// because the sync is busy plans it after firstRetry, leaving the delay of
+// failures as it is. Either wakes Run to wait for it.
+func (s *Scheduler) settle(name string, o runOutcome) {
 	s.mu.Lock()
-	if !failed {
+	again := s.waiting[name]
+	s.waiting[name] = o == foundBusy
+	var d time.Duration
+	switch o {
+	case ranOK:
 		delete(s.retryAt, name)
 		delete(s.backoff, name)
+		delete(s.waiting, name)
 		s.mu.Unlock()
 		return
+	case foundBusy:
+		d = firstRetry
+	default:
+		d = cmp.Or(s.backoff[name], firstRetry)
+		s.backoff[name] = min(2*d, maxRetry)
 	}
-	d := cmp.Or(s.backoff[name], firstRetry)
 	s.retryAt[name] = time.Now().Add(d)
-	s.backoff[name] = min(2*d, maxRetry)
 	s.mu.Unlock()
-	s.log.Info("sync run again later", "sync", name, "in", d)
+	if again {
+		// Every firstRetry while another process runs the sync: the first
+		// refusal said so.
+		s.log.Debug("sync run again later", "sync", name, "in", d)
+	} else {
+		s.log.Info("sync run again later", "sync", name, "in", d)
+	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
@@ -400,6 +431,13 @@ func (s *Scheduler) takeReceived(syncs []store.Sync) []string {
 	return out
 }
 
+// isWaiting reports whether the named sync's last run found it busy.
+func (s *Scheduler) isWaiting(name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.waiting[name]
+}
+
 // busy reports whether a run of the named sync is in progress.
 func (s *Scheduler) busy(name string) bool {
 	s.mu.Lock()
@@ -435,19 +473,27 @@ func (s *Scheduler) start(ctx context.Context, name string) {
 		defer s.wg.Done()
 		for {
 			res, err := s.r.Run(ctx, name, RunOptions{})
+			o := ranOK
 			switch {
 			case ctx.Err() != nil:
 			case errors.Is(err, ErrBusy):
-				s.log.Info("sync run skipped: another run is in progress", "sync", name)
+				o = foundBusy
+				if !s.isWaiting(name) {
+					s.log.Info("sync run skipped: another run is in progress", "sync", name, "err", err)
+				}
 			case err != nil:
+				o = ranFailed
 				s.log.Error("sync run failed", "sync", name, "err", err)
 			default:
+				if len(res.Errors) > 0 {
+					o = ranFailed
+				}
 				for _, ferr := range res.Errors {
 					s.log.Warn("sync file failed", "sync", name, "err", ferr)
 				}
 			}
 			if ctx.Err() == nil {
-				s.settle(name, err != nil || len(res.Errors) > 0)
+				s.settle(name, o)
 				if at := res.Plan.Settles(); err == nil && !at.IsZero() {
 					s.recheck(name, at)
 				}

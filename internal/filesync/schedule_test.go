@@ -155,13 +155,15 @@ func (f *failingRunner) Run(context.Context, string, RunOptions) (Result, error)
 }
 
 // TestSchedulerRetriesFailedRuns: an on-receive sync whose runs fail (the
-// remote is down, another process holds the sync) runs again at doubling
-// delays until one succeeds, then waits for the next file.
+// remote is down) runs again at doubling delays until one succeeds, then
+// waits for the next file. A run that found the sync busy (another process
+// holds it) is tried again after the first delay and does not double it
+// (see TestSchedulerRetriesBusySync).
 func TestSchedulerRetriesFailedRuns(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		r := &failingRunner{busy: 1, fail: 3, start: time.Now()}
+		r := &failingRunner{busy: 1, fail: 4, start: time.Now()}
 		got := runTimes(t, r, &r.mu, &r.at, fakeLister{{Name: "out", Folder: "acme/receive", OnReceive: true, Direction: store.SyncPush}}, time.Hour)
-		want := []time.Duration{0, 10 * time.Second, 30 * time.Second, 70 * time.Second}
+		want := []time.Duration{0, 10 * time.Second, 20 * time.Second, 40 * time.Second, 80 * time.Second}
 		if d := cmp.Diff(want, got); d != "" {
 			t.Errorf("run times (-want +got):\n%s", d)
 		}
