@@ -47,6 +47,7 @@ type Conn struct {
 	epsvFailed  bool
 	epsvWorked  bool // an EPSV got its 229 here: the data command may go with the next (see dialPassive)
 	mtimeMethod int
+	listDash    int    // listDashA or listDashPlain once known; see listAll
 	broken      bool   // the connection failed; never reuse it
 	leftover    string // temporary upload a failure left behind (absolute)
 	dataResumed bool   // the last TLS data connection resumed the control session

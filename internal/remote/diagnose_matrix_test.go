@@ -255,6 +255,9 @@ func TestBlockedPassivePipelinedFailsFast(t *testing.T) {
 		}
 		<-release // waiting for a data connection that never comes
 	}
+	// Not empty: an empty "LIST -a" listing is asked again without -a
+	// (listAll), which would take the second EPSV.
+	s.list = "-rw-r--r-- 1 u g 5 Nov 22 01:30 a\r\n"
 	s.start()
 	cfg := s.config()
 	cfg.IOTimeout = 30 * time.Second

@@ -38,6 +38,17 @@
 // at once for a hold of 30 s doubling to 5 min, so that a wrong password
 // does not get Wharf's address locked out by the remote's server.
 //
+// Listings show dot names: without MLSD, List sends "LIST -a" (vsftpd and
+// ProFTPD leave dot names out of a bare LIST) and falls back to a bare
+// LIST on a server that does not know -a (quirks.go). Symbolic links are
+// followed where the server lets SIZE or CWD tell their target: Stat
+// resolves links to files and folders, List links to files only (a link
+// to a folder stays a Link there, so walkers do not loop); a resolved
+// entry has Entry.Link set, and costs round trips only for links.
+// Pool.RetrieveTimed fails with ErrChangedDuringDownload, unretried, when
+// a retry that would resume finds SIZE or MDTM changed since the try
+// that started the download.
+//
 // Replies with a 4xx or 5xx code come back as *textproto.Error: callers use
 // errors.As and switch on Code; Transient says whether a retry may help. So
 // does a reply a server writes in clear on a control connection secured

@@ -14,7 +14,7 @@ type EntryType int
 const (
 	File EntryType = iota
 	Dir
-	Link  // a symbolic link; never followed
+	Link  // a symbolic link whose target could not be told (see Entry.Link)
 	Other // devices, pipes and whatever else a server lists
 )
 
@@ -31,6 +31,11 @@ type Entry struct {
 	// PreciseTime is true when ModTime came from MLSD/MLST or MDTM (seconds,
 	// UTC) rather than a LIST line (minutes at best, server time zone).
 	PreciseTime bool
+	// Link is true for a symbolic link that was followed: Type, Size and
+	// ModTime are its target's. List follows links to files only; Stat
+	// follows links to folders too (see resolveLink). Walkers that must
+	// not loop do not descend into a Dir with Link set.
+	Link bool
 }
 
 // maxNameLen bounds a remote name (Linux NAME_MAX).

@@ -47,27 +47,27 @@ func (c *Conn) List(ctx context.Context, dir string) ([]Entry, error) {
 }
 
 func (c *Conn) list(ctx context.Context, p string) ([]Entry, error) {
-	_, mlsd := c.feat["MLST"]
-	verb := "LIST"
-	if mlsd {
-		verb = "MLSD"
-	}
-	dc, err := c.dataCmd(ctx, verb, p, 0)
-	var early *earlyReply
-	if errors.As(err, &early) {
-		return nil, nil
-	}
+	out, err := c.listRaw(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	data, rerr := io.ReadAll(io.LimitReader(dc, maxListingBytes+1))
-	if rerr == nil && len(data) > maxListingBytes {
-		rerr = fmt.Errorf("listing longer than %d bytes", maxListingBytes)
-		c.broken = true // the rest of the stream is still coming
-	} else if rerr != nil {
-		rerr = &netError{"read listing", rerr}
+	if err := c.followFileLinks(p, out); err != nil {
+		return nil, err
 	}
-	if err := c.finish(dc, false, rerr); err != nil {
+	return out, nil
+}
+
+// listRaw is list without following links.
+func (c *Conn) listRaw(ctx context.Context, p string) ([]Entry, error) {
+	_, mlsd := c.feat["MLST"]
+	var data []byte
+	var err error
+	if mlsd {
+		data, err = c.listing(ctx, "MLSD", p)
+	} else {
+		data, err = c.listAll(ctx, p)
+	}
+	if err != nil {
 		return nil, err
 	}
 	now := time.Now().UTC()
@@ -96,6 +96,30 @@ func (c *Conn) list(ctx context.Context, p string) ([]Entry, error) {
 		}
 	}
 	return out, nil
+}
+
+// listing returns what verb (MLSD or LIST) with arg sends over the data
+// connection: nil for a final reply that came without one.
+func (c *Conn) listing(ctx context.Context, verb, arg string) ([]byte, error) {
+	dc, err := c.dataCmd(ctx, verb, arg, 0)
+	var early *earlyReply
+	if errors.As(err, &early) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	data, rerr := io.ReadAll(io.LimitReader(dc, maxListingBytes+1))
+	if rerr == nil && len(data) > maxListingBytes {
+		rerr = fmt.Errorf("listing longer than %d bytes", maxListingBytes)
+		c.broken = true // the rest of the stream is still coming
+	} else if rerr != nil {
+		rerr = &netError{"read listing", rerr}
+	}
+	if err := c.finish(dc, false, rerr); err != nil {
+		return nil, err
+	}
+	return data, nil
 }
 
 // Stat returns the entry at p, with an error wrapping fs.ErrNotExist when
@@ -135,11 +159,15 @@ func (c *Conn) stat(ctx context.Context, ap string) (Entry, error) {
 			if !strings.HasPrefix(line, " ") {
 				continue
 			}
-			e, _, err := parseMLSx(strings.TrimPrefix(line, " "))
+			line = strings.TrimPrefix(line, " ")
+			e, _, err := parseMLSx(line)
 			if err != nil {
 				return Entry{}, err
 			}
 			e.Name = path.Base(ap)
+			if e.Type == Link || e.Type == File && linkMode(line) {
+				return c.resolveLink(ap, e)
+			}
 			return e, nil
 		}
 		return Entry{}, fmt.Errorf("mlst: no facts in reply %q", truncate(msg))
@@ -159,13 +187,16 @@ func (c *Conn) stat(ctx context.Context, ap string) (Entry, error) {
 			return Entry{}, err
 		}
 	}
-	entries, err := c.list(ctx, path.Dir(ap))
+	entries, err := c.listRaw(ctx, path.Dir(ap))
 	if err != nil {
 		return Entry{}, err
 	}
 	for _, e := range entries {
 		if e.Name != path.Base(ap) {
 			continue
+		}
+		if e.Type == Link {
+			return c.resolveLink(ap, e)
 		}
 		if e.Type == File {
 			if _, ok := c.feat["MDTM"]; ok {
@@ -326,6 +357,13 @@ type Retrieved struct {
 // modification time (MDTM), for listings that give minutes only. SIZE and
 // MDTM go in the same write as EPSV: one round trip for all three.
 func (c *Conn) RetrieveTimed(ctx context.Context, p string, offset int64, w io.Writer, wantTime bool) (Retrieved, error) {
+	return c.retrieve(ctx, p, offset, w, wantTime, nil)
+}
+
+// retrieve is RetrieveTimed; check, when set, gets the SIZE (-1: not
+// told) and MDTM (zero: not asked or not told) replies before any byte is
+// written to w, and an error from it ends the transfer unretried.
+func (c *Conn) retrieve(ctx context.Context, p string, offset int64, w io.Writer, wantTime bool, check func(size int64, mt time.Time) error) (Retrieved, error) {
 	ap, err := c.abs(p)
 	if err != nil {
 		return Retrieved{}, err
@@ -347,6 +385,11 @@ func (c *Conn) RetrieveTimed(ctx context.Context, p string, offset int64, w io.W
 		size := replySize(replies[0].code, replies[0].msg)
 		if wantTime && replies[1].code == 213 {
 			r.ModTime, _ = parseMDTM(strings.TrimSpace(replies[1].msg))
+		}
+		if check != nil {
+			if err := check(size, r.ModTime); err != nil {
+				return c.finish(dc, false, noRetry{err}) // nothing read: w gets none of it
+			}
 		}
 		var cerr error
 		var n int64

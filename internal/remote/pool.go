@@ -436,10 +436,25 @@ func (p *Pool) Retrieve(ctx context.Context, name string, offset int64, w io.Wri
 
 // RetrieveTimed is Retrieve that can also ask for the file's exact
 // modification time, in the same round trip; see Conn.RetrieveTimed.
+//
+// Each try asks SIZE (and, with wantTime, MDTM) before RETR. A retry
+// that resumes compares them with what the try that started w's data
+// was told, and when they differ fails with an error wrapping
+// ErrChangedDuringDownload, not retried: resuming would append the new
+// file's tail to the old one's head, a file that never was.
 func (p *Pool) RetrieveTimed(ctx context.Context, name string, offset int64, w io.Writer, wantTime bool) (Retrieved, error) {
 	var total Retrieved
+	var first *version // what the try that started w's data was told
+	check := func(size int64, mt time.Time) error {
+		v := version{size, mt}
+		if first == nil || total.Bytes == 0 {
+			first = &v // nothing written yet: this try starts the file as it is now
+			return nil
+		}
+		return first.same(v)
+	}
 	err := p.Do(ctx, func(ctx context.Context, c *Conn) error {
-		r, err := c.RetrieveTimed(ctx, name, offset+total.Bytes, w, wantTime && total.ModTime.IsZero())
+		r, err := c.retrieve(ctx, name, offset+total.Bytes, w, wantTime, check)
 		total.Bytes += r.Bytes
 		if !r.ModTime.IsZero() {
 			total.ModTime = r.ModTime
@@ -447,6 +462,31 @@ func (p *Pool) RetrieveTimed(ctx context.Context, name string, offset int64, w i
 		return err
 	})
 	return total, err
+}
+
+// ErrChangedDuringDownload reports a file replaced on the remote between a
+// failed try of its download and the retry that would have resumed it.
+// Downloading it again from the start gets it whole.
+var ErrChangedDuringDownload = errors.New("the file changed on the remote during its download")
+
+// version is what SIZE (-1: not told) and MDTM (zero: not asked or not
+// told) said about a file at one try of its download.
+type version struct {
+	size int64
+	mt   time.Time
+}
+
+// same returns an error wrapping ErrChangedDuringDownload when now, a
+// retry's answers, differs from v where both tell.
+func (v version) same(now version) error {
+	switch {
+	case v.size >= 0 && now.size >= 0 && v.size != now.size:
+		return fmt.Errorf("%w (its size went from %d to %d bytes); download it again from the start", ErrChangedDuringDownload, v.size, now.size)
+	case !v.mt.IsZero() && !now.mt.IsZero() && !v.mt.Equal(now.mt):
+		return fmt.Errorf("%w (its modification time went from %s to %s); download it again from the start", ErrChangedDuringDownload,
+			v.mt.Format(time.RFC3339), now.mt.Format(time.RFC3339))
+	}
+	return nil
 }
 
 // Store uploads r to name; see Conn.Store. A retry starts over, so it happens
@@ -634,4 +674,14 @@ func (p *Pool) HashAlg(ctx context.Context, name, alg string) (sum string, err e
 // NoOpCheck runs NOOP on a pooled connection, dialling one if needed.
 func (p *Pool) NoOpCheck(ctx context.Context) error {
 	return p.Do(ctx, func(ctx context.Context, c *Conn) error { return c.NoOp(ctx) })
+}
+
+// ListsDotNames reports whether the remote's listings show dot names; see
+// Conn.ListsDotNames.
+func (p *Pool) ListsDotNames(ctx context.Context) (ok bool, err error) {
+	err = p.Do(ctx, func(ctx context.Context, c *Conn) error {
+		ok, err = c.ListsDotNames(ctx)
+		return err
+	})
+	return ok, err
 }

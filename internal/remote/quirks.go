@@ -1,8 +1,10 @@
 package remote
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 )
@@ -122,4 +124,178 @@ func (c *Conn) setModTime(ap string, t time.Time) error {
 // failure (vsftpd: "226 Transfer done (but failed to open directory)").
 func failedDespite2xx(msg string) bool {
 	return strings.Contains(strings.ToLower(msg), "failed to open directory")
+}
+
+// How a LIST-only server is asked for a folder's dot names, remembered for
+// the connection once a reply tells (Conn.listDash).
+const (
+	listDashA     = iota + 1 // "LIST -a path": vsftpd, ProFTPD, pure-ftpd
+	listDashPlain            // "LIST path": the server does not know -a
+)
+
+// listAll returns the LIST listing of p with its dot names. vsftpd (and
+// ProFTPD) leave them out of a bare LIST, so a dot-file would be missing
+// from a mount and a dot-folder would Stat as missing; "LIST -a" shows
+// them, with . and .., which parseLIST skips. A server that does not know
+// -a refuses it ("550 -a: no such file": a 5xx) or takes "-a path" for a
+// path and lists nothing: then a bare LIST is sent, and when it lists
+// something, -a is not tried again on this connection. A folder that both
+// list empty tells nothing, and the next listing asks again.
+func (c *Conn) listAll(ctx context.Context, p string) ([]byte, error) {
+	if c.listDash == listDashPlain {
+		return c.listing(ctx, "LIST", p)
+	}
+	data, err := c.listing(ctx, "LIST", "-a "+p)
+	switch {
+	case c.listDash == listDashA:
+		return data, err
+	case err == nil && hasEntries(data):
+		c.listDash = listDashA
+		return data, nil
+	case err != nil && !isReply(err, 5):
+		return nil, err
+	}
+	plain, perr := c.listing(ctx, "LIST", p)
+	if perr != nil {
+		return nil, perr // the folder's own error: the first one may have been about -a
+	}
+	if hasEntries(plain) {
+		c.listDash = listDashPlain
+		c.log.Warn("remote lists without -a: dot names are not listed", "dir", p, "err", err)
+	}
+	return plain, nil
+}
+
+// hasEntries reports whether a LIST listing has a line other than "total".
+func hasEntries(data []byte) bool {
+	for line := range strings.SplitSeq(string(data), "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && !strings.HasPrefix(line, "total ") {
+			return true
+		}
+	}
+	return false
+}
+
+// linkBatch bounds the commands pipelined in one write to follow links: a
+// server that answers while we still write must not fill our receive
+// buffer while it waits for us to read.
+const linkBatch = 64
+
+// followFileLinks follows the symbolic links among es, the entries of
+// folder dir (absolute): SIZE, which every server here answers for the
+// target (stat(2)), makes a link to a file a File of its target's size,
+// with MDTM's time where the server offers it. Links SIZE refuses (to
+// folders, dangling ones) stay Link: a listing that showed a link to a
+// folder as one would send walkers round a link to "." without end;
+// Stat tells folders (resolveLink). The commands go pipelined, linkBatch
+// at a time, so a listing costs one more round trip per batch of links,
+// none without links.
+func (c *Conn) followFileLinks(dir string, es []Entry) error {
+	var links []int
+	for i, e := range es {
+		if e.Type == Link {
+			links = append(links, i)
+		}
+	}
+	_, mdtm := c.feat["MDTM"]
+	for len(links) > 0 {
+		batch := links[:min(len(links), linkBatch)]
+		links = links[len(batch):]
+		var lines [][2]string
+		for _, i := range batch {
+			ap := path.Join(dir, es[i].Name)
+			lines = append(lines, [2]string{"SIZE", ap})
+			if mdtm {
+				lines = append(lines, [2]string{"MDTM", ap})
+			}
+		}
+		replies, err := c.pipeline(lines)
+		if err != nil {
+			return err
+		}
+		per := len(replies) / len(batch)
+		for k, i := range batch {
+			r := replies[k*per : (k+1)*per]
+			if n := replySize(r[0].code, r[0].msg); n >= 0 {
+				es[i] = followed(es[i], File, n, r[1:])
+			}
+		}
+	}
+	return nil
+}
+
+// followed is link e resolved to a t of size n, with its time from an
+// MDTM reply when there is one that parses.
+func followed(e Entry, t EntryType, n int64, mdtm []reply) Entry {
+	e.Type, e.Size, e.Link = t, n, true
+	if len(mdtm) > 0 && mdtm[0].code == 213 {
+		if mt, err := parseMDTM(strings.TrimSpace(mdtm[0].msg)); err == nil {
+			e.ModTime, e.PreciseTime = mt, true
+		}
+	}
+	return e
+}
+
+// resolveLink tells what the symbolic link at ap (entry e) points to: a
+// file when SIZE answers (it follows the link), else a folder when CWD
+// into it works (the working directory then goes back to the root, in
+// the same write; nothing here relies on it, paths being absolute). A
+// link neither follows (dangling, or to something the login may not
+// see) comes back as it is, a Link.
+func (c *Conn) resolveLink(ap string, e Entry) (Entry, error) {
+	lines := [][2]string{{"SIZE", ap}}
+	if _, ok := c.feat["MDTM"]; ok {
+		lines = append(lines, [2]string{"MDTM", ap})
+	}
+	r, err := c.pipeline(lines)
+	if err != nil {
+		return Entry{}, err
+	}
+	if n := replySize(r[0].code, r[0].msg); n >= 0 {
+		f := followed(e, File, n, r[1:])
+		f.Link = e.Type == Link // linkMode's guess is only that
+		return f, nil
+	}
+	if e.Type == File {
+		return e, nil // a regular file whose size SIZE would not tell (linkMode was wrong)
+	}
+	r, err = c.pipeline([][2]string{{"CWD", ap}, {"CWD", c.root}})
+	if err != nil {
+		return Entry{}, err
+	}
+	if r[0].code == 250 {
+		e.Type, e.Size, e.Link = Dir, 0, true
+	}
+	return e, nil
+}
+
+// linkMode reports whether an MLST line gives mode 0777: ProFTPD follows a
+// symbolic link for MLST's type (type=file) but gives the link's own size
+// and mode (lstat), so a "file" of mode 0777, which regular files hardly
+// ever have, is asked its SIZE, which follows the link.
+func linkMode(line string) bool {
+	l := strings.ToLower(line)
+	return strings.Contains(l, ";unix.mode=0777;") || strings.HasPrefix(l, "unix.mode=0777;")
+}
+
+// ListsDotNames reports whether the server's listings show dot names:
+// MLSD does, and LIST does once "LIST -a" worked (see listAll). A
+// LIST-only server not yet asked is asked now, with a listing of the
+// root; one whose answers have not told yet (an empty root) counts as
+// hiding them, which is the safe answer for a two-way sync.
+func (c *Conn) ListsDotNames(ctx context.Context) (bool, error) {
+	if _, ok := c.feat["MLST"]; ok {
+		return true, nil
+	}
+	if c.listDash == 0 {
+		err := c.run(ctx, func() error {
+			_, err := c.list(ctx, c.root)
+			return err
+		})
+		if err != nil {
+			return false, fmt.Errorf("list %q: %w", c.root, err)
+		}
+	}
+	return c.listDash == listDashA, nil
 }
